@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "seg-prep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "seg-prep", targets: ["SegPrepCLI"]),
+        .library(name: "SegFormat", targets: ["SegFormat"]),
+        .library(name: "SegPipeline", targets: ["SegPipeline"]),
+        .library(name: "SegTrain", targets: ["SegTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries from Debian (scripts/install-deps installs them).
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Fixed-argument C wrappers over libvips' variadic API and libpng's palette-preserving reader.
+        .target(name: "VipsShim", dependencies: ["CVips", "CPNG"]),
+        // Pure Swift: safetensors reader/writer, shard manifest, checksums.
+        .target(name: "SegFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Pipeline files, stages, planner and the sharding runner.
+        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
+        // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
+        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS"]),
+        .executableTarget(
+            name: "SegPrepCLI",
+            dependencies: [
+                "SegFormat", "SegPipeline", "SegTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
+        .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat"]),
+        .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegFormat"]),
+    ]
+)

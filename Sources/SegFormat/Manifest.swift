@@ -1,0 +1,144 @@
+import Foundation
+
+/// The `index.json` of a shard folder: what the shards hold and how to check them.
+///
+/// Written last and atomically by `seg-prep run`; a folder without it is not complete.
+/// Keys are snake_case in JSON (`ignore_index`, `samples_per_shard`, …).
+public struct Manifest: Codable, Sendable, Equatable {
+    /// Layout version of this file; readers refuse versions they do not know.
+    public var formatVersion: Int = 1
+    /// The pipeline file's text, verbatim, and its SHA-256.
+    public var pipeline: String
+    public var pipelineSha256: String
+    /// Seed every random draw was keyed by.
+    public var seed: UInt64
+    /// Class names, in index order; `ignoreIndex == classes.count`.
+    public var classes: [String]
+    public var ignoreIndex: Int
+    /// Per-sample tensor layouts (without the leading sample dimension).
+    public var image: TensorLayout
+    public var label: TensorLayout
+    /// Whether the pipeline declares `one_hot` (materialised by loaders, never stored).
+    public var oneHot: Bool
+    /// Fingerprint of the input sample list (SHA-256 of the ordered ids and repeats).
+    public var inputSha256: String
+    /// Total samples the full run produces, and the shard size.
+    public var totalSamples: Int
+    public var samplesPerShard: Int
+    /// This folder's partition as `K/N`, or nil for a whole run.
+    public var partition: String?
+    /// Shards in sample order.
+    public var shards: [Shard]
+    /// Pixel count per class index, the last entry being the ignore class (length classes + 1).
+    public var classPixels: [Int]
+    /// Per-channel sums over all image pixels (R, G, B) of values and of squared values, for mean/std.
+    public var channelSums: [Double]
+    public var channelSquareSums: [Double]
+    /// Samples left out by `on_error: skip`, with the reason.
+    public var skipped: [SkippedSample]
+
+    /// One shard file and what it holds.
+    public struct Shard: Codable, Sendable, Equatable {
+        /// File name relative to the manifest's folder.
+        public var file: String
+        /// Global shard number in the whole run.
+        public var index: Int
+        public var samples: Int
+        public var bytes: Int
+        public var sha256: String
+        /// Source id and repeat index of each sample, in order.
+        public var ids: [String]
+        public var repeats: [Int]
+        /// Parameters each sample's stages drew (e.g. `scale`, `flip`, `dx`), in order.
+        public var params: [[String: Double]]
+
+        public init(file: String, index: Int, samples: Int, bytes: Int, sha256: String,
+                    ids: [String], repeats: [Int], params: [[String: Double]]) {
+            self.file = file; self.index = index; self.samples = samples; self.bytes = bytes
+            self.sha256 = sha256; self.ids = ids; self.repeats = repeats; self.params = params
+        }
+    }
+
+    /// A tensor's dtype and per-sample shape.
+    public struct TensorLayout: Codable, Sendable, Equatable {
+        public var dtype: DType
+        public var shape: [Int]
+        public init(dtype: DType, shape: [Int]) { self.dtype = dtype; self.shape = shape }
+    }
+
+    /// A sample that was not written, and why.
+    public struct SkippedSample: Codable, Sendable, Equatable {
+        public var id: String
+        public var reason: String
+        public init(id: String, reason: String) { self.id = id; self.reason = reason }
+    }
+
+    public init(pipeline: String, pipelineSha256: String, seed: UInt64, classes: [String],
+                image: TensorLayout, label: TensorLayout, oneHot: Bool, inputSha256: String,
+                totalSamples: Int, samplesPerShard: Int, partition: String?, shards: [Shard],
+                classPixels: [Int], channelSums: [Double], channelSquareSums: [Double],
+                skipped: [SkippedSample]) {
+        self.pipeline = pipeline; self.pipelineSha256 = pipelineSha256; self.seed = seed
+        self.classes = classes; self.ignoreIndex = classes.count; self.image = image; self.label = label
+        self.oneHot = oneHot; self.inputSha256 = inputSha256; self.totalSamples = totalSamples
+        self.samplesPerShard = samplesPerShard; self.partition = partition; self.shards = shards
+        self.classPixels = classPixels; self.channelSums = channelSums
+        self.channelSquareSums = channelSquareSums; self.skipped = skipped
+    }
+
+    /// File name of the manifest inside a shard folder.
+    public static let fileName = "index.json"
+
+    /// Number of samples over all shards.
+    public var sampleCount: Int { shards.reduce(0) { $0 + $1.samples } }
+
+    /// Reads `dir/index.json`.
+    ///
+    /// Throws `ManifestError` when it is missing (the run is incomplete), unreadable or of an unknown version.
+    public static func load(from dir: String) throws -> Manifest {
+        let path = (dir as NSString).appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ManifestError("\(dir) has no \(fileName): it is not a finished seg-prep output (run `seg-prep run` to completion first)")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ManifestError("\(path) cannot be read: \(error.localizedDescription)")
+        }
+        let m: Manifest
+        do { m = try decoder.decode(Manifest.self, from: data) } catch {
+            throw ManifestError("\(path) is not a valid seg-prep manifest (\(error)); rerun `seg-prep run` with --force to rebuild it")
+        }
+        guard m.formatVersion == 1 else {
+            throw ManifestError("\(path) has format_version \(m.formatVersion); this seg-prep reads version 1")
+        }
+        return m
+    }
+
+    /// Writes `dir/index.json` atomically, with sorted keys so equal manifests are equal bytes.
+    public func write(to dir: String) throws {
+        let path = (dir as NSString).appendingPathComponent(Manifest.fileName)
+        try AtomicFile.write(try encoded(), to: path)
+    }
+
+    /// The manifest as pretty, key-sorted JSON.
+    public func encoded() throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var d = try e.encode(self)
+        d.append(UInt8(ascii: "\n"))
+        return d
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }
+}
+
+/// A manifest that is missing, unreadable or inconsistent; the message says what to do.
+public struct ManifestError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes one shard: a safetensors file streamed from raw tensor buffers, checksummed as it is
+/// written, under a temporary name that is flushed and renamed into place.
+public enum ShardFile {
+    /// One tensor to write: name, dtype, shape and its bytes (`product(shape) * dtype.size`).
+    public struct Part {
+        public var name: String
+        public var dtype: DType
+        public var shape: [Int]
+        public var bytes: UnsafeRawBufferPointer
+        public init(name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) {
+            self.name = name; self.dtype = dtype; self.shape = shape; self.bytes = bytes
+        }
+    }
+
+    /// Writes `parts` (in order) to `path` atomically and returns the file's size and SHA-256.
+    ///
+    /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full; no
+    /// partial file is left under `path`.
+    public static func write(_ parts: [Part], metadata: [String: String], to path: String) throws -> (bytes: Int, sha256: String) {
+        var infos: [TensorInfo] = []
+        var cursor = 0
+        for p in parts {
+            precondition(p.bytes.count == p.shape.reduce(1, *) * p.dtype.size, "shard tensor \(p.name) size mismatch")
+            infos.append(TensorInfo(name: p.name, dtype: p.dtype, shape: p.shape, begin: cursor, end: cursor + p.bytes.count))
+            cursor += p.bytes.count
+        }
+        let header = SafeTensorsWriter.header(infos, metadata: metadata)
+        let tmp = "\(path).tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
+        var hasher = SHA256()
+        func put(_ raw: UnsafeRawBufferPointer) throws {
+            hasher.update(bufferPointer: raw)
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, min(raw.count - off, 1 << 24))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw AtomicFile.error(path, "cannot be written")
+                }
+                off += n
+            }
+        }
+        do {
+            try header.withUnsafeBytes { try put($0) }
+            for p in parts where p.bytes.count > 0 { try put(p.bytes) }
+            if fsync(fd) != 0 { throw AtomicFile.error(path, "cannot be flushed") }
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        close(fd)
+        if rename(tmp, path) != 0 {
+            let e = AtomicFile.error(path, "cannot be renamed into place")
+            unlink(tmp)
+            throw e
+        }
+        AtomicFile.syncDirectory(of: path)
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return (header.count + cursor, digest)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The samples of a VOC-layout dataset split: ids and their image and label paths.
+///
+/// Layout: `root/<images>/<id>.jpg|.jpeg|.png|.bmp|.tif|.webp`, `root/<labels>/<id>.png`,
+/// `root/ImageSets/Segmentation/<split>.txt` (one id per line).
+public struct DatasetInput: Sendable {
+    public var root: String
+    public var ids: [String]
+    public var imagePaths: [String]
+    public var labelPaths: [String]
+
+    static let imageExtensions = ["jpg", "jpeg", "png", "JPG", "JPEG", "PNG", "bmp", "tif", "tiff", "webp"]
+
+    /// Lists the split.
+    ///
+    /// Throws `InputError` when the root or split file is missing, the split is empty or lists an id twice.
+    public init(_ spec: PipelineSpec.InputSpec, root overrideRoot: String? = nil) throws {
+        let root = overrideRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? spec.root
+        self.root = root
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
+        }
+        let splitPath = "\(root)/ImageSets/Segmentation/\(spec.split).txt"
+        guard let text = try? String(contentsOfFile: splitPath, encoding: .utf8) else {
+            throw InputError("split file \(splitPath) is missing; create it with one sample id per line, or set `input.split` to an existing split")
+        }
+        var ids: [String] = []
+        var seen: [String: Int] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if id.isEmpty { continue }
+            if let first = seen[id] {
+                throw InputError("\(splitPath):\(n + 1): id '\(id)' is listed twice (first on line \(first)); remove the duplicate line")
+            }
+            seen[id] = n + 1
+            ids.append(id)
+        }
+        guard !ids.isEmpty else {
+            throw InputError("split file \(splitPath) is empty; list one sample id per line")
+        }
+        self.ids = ids
+        let imageDir = "\(root)/\(spec.imageDir)", labelDir = "\(root)/\(spec.labelDir)"
+        guard FileManager.default.fileExists(atPath: imageDir) else {
+            throw InputError("image folder \(imageDir) does not exist; the dataset must have \(spec.imageDir)/ (or set `input.images`)")
+        }
+        guard FileManager.default.fileExists(atPath: labelDir) else {
+            throw InputError("label folder \(labelDir) does not exist; the dataset must have \(spec.labelDir)/ (or set `input.labels`)")
+        }
+        imagePaths = ids.map { id in
+            for ext in DatasetInput.imageExtensions {
+                let p = "\(imageDir)/\(id).\(ext)"
+                if FileManager.default.fileExists(atPath: p) { return p }
+            }
+            return "\(imageDir)/\(id).jpg"
+        }
+        labelPaths = ids.map { "\(labelDir)/\($0).png" }
+    }
+}
+
+/// A dataset folder problem found before any sample is processed; the message says what to do.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,58 @@
+/// The declaration of one stage parameter: the parser checks values against it and `seg-prep stages`
+/// documents it from the same data.
+public struct Parameter: Sendable {
+    /// What values a parameter takes.
+    public enum Kind: Sendable {
+        /// A real number in a closed range.
+        case number(ClosedRange<Double>)
+        /// An integer in a closed range.
+        case integer(ClosedRange<Int>)
+        /// A probability in [0, 1].
+        case probability
+        /// `[height, width]` in pixels, each 1...16384.
+        case size
+        /// `[low, high]` with `bounds.lowerBound <= low <= high <= bounds.upperBound`.
+        case interval(ClosedRange<Double>)
+        /// An RGB colour `[r, g, b]` or one grey level, 0...255.
+        case colour
+        /// A label value 0...255 or the word `ignore` (the ignore class).
+        case labelValue
+        /// `true` or `false`.
+        case flag
+        /// One of a fixed set of words.
+        case choice([String])
+        /// A map from label values (0...255) to label values (or `ignore`).
+        case labelMap
+
+        /// Human-readable type and range, for docs and messages.
+        public var summary: String {
+            switch self {
+            case .number(let r): return "number in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .integer(let r): return "integer in [\(r.lowerBound), \(r.upperBound)]"
+            case .probability: return "probability in [0, 1]"
+            case .size: return "[height, width], pixels 1..16384"
+            case .interval(let r): return "[low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .colour: return "[r, g, b] or a grey level, 0..255"
+            case .labelValue: return "label value 0..255 or `ignore`"
+            case .flag: return "true or false"
+            case .choice(let c): return "one of " + c.map { "`\($0)`" }.joined(separator: ", ")
+            case .labelMap: return "map {from: to}, values 0..255 or `ignore`"
+            }
+        }
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Default as written in YAML, or nil when the parameter is required / absent by default.
+    public var defaultValue: String?
+    public var required: Bool
+    public var doc: String
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, required: Bool = false, _ doc: String) {
+        self.name = name; self.kind = kind; self.defaultValue = defaultValue; self.required = required; self.doc = doc
+    }
+}
+
+func fmt(_ d: Double) -> String {
+    d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Yams
+
+/// A parsed and planned pipeline file: every check has passed before any pixel is read.
+public struct PipelineSpec: Sendable {
+    /// Where the file was read from, and its exact text (recorded in the manifest).
+    public var file: String
+    public var text: String
+    public var input: InputSpec
+    /// Class names (generated as `class0`… when the file gives a count).
+    public var classes: [String]
+    public var seed: UInt64
+    public var repeats: Int
+    public var stages: [any Stage]
+    public var stageNames: [String]
+    public var outputDir: String
+    public var samplesPerShard: Int
+    /// Output size (height, width) fixed by the stages.
+    public var height: Int
+    public var width: Int
+    /// `one_hot` declared.
+    public var oneHot: Bool
+    public var onError: OnError
+
+    /// What to do with a sample whose input is bad.
+    public enum OnError: String, Sendable { case fail, skip }
+
+    /// Where the samples come from.
+    public struct InputSpec: Sendable {
+        public var format: String
+        /// Dataset root (absolute, resolved against the pipeline file's folder).
+        public var root: String
+        public var split: String
+        public var imageDir: String
+        public var labelDir: String
+    }
+
+    static let topKeys = ["version", "input", "classes", "seed", "repeats", "stages", "output", "on_error"]
+    static let inputKeys = ["format", "root", "split", "images", "labels"]
+    static let outputKeys = ["dir", "samples_per_shard"]
+
+    /// Reads, parses and plans the pipeline at `path`.
+    ///
+    /// Throws `PipelineError` (with `file:line:column` and a fix) for any problem in the file.
+    public static func load(path: String) throws -> PipelineSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineError(file: path, line: 0, column: 0, message: "pipeline file not found",
+                                fix: "check the path (pipelines ship in the `pipelines/` folder)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError(file: path, line: 0, column: 0, message: "pipeline file is not UTF-8 text", fix: "save it as UTF-8 YAML")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses and plans pipeline `text`; relative paths resolve against `file`'s folder.
+    public static func parse(_ text: String, file: String) throws -> PipelineSpec {
+        let node: Node
+        do {
+            guard let n = try Yams.compose(yaml: text) else {
+                throw PipelineError(file: file, line: 0, column: 0, message: "pipeline file is empty", fix: "start from one of the files in `pipelines/`")
+            }
+            node = n
+        } catch let e as YamlError {
+            throw yamlError(e, file: file)
+        }
+        var r = SpecReader(file: file)
+        guard let top = node.mapping else {
+            throw r.error(node, "the top level must be a mapping of keys (version, input, classes, stages, output…)", fix: "start from one of the files in `pipelines/`")
+        }
+        try r.checkKeys(top, allowed: topKeys, in: "the pipeline")
+        let version = try r.int(top, "version", default: 1, range: 1...1)
+        _ = version
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+
+        let inputNode = try r.required(top, "input", fix: "add `input: {format: voc, root: DIR, split: train}`")
+        guard let input = inputNode.mapping else { throw r.error(inputNode, "'input' must be a mapping", fix: "write `input: {format: voc, root: DIR, split: train}`") }
+        try r.checkKeys(input, allowed: inputKeys, in: "input")
+        let format = try r.word(input, "format", default: "voc", choices: ["voc"])
+        let rootNode = try r.required(input, "root", fix: "add `root: path/to/dataset` (relative to this file)")
+        guard let root = rootNode.string, !root.isEmpty else { throw r.error(rootNode, "'input.root' must be a path", fix: "write `root: path/to/dataset`") }
+        let inputSpec = InputSpec(
+            format: format,
+            root: base.appendingPathComponent(root).standardizedFileURL.path,
+            split: try r.string(input, "split", default: "train"),
+            imageDir: try r.string(input, "images", default: "JPEGImages"),
+            labelDir: try r.string(input, "labels", default: "SegmentationClass"))
+
+        let classesNode = try r.required(top, "classes", fix: "add `classes: N` or a list of class names")
+        var classes: [String]
+        if let seq = classesNode.sequence {
+            classes = []
+            for c in seq {
+                guard let s = c.string, !s.isEmpty else { throw r.error(c, "class names must be strings", fix: "write `classes: [background, person, …]`") }
+                classes.append(s)
+            }
+        } else if let n = classesNode.int {
+            classes = (0..<max(n, 0)).map { "class\($0)" }
+        } else {
+            throw r.error(classesNode, "'classes' must be a count or a list of names", fix: "write `classes: 21` or `classes: [background, …]`")
+        }
+        guard (1...255).contains(classes.count) else {
+            throw r.error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
+        }
+        let seed = try r.int(top, "seed", default: 0, range: 0...Int.max)
+        let repeats = try r.int(top, "repeats", default: 1, range: 1...10_000)
+        let onError = OnError(rawValue: try r.word(top, "on_error", default: "fail", choices: ["fail", "skip"]))!
+
+        let outputNode = try r.required(top, "output", fix: "add `output: {dir: out/NAME}`")
+        guard let output = outputNode.mapping else { throw r.error(outputNode, "'output' must be a mapping", fix: "write `output: {dir: out/NAME}`") }
+        try r.checkKeys(output, allowed: outputKeys, in: "output")
+        let dirNode = try r.required(output, "dir", fix: "add `dir: out/NAME` (relative to this file)")
+        guard let dir = dirNode.string, !dir.isEmpty else { throw r.error(dirNode, "'output.dir' must be a path", fix: "write `dir: out/NAME`") }
+        let perShard = try r.int(output, "samples_per_shard", default: 64, range: 1...100_000)
+
+        let stagesNode = try r.required(top, "stages", fix: "add a `stages:` list starting with `- decode: {}`")
+        guard let seq = stagesNode.sequence, !seq.isEmpty else {
+            throw r.error(stagesNode, "'stages' must be a non-empty list", fix: "list stages such as `- decode: {}` and `- letterbox: {size: [512, 512]}`")
+        }
+        var state = PlanState(classes: classes.count)
+        var stages: [any Stage] = []
+        var names: [String] = []
+        for item in seq {
+            let (name, nameNode, params): (String, Node, Node?)
+            if let m = item.mapping, m.count == 1, let (k, v) = m.first, let s = k.string {
+                (name, nameNode, params) = (s, k, v)
+            } else if let s = item.string {
+                (name, nameNode, params) = (s, item, nil)
+            } else {
+                throw r.error(item, "each stage must be `- name: {parameters}`", fix: "write e.g. `- flip: {p: 0.5}`")
+            }
+            guard let type = StageRegistry.named(name) else {
+                throw r.error(nameNode, "unknown stage '\(name)'", fix: Suggest.hint(name, in: StageRegistry.names))
+            }
+            if state.oneHot {
+                throw r.error(nameNode, "'\(name)' comes after 'one_hot'", fix: "make `- one_hot: {}` the last stage")
+            }
+            let args = try StageArgs(type.declaration, node: params, file: file,
+                                     line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
+            let stage = try type.init(args)
+            state.current = args
+            try stage.plan(&state)
+            stages.append(stage)
+            names.append(name)
+        }
+        guard let size = state.size else {
+            throw r.error(stagesNode, "no stage fixes the output size, so samples cannot be stacked into shards",
+                          fix: "add `- letterbox: {size: [H, W]}` or `- random_resize: {size: [H, W]}` followed by `- place: {}`")
+        }
+        if state.awaitingPlacement {
+            throw r.error(stagesNode, "'random_resize' is not followed by 'place', so samples keep their random sizes",
+                          fix: "add `- place: {}` after random_resize (and after flip, if any)")
+        }
+        return PipelineSpec(
+            file: file, text: text, input: inputSpec, classes: classes, seed: UInt64(seed), repeats: repeats,
+            stages: stages, stageNames: names,
+            outputDir: base.appendingPathComponent(dir).standardizedFileURL.path,
+            samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
+    }
+
+    static func yamlError(_ e: YamlError, file: String) -> PipelineError {
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return PipelineError(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)",
+                                 fix: "fix the indentation or quoting at that position")
+        default:
+            return PipelineError(file: file, line: 0, column: 0, message: "YAML error: \(e)", fix: "check that the file is valid YAML")
+        }
+    }
+}

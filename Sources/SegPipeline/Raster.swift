@@ -1,0 +1,79 @@
+/// A packed 8-bit raster: `height` rows of `width` pixels of `channels` interleaved bytes.
+public struct Raster: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    /// Row-major bytes, `width * height * channels` of them.
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * channels, "raster size mismatch")
+        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
+    }
+
+    /// A raster of the given size with every pixel set to `fill` (one value per channel).
+    public init(width: Int, height: Int, fill: [UInt8]) {
+        self.width = width; self.height = height; self.channels = fill.count
+        if fill.allSatisfy({ $0 == fill[0] }) {
+            pixels = [UInt8](repeating: fill[0], count: width * height * fill.count)
+        } else {
+            pixels = [UInt8](unsafeUninitializedCapacity: width * height * fill.count) { buf, n in
+                for i in 0..<(width * height) { for c in 0..<fill.count { buf[i * fill.count + c] = fill[c] } }
+                n = width * height * fill.count
+            }
+        }
+    }
+
+    /// Copies `src` onto this raster with its top-left corner at (`dx`, `dy`); parts outside are cropped.
+    ///
+    /// Both rasters must have the same channel count. Offsets may be negative.
+    public mutating func paste(_ src: Raster, dx: Int, dy: Int) {
+        precondition(src.channels == channels)
+        let x0 = max(0, dx), y0 = max(0, dy)
+        let x1 = min(width, dx + src.width), y1 = min(height, dy + src.height)
+        guard x0 < x1, y0 < y1 else { return }
+        let c = channels, rowBytes = (x1 - x0) * c
+        let dstW = width, srcW = src.width
+        pixels.withUnsafeMutableBufferPointer { dst in
+            src.pixels.withUnsafeBufferPointer { s in
+                for y in y0..<y1 {
+                    let d = (y * dstW + x0) * c
+                    let o = ((y - dy) * srcW + (x0 - dx)) * c
+                    (dst.baseAddress! + d).update(from: s.baseAddress! + o, count: rowBytes)
+                }
+            }
+        }
+    }
+
+    /// The raster mirrored left to right.
+    public func flippedHorizontally() -> Raster {
+        let c = channels, w = width
+        var out = pixels
+        pixels.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { d in
+                for y in 0..<height {
+                    let row = y * w * c
+                    for x in 0..<w {
+                        let so = row + x * c, dO = row + (w - 1 - x) * c
+                        for k in 0..<c { d[dO + k] = s[so + k] }
+                    }
+                }
+            }
+        }
+        return Raster(width: width, height: height, channels: channels, pixels: out)
+    }
+
+    /// The raster mirrored top to bottom.
+    public func flippedVertically() -> Raster {
+        let rowBytes = width * channels
+        var out = pixels
+        pixels.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { d in
+                for y in 0..<height {
+                    (d.baseAddress! + y * rowBytes).update(from: s.baseAddress! + (height - 1 - y) * rowBytes, count: rowBytes)
+                }
+            }
+        }
+        return Raster(width: width, height: height, channels: channels, pixels: out)
+    }
+}

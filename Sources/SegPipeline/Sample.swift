@@ -1,0 +1,18 @@
+/// One sample moving through the stages: its source, pixels and the parameters drawn so far.
+public struct Sample: Sendable {
+    /// Source id (the line in the split file) and augmentation repeat index.
+    public var id: String
+    public var repeatIndex: Int
+    /// Source files (for messages).
+    public var imagePath: String
+    public var labelPath: String
+    /// RGB image (3 channels) and label map (1 channel, class indices); empty until `decode`.
+    public var image = Raster(width: 0, height: 0, channels: 3, pixels: [])
+    public var label = Raster(width: 0, height: 0, channels: 1, pixels: [])
+    /// Parameters drawn by the stages, by name (`scale`, `aspect`, `flip`, `dx`, `dy`, `hue`, …).
+    public var params: [String: Double] = [:]
+
+    public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
+        self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath
+    }
+}

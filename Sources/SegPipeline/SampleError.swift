@@ -1,0 +1,15 @@
+/// A problem with one sample's input files, told in one line: the file, what is wrong, what to do.
+public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Sample id and the file concerned.
+    public var id: String
+    public var file: String
+    /// What is wrong, and what to do about it.
+    public var problem: String
+    public var fix: String
+
+    public init(id: String, file: String, problem: String, fix: String) {
+        self.id = id; self.file = file; self.problem = problem; self.fix = fix
+    }
+
+    public var description: String { "\(file): \(problem); \(fix)" }
+}

@@ -1,0 +1,61 @@
+/// Storage for one shard being filled by several workers: each sample owns a disjoint slot.
+final class ShardAssembly: @unchecked Sendable {
+    let index: Int
+    let count: Int
+    let imageBytes: Int
+    let labelBytes: Int
+    private let image: UnsafeMutableRawBufferPointer
+    private let label: UnsafeMutableRawBufferPointer
+    /// Per slot: the sample's params and stats, or its error. Guarded by the runner's lock.
+    var results: [SlotResult?]
+    var finished = 0
+
+    struct SlotResult {
+        var id: String
+        var repeatIndex: Int
+        var params: [String: Double]
+        var classPixels: [Int]
+        var channelSums: [Int]
+        var channelSquares: [Int]
+        var error: SampleError?
+    }
+
+    init(index: Int, count: Int, imageBytes: Int, labelBytes: Int) {
+        self.index = index; self.count = count; self.imageBytes = imageBytes; self.labelBytes = labelBytes
+        image = .allocate(byteCount: count * imageBytes, alignment: 64)
+        label = .allocate(byteCount: count * labelBytes, alignment: 64)
+        results = Array(repeating: nil, count: count)
+    }
+
+    deinit {
+        image.deallocate()
+        label.deallocate()
+    }
+
+    /// Copies a finished sample's pixels into `slot` (called without the lock; slots are disjoint).
+    func store(_ s: Sample, slot: Int) {
+        s.image.pixels.withUnsafeBytes { (image.baseAddress! + slot * imageBytes).copyMemory(from: $0.baseAddress!, byteCount: imageBytes) }
+        s.label.pixels.withUnsafeBytes { (label.baseAddress! + slot * labelBytes).copyMemory(from: $0.baseAddress!, byteCount: labelBytes) }
+    }
+
+    /// Moves the good samples to the front (dropping skipped ones) and returns their slot results in order.
+    func compact() -> [SlotResult] {
+        var out: [SlotResult] = []
+        for slot in 0..<count {
+            guard let r = results[slot], r.error == nil else { continue }
+            let dst = out.count
+            if dst != slot {
+                (image.baseAddress! + dst * imageBytes).copyMemory(from: image.baseAddress! + slot * imageBytes, byteCount: imageBytes)
+                (label.baseAddress! + dst * labelBytes).copyMemory(from: label.baseAddress! + slot * labelBytes, byteCount: labelBytes)
+            }
+            out.append(r)
+        }
+        return out
+    }
+
+    /// The first `n` samples' image and label bytes.
+    func withBuffers<R>(samples n: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: image[0..<(n * imageBytes)]),
+                 UnsafeRawBufferPointer(rebasing: label[0..<(n * labelBytes)]))
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// The worker pool of a run: threads take samples in order, at most two shards ahead of the writer.
+struct ShardWork: @unchecked Sendable {
+    let spec: PipelineSpec
+    let input: DatasetInput
+    /// Global indices of the shards to produce, ascending.
+    let shards: [Int]
+    let perShard: Int
+    let totalItems: Int
+    let threads: Int
+    let imageBytes: Int
+    let labelBytes: Int
+    /// Shards that may be in memory at once.
+    let window = 2
+
+    /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
+    func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
+
+    /// Processes all shards; calls `write` on this thread for each completed shard, in order.
+    func execute(progress: (Int, Int) -> Void, write: (ShardAssembly) throws -> Bool) throws {
+        let total = shards.reduce(0) { $0 + items(of: $1).count }
+        guard total > 0 else { return }
+        let state = WorkState(work: self)
+        let context = StageContext(classes: spec.classes.count, height: spec.height, width: spec.width)
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            group.enter()
+            let t = Thread {
+                while let (a, slot) = state.claim() {
+                    let result = process(item: a.index * perShard + slot, context: context, into: a, slot: slot)
+                    state.finish(a, slot: slot, result: result)
+                }
+                Vips.threadShutdown()
+                group.leave()
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        defer {
+            state.stopAll()
+            group.wait()
+        }
+        for pos in 0..<shards.count {
+            let a = state.waitForShard(pos) { progress($0, total) }
+            _ = try write(a)
+            progress(state.released(pos), total)
+        }
+    }
+
+    /// Runs every stage on global item `item` and stores the pixels in `slot`.
+    func process(item: Int, context: StageContext, into a: ShardAssembly, slot: Int) -> ShardAssembly.SlotResult {
+        let n = input.ids.count
+        let idx = item % n, rep = item / n
+        let id = input.ids[idx]
+        var s = Sample(id: id, repeatIndex: rep, imagePath: input.imagePaths[idx], labelPath: input.labelPaths[idx])
+        do {
+            for (i, stage) in spec.stages.enumerated() {
+                var rng = SeededRandom(seed: spec.seed, id: id, repeatIndex: rep, stage: i)
+                try stage.apply(&s, random: &rng, context: context)
+            }
+            try checkLabels(s, context: context)
+        } catch let e as SampleError {
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+        } catch {
+            let e = SampleError(id: id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+        }
+        a.store(s, slot: slot)
+        var counts = [Int](repeating: 0, count: 256)
+        s.label.pixels.withUnsafeBufferPointer { p in for v in p { counts[Int(v)] += 1 } }
+        var sums = [0, 0, 0], squares = [0, 0, 0]
+        s.image.pixels.withUnsafeBufferPointer { p in
+            var i = 0
+            while i < p.count {
+                for c in 0..<3 { let v = Int(p[i + c]); sums[c] += v; squares[c] += v * v }
+                i += 3
+            }
+        }
+        return .init(id: id, repeatIndex: rep, params: s.params,
+                     classPixels: Array(counts[0...context.ignoreIndex]), channelSums: sums, channelSquares: squares, error: nil)
+    }
+
+    /// Throws when the finished label holds values beyond the ignore class.
+    func checkLabels(_ s: Sample, context: StageContext) throws {
+        guard s.image.width == spec.width, s.image.height == spec.height,
+              s.label.width == spec.width, s.label.height == spec.height else {
+            throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(spec.width)x\(spec.height)",
+                              fix: "check the geometric stages of the pipeline")
+        }
+        let maxValue = s.label.pixels.max() ?? 0
+        if Int(maxValue) > context.ignoreIndex {
+            let values = Set(s.label.pixels.filter { Int($0) > context.ignoreIndex }).sorted().prefix(5).map(String.init).joined(separator: ", ")
+            throw SampleError(
+                id: s.id, file: s.labelPath,
+                problem: "has label values \(values) beyond the \(context.classes) classes (0..\(context.classes - 1), ignore = \(context.ignoreIndex))",
+                fix: "add `- remap_labels: {above: \(context.classes - 1), to: ignore}` after decode, or fix `classes`")
+        }
+    }
+}
+
+/// The shared, lock-guarded state of a run's workers and its writer.
+final class WorkState: @unchecked Sendable {
+    private let work: ShardWork
+    private let cond = NSCondition()
+    private var assemblies: [Int: ShardAssembly] = [:]   // by position in `work.shards`
+    private var nextPos = 0, nextSlot = 0
+    private var writtenPos = 0
+    private var stop = false
+    private var done = 0
+
+    init(work: ShardWork) { self.work = work }
+
+    /// The next sample to process (its shard and slot), waiting while the writer is `window` shards behind.
+    func claim() -> (ShardAssembly, Int)? {
+        cond.lock(); defer { cond.unlock() }
+        while !stop && nextPos < work.shards.count && nextPos >= writtenPos + work.window { cond.wait() }
+        if stop || nextPos >= work.shards.count { return nil }
+        let pos = nextPos, slot = nextSlot
+        let a: ShardAssembly
+        if let existing = assemblies[pos] { a = existing } else {
+            a = ShardAssembly(index: work.shards[pos], count: work.items(of: work.shards[pos]).count,
+                              imageBytes: work.imageBytes, labelBytes: work.labelBytes)
+            assemblies[pos] = a
+        }
+        nextSlot += 1
+        if nextSlot >= a.count { nextSlot = 0; nextPos += 1 }
+        return (a, slot)
+    }
+
+    func finish(_ a: ShardAssembly, slot: Int, result: ShardAssembly.SlotResult) {
+        cond.lock()
+        a.results[slot] = result
+        a.finished += 1
+        done += 1
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Blocks until shard position `pos` is complete, reporting progress about five times a second.
+    func waitForShard(_ pos: Int, progress: (Int) -> Void) -> ShardAssembly {
+        cond.lock()
+        while true {
+            if let a = assemblies[pos], a.finished == a.count { cond.unlock(); return a }
+            _ = cond.wait(until: Date().addingTimeInterval(0.2))
+            let d = done
+            cond.unlock()
+            progress(d)
+            cond.lock()
+        }
+    }
+
+    /// Frees shard position `pos` after it is written; returns samples done.
+    func released(_ pos: Int) -> Int {
+        cond.lock(); defer { cond.unlock() }
+        assemblies[pos] = nil
+        writtenPos = pos + 1
+        cond.broadcast()
+        return done
+    }
+
+    func stopAll() {
+        cond.lock(); stop = true; cond.broadcast(); cond.unlock()
+    }
+}

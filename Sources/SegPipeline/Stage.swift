@@ -1,0 +1,51 @@
+/// One step of a pipeline: declared (for parsing and docs), planned (before any pixel), applied (per sample).
+///
+/// A new stage is one file with a type conforming to `Stage` plus one line in `StageRegistry.all`.
+public protocol Stage: Sendable {
+    /// Name, documentation and parameters; the parser and `seg-prep stages` both read this.
+    static var declaration: StageDeclaration { get }
+    /// Builds the stage from checked parameters; throws `PipelineError` for values that conflict.
+    init(_ args: StageArgs) throws
+    /// Checks the stage against what the stages before it produce and records what it produces.
+    func plan(_ state: inout PlanState) throws
+    /// Transforms one sample; draws only from `random`, records its draws in `sample.params`.
+    func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws
+}
+
+/// Facts every stage may need while applying.
+public struct StageContext: Sendable {
+    /// Number of real classes; the ignore class has index `classes`.
+    public var classes: Int
+    public var ignoreIndex: Int { classes }
+    /// The pipeline's output size in pixels.
+    public var height: Int
+    public var width: Int
+}
+
+/// What the stages planned so far produce; stages check and update it before any pixel is read.
+public struct PlanState: Sendable {
+    public var classes: Int
+    /// `decode` has run.
+    public var decoded = false
+    /// The fixed output size once a stage sets it: (height, width).
+    public var size: (height: Int, width: Int)?
+    /// A `random_resize` is waiting for a `place` to put it on its canvas.
+    public var awaitingPlacement = false
+    /// `one_hot` has been declared (it must be last).
+    public var oneHot = false
+    /// Name of the current stage and its args (for errors).
+    public var current: StageArgs?
+
+    /// An error located at the current stage.
+    public func fail(_ message: String, fix: String, parameter: String? = nil) -> PipelineError {
+        guard let a = current else { return PipelineError(file: "", line: 0, column: 0, message: message, fix: fix) }
+        return a.error(parameter, message, fix: fix)
+    }
+
+    /// Throws unless `decode` came before the current stage.
+    public func requireDecoded() throws {
+        if !decoded {
+            throw fail("stage '\(current?.stage ?? "?")' comes before 'decode'", fix: "put `- decode: {}` first in `stages`")
+        }
+    }
+}

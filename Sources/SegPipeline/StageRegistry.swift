@@ -1,0 +1,20 @@
+/// Every stage the pipeline language knows, in documentation order. Add new stages here.
+public enum StageRegistry {
+    public static let all: [any Stage.Type] = [
+        DecodeStage.self,
+        RemapLabelsStage.self,
+        LetterboxStage.self,
+        RandomResizeStage.self,
+        FlipStage.self,
+        PlaceStage.self,
+        HSVStage.self,
+        OneHotStage.self,
+    ]
+
+    /// The stage type named `name`, if any.
+    public static func named(_ name: String) -> (any Stage.Type)? {
+        all.first { $0.declaration.name == name }
+    }
+
+    public static var names: [String] { all.map { $0.declaration.name } }
+}

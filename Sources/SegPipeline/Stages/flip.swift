@@ -1,0 +1,32 @@
+/// `flip`: mirror image and label together with probability `p`.
+public struct FlipStage: Stage {
+    public static let declaration = StageDeclaration(
+        name: "flip",
+        summary: "Mirror the sample with probability p.",
+        details: "Draws u uniform in [0, 1) and flips when u < p (the reference's `rand() < .5`). `direction: horizontal` (left-right, the reference) or `vertical`.",
+        label: "Flipped exactly like the image.",
+        random: true,
+        parameters: [
+            Parameter("p", .probability, default: "0.5", "probability of flipping"),
+            Parameter("direction", .choice(["horizontal", "vertical"]), default: "horizontal", "mirror axis"),
+        ])
+
+    let p: Double
+    let vertical: Bool
+
+    public init(_ args: StageArgs) throws {
+        p = args.number("p")
+        vertical = args.word("direction") == "vertical"
+    }
+
+    public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }
+
+    public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        let flip = random.unit() < p
+        if flip {
+            sample.image = vertical ? sample.image.flippedVertically() : sample.image.flippedHorizontally()
+            sample.label = vertical ? sample.label.flippedVertically() : sample.label.flippedHorizontally()
+        }
+        sample.params[vertical ? "vflip" : "flip"] = flip ? 1 : 0
+    }
+}

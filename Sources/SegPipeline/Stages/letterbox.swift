@@ -1,0 +1,52 @@
+/// `letterbox`: fit the image inside the output size keeping its aspect, centred on a fill colour.
+public struct LetterboxStage: Stage {
+    public static let declaration = StageDeclaration(
+        name: "letterbox",
+        summary: "Fit inside [height, width] keeping the aspect ratio, centred on a fill.",
+        details: "The reference's validation path: scale = min(w/iw, h/ih), nw = int(iw*scale), nh = int(ih*scale) (truncated), bicubic resize (Pillow-exact), pasted at ((w-nw)//2, (h-nh)//2) on a canvas of `fill`.",
+        label: "Resized with nearest neighbour (Pillow-exact), pasted the same way on a canvas of `label_fill`.",
+        random: false,
+        parameters: [
+            Parameter("size", .size, required: true, "output [height, width] in pixels"),
+            Parameter("fill", .colour, default: "[128, 128, 128]", "image canvas colour"),
+            Parameter("label_fill", .labelValue, default: "0", "label canvas value (the reference uses 0; `ignore` keeps padding out of the loss)"),
+        ])
+
+    let height: Int, width: Int
+    let fill: [UInt8]
+    let labelFill: LabelValue
+
+    public init(_ args: StageArgs) throws {
+        let s = args.size("size")!
+        height = s.height; width = s.width
+        fill = args.colour("fill")
+        labelFill = args.label("label_fill") ?? .value(0)
+    }
+
+    public func plan(_ state: inout PlanState) throws {
+        try state.requireDecoded()
+        if state.size != nil {
+            throw state.fail("'letterbox' comes after another stage that already fixed the output size",
+                             fix: "use either letterbox or random_resize + place, once")
+        }
+        state.size = (height, width)
+    }
+
+    public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        let iw = sample.image.width, ih = sample.image.height
+        let scale = min(Double(width) / Double(iw), Double(height) / Double(ih))
+        let nw = max(1, Int(Double(iw) * scale)), nh = max(1, Int(Double(ih) * scale))
+        let dx = (width - nw) / 2, dy = (height - nh) / 2
+        var image = Raster(width: width, height: height, fill: fill)
+        image.paste(Resample.bicubic(sample.image, width: nw, height: nh), dx: dx, dy: dy)
+        var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
+        label.paste(Resample.nearest(sample.label, width: nw, height: nh), dx: dx, dy: dy)
+        sample.image = image
+        sample.label = label
+        sample.params["scale"] = scale
+        sample.params["nw"] = Double(nw)
+        sample.params["nh"] = Double(nh)
+        sample.params["dx"] = Double(dx)
+        sample.params["dy"] = Double(dy)
+    }
+}

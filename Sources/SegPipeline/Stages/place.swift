@@ -1,0 +1,52 @@
+/// `place`: paste the resized sample at a random offset on the output canvas.
+public struct PlaceStage: Stage {
+    public static let declaration = StageDeclaration(
+        name: "place",
+        summary: "Paste at a random (dx, dy) on the output canvas; negative offsets crop.",
+        details: "dx = int(rand(0, w-nw)), dy = int(rand(0, h-nh)) with rand(a, b) = u*(b-a)+a and int() truncating toward zero, exactly as the reference; the canvas is the size set by `random_resize`. `center: true` centres instead of drawing.",
+        label: "Pasted at the same offset on a canvas of `label_fill`.",
+        random: true,
+        parameters: [
+            Parameter("fill", .colour, default: "[128, 128, 128]", "image canvas colour"),
+            Parameter("label_fill", .labelValue, default: "0", "label canvas value (the reference uses 0; `ignore` keeps padding out of the loss)"),
+            Parameter("center", .flag, default: "false", "centre instead of a random offset"),
+        ])
+
+    let fill: [UInt8]
+    let labelFill: LabelValue
+    let center: Bool
+    public init(_ args: StageArgs) throws {
+        fill = args.colour("fill")
+        labelFill = args.label("label_fill") ?? .value(0)
+        center = args.flag("center")
+    }
+
+    public func plan(_ state: inout PlanState) throws {
+        try state.requireDecoded()
+        guard state.awaitingPlacement, state.size != nil else {
+            throw state.fail("'place' needs a 'random_resize' before it to know the canvas size",
+                             fix: "add `- random_resize: {size: [H, W]}` before `place`, or use letterbox instead")
+        }
+        state.awaitingPlacement = false
+    }
+
+    public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        let nw = sample.image.width, nh = sample.image.height
+        let width = context.width, height = context.height
+        let dx: Int, dy: Int
+        if center {
+            dx = (width - nw) / 2; dy = (height - nh) / 2
+        } else {
+            dx = Int(random.uniform(0, Double(width - nw)))
+            dy = Int(random.uniform(0, Double(height - nh)))
+        }
+        var image = Raster(width: width, height: height, fill: fill)
+        image.paste(sample.image, dx: dx, dy: dy)
+        var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
+        label.paste(sample.label, dx: dx, dy: dy)
+        sample.image = image
+        sample.label = label
+        sample.params["dx"] = Double(dx)
+        sample.params["dy"] = Double(dy)
+    }
+}

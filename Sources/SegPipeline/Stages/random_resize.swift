@@ -1,0 +1,61 @@
+/// `random_resize`: rescale with a random aspect jitter and scale, as the reference draws them.
+public struct RandomResizeStage: Stage {
+    public static let declaration = StageDeclaration(
+        name: "random_resize",
+        summary: "Rescale by a random scale and aspect jitter relative to the output size.",
+        details: "Draws j1, j2 uniform in [1-jitter, 1+jitter] and s uniform in `scale`; new_ar = iw/ih*j1/j2; if new_ar < 1 then nh = int(s*h), nw = int(nh*new_ar), else nw = int(s*w), nh = int(nw/new_ar) (the reference's formulas, sides at least 1). Bicubic resize (Pillow-exact). A `place` stage must follow to put the result on the [height, width] canvas.",
+        label: "Resized with nearest neighbour (Pillow-exact) to the same nw x nh.",
+        random: true,
+        parameters: [
+            Parameter("size", .size, required: true, "output [height, width] the scale is relative to (the reference's input_shape)"),
+            Parameter("jitter", .number(0...0.99), default: "0.3", "aspect jitter: each of j1, j2 is drawn in [1-jitter, 1+jitter]"),
+            Parameter("scale", .interval(0.01...10), default: "[0.25, 2.0]", "range of the scale factor s"),
+        ])
+
+    let height: Int, width: Int
+    let jitter: Double
+    let scale: (Double, Double)
+
+    public init(_ args: StageArgs) throws {
+        let s = args.size("size")!
+        height = s.height; width = s.width
+        jitter = args.number("jitter")
+        scale = args.interval("scale")
+    }
+
+    public func plan(_ state: inout PlanState) throws {
+        try state.requireDecoded()
+        if state.size != nil {
+            throw state.fail("'random_resize' comes after another stage that already fixed the output size",
+                             fix: "use either letterbox or random_resize + place, once")
+        }
+        state.size = (height, width)
+        state.awaitingPlacement = true
+    }
+
+    /// The reference's draw: (new_ar, scale) → (nw, nh).
+    public static func targetSize(newAspect: Double, scale: Double, height: Int, width: Int) -> (Int, Int) {
+        var nw: Int, nh: Int
+        if newAspect < 1 {
+            nh = Int(scale * Double(height)); nw = Int(Double(nh) * newAspect)
+        } else {
+            nw = Int(scale * Double(width)); nh = Int(Double(nw) / newAspect)
+        }
+        return (max(1, nw), max(1, nh))
+    }
+
+    public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        let iw = sample.image.width, ih = sample.image.height
+        let j1 = random.uniform(1 - jitter, 1 + jitter)
+        let j2 = random.uniform(1 - jitter, 1 + jitter)
+        let newAspect = Double(iw) / Double(ih) * j1 / j2
+        let s = random.uniform(scale.0, scale.1)
+        let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
+        sample.image = Resample.bicubic(sample.image, width: nw, height: nh)
+        sample.label = Resample.nearest(sample.label, width: nw, height: nh)
+        sample.params["aspect"] = newAspect
+        sample.params["scale"] = s
+        sample.params["nw"] = Double(nw)
+        sample.params["nh"] = Double(nh)
+    }
+}

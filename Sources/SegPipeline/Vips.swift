@@ -1,0 +1,111 @@
+import Foundation
+import VipsShim
+
+/// Every call into libvips and libpng, with C failures turned into thrown Swift errors.
+public enum Vips {
+    /// Starts libvips (once per process, operation cache off).
+    ///
+    /// Throws `VipsError` when libvips cannot start (e.g. missing modules).
+    public static func start() throws {
+        if sp_vips_init() != 0 { throw VipsError(operation: "vips_init", message: takeError()) }
+    }
+
+    /// Releases libvips' per-thread state; call once as a worker thread ends.
+    public static func threadShutdown() { sp_vips_thread_shutdown() }
+
+    /// Decodes an image file's bytes to packed RGB.
+    ///
+    /// - Parameters:
+    ///   - shrink: 1 for a full decode; 2, 4 or 8 to let JPEG decode at reduced size.
+    /// - Returns: the RGB raster and the band count of the source (1 = grey, 3 = RGB, …).
+    /// - Throws: `SampleError` naming `path` when the file is unreadable, truncated or not an image.
+    public static func decodeRGB(_ data: Data, shrink: Int = 1, id: String, path: String) throws -> (Raster, Int) {
+        var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0
+        var out: UnsafeMutablePointer<UInt8>?
+        let rc = data.withUnsafeBytes { raw in
+            sp_decode_rgb(raw.baseAddress, raw.count, Int32(shrink), 1, &w, &h, &bands, &out)
+        }
+        guard rc == 0, let out else {
+            let msg = takeError().split(separator: "\n").first.map(String.init) ?? "unknown error"
+            throw SampleError(id: id, file: path, problem: "cannot be decoded as an image (\(msg))",
+                              fix: "re-export or remove this image, or run with --on-error skip")
+        }
+        defer { sp_free(out) }
+        let n = Int(w) * Int(h) * 3
+        return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: Array(UnsafeBufferPointer(start: out, count: n))), Int(bands))
+    }
+
+    /// Reads a palette or greyscale PNG label keeping its indices (1 channel).
+    ///
+    /// Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated or non-PNG files.
+    public static func readLabel(_ data: Data, id: String, path: String) throws -> Raster {
+        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0
+        var out: UnsafeMutablePointer<UInt8>?
+        var err = [CChar](repeating: 0, count: 512)
+        let rc = data.withUnsafeBytes { raw in
+            err.withUnsafeMutableBufferPointer { e in
+                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &out, e.baseAddress, e.count)
+            }
+        }
+        guard rc == 0, let out else {
+            let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let colour = ctype == 2 || ctype == 6
+            throw SampleError(
+                id: id, file: path,
+                problem: colour ? "is a colour-coded RGB label; class indices are expected" : "cannot be read as a label PNG (\(msg))",
+                fix: colour ? "convert it to a palette or greyscale PNG of class indices (one value per class)"
+                            : "re-export the label as an 8-bit palette or greyscale PNG, or run with --on-error skip")
+        }
+        defer { sp_free(out) }
+        let n = Int(w) * Int(h)
+        return Raster(width: Int(w), height: Int(h), channels: 1, pixels: Array(UnsafeBufferPointer(start: out, count: n)))
+    }
+
+    /// Writes a 1-, 3- or 4-channel raster as a PNG file.
+    ///
+    /// Throws `VipsError` when the file cannot be written.
+    public static func savePNG(_ r: Raster, to path: String) throws {
+        let rc = r.pixels.withUnsafeBufferPointer { p in
+            sp_save_png(p.baseAddress, Int32(r.width), Int32(r.height), Int32(r.channels), path)
+        }
+        if rc != 0 { throw VipsError(operation: "pngsave \(path)", message: takeError()) }
+    }
+
+    /// Renders a caption (Pango markup) as a grey mask at most `width` pixels wide.
+    public static func renderText(_ text: String, width: Int, dpi: Int = 72) throws -> Raster {
+        var w: Int32 = 0, h: Int32 = 0
+        var out: UnsafeMutablePointer<UInt8>?
+        let rc = sp_render_text(text, Int32(width), Int32(dpi), &w, &h, &out)
+        guard rc == 0, let out else { throw VipsError(operation: "text", message: takeError()) }
+        defer { sp_free(out) }
+        return Raster(width: Int(w), height: Int(h), channels: 1, pixels: Array(UnsafeBufferPointer(start: out, count: Int(w) * Int(h))))
+    }
+
+    /// Rasterises an SVG document to RGBA.
+    public static func renderSVG(_ svg: String) throws -> Raster {
+        var w: Int32 = 0, h: Int32 = 0
+        var out: UnsafeMutablePointer<UInt8>?
+        let bytes = Array(svg.utf8)
+        let rc = bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { c in sp_render_svg(c.baseAddress, c.count, &w, &h, &out) }
+        }
+        guard rc == 0, let out else { throw VipsError(operation: "svgload", message: takeError()) }
+        defer { sp_free(out) }
+        return Raster(width: Int(w), height: Int(h), channels: 4, pixels: Array(UnsafeBufferPointer(start: out, count: Int(w) * Int(h) * 4)))
+    }
+
+    /// Copies and clears libvips' (thread-shared) error buffer.
+    private static func takeError() -> String {
+        guard let p = sp_vips_error() else { return "unknown libvips error" }
+        defer { sp_free(p) }
+        let s = String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? "unknown libvips error" : s
+    }
+}
+
+/// A libvips operation that failed, with vips' own message.
+public struct VipsError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var message: String
+    public var description: String { "libvips \(operation) failed: \(message)" }
+}

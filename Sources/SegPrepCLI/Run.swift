@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SegFormat
+import SegPipeline
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Execute a pipeline file into safetensors shards and an index.json manifest.",
+        discussion: """
+        Parses and checks the whole pipeline before reading any pixel, then processes samples on --threads
+        workers and writes shard-NNNNN.safetensors files (tensors `image` U8 [n,H,W,3] and `label` U8 [n,H,W])
+        and finally index.json. Rerunning the same command after an interruption reuses finished shards.
+
+        Examples:
+          seg-prep run pipelines/camvid-train.yaml
+          seg-prep run pipelines/voc-train.yaml --input-root ~/data/VOC2012 --output out/voc-train --threads 8
+          seg-prep run pipelines/voc-train.yaml --partition 0/4    # shards 0, 4, 8, … of the run
+        """)
+
+    @Argument(help: "Pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Dataset root replacing the file's input.root.")
+    var inputRoot: String?
+
+    @Option(help: "Output folder replacing the file's output.dir.")
+    var output: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Process only the first N ids of the split.")
+    var limit: Int?
+
+    @Option(help: "Process only partition K of N (0 <= K < N): shards whose index % N == K.")
+    var partition: String?
+
+    @Option(help: "What to do with a bad sample: fail (default, exit 1 after keeping complete shards) or skip.")
+    var onError: String?
+
+    @Flag(help: "Replace an output folder that holds a different run instead of refusing.")
+    var force = false
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let partition, Partition(partition) == nil {
+            throw ValidationError("--partition must be K/N with 0 <= K < N, e.g. 0/4")
+        }
+        if let onError, !["fail", "skip"].contains(onError) {
+            throw ValidationError("--on-error must be fail or skip")
+        }
+    }
+
+    func run() throws {
+        let spec = try PipelineSpec.load(path: pipeline)
+        let options = RunOptions(
+            inputRoot: inputRoot, output: output, threads: threads, limit: limit,
+            partition: partition.flatMap(Partition.init), force: force,
+            onError: onError.flatMap(PipelineSpec.OnError.init(rawValue:)))
+        let runner = PipelineRunner(spec: spec, options: options)
+        let bar = ProgressLine(label: "run")
+        let summary = try runner.run { p in bar.update(done: p.done, total: p.total, seconds: p.seconds) }
+        bar.finish()
+        let rate = summary.seconds > 0 ? Double(summary.samples) / summary.seconds : 0
+        if json {
+            let obj: [String: Any] = [
+                "output": summary.outputDir, "samples": summary.samples, "shards": summary.manifest.shards.count,
+                "bytes": summary.bytes, "seconds": summary.seconds, "samples_per_second": rate,
+                "reused_shards": summary.reused, "skipped": summary.manifest.skipped.map { ["id": $0.id, "reason": $0.reason] },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        } else {
+            print("wrote \(summary.samples) samples in \(summary.manifest.shards.count) shards (\(summary.bytes) bytes) to \(summary.outputDir)")
+            print(String(format: "%.2f s, %.1f samples/s, %d shard(s) reused, %d skipped", summary.seconds, rate, summary.reused, summary.manifest.skipped.count))
+            for s in summary.manifest.skipped { print("skipped \(s.id): \(s.reason)") }
+        }
+    }
+}

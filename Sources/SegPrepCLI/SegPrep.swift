@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct SegPrep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seg-prep",
+        abstract: "Prepare semantic-segmentation datasets as sharded tensors, inspect them, and train on them.",
+        discussion: """
+        A pipeline file (YAML, see pipelines/) names a dataset split, a list of stages (decode, letterbox,
+        random_resize, flip, place, hsv, remap_labels, one_hot) and an output folder. `seg-prep run` executes
+        it with libvips into safetensors shards plus an index.json manifest; the loader and trainer read them.
+
+        Start with:  seg-prep run pipelines/camvid-train.yaml
+        Stage docs:  seg-prep stages
+        """,
+        subcommands: [Run.self, Stages.self])
+}

@@ -1,0 +1,212 @@
+#include "VipsShim.h"
+#include <vips/vips.h>
+#include <png.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdio.h>
+
+int sp_vips_init(void) {
+    static int done = 0, status = 0;
+    static GMutex lock;
+    g_mutex_lock(&lock);
+    if (!done) {
+        status = VIPS_INIT("seg-prep") ? -1 : 0;
+        if (status == 0) {
+            vips_cache_set_max(0);
+            vips_cache_set_max_mem(0);
+            vips_cache_set_max_files(0);
+            vips_concurrency_set(1);
+        }
+        done = 1;
+    }
+    g_mutex_unlock(&lock);
+    return status;
+}
+
+void sp_vips_thread_shutdown(void) { vips_thread_shutdown(); }
+
+char *sp_vips_error(void) {
+    char *msg = vips_error_buffer_copy();
+    return msg;
+}
+
+void sp_free(void *p) { g_free(p); }
+
+static int to_rgb(VipsImage *in, VipsImage **out) {
+    VipsImage *t = NULL;
+    int bands = in->Bands;
+    if (in->BandFmt != VIPS_FORMAT_UCHAR) {
+        if (vips_cast_uchar(in, &t, NULL)) return -1;
+    } else {
+        t = in; g_object_ref(t);
+    }
+    VipsImage *r = NULL;
+    if (bands == 1 || bands == 2) {
+        VipsImage *g = NULL;
+        if (vips_extract_band(t, &g, 0, "n", 1, NULL)) { g_object_unref(t); return -1; }
+        VipsImage *arr[3] = {g, g, g};
+        int rc = vips_bandjoin(arr, &r, 3, NULL);
+        g_object_unref(g);
+        g_object_unref(t);
+        if (rc) return -1;
+    } else if (bands >= 3) {
+        int rc = vips_extract_band(t, &r, 0, "n", 3, NULL);
+        g_object_unref(t);
+        if (rc) return -1;
+    } else {
+        g_object_unref(t);
+        vips_error("seg-prep", "image has %d bands", bands);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated,
+                  int *width, int *height, int *source_bands, uint8_t **out) {
+    const char *loader = vips_foreign_find_load_buffer(buf, len);
+    if (!loader) return -1;
+    VipsImage *im = NULL;
+    VipsFailOn fail = fail_on_truncated ? VIPS_FAIL_ON_TRUNCATED : VIPS_FAIL_ON_NONE;
+    if (shrink > 1 && strcmp(loader, "VipsForeignLoadJpegBuffer") == 0) {
+        if (vips_jpegload_buffer((void *)buf, len, &im, "shrink", shrink, "fail_on", fail,
+                                 "access", VIPS_ACCESS_SEQUENTIAL, NULL)) return -1;
+    } else {
+        im = vips_image_new_from_buffer(buf, len, "", "fail_on", fail,
+                                        "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+        if (!im) return -1;
+    }
+    *source_bands = im->Bands;
+    VipsImage *rgb = NULL;
+    if (to_rgb(im, &rgb)) { g_object_unref(im); return -1; }
+    g_object_unref(im);
+    size_t size = 0;
+    void *mem = vips_image_write_to_memory(rgb, &size);
+    *width = rgb->Xsize;
+    *height = rgb->Ysize;
+    g_object_unref(rgb);
+    if (!mem) return -1;
+    *out = mem;
+    return 0;
+}
+
+/* ---- libpng label reader ---- */
+
+typedef struct { const uint8_t *data; size_t len, pos; } sp_png_src;
+
+typedef struct { jmp_buf jmp; char *err; size_t err_len; } sp_png_ctx;
+
+static void sp_png_read(png_structp png, png_bytep dst, png_size_t n) {
+    sp_png_src *src = (sp_png_src *)png_get_io_ptr(png);
+    if (src->pos + n > src->len) png_error(png, "file is truncated");
+    memcpy(dst, src->data + src->pos, n);
+    src->pos += n;
+}
+
+static void sp_png_error(png_structp png, png_const_charp msg) {
+    sp_png_ctx *ctx = (sp_png_ctx *)png_get_error_ptr(png);
+    snprintf(ctx->err, ctx->err_len, "%s", msg);
+    longjmp(ctx->jmp, 1);
+}
+
+static void sp_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out, char *err, size_t err_len) {
+    if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
+        snprintf(err, err_len, "is not a PNG file");
+        return -1;
+    }
+    sp_png_ctx ctx;
+    ctx.err = err; ctx.err_len = err_len;
+    sp_png_src src = {(const uint8_t *)buf, len, 0};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, sp_png_error, sp_png_warning);
+    if (!png) { snprintf(err, err_len, "out of memory"); return -1; }
+    png_infop info = png_create_info_struct(png);
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (setjmp(ctx.jmp)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        g_free(pixels);
+        g_free(rows);
+        return -1;
+    }
+    png_set_read_fn(png, &src, sp_png_read);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    int depth = png_get_bit_depth(png, info);
+    int ctype = png_get_color_type(png, info);
+    *colour_type = ctype;
+    if (ctype != PNG_COLOR_TYPE_PALETTE && ctype != PNG_COLOR_TYPE_GRAY) {
+        snprintf(err, err_len, "is a colour PNG (colour type %d); labels must be palette or greyscale PNGs of class indices", ctype);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if (depth == 16) {
+        snprintf(err, err_len, "is a 16-bit PNG; labels must be 8-bit (or fewer) class indices");
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if ((size_t)w * h > ((size_t)1 << 31)) {
+        snprintf(err, err_len, "is too large (%ux%u)", w, h);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if (depth < 8) png_set_packing(png);
+    png_read_update_info(png, info);
+    pixels = g_malloc((size_t)w * h);
+    rows = g_malloc(sizeof(png_bytep) * h);
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = pixels + (size_t)y * w;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    g_free(rows);
+    *width = (int)w;
+    *height = (int)h;
+    *out = pixels;
+    return 0;
+}
+
+int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path) {
+    VipsImage *im = vips_image_new_from_memory(pixels, (size_t)width * height * bands, width, height,
+                                               bands, VIPS_FORMAT_UCHAR);
+    if (!im) return -1;
+    int rc = vips_pngsave(im, path, NULL);
+    g_object_unref(im);
+    return rc;
+}
+
+static int write_out(VipsImage *im, int *w, int *h, uint8_t **out) {
+    VipsImage *u = NULL;
+    if (vips_cast_uchar(im, &u, NULL)) return -1;
+    size_t size = 0;
+    void *mem = vips_image_write_to_memory(u, &size);
+    *w = u->Xsize;
+    *h = u->Ysize;
+    g_object_unref(u);
+    if (!mem) return -1;
+    *out = mem;
+    return 0;
+}
+
+int sp_render_text(const char *text, int width, int dpi, int *out_w, int *out_h, uint8_t **out) {
+    VipsImage *im = NULL;
+    if (vips_text(&im, text, "width", width, "dpi", dpi, "font", "DejaVu Sans", NULL)) return -1;
+    int rc = write_out(im, out_w, out_h, out);
+    g_object_unref(im);
+    return rc;
+}
+
+int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t **out) {
+    VipsImage *im = NULL;
+    if (vips_svgload_buffer((void *)svg, len, &im, NULL)) return -1;
+    VipsImage *rgba = NULL;
+    int rc;
+    if (im->Bands == 4) { rgba = im; g_object_ref(rgba); rc = 0; }
+    else rc = vips_bandjoin_const1(im, &rgba, 255, NULL);
+    g_object_unref(im);
+    if (rc) return -1;
+    rc = write_out(rgba, out_w, out_h, out);
+    g_object_unref(rgba);
+    return rc;
+}

@@ -1,0 +1,42 @@
+#ifndef SEGPREP_VIPS_SHIM_H
+#define SEGPREP_VIPS_SHIM_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed-argument wrappers over libvips' variadic API and libpng's palette-preserving reader.
+   Functions return 0 on success and -1 on failure; the vips error buffer (or `err`) says why. */
+
+/* Starts libvips once per process and switches its operation cache off. */
+int sp_vips_init(void);
+/* Releases per-thread vips state; call when a worker thread ends. */
+void sp_vips_thread_shutdown(void);
+/* Copies and clears the vips error buffer; free the result with sp_free. */
+char *sp_vips_error(void);
+void sp_free(void *p);
+
+/* Decodes an encoded image (JPEG, PNG, WebP, TIFF…) held in memory to packed 8-bit RGB.
+   Grey is replicated to R=G=B and alpha dropped, as PIL's convert('RGB').
+   shrink: 1 (full decode) or 2, 4, 8 for JPEG shrink-on-load (ignored for other formats).
+   fail_on_truncated: non-zero makes a truncated or damaged file an error.
+   On success *out holds w*h*3 bytes to free with sp_free. */
+int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated,
+                  int *width, int *height, int *source_bands, uint8_t **out);
+
+/* Reads a PNG label map from memory keeping its indices: palette PNGs give palette indices,
+   grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling).
+   Returns -1 with a reason in err (at least 256 bytes) for colour or 16-bit PNGs or bad data.
+   *colour_type receives the PNG colour type. On success *out holds w*h bytes (free with sp_free). */
+int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out, char *err, size_t err_len);
+
+/* Encodes packed 8-bit pixels (bands 1, 3 or 4) as PNG to a file. */
+int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path);
+
+/* Renders `text` (Pango markup allowed) in white on black at `dpi`, `width` pixels wide at most.
+   On success *out holds w*h grey bytes (free with sp_free). */
+int sp_render_text(const char *text, int width, int dpi, int *out_w, int *out_h, uint8_t **out);
+
+/* Rasterises an SVG document held in memory to packed RGBA. */
+int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t **out);
+
+#endif
