@@ -16,3 +16,12 @@ public struct Sample: Sendable {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath
     }
 }
+
+extension Sample {
+    /// A sample already holding decoded pixels (for previews and tests).
+    public init(id: String, image: Raster, label: Raster) {
+        self.init(id: id, repeatIndex: 0, imagePath: id, labelPath: id)
+        self.image = image
+        self.label = label
+    }
+}

@@ -20,6 +20,10 @@ public struct StageContext: Sendable {
     /// The pipeline's output size in pixels.
     public var height: Int
     public var width: Int
+
+    public init(classes: Int, height: Int, width: Int) {
+        self.classes = classes; self.height = height; self.width = width
+    }
 }
 
 /// What the stages planned so far produce; stages check and update it before any pixel is read.

@@ -22,7 +22,11 @@ public struct FlipStage: Stage {
     public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let flip = random.unit() < p
+        flip(&sample, random.unit() < p)
+    }
+
+    /// Flips (or not) as given and records it.
+    public func flip(_ sample: inout Sample, _ flip: Bool) {
         if flip {
             sample.image = vertical ? sample.image.flippedVertically() : sample.image.flippedHorizontally()
             sample.label = vertical ? sample.label.flippedVertically() : sample.label.flippedHorizontally()

@@ -22,6 +22,11 @@ public struct HSVStage: Stage {
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         let r = (random.uniform(-1, 1) * spread.0 + 1, random.uniform(-1, 1) * spread.1 + 1, random.uniform(-1, 1) * spread.2 + 1)
+        jitter(&sample, gains: r)
+    }
+
+    /// Applies given gains (hue, sat, val) and records them.
+    public func jitter(_ sample: inout Sample, gains r: (Double, Double, Double)) {
         OpenCVHSV.jitter(&sample.image, luts: OpenCVHSV.luts(r))
         sample.params["hue"] = r.0
         sample.params["sat"] = r.1

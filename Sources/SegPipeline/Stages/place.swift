@@ -40,6 +40,12 @@ public struct PlaceStage: Stage {
             dx = Int(random.uniform(0, Double(width - nw)))
             dy = Int(random.uniform(0, Double(height - nh)))
         }
+        place(&sample, dx: dx, dy: dy, context: context)
+    }
+
+    /// Pastes at a given offset on the output canvas and records it.
+    public func place(_ sample: inout Sample, dx: Int, dy: Int, context: StageContext) {
+        let width = context.width, height = context.height
         var image = Raster(width: width, height: height, fill: fill)
         image.paste(sample.image, dx: dx, dy: dy)
         var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])

@@ -50,6 +50,11 @@ public struct RandomResizeStage: Stage {
         let j2 = random.uniform(1 - jitter, 1 + jitter)
         let newAspect = Double(iw) / Double(ih) * j1 / j2
         let s = random.uniform(scale.0, scale.1)
+        resize(&sample, newAspect: newAspect, scale: s)
+    }
+
+    /// Resizes with given draws (bicubic image, nearest label) and records them.
+    public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
         sample.image = Resample.bicubic(sample.image, width: nw, height: nh)
         sample.label = Resample.nearest(sample.label, width: nw, height: nh)

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Checks a shard folder against its manifest: presence, sizes, SHA-256, safetensors structure,
+/// tensor names, shapes and dtypes, and the label range.
+public enum ShardVerifier {
+    /// One damaged shard (or the manifest itself when `file` is `index.json`), and why.
+    public struct Damage: Sendable, Equatable, CustomStringConvertible {
+        public var file: String
+        public var problem: String
+        public var description: String { "\(file): \(problem)" }
+    }
+
+    /// Verifies `dir`; returns one entry per damaged shard (empty when intact).
+    ///
+    /// Throws `ManifestError` when the manifest is missing or unreadable.
+    public static func verify(_ dir: String) throws -> [Damage] {
+        let m = try Manifest.load(from: dir)
+        var out: [Damage] = []
+        for s in m.shards {
+            let path = (dir as NSString).appendingPathComponent(s.file)
+            if let problem = check(s, path: path, manifest: m) {
+                out.append(Damage(file: path, problem: problem))
+            }
+        }
+        return out
+    }
+
+    static func check(_ s: Manifest.Shard, path: String, manifest m: Manifest) -> String? {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
+            return "missing; rerun `seg-prep run` with the same pipeline to regenerate it"
+        }
+        let size = (attrs[.size] as? Int) ?? -1
+        if size != s.bytes { return "is \(size) bytes, the manifest says \(s.bytes); the file is truncated or replaced — rerun `seg-prep run` to regenerate it" }
+        guard let sha = try? Checksum.sha256(file: path) else { return "cannot be read" }
+        if sha != s.sha256 { return "SHA-256 differs from the manifest; the file is damaged — delete it and rerun `seg-prep run` to regenerate it" }
+        let f: SafeTensorsFile
+        do { f = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError { return e.reason } catch { return "\(error)" }
+        guard let image = try? f.info("image"), let label = try? f.info("label") else {
+            return "lacks the tensors 'image' and 'label' (has: \(f.names.joined(separator: ", ")))"
+        }
+        if image.dtype != m.image.dtype || image.shape != [s.samples] + m.image.shape {
+            return "tensor 'image' is \(image.dtype.rawValue) \(image.shape), expected \(m.image.dtype.rawValue) \([s.samples] + m.image.shape)"
+        }
+        if label.dtype != m.label.dtype || label.shape != [s.samples] + m.label.shape {
+            return "tensor 'label' is \(label.dtype.rawValue) \(label.shape), expected \(m.label.dtype.rawValue) \([s.samples] + m.label.shape)"
+        }
+        if s.ids.count != s.samples || s.repeats.count != s.samples {
+            return "the manifest lists \(s.ids.count) ids for \(s.samples) samples"
+        }
+        let maxLabel = (try? f.withBytes(label) { raw -> UInt8 in raw.max() ?? 0 }) ?? 0
+        if Int(maxLabel) > m.ignoreIndex {
+            return "holds label value \(maxLabel) above the ignore index \(m.ignoreIndex)"
+        }
+        return nil
+    }
+}

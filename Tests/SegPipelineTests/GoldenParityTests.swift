@@ -1,0 +1,92 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// Parity with the PyTorch reference on the golden data: inputs and expected outputs from fixtures/golden.
+@Suite struct GoldenParityTests {
+    @Test(arguments: goldenPairs)
+    func decodersMatchPillow(pair: String) throws {
+        let s = try decodedPair(pair)
+        #expect(sha(s.image.pixels) == param("pairs", pair, "rgb_after_cvtColor_sha256") as? String)
+        #expect(sha(s.label.pixels) == param("pairs", pair, "label_sha256") as? String)
+    }
+
+    @Test(arguments: goldenPairs)
+    func letterbox256x384(pair: String) throws {
+        let spec = try stages("- decode: {}\n- letterbox: {size: [256, 384]}")
+        var s = try decodedPair(pair)
+        var rng = SeededRandom(seed: 0)
+        try spec.stages[1].apply(&s, random: &rng, context: StageContext(classes: 21, height: 256, width: 384))
+        let file = try SafeTensorsFile(path: golden.appendingPathComponent("letterbox.safetensors").path)
+        let label = try file.bytes("\(pair).256x384.label")
+        let image = try file.bytes("\(pair).256x384.image")
+        #expect(s.label.pixels == label)
+        let c = closeness(s.image.pixels, image)
+        #expect(c.fraction >= 0.999, "image within 1 level on \(c.fraction) of values")
+    }
+
+    @Test(arguments: goldenPairs)
+    func letterbox512(pair: String) throws {
+        let spec = try stages("- decode: {}\n- letterbox: {size: [512, 512]}")
+        var s = try decodedPair(pair)
+        var rng = SeededRandom(seed: 0)
+        try spec.stages[1].apply(&s, random: &rng, context: StageContext(classes: 21, height: 512, width: 512))
+        let key = "\(pair).512x512"
+        #expect(sha(s.label.pixels) == param("letterbox", key, "label_sha256") as? String)
+        #expect(sha(s.image.pixels) == param("letterbox", key, "image_sha256") as? String)
+        #expect(Int(s.params["nw"]!) == param("letterbox", key, "nw") as? Int)
+        #expect(Int(s.params["dx"]!) == param("letterbox", key, "paste_x") as? Int)
+    }
+
+    @Test(arguments: 0..<7)
+    func randomBranch(caseIndex: Int) throws {
+        let c = param("random_branch", "case\(caseIndex)") as! [String: Any]
+        let pair = c["pair"] as! String
+        let hw = c["input_shape_hw"] as! [Int]
+        let spec = try stages("""
+        - decode: {}
+        - random_resize: {size: [\(hw[0]), \(hw[1])]}
+        - flip: {}
+        - place: {}
+        - hsv: {}
+        - remap_labels: {above: 20, to: ignore}
+        """)
+        let ctx = StageContext(classes: 21, height: hw[0], width: hw[1])
+        var s = try decodedPair(pair)
+        let resize = spec.stages[1] as! RandomResizeStage
+        resize.resize(&s, newAspect: c["new_ar"] as! Double, scale: c["scale"] as! Double)
+        #expect(s.image.width == c["nw"] as? Int && s.image.height == c["nh"] as? Int)
+        (spec.stages[2] as! FlipStage).flip(&s, c["flip"] as! Bool)
+        (spec.stages[3] as! PlaceStage).place(&s, dx: c["dx"] as! Int, dy: c["dy"] as! Int, context: ctx)
+        let file = try SafeTensorsFile(path: golden.appendingPathComponent("random_branch.safetensors").path)
+        #expect(s.label.pixels == (try file.bytes("case\(caseIndex).label")))
+        let preHSV = sha(s.image.pixels)
+        let r = c["r"] as! [Double]
+        (spec.stages[4] as! HSVStage).jitter(&s, gains: (r[0], r[1], r[2]))
+        let expected = try file.bytes("case\(caseIndex).image")
+        let close = closeness(s.image.pixels, expected)
+        #expect(close.fraction >= 0.999, "HSV image within 1 level on \(close.fraction) of values (pre-HSV sha \(preHSV == c["pre_hsv_sha256"] as? String ? "equal" : "differs"))")
+        #expect(preHSV == c["pre_hsv_sha256"] as? String)
+        var rng = SeededRandom(seed: 0)
+        try spec.stages[5].apply(&s, random: &rng, context: ctx)
+        #expect(s.label.pixels == (try file.bytes("case\(caseIndex).label_clipped")))
+    }
+
+    @Test(arguments: ["crop_voc_2011_000006", "crop_water_00813", "crop_bridge_tt_146", "synthetic_colours"])
+    func hsvJitter(image: String) throws {
+        let file = try SafeTensorsFile(path: golden.appendingPathComponent("hsv.safetensors").path)
+        let info = try file.info("\(image).input")
+        let input = Raster(width: info.shape[1], height: info.shape[0], channels: 3, pixels: try file.bytes("\(image).input"))
+        #expect(OpenCVHSV.rgbToHSV(input).pixels == (try file.bytes("\(image).hsv")))
+        for rk in ["r0", "r1", "r2"] {
+            let r = try file.doubles("r.\(rk)")
+            let luts = OpenCVHSV.luts((r[0], r[1], r[2]))
+            #expect(luts.flatMap { $0 } == (try file.bytes("luts.\(rk)")))
+            var out = input
+            OpenCVHSV.jitter(&out, luts: luts)
+            let close = closeness(out.pixels, try file.bytes("\(image).\(rk).output"), tolerance: 0)
+            #expect(close.fraction >= 0.999, "\(image) \(rk): exact on \(close.fraction) of values")
+        }
+    }
+}

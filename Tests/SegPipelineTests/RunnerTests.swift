@@ -1,0 +1,183 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// A scratch copy of a few camvid-mini samples and a pipeline over them.
+struct Scratch {
+    let dir: URL
+    var data: URL { dir.appendingPathComponent("data") }
+    var out: URL { dir.appendingPathComponent("out") }
+    let ids: [String]
+
+    init(count: Int = 6) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-\(UUID().uuidString)")
+        let src = fixtures.appendingPathComponent("camvid-mini")
+        let fm = FileManager.default
+        for sub in ["JPEGImages", "SegmentationClass", "ImageSets/Segmentation"] {
+            try fm.createDirectory(at: dir.appendingPathComponent("data/\(sub)"), withIntermediateDirectories: true)
+        }
+        let all = try String(contentsOf: src.appendingPathComponent("ImageSets/Segmentation/train.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        ids = Array(all.prefix(count))
+        for id in ids {
+            try fm.copyItem(at: src.appendingPathComponent("JPEGImages/\(id).png"), to: data.appendingPathComponent("JPEGImages/\(id).png"))
+            try fm.copyItem(at: src.appendingPathComponent("SegmentationClass/\(id).png"), to: data.appendingPathComponent("SegmentationClass/\(id).png"))
+        }
+        try writeSplit(ids)
+    }
+
+    func writeSplit(_ ids: [String]) throws {
+        try (ids.joined(separator: "\n") + "\n").write(to: data.appendingPathComponent("ImageSets/Segmentation/train.txt"), atomically: true, encoding: .utf8)
+    }
+
+    static let augmented = """
+    input: {root: data, split: train}
+    classes: 11
+    seed: 7
+    repeats: 2
+    stages:
+      - decode: {}
+      - remap_labels: {above: 10, to: ignore}
+      - random_resize: {size: [64, 96]}
+      - flip: {}
+      - place: {}
+      - hsv: {}
+    output: {dir: out, samples_per_shard: 5}
+    """
+
+    func spec(_ text: String = Scratch.augmented) throws -> PipelineSpec {
+        try PipelineSpec.parse(text, file: dir.appendingPathComponent("p.yaml").path)
+    }
+
+    func run(_ text: String = Scratch.augmented, output: String? = nil, threads: Int = 1,
+             partition: Partition? = nil, force: Bool = false, onError: PipelineSpec.OnError? = nil) throws -> RunSummary {
+        try PipelineRunner(spec: try spec(text), options: RunOptions(output: output ?? out.path, threads: threads,
+                                                                  partition: partition, force: force, onError: onError)).run()
+    }
+
+    /// Every file of an output folder and its bytes.
+    func files(_ path: String? = nil) throws -> [String: Data] {
+        let p = path ?? out.path
+        var d: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: p) {
+            d[name] = try Data(contentsOf: URL(fileURLWithPath: "\(p)/\(name)"))
+        }
+        return d
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
+@Suite struct RunnerTests {
+    @Test func sameBytesForAnyThreadCount() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let one = try s.run(output: s.dir.appendingPathComponent("t1").path, threads: 1)
+        _ = try s.run(output: s.dir.appendingPathComponent("t3").path, threads: 3)
+        let a = try s.files(s.dir.appendingPathComponent("t1").path)
+        let b = try s.files(s.dir.appendingPathComponent("t3").path)
+        #expect(a.keys.sorted() == ["index.json", "shard-00000.safetensors", "shard-00001.safetensors", "shard-00002.safetensors"])
+        #expect(a == b)
+        #expect(one.samples == 12)
+    }
+
+    @Test func manifestDescribesShards() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let summary = try s.run()
+        let m = try Manifest.load(from: s.out.path)
+        #expect(m == summary.manifest)
+        #expect(m.shards.map(\.samples) == [5, 5, 2])
+        #expect(m.shards[0].ids == Array(s.ids.prefix(5)))
+        #expect(m.shards[1].ids == [s.ids[5]] + Array(s.ids.prefix(4)))
+        #expect(m.shards[1].repeats == [0, 1, 1, 1, 1])
+        #expect(m.ignoreIndex == 11 && m.classes.count == 11)
+        #expect(m.image.shape == [64, 96, 3] && m.label.shape == [64, 96])
+        var pixels = [Int](repeating: 0, count: 12)
+        for shard in m.shards {
+            let path = "\(s.out.path)/\(shard.file)"
+            #expect(try Checksum.sha256(file: path) == shard.sha256)
+            let f = try SafeTensorsFile(path: path)
+            #expect(try f.info("image").shape == [shard.samples, 64, 96, 3])
+            #expect(try f.info("label").shape == [shard.samples, 64, 96])
+            for v in try f.bytes("label") { pixels[Int(v)] += 1 }
+            for p in shard.params {
+                #expect(p["scale"].map { (0.25...2).contains($0) } == true)
+                #expect(p["flip"] == 0 || p["flip"] == 1)
+                #expect(p["hue"].map { (0.9...1.1).contains($0) } == true)
+            }
+        }
+        #expect(pixels == m.classPixels)
+        #expect(m.sampleCount == 12)
+    }
+
+    @Test func changingTheSeedChangesSamples() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run(output: s.dir.appendingPathComponent("a").path)
+        _ = try s.run(Scratch.augmented.replacingOccurrences(of: "seed: 7", with: "seed: 8"), output: s.dir.appendingPathComponent("b").path)
+        let a = try s.files(s.dir.appendingPathComponent("a").path), b = try s.files(s.dir.appendingPathComponent("b").path)
+        #expect(a["shard-00000.safetensors"] != b["shard-00000.safetensors"])
+    }
+
+    @Test func rerunResumesFromCompleteShards() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        _ = try s.run()
+        let clean = try s.files()
+        // Simulate a crash after shard 0 was renamed: no manifest, later shards missing, a stale temp file.
+        try FileManager.default.removeItem(at: s.out.appendingPathComponent("index.json"))
+        try FileManager.default.removeItem(at: s.out.appendingPathComponent("shard-00002.safetensors"))
+        try FileManager.default.removeItem(at: s.out.appendingPathComponent("shard-00001.safetensors"))
+        try Data("partial".utf8).write(to: s.out.appendingPathComponent("shard-00001.safetensors.tmp-999"))
+        let resumed = try s.run()
+        #expect(resumed.reused == 1 && resumed.processed == 2)
+        #expect(try s.files() == clean)
+        let again = try s.run()
+        #expect(again.processed == 0)
+    }
+
+    @Test func refusesToMixRuns() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let before = try s.files()
+        let other = Scratch.augmented.replacingOccurrences(of: "seed: 7", with: "seed: 9")
+        let error = #expect(throws: RunError.self) { try s.run(other) }
+        #expect(error?.description.contains("already holds the output of a different pipeline, seed or input; choose another --output, or pass --force") == true)
+        #expect(try s.files() == before)
+        _ = try s.run(other, force: true)
+        #expect(try s.files() != before)
+    }
+
+    @Test func pythonSafetensorsReadsShards() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let script = """
+        import sys, json
+        from safetensors.numpy import load_file
+        m = json.load(open(sys.argv[1] + '/index.json'))
+        for sh in m['shards']:
+            t = load_file(sys.argv[1] + '/' + sh['file'])
+            assert sorted(t) == ['image', 'label'], sorted(t)
+            assert t['image'].dtype.name == 'uint8' and t['image'].shape == (sh['samples'], 64, 96, 3)
+            assert t['label'].shape == (sh['samples'], 64, 96) and int(t['label'].max()) <= m['ignore_index']
+            print(sh['file'], int(t['image'].sum()), int(t['label'].sum()))
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, s.out.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(out)")
+        let f = try SafeTensorsFile(path: s.out.appendingPathComponent("shard-00000.safetensors").path)
+        let sum = try f.bytes("image").reduce(0) { $0 + Int($1) }
+        #expect(out.contains("shard-00000.safetensors \(sum) "))
+    }
+}
