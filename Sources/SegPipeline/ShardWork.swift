@@ -55,11 +55,7 @@ struct ShardWork: @unchecked Sendable {
         let id = input.ids[idx]
         var s = Sample(id: id, repeatIndex: rep, imagePath: input.imagePaths[idx], labelPath: input.labelPaths[idx])
         do {
-            for (i, stage) in spec.stages.enumerated() {
-                var rng = SeededRandom(seed: spec.seed, id: id, repeatIndex: rep, stage: i)
-                try stage.apply(&s, random: &rng, context: context)
-            }
-            try checkLabels(s, context: context)
+            try spec.process(&s)
         } catch let e as SampleError {
             return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
         } catch {
@@ -79,23 +75,6 @@ struct ShardWork: @unchecked Sendable {
         }
         return .init(id: id, repeatIndex: rep, params: s.params,
                      classPixels: Array(counts[0...context.ignoreIndex]), channelSums: sums, channelSquares: squares, error: nil)
-    }
-
-    /// Throws when the finished label holds values beyond the ignore class.
-    func checkLabels(_ s: Sample, context: StageContext) throws {
-        guard s.image.width == spec.width, s.image.height == spec.height,
-              s.label.width == spec.width, s.label.height == spec.height else {
-            throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(spec.width)x\(spec.height)",
-                              fix: "check the geometric stages of the pipeline")
-        }
-        let maxValue = s.label.pixels.max() ?? 0
-        if Int(maxValue) > context.ignoreIndex {
-            let values = Set(s.label.pixels.filter { Int($0) > context.ignoreIndex }).sorted().prefix(5).map(String.init).joined(separator: ", ")
-            throw SampleError(
-                id: s.id, file: s.labelPath,
-                problem: "has label values \(values) beyond the \(context.classes) classes (0..\(context.classes - 1), ignore = \(context.ignoreIndex))",
-                fix: "add `- remap_labels: {above: \(context.classes - 1), to: ignore}` after decode, or fix `classes`")
-        }
     }
 }
 

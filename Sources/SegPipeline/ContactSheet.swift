@@ -1,0 +1,72 @@
+import Foundation
+
+/// A grid of samples — image, colourised label and overlay side by side, captioned — as one RGB raster.
+public struct ContactSheet {
+    /// One sample to draw.
+    public struct Entry: Sendable {
+        public var image: Raster
+        public var label: Raster
+        public var caption: String
+        public init(image: Raster, label: Raster, caption: String) {
+            self.image = image; self.label = label; self.caption = caption
+        }
+    }
+
+    public var palette: Palette
+    /// Longest side of each panel in pixels (larger samples are shrunk, labels with nearest neighbour).
+    public var panel = 192
+    /// Samples per row of the sheet.
+    public var columns = 2
+    let gap = 6, captionHeight = 34
+    static let background: [UInt8] = [32, 32, 32]
+
+    public init(palette: Palette, panel: Int = 192, columns: Int = 2) {
+        self.palette = palette; self.panel = panel; self.columns = max(1, columns)
+    }
+
+    /// Draws `entries`; throws `VipsError` if a caption cannot be rendered.
+    public func render(_ entries: [Entry]) throws -> Raster {
+        guard let first = entries.first else { return Raster(width: 1, height: 1, fill: Self.background) }
+        let scale = min(1.0, Double(panel) / Double(max(first.image.width, first.image.height)))
+        let pw = max(1, Int(Double(first.image.width) * scale)), ph = max(1, Int(Double(first.image.height) * scale))
+        let tileW = 3 * pw + 2 * gap, tileH = ph + captionHeight
+        let cols = min(columns, entries.count), rows = (entries.count + cols - 1) / cols
+        var sheet = Raster(width: cols * tileW + (cols + 1) * gap * 2, height: rows * tileH + (rows + 1) * gap, fill: Self.background)
+        for (i, e) in entries.enumerated() {
+            let x0 = gap * 2 + (i % cols) * (tileW + gap * 2), y0 = gap + (i / cols) * (tileH + gap)
+            let image = Resample.bicubic(e.image, width: pw, height: ph)
+            let label = Resample.nearest(e.label, width: pw, height: ph)
+            sheet.paste(image, dx: x0, dy: y0)
+            sheet.paste(palette.colourise(label), dx: x0 + pw + gap, dy: y0)
+            sheet.paste(palette.overlay(image, label), dx: x0 + 2 * (pw + gap), dy: y0)
+            let text = try Vips.renderText(escape(e.caption), width: tileW, dpi: 72)
+            sheet.paste(Self.whiteText(text, height: captionHeight - 4), dx: x0, dy: y0 + ph + 3)
+        }
+        return sheet
+    }
+
+    /// A grey text mask as white-on-background RGB, clipped to `height` rows.
+    static func whiteText(_ mask: Raster, height: Int) -> Raster {
+        let h = min(mask.height, height)
+        var out = Raster(width: mask.width, height: h, fill: background)
+        for i in 0..<(mask.width * h) {
+            let a = Int(mask.pixels[i])
+            for k in 0..<3 { out.pixels[3 * i + k] = UInt8((Int(background[k]) * (255 - a) + 255 * a) / 255) }
+        }
+        return out
+    }
+
+    func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// A caption: the id, repeat and the drawn parameters, rounded.
+    public static func caption(id: String, repeatIndex: Int, params: [String: Double]) -> String {
+        let order = ["scale", "aspect", "flip", "vflip", "dx", "dy", "hue", "sat", "val"]
+        let shown = order.compactMap { k -> String? in
+            guard let v = params[k] else { return nil }
+            return v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v)
+        }
+        return "\(id) #\(repeatIndex)\n" + shown.joined(separator: "  ")
+    }
+}

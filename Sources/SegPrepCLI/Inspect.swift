@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SegFormat
+import SegPipeline
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render augmented samples as a contact sheet: image, coloured label and overlay, with the drawn parameters.",
+        discussion: """
+        TARGET is a pipeline file (samples are augmented now, nothing is written but the sheet) or a finished
+        shard folder (samples are read from the shards). Labels use the PASCAL VOC colours; ignored pixels are white.
+
+        Examples:
+          seg-prep inspect pipelines/camvid-train.yaml --count 8 --out sheet.png
+          seg-prep inspect pipelines/camvid-train.yaml --seed 3 --json
+          seg-prep inspect out/camvid-train --index 40 --count 4 --out shards.png
+        """)
+
+    @Argument(help: "Pipeline file or shard folder.")
+    var target: String
+
+    @Option(help: "Dataset root replacing the pipeline's input.root.")
+    var inputRoot: String?
+
+    @Option(help: "Number of samples to show.")
+    var count = 8
+
+    @Option(help: "First sample (shard folders: over all shards; pipelines: over ids x repeats).")
+    var index = 0
+
+    @Option(help: "Seed replacing the pipeline's seed (pipelines only).")
+    var seed: UInt64?
+
+    @Option(help: "Where to write the contact sheet PNG.")
+    var out: String?
+
+    @Option(help: "Longest side of each panel in pixels.")
+    var panel = 192
+
+    @Option(help: "Samples per row.")
+    var columns = 2
+
+    @Flag(help: "Print each sample's id, repeat and drawn parameters as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        guard index >= 0 else { throw ValidationError("--index must be 0 or more") }
+        if out == nil && !json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
+    }
+
+    func run() throws {
+        try Vips.start()
+        var isDir: ObjCBool = false
+        let fromShards = FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue
+        var entries: [(Sample, [String: Double])] = []
+        let ignore: Int
+        if fromShards {
+            let shards = try ShardSamples(dir: target)
+            ignore = shards.manifest.ignoreIndex
+            for i in index..<min(index + count, shards.count) { entries.append(try shards.sample(i)) }
+        } else {
+            var spec = try PipelineSpec.load(path: target)
+            if let seed { spec.seed = seed }
+            let input = try DatasetInput(spec.input, root: inputRoot)
+            ignore = spec.classes.count
+            for item in index..<min(index + count, input.ids.count * spec.repeats) {
+                let k = item % input.ids.count
+                var s = Sample(id: input.ids[k], repeatIndex: item / input.ids.count,
+                               imagePath: input.imagePaths[k], labelPath: input.labelPaths[k])
+                try spec.process(&s)
+                entries.append((s, s.params))
+            }
+        }
+        if json {
+            let list = entries.map { ["id": $0.0.id, "repeat": $0.0.repeatIndex, "params": $0.1] as [String: Any] }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        }
+        if let out {
+            let sheet = ContactSheet(palette: .voc(ignoreIndex: ignore), panel: panel, columns: columns)
+            let raster = try sheet.render(entries.map {
+                .init(image: $0.0.image, label: $0.0.label,
+                      caption: ContactSheet.caption(id: $0.0.id, repeatIndex: $0.0.repeatIndex, params: $0.1))
+            })
+            try Vips.savePNG(raster, to: out)
+            FileHandle.standardError.write(Data("wrote \(out) (\(entries.count) samples, \(raster.width)x\(raster.height))\n".utf8))
+        }
+    }
+}

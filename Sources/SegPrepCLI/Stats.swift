@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SegFormat
+import SegPipeline
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
+        discussion: """
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` =
+        1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0);
+        pass them to `seg-prep train --class-weights inverse|median`.
+        """)
+
+    @Argument(help: "Shard folder (holding index.json).")
+    var dir: String
+
+    @Flag(help: "Print JSON: {\"classes\": [{index, name, pixels, fraction, weight_inverse, weight_median}], ...}.")
+    var json = false
+
+    @Option(help: "Write a bar chart of class fractions as PNG.")
+    var plot: String?
+
+    func run() throws {
+        let m = try Manifest.load(from: dir)
+        let stats = ClassStats(m)
+        if json {
+            print(String(decoding: try stats.json(), as: UTF8.self))
+        } else {
+            print("\(stats.samples) samples, \(stats.totalPixels) pixels, \(stats.ignorePixels) ignored (index \(m.ignoreIndex))")
+            print("index  name                 pixels      fraction  w_inverse  w_median")
+            for c in stats.classes {
+                let name = c.name.count < 18 ? c.name + String(repeating: " ", count: 18 - c.name.count) : c.name
+                print(String(format: "%5d  ", c.index) + name + String(format: " %10d  %8.4f  %9.3f  %8.3f", c.pixels, c.fraction, c.weightInverse, c.weightMedian))
+            }
+            print(String(format: "mean (RGB, 0..1): %.4f %.4f %.4f   std: %.4f %.4f %.4f",
+                         stats.mean[0], stats.mean[1], stats.mean[2], stats.std[0], stats.std[1], stats.std[2]))
+        }
+        if let plot {
+            try Vips.start()
+            let palette = Palette.voc(ignoreIndex: m.ignoreIndex)
+            let chart = BarChart(title: "class pixel fraction — \(stats.samples) samples",
+                                 labels: stats.classes.map { "\($0.index) \($0.name)" }, values: stats.classes.map(\.fraction),
+                                 colours: stats.classes.map { palette.colours[$0.index] })
+            try chart.writePNG(to: plot)
+            FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
+        }
+    }
+}
