@@ -13,17 +13,17 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries from Debian (scripts/install-deps installs them).
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Fixed-argument C wrappers over libvips' variadic API and libpng's palette-preserving reader.
         .target(name: "VipsShim", dependencies: ["CVips", "CPNG"]),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
-        .target(name: "SegFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SegFormat", dependencies: ["CCrypto"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).

@@ -1,16 +1,17 @@
-import Crypto
 import Foundation
 
 /// SHA-256 helpers that return lowercase hex digests.
 public enum Checksum {
     /// SHA-256 of a byte buffer, as 64 hex digits.
     public static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
-        hex(SHA256.hash(data: bytes))
+        let h = SHA256Hasher()
+        h.update(bytes)
+        return h.finalize()
     }
 
     /// SHA-256 of `data`, as 64 hex digits.
     public static func sha256(_ data: Data) -> String {
-        hex(SHA256.hash(data: data))
+        data.withUnsafeBytes { sha256($0) }
     }
 
     /// SHA-256 of a whole file, read in 4 MiB chunks.
@@ -21,21 +22,10 @@ public enum Checksum {
             throw SafeTensorsError(path: path, "cannot be opened for reading")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        let h = SHA256Hasher()
         while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
+            chunk.withUnsafeBytes { h.update($0) }
         }
-        return hex(hasher.finalize())
-    }
-
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return h.finalize()
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -34,9 +33,9 @@ public enum ShardFile {
         let tmp = "\(path).tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
-        var hasher = SHA256()
+        let hasher = SHA256Hasher()
         func put(_ raw: UnsafeRawBufferPointer) throws {
-            hasher.update(bufferPointer: raw)
+            hasher.update(raw)
             var off = 0
             while off < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + off, min(raw.count - off, 1 << 24))
@@ -63,7 +62,7 @@ public enum ShardFile {
             throw e
         }
         AtomicFile.syncDirectory(of: path)
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize()
         return (header.count + cursor, digest)
     }
 }

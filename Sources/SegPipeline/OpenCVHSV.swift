@@ -24,8 +24,8 @@ public enum OpenCVHSV {
 
     /// RGB → HSV of one pixel (OpenCV `COLOR_RGB2HSV`, 8-bit).
     @inline(__always) static func toHSV(_ r: Int32, _ g: Int32, _ b: Int32) -> (UInt8, UInt8, UInt8) {
-        let v = max(r, g, b)
-        let diff = v - min(r, g, b)
+        let v = max(max(r, g), b)
+        let diff = v - min(min(r, g), b)
         let s = (diff * sdiv[Int(v)] + 2048) >> 12
         let vr: Int32 = v == r ? -1 : 0
         let vg: Int32 = v == g ? -1 : 0
@@ -40,13 +40,13 @@ public enum OpenCVHSV {
         let s = Float(S) * (1 / Float(255))
         let v = Float(V) * (1 / Float(255))
         let hh = Float(H) * (Float(6) / Float(180))
-        let sector = hh.rounded(.towardZero)
-        let f = hh - sector
+        let sector = Int(hh)
+        let f = hh - Float(sector)
         let t1 = v * (1 - s)
         let tA = v * Float(1).addingProduct(-s, f)          // fma(-s, f, 1)
         let tB = v * Float(1).addingProduct(-s, 1 - f)      // fma(-s, 1-f, 1)
         var r: Float, g: Float, b: Float
-        switch Int(sector) {
+        switch sector {
         case 0: (r, g, b) = (v, tB, t1)
         case 1: (r, g, b) = (tA, v, t1)
         case 2: (r, g, b) = (t1, v, tB)
@@ -59,26 +59,29 @@ public enum OpenCVHSV {
     }
 
     @inline(__always) static func quantise(_ x: Float, _ round: Bool) -> UInt8 {
-        let y = round ? x.rounded(.toNearestOrEven) : x.rounded(.towardZero)
-        return y <= 0 ? 0 : (y >= 255 ? 255 : UInt8(y))
+        if round {
+            let y = x.rounded(.toNearestOrEven)
+            return y <= 0 ? 0 : (y >= 255 ? 255 : UInt8(y))
+        }
+        return x <= 0 ? 0 : (x >= 255 ? 255 : UInt8(Int32(x)))
     }
 
     /// Applies the reference's HSV jitter to an RGB raster in place: RGB→HSV, LUTs, HSV→RGB.
+    ///
+    /// Runs the C kernel (hardware fused multiply-add where the CPU has it); `jitterNaive` is its oracle.
     public static func jitter(_ image: inout Raster, luts: [[UInt8]]) {
-        precondition(image.channels == 3)
-        let w = image.width, h = image.height
+        precondition(image.channels == 3 && luts.count == 3)
+        Kernels.hsvJitter(&image, luts: luts)
+    }
+
+    /// The reference implementation of `jitter`, pixel by pixel through `toHSV` and `toRGB` (test oracle).
+    public static func jitterNaive(_ image: inout Raster, luts: [[UInt8]]) {
+        let w = image.width
         let tail = w - w % 32
-        let lh = luts[0], ls = luts[1], lv = luts[2]
-        image.pixels.withUnsafeMutableBufferPointer { p in
-            for y in 0..<h {
-                var o = y * w * 3
-                for x in 0..<w {
-                    let (hh, ss, vv) = toHSV(Int32(p[o]), Int32(p[o + 1]), Int32(p[o + 2]))
-                    let (r, g, b) = toRGB(lh[Int(hh)], ls[Int(ss)], lv[Int(vv)], round: x >= tail)
-                    p[o] = r; p[o + 1] = g; p[o + 2] = b
-                    o += 3
-                }
-            }
+        for i in 0..<(image.width * image.height) {
+            let (hh, ss, vv) = toHSV(Int32(image.pixels[3 * i]), Int32(image.pixels[3 * i + 1]), Int32(image.pixels[3 * i + 2]))
+            let (r, g, b) = toRGB(luts[0][Int(hh)], luts[1][Int(ss)], luts[2][Int(vv)], round: i % w >= tail)
+            image.pixels[3 * i] = r; image.pixels[3 * i + 1] = g; image.pixels[3 * i + 2] = b
         }
     }
 

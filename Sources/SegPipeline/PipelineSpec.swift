@@ -81,7 +81,7 @@ public struct PipelineSpec: Sendable {
         guard let root = rootNode.string, !root.isEmpty else { throw r.error(rootNode, "'input.root' must be a path", fix: "write `root: path/to/dataset`") }
         let inputSpec = InputSpec(
             format: format,
-            root: base.appendingPathComponent(root).standardizedFileURL.path,
+            root: resolve(root, against: base),
             split: try r.string(input, "split", default: "train"),
             imageDir: try r.string(input, "images", default: "JPEGImages"),
             labelDir: try r.string(input, "labels", default: "SegmentationClass"))
@@ -154,8 +154,15 @@ public struct PipelineSpec: Sendable {
         return PipelineSpec(
             file: file, text: text, input: inputSpec, classes: classes, seed: UInt64(seed), repeats: repeats,
             stages: stages, stageNames: names,
-            outputDir: base.appendingPathComponent(dir).standardizedFileURL.path,
+            outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
+    }
+
+    /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).
+    static func resolve(_ path: String, against base: URL) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
+        return base.appendingPathComponent(expanded).standardizedFileURL.path
     }
 
     static func yamlError(_ e: YamlError, file: String) -> PipelineError {

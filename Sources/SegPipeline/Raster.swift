@@ -49,13 +49,20 @@ public struct Raster: Sendable, Equatable {
     public func flippedHorizontally() -> Raster {
         let c = channels, w = width
         var out = pixels
-        pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
+        pixels.withUnsafeBufferPointer { sb in
+            out.withUnsafeMutableBufferPointer { db in
+                let s = sb.baseAddress!, d = db.baseAddress!
                 for y in 0..<height {
-                    let row = y * w * c
-                    for x in 0..<w {
-                        let so = row + x * c, dO = row + (w - 1 - x) * c
-                        for k in 0..<c { d[dO + k] = s[so + k] }
+                    let srow = s + y &* w &* c, drow = d + y &* w &* c
+                    if c == 3 {
+                        for x in 0..<w {
+                            let so = srow + x &* 3, dO = drow + (w &- 1 &- x) &* 3
+                            dO[0] = so[0]; dO[1] = so[1]; dO[2] = so[2]
+                        }
+                    } else if c == 1 {
+                        for x in 0..<w { drow[w &- 1 &- x] = srow[x] }
+                    } else {
+                        for x in 0..<w { (drow + (w &- 1 &- x) &* c).update(from: srow + x &* c, count: c) }
                     }
                 }
             }

@@ -73,24 +73,40 @@ public enum Resample {
         let c = src.channels, h = src.height, inW = src.width, taps = co.taps
         let half = Int32(1 << (precisionBits - 1))
         var out = [UInt8](repeating: 0, count: width * h * c)
-        src.pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
-                co.bounds.withUnsafeBufferPointer { b in
-                    co.weights.withUnsafeBufferPointer { k in
+        src.pixels.withUnsafeBufferPointer { sb in
+            out.withUnsafeMutableBufferPointer { db in
+                co.bounds.withUnsafeBufferPointer { bb in
+                    co.weights.withUnsafeBufferPointer { kb in
+                        let s = sb.baseAddress!, d = db.baseAddress!, b = bb.baseAddress!, k = kb.baseAddress!
                         for y in 0..<h {
-                            let row = y * inW * c
-                            let orow = y * width * c
+                            let row = s + y &* inW &* c
+                            var o = d + y &* width &* c
                             for xx in 0..<width {
-                                let xmin = Int(b[2 * xx]), n = Int(b[2 * xx + 1])
-                                let kk = xx * taps
-                                for ch in 0..<c {
-                                    var acc = half
-                                    var p = row + xmin * c + ch
+                                let xmin = Int(b[2 &* xx]), n = Int(b[2 &* xx &+ 1])
+                                let kk = k + xx &* taps
+                                var p = row + xmin &* c
+                                if c == 3 {
+                                    var a0 = half, a1 = half, a2 = half
                                     for x in 0..<n {
-                                        acc &+= Int32(s[p]) &* k[kk + x]
-                                        p += c
+                                        let w = kk[x]
+                                        a0 &+= Int32(p[0]) &* w
+                                        a1 &+= Int32(p[1]) &* w
+                                        a2 &+= Int32(p[2]) &* w
+                                        p += 3
                                     }
-                                    d[orow + xx * c + ch] = clip8(acc)
+                                    o[0] = clip8(a0); o[1] = clip8(a1); o[2] = clip8(a2)
+                                    o += 3
+                                } else {
+                                    for ch in 0..<c {
+                                        var acc = half
+                                        var q = p + ch
+                                        for x in 0..<n {
+                                            acc &+= Int32(q[0]) &* kk[x]
+                                            q += c
+                                        }
+                                        o[ch] = clip8(acc)
+                                    }
+                                    o += c
                                 }
                             }
                         }
@@ -108,19 +124,20 @@ public enum Resample {
         let half = Int32(1 << (precisionBits - 1))
         var out = [UInt8](repeating: 0, count: rowLen * height)
         var acc = [Int32](repeating: 0, count: rowLen)
-        src.pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
-                acc.withUnsafeMutableBufferPointer { a in
+        src.pixels.withUnsafeBufferPointer { sb in
+            out.withUnsafeMutableBufferPointer { db in
+                acc.withUnsafeMutableBufferPointer { ab in
+                    let s = sb.baseAddress!, d = db.baseAddress!, a = ab.baseAddress!
                     for yy in 0..<height {
                         let ymin = Int(co.bounds[2 * yy]), n = Int(co.bounds[2 * yy + 1])
-                        for i in 0..<rowLen { a[i] = half }
+                        a.update(repeating: half, count: rowLen)
                         for y in 0..<n {
                             let kv = co.weights[yy * taps + y]
-                            let srow = (ymin + y) * rowLen
-                            for i in 0..<rowLen { a[i] &+= Int32(s[srow + i]) &* kv }
+                            let srow = s + (ymin &+ y) &* rowLen
+                            for i in 0..<rowLen { a[i] = a[i] &+ Int32(srow[i]) &* kv }
                         }
-                        let orow = yy * rowLen
-                        for i in 0..<rowLen { d[orow + i] = clip8(a[i]) }
+                        let orow = d + yy &* rowLen
+                        for i in 0..<rowLen { orow[i] = clip8(a[i]) }
                     }
                 }
             }

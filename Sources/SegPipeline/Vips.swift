@@ -109,3 +109,20 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { "libvips \(operation) failed: \(message)" }
 }
+
+/// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
+enum Kernels {
+    /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
+    static func hsvJitter(_ image: inout Raster, luts: [[UInt8]]) {
+        let w = Int32(image.width), h = Int32(image.height)
+        luts[0].withUnsafeBufferPointer { lh in
+            luts[1].withUnsafeBufferPointer { ls in
+                luts[2].withUnsafeBufferPointer { lv in
+                    image.pixels.withUnsafeMutableBufferPointer { p in
+                        sp_hsv_jitter(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -90,3 +90,17 @@ import Testing
         }
     }
 }
+
+@Suite struct KernelOracleTests {
+    @Test(arguments: [(64, 48), (37, 5), (512, 3)])
+    func hsvKernelEqualsNaive(size: (Int, Int)) {
+        var rng = SeededRandom(seed: UInt64(size.0 * 31 + size.1))
+        let pixels = (0..<(size.0 * size.1 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var fast = Raster(width: size.0, height: size.1, channels: 3, pixels: pixels)
+        var naive = fast
+        let luts = OpenCVHSV.luts((1.07, 1.55, 0.82))
+        OpenCVHSV.jitter(&fast, luts: luts)
+        OpenCVHSV.jitterNaive(&naive, luts: luts)
+        #expect(fast == naive)
+    }
+}

@@ -75,6 +75,12 @@ import Testing
         #expect(spec.classes.count == 3)
     }
 
+    @Test func absolutePathsStayAbsolute() throws {
+        let text = Self.valid.replacingOccurrences(of: "root: data", with: "root: /srv/data").replacingOccurrences(of: "dir: out", with: "dir: /srv/out")
+        let spec = try PipelineSpec.parse(text, file: "/x/p.yaml")
+        #expect(spec.input.root == "/srv/data" && spec.outputDir == "/srv/out")
+    }
+
     @Test func missingPipelineFile() {
         let error = #expect(throws: PipelineError.self) { try PipelineSpec.load(path: "/nonexistent/p.yaml") }
         #expect(error?.description == "/nonexistent/p.yaml: pipeline file not found; check the path (pipelines ship in the `pipelines/` folder)")

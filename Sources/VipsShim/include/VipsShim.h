@@ -40,3 +40,9 @@ int sp_render_text(const char *text, int width, int dpi, int *out_w, int *out_h,
 int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t **out);
 
 #endif
+
+/* OpenCV 4.6-exact 8-bit HSV jitter of packed RGB in place: RGB2HSV (integer), the three
+   256-entry LUTs (hue, sat, val), HSV2RGB in float32 with fused multiply-adds, truncating in
+   32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
+void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                   const uint8_t *lut_v);

@@ -1,0 +1,90 @@
+#include "VipsShim.h"
+#include <math.h>
+
+static int sdiv_table[256], hdiv_table[256];
+static int tables_ready = 0;
+
+static void init_tables(void) {
+    if (tables_ready) return;
+    sdiv_table[0] = hdiv_table[0] = 0;
+    for (int i = 1; i < 256; i++) {
+        sdiv_table[i] = (int)lrint(255.0 * 4096.0 / i);
+        hdiv_table[i] = (int)lrint(180.0 * 4096.0 / (6.0 * i));
+    }
+    __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
+}
+
+static inline uint8_t quantise(float x, int round_it) {
+    if (round_it) {
+        float y = rintf(x);
+        return y <= 0 ? 0 : (y >= 255 ? 255 : (uint8_t)y);
+    }
+    return x <= 0 ? 0 : (x >= 255 ? 255 : (uint8_t)(int)x);
+}
+
+#define HSV_BODY(FMA)                                                                              \
+    init_tables();                                                                                 \
+    const int tail = width - width % 32;                                                           \
+    uint8_t li0 = 0, li1 = 0, li2 = 0, lo0 = 0, lo1 = 0, lo2 = 0;                                  \
+    int have = 0, last_round = 0;                                                                  \
+    for (int y = 0; y < height; y++) {                                                             \
+        uint8_t *p = rgb + (size_t)y * width * 3;                                                  \
+        for (int x = 0; x < width; x++, p += 3) {                                                  \
+            int round_it = x >= tail;                                                              \
+            if (have && p[0] == li0 && p[1] == li1 && p[2] == li2 && round_it == last_round) {     \
+                p[0] = lo0; p[1] = lo1; p[2] = lo2;                                                \
+                continue;                                                                          \
+            }                                                                                      \
+            li0 = p[0]; li1 = p[1]; li2 = p[2];                                                    \
+            int r = p[0], g = p[1], b = p[2];                                                      \
+            int v = r > g ? r : g; v = v > b ? v : b;                                              \
+            int mn = r < g ? r : g; mn = mn < b ? mn : b;                                          \
+            int diff = v - mn;                                                                     \
+            int s = (diff * sdiv_table[v] + 2048) >> 12;                                           \
+            int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;                                        \
+            int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff)))); \
+            h = (h * hdiv_table[diff] + 2048) >> 12;                                               \
+            if (h < 0) h += 180;                                                                   \
+            float fs = lut_s[s] * (1.f / 255.f), fv = lut_v[v] * (1.f / 255.f);                    \
+            float hh = lut_h[h] * (6.f / 180.f);                                                   \
+            int sector = (int)hh;                                                                  \
+            float f = hh - (float)sector;                                                          \
+            float t1 = fv * (1.f - fs);                                                            \
+            float ta = fv * FMA(-fs, f, 1.f);                                                      \
+            float tb = fv * FMA(-fs, 1.f - f, 1.f);                                                \
+            float R, G, B;                                                                         \
+            switch (sector) {                                                                      \
+            case 1: R = ta; G = fv; B = t1; break;                                                 \
+            case 2: R = t1; G = fv; B = tb; break;                                                 \
+            case 3: R = t1; G = ta; B = fv; break;                                                 \
+            case 4: R = tb; G = t1; B = fv; break;                                                 \
+            case 5: R = fv; G = t1; B = ta; break;                                                 \
+            default: R = fv; G = tb; B = t1; break;                                                \
+            }                                                                                      \
+            p[0] = lo0 = quantise(R * 255.f, round_it);                                            \
+            p[1] = lo1 = quantise(G * 255.f, round_it);                                            \
+            p[2] = lo2 = quantise(B * 255.f, round_it);                                            \
+            have = 1; last_round = round_it;                                                       \
+        }                                                                                          \
+    }
+
+#if defined(__x86_64__)
+__attribute__((target("fma")))
+static void hsv_fma(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                    const uint8_t *lut_v) {
+    HSV_BODY(__builtin_fmaf)
+}
+#endif
+
+static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                        const uint8_t *lut_v) {
+    HSV_BODY(fmaf)
+}
+
+void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                   const uint8_t *lut_v) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("fma")) { hsv_fma(rgb, width, height, lut_h, lut_s, lut_v); return; }
+#endif
+    hsv_generic(rgb, width, height, lut_h, lut_s, lut_v);
+}
