@@ -1,0 +1,152 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// The built `seg-prep` executable, next to the test bundle.
+let segPrepBinary: URL = {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("seg-prep")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return packageRoot.appendingPathComponent(".build/debug/seg-prep")
+}()
+
+/// Starts `seg-prep args…` and returns the process (not yet finished).
+func startSegPrep(_ args: [String]) throws -> (Process, Pipe) {
+    let p = Process()
+    p.executableURL = segPrepBinary
+    p.arguments = args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    return (p, pipe)
+}
+
+/// Runs `seg-prep args…` to completion: exit status and combined output.
+func segPrep(_ args: [String]) throws -> (Int32, String) {
+    let (p, pipe) = try startSegPrep(args)
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite(.serialized) struct CLITests {
+    func writePipeline(_ s: Scratch, _ text: String = Scratch.augmented) throws -> String {
+        let path = s.dir.appendingPathComponent("p.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func threePartitionsMergeToTheSingleMachineRun() throws {
+        let s = try Scratch(count: 7)
+        defer { s.remove() }
+        let pipeline = try writePipeline(s)
+        let single = s.dir.appendingPathComponent("single").path
+        #expect(try segPrep(["run", pipeline, "--output", single, "--threads", "2"]).0 == 0)
+        let procs = try (0..<3).map { k in
+            try startSegPrep(["run", pipeline, "--partition", "\(k)/3", "--threads", "1",
+                              "--output", s.dir.appendingPathComponent("part\(k)").path])
+        }
+        for (p, pipe) in procs {
+            _ = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+        let merged = s.dir.appendingPathComponent("merged").path
+        let parts = (0..<3).map { s.dir.appendingPathComponent("part\($0)").path }
+        let (status, out) = try segPrep(["merge"] + parts + ["--output", merged])
+        #expect(status == 0, "\(out)")
+        #expect(try segPrep(["verify", merged]).0 == 0)
+        let a = try Manifest.load(from: single), b = try Manifest.load(from: merged)
+        #expect(a.shards.count == 3 && b.shards.count == 3)
+        for (x, y) in zip(a.shards, b.shards) {
+            #expect(x.sha256 == y.sha256 && x.ids == y.ids && x.repeats == y.repeats)
+            #expect(y.file.hasPrefix("../part\(y.index % 3)/"))
+            let bytesA = try Data(contentsOf: URL(fileURLWithPath: "\(single)/\(x.file)"))
+            let bytesB = try Data(contentsOf: URL(fileURLWithPath: "\(merged)/\(y.file)"))
+            #expect(bytesA == bytesB)
+        }
+        #expect(a.classPixels == b.classPixels && a.channelSums == b.channelSums)
+        // Missing and duplicate partitions are refused.
+        let missing = try segPrep(["merge", parts[0], parts[2], "--output", merged])
+        #expect(missing.0 != 0 && missing.1.contains("partitions 1/3 are missing; run them and pass every part"))
+        let duplicate = try segPrep(["merge", parts[0], parts[0], parts[1], parts[2], "--output", merged])
+        #expect(duplicate.0 != 0 && duplicate.1.contains("is given twice"))
+        let whole = try segPrep(["merge", single, "--output", merged])
+        #expect(whole.0 != 0 && whole.1.contains("is not a partition"))
+    }
+
+    @Test func killedRunsResumeToTheSameBytes() throws {
+        let s = try Scratch(count: 8)
+        defer { s.remove() }
+        let text = Scratch.augmented.replacingOccurrences(of: "repeats: 2", with: "repeats: 3")
+            .replacingOccurrences(of: "samples_per_shard: 5", with: "samples_per_shard: 2")
+        let pipeline = try writePipeline(s, text)
+        let clean = s.dir.appendingPathComponent("clean").path
+        #expect(try segPrep(["run", pipeline, "--output", clean, "--threads", "1"]).0 == 0)
+        let total = 12
+        let out = s.dir.appendingPathComponent("killed").path
+        for fraction in [0.3, 0.6] {
+            let (p, _) = try startSegPrep(["run", pipeline, "--output", out, "--threads", "1"])
+            let target = Int(Double(total) * fraction)
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let shards = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".safetensors") }
+                if shards.count >= target || !p.isRunning { break }
+                usleep(20_000)
+            }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(!FileManager.default.fileExists(atPath: "\(out)/index.json"))
+        }
+        let (status, output) = try segPrep(["run", pipeline, "--output", out, "--threads", "2", "--json"])
+        #expect(status == 0, "\(output)")
+        let reused = (try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])?["reused_shards"] as? Int ?? 0
+        #expect(reused >= 7, "reused \(reused) shards")
+        let a = try s.files(clean), b = try s.files(out)
+        #expect(a.keys.sorted() == b.keys.sorted())
+        #expect(a == b)
+    }
+
+    @Test func fullDiskLeavesNoCompleteLookingFile() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        let pipeline = try writePipeline(s, Scratch.augmented.replacingOccurrences(of: "[64, 96]", with: "[512, 512]"))
+        // Writes past a file-size limit fail (EFBIG) as they would on a full disk.
+        let out = s.dir.appendingPathComponent("full").path
+        let (p, pipe) = try startSegPrepLimited(["run", pipeline, "--output", out], fileSizeLimit: 600_000)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0, "\(text)")
+        #expect(text.contains("cannot be written") || text.contains("File too large"), "\(text)")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        #expect(!names.contains("index.json"))
+        #expect(names.filter { $0.hasSuffix(".safetensors") }.isEmpty, "\(names)")
+        #expect(names.filter { $0.contains(".tmp-") }.isEmpty, "\(names)")
+    }
+
+    @Test func helpTeachesAndErrorsAreOneSentence() throws {
+        let (status, help) = try segPrep(["run", "--help"])
+        #expect(status == 0 && help.contains("--input-root") && help.contains("Examples:"))
+        let (bad, text) = try segPrep(["run", "/nonexistent.yaml"])
+        #expect(bad != 0 && text.contains("/nonexistent.yaml: pipeline file not found; check the path"))
+        let (bad2, text2) = try segPrep(["run", "x.yaml", "--partition", "3/3"])
+        #expect(bad2 != 0 && text2.contains("--partition must be K/N with 0 <= K < N"))
+    }
+}
+
+/// Starts `seg-prep` under a file-size limit (so writes past it fail with EFBIG, like a full disk).
+func startSegPrepLimited(_ args: [String], fileSizeLimit: Int) throws -> (Process, Pipe) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit / 512) && exec \"$0\" \"$@\"", segPrepBinary.path] + args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    return (p, pipe)
+}
