@@ -68,8 +68,67 @@ public enum Resample {
         return r
     }
 
-    static func horizontal(_ src: Raster, width: Int) -> Raster {
-        let co = coefficients(inSize: src.width, outSize: width)
+    /// The `window` of the bicubic resize of `src` to `width` x `height`, computing only those pixels.
+    ///
+    /// Equal, byte for byte, to cropping `bicubic(src, width:, height:)` to the window; source rows the
+    /// window does not need are never filtered. `window` must lie inside the resized image.
+    public static func bicubic(_ src: Raster, width: Int, height: Int, window: Window) -> Raster {
+        if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height {
+            return bicubic(src, width: width, height: height)
+        }
+        // Source rows the vertical pass reads for the window's rows.
+        var rowLo = window.y0, rowHi = window.y1
+        var vco: Coefficients?
+        if height != src.height {
+            let co = coefficients(inSize: src.height, outSize: height)
+            rowLo = Int.max; rowHi = 0
+            for yy in window.y0..<window.y1 {
+                rowLo = min(rowLo, Int(co.bounds[2 * yy]))
+                rowHi = max(rowHi, Int(co.bounds[2 * yy]) + Int(co.bounds[2 * yy + 1]))
+            }
+            vco = co
+        }
+        let rows = Raster(width: src.width, height: rowHi - rowLo, channels: src.channels,
+                          pixels: Array(src.pixels[(rowLo * src.width * src.channels)..<(rowHi * src.width * src.channels)]))
+        var mid: Raster
+        if width != src.width {
+            mid = horizontal(rows, width: width, columns: window.x0..<window.x1)
+        } else {
+            mid = crop(rows, x0: window.x0, x1: window.x1)
+        }
+        guard var co = vco else { return mid }
+        // Vertical pass over the window's rows only, with bounds shifted to the rows kept.
+        var bounds = [Int32](repeating: 0, count: 2 * (window.y1 - window.y0))
+        var weights = [Int32](repeating: 0, count: (window.y1 - window.y0) * co.taps)
+        for (i, yy) in (window.y0..<window.y1).enumerated() {
+            bounds[2 * i] = co.bounds[2 * yy] - Int32(rowLo)
+            bounds[2 * i + 1] = co.bounds[2 * yy + 1]
+            for t in 0..<co.taps { weights[i * co.taps + t] = co.weights[yy * co.taps + t] }
+        }
+        co = Coefficients(bounds: bounds, weights: weights, taps: co.taps)
+        mid = vertical(mid, coefficients: co)
+        return mid
+    }
+
+    /// An output rectangle `[x0, x1) x [y0, y1)` of a resize.
+    public struct Window: Sendable, Equatable {
+        public var x0: Int, y0: Int, x1: Int, y1: Int
+        public init(x0: Int, y0: Int, x1: Int, y1: Int) { self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1 }
+        public var width: Int { x1 - x0 }
+        public var height: Int { y1 - y0 }
+    }
+
+    static func crop(_ r: Raster, x0: Int, x1: Int) -> Raster {
+        if x0 == 0 && x1 == r.width { return r }
+        var out = Raster(width: x1 - x0, height: r.height, fill: [UInt8](repeating: 0, count: r.channels))
+        out.paste(r, dx: -x0, dy: 0)
+        return out
+    }
+
+    static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
+        let co = coefficients(inSize: src.width, outSize: fullWidth)
+        let cols = columns ?? 0..<fullWidth
+        let width = cols.count, first = cols.lowerBound
         let c = src.channels, h = src.height, inW = src.width, taps = co.taps
         let half = Int32(1 << (precisionBits - 1))
         var out = [UInt8](repeating: 0, count: width * h * c)
@@ -81,7 +140,7 @@ public enum Resample {
                         for y in 0..<h {
                             let row = s + y &* inW &* c
                             var o = d + y &* width &* c
-                            for xx in 0..<width {
+                            for xx in first..<(first &+ width) {
                                 let xmin = Int(b[2 &* xx]), n = Int(b[2 &* xx &+ 1])
                                 let kk = k + xx &* taps
                                 var p = row + xmin &* c
@@ -118,7 +177,11 @@ public enum Resample {
     }
 
     static func vertical(_ src: Raster, height: Int) -> Raster {
-        let co = coefficients(inSize: src.height, outSize: height)
+        vertical(src, coefficients: coefficients(inSize: src.height, outSize: height))
+    }
+
+    static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
+        let height = co.bounds.count / 2
         let c = src.channels, w = src.width, taps = co.taps
         let rowLen = w * c
         let half = Int32(1 << (precisionBits - 1))
@@ -160,8 +223,14 @@ public enum Resample {
     /// Nearest-neighbour resize (Pillow `NEAREST`); values are copied, never blended.
     public static func nearest(_ src: Raster, width: Int, height: Int) -> Raster {
         if width == src.width && height == src.height { return src }
-        let xs = nearestTable(inSize: src.width, outSize: width)
-        let ys = nearestTable(inSize: src.height, outSize: height)
+        return nearest(src, width: width, height: height, window: Window(x0: 0, y0: 0, x1: width, y1: height))
+    }
+
+    /// The `window` of the nearest-neighbour resize of `src` to `width` x `height`.
+    public static func nearest(_ src: Raster, width fullWidth: Int, height fullHeight: Int, window: Window) -> Raster {
+        let xs = Array(nearestTable(inSize: src.width, outSize: fullWidth)[window.x0..<window.x1])
+        let ys = Array(nearestTable(inSize: src.height, outSize: fullHeight)[window.y0..<window.y1])
+        let width = window.width, height = window.height
         let c = src.channels, inW = src.width
         var out = [UInt8](repeating: 0, count: width * height * c)
         src.pixels.withUnsafeBufferPointer { s in

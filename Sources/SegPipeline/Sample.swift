@@ -11,6 +11,8 @@ public struct Sample: Sendable {
     public var label = Raster(width: 0, height: 0, channels: 1, pixels: [])
     /// Parameters drawn by the stages, by name (`scale`, `aspect`, `flip`, `dx`, `dy`, `hue`, …).
     public var params: [String: Double] = [:]
+    /// A resize (and flips) drawn but not yet applied: `place` computes only the visible window.
+    public var pending: PendingResize?
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath

@@ -10,6 +10,12 @@ public protocol Stage: Sendable {
     func plan(_ state: inout PlanState) throws
     /// Transforms one sample; draws only from `random`, records its draws in `sample.params`.
     func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws
+    /// Whether `apply` accepts a sample with a pending resize (otherwise it is materialised first).
+    static var acceptsPendingResize: Bool { get }
+}
+
+extension Stage {
+    public static var acceptsPendingResize: Bool { false }
 }
 
 /// Facts every stage may need while applying.

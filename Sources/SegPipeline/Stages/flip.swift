@@ -14,6 +14,8 @@ public struct FlipStage: Stage {
     let p: Double
     let vertical: Bool
 
+    public static var acceptsPendingResize: Bool { true }
+
     public init(_ args: StageArgs) throws {
         p = args.number("p")
         vertical = args.word("direction") == "vertical"
@@ -27,7 +29,10 @@ public struct FlipStage: Stage {
 
     /// Flips (or not) as given and records it.
     public func flip(_ sample: inout Sample, _ flip: Bool) {
-        if flip {
+        if flip, var p = sample.pending {
+            if vertical { p.verticalFlip.toggle() } else { p.horizontalFlip.toggle() }
+            sample.pending = p
+        } else if flip {
             sample.image = vertical ? sample.image.flippedVertically() : sample.image.flippedHorizontally()
             sample.label = vertical ? sample.label.flippedVertically() : sample.label.flippedHorizontally()
         }

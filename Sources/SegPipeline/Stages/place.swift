@@ -15,6 +15,8 @@ public struct PlaceStage: Stage {
     let fill: [UInt8]
     let labelFill: LabelValue
     let center: Bool
+    public static var acceptsPendingResize: Bool { true }
+
     public init(_ args: StageArgs) throws {
         fill = args.colour("fill")
         labelFill = args.label("label_fill") ?? .value(0)
@@ -31,7 +33,7 @@ public struct PlaceStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let nw = sample.image.width, nh = sample.image.height
+        let nw = sample.pending?.width ?? sample.image.width, nh = sample.pending?.height ?? sample.image.height
         let width = context.width, height = context.height
         let dx: Int, dy: Int
         if center {
@@ -47,9 +49,20 @@ public struct PlaceStage: Stage {
     public func place(_ sample: inout Sample, dx: Int, dy: Int, context: StageContext) {
         let width = context.width, height = context.height
         var image = Raster(width: width, height: height, fill: fill)
-        image.paste(sample.image, dx: dx, dy: dy)
         var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
-        label.paste(sample.label, dx: dx, dy: dy)
+        if let p = sample.pending {
+            // Only the part of the resized sample that lands on the canvas is computed.
+            let w = Resample.Window(x0: max(0, -dx), y0: max(0, -dy), x1: min(p.width, width - dx), y1: min(p.height, height - dy))
+            if w.x0 < w.x1 && w.y0 < w.y1 {
+                let r = p.render(sample, window: w)
+                image.paste(r.image, dx: dx + w.x0, dy: dy + w.y0)
+                label.paste(r.label, dx: dx + w.x0, dy: dy + w.y0)
+            }
+            sample.pending = nil
+        } else {
+            image.paste(sample.image, dx: dx, dy: dy)
+            label.paste(sample.label, dx: dx, dy: dy)
+        }
         sample.image = image
         sample.label = label
         sample.params["dx"] = Double(dx)

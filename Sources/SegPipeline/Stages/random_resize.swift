@@ -53,11 +53,12 @@ public struct RandomResizeStage: Stage {
         resize(&sample, newAspect: newAspect, scale: s)
     }
 
-    /// Resizes with given draws (bicubic image, nearest label) and records them.
+    /// Records the resize for given draws (bicubic image, nearest label); `place` or the next
+    /// stage that needs pixels computes it.
     public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
-        sample.image = Resample.bicubic(sample.image, width: nw, height: nh)
-        sample.label = Resample.nearest(sample.label, width: nw, height: nh)
+        sample.materialize()
+        sample.pending = PendingResize(width: nw, height: nh)
         sample.params["aspect"] = newAspect
         sample.params["scale"] = s
         sample.params["nw"] = Double(nw)

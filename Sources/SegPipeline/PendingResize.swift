@@ -1,0 +1,38 @@
+/// A resize to `width` x `height`, optionally mirrored, that has been drawn but not yet computed.
+///
+/// `random_resize` records it and `place` later computes only the pixels that land on the canvas;
+/// any other stage first materialises it in full. The result is identical either way.
+public struct PendingResize: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var horizontalFlip = false
+    public var verticalFlip = false
+
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+
+    /// Computes the window `[x0, x1) x [y0, y1)` of the resized (and flipped) sample.
+    ///
+    /// Image bicubic, label nearest (both Pillow-exact); only the window's pixels are filtered.
+    func render(_ sample: Sample, window w: Resample.Window) -> (image: Raster, label: Raster) {
+        // The window in the coordinates of the unflipped resize.
+        var src = w
+        if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
+        if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
+        var image = Resample.bicubic(sample.image, width: width, height: height, window: src)
+        var label = Resample.nearest(sample.label, width: width, height: height, window: src)
+        if horizontalFlip { image = image.flippedHorizontally(); label = label.flippedHorizontally() }
+        if verticalFlip { image = image.flippedVertically(); label = label.flippedVertically() }
+        return (image, label)
+    }
+}
+
+extension Sample {
+    /// Applies a pending resize in full (for stages that need the whole resized sample).
+    public mutating func materialize() {
+        guard let p = pending else { return }
+        let r = p.render(self, window: Resample.Window(x0: 0, y0: 0, x1: p.width, y1: p.height))
+        image = r.image
+        label = r.label
+        pending = nil
+    }
+}
