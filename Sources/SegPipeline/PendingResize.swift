@@ -13,7 +13,8 @@ public struct PendingResize: Sendable, Equatable {
     /// Computes the window `[x0, x1) x [y0, y1)` of the resized (and flipped) sample.
     ///
     /// Image bicubic, label nearest (both Pillow-exact); only the window's pixels are filtered.
-    func render(_ sample: Sample, window w: Resample.Window) -> (image: Raster, label: Raster) {
+    func render(_ sample: inout Sample, window w: Resample.Window) throws -> (image: Raster, label: Raster) {
+        try sample.decodeImage(forTarget: (width, height))
         // The window in the coordinates of the unflipped resize.
         var src = w
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
@@ -28,9 +29,9 @@ public struct PendingResize: Sendable, Equatable {
 
 extension Sample {
     /// Applies a pending resize in full (for stages that need the whole resized sample).
-    public mutating func materialize() {
+    public mutating func materialize() throws {
         guard let p = pending else { return }
-        let r = p.render(self, window: Resample.Window(x0: 0, y0: 0, x1: p.width, y1: p.height))
+        let r = try p.render(&self, window: Resample.Window(x0: 0, y0: 0, x1: p.width, y1: p.height))
         image = r.image
         label = r.label
         pending = nil

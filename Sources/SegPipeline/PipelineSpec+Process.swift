@@ -9,11 +9,15 @@ extension PipelineSpec {
     public func process(_ sample: inout Sample) throws {
         let ctx = context
         for (i, stage) in stages.enumerated() {
-            if sample.pending != nil && !type(of: stage).acceptsPendingResize { sample.materialize() }
+            if !type(of: stage).acceptsPendingResize {
+                try sample.materialize()
+                try sample.decodeImage()
+            }
             var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
             try stage.apply(&sample, random: &rng, context: ctx)
         }
-        sample.materialize()
+        try sample.materialize()
+        try sample.decodeImage()
         let s = sample
         guard s.image.width == width, s.image.height == height, s.label.width == width, s.label.height == height else {
             throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(width)x\(height)",

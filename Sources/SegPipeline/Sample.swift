@@ -13,6 +13,8 @@ public struct Sample: Sendable {
     public var params: [String: Double] = [:]
     /// A resize (and flips) drawn but not yet applied: `place` computes only the visible window.
     public var pending: PendingResize?
+    /// The image file, kept encoded until a stage knows its target size (`shrink_on_load`).
+    public var encoded: EncodedImage?
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath

@@ -35,6 +35,20 @@ public enum Vips {
         return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: Array(UnsafeBufferPointer(start: out, count: n))), Int(bands))
     }
 
+    /// Width, height and JPEG-ness of an encoded image, from its header only.
+    ///
+    /// Throws `SampleError` naming `path` when the header cannot be read.
+    public static func imageSize(_ data: Data, id: String, path: String) throws -> (width: Int, height: Int, jpeg: Bool) {
+        var w: Int32 = 0, h: Int32 = 0, jpeg: Int32 = 0
+        let rc = data.withUnsafeBytes { raw in sp_image_size(raw.baseAddress, raw.count, &w, &h, &jpeg) }
+        guard rc == 0 else {
+            let msg = takeError().split(separator: "\n").first.map(String.init) ?? "unknown error"
+            throw SampleError(id: id, file: path, problem: "cannot be decoded as an image (\(msg))",
+                              fix: "re-export or remove this image, or run with --on-error skip")
+        }
+        return (Int(w), Int(h), jpeg != 0)
+    }
+
     /// Reads a palette or greyscale PNG label keeping its indices (1 channel).
     ///
     /// Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated or non-PNG files.

@@ -90,6 +90,18 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
     return 0;
 }
 
+int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_jpeg) {
+    const char *loader = vips_foreign_find_load_buffer(buf, len);
+    if (!loader) return -1;
+    VipsImage *im = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!im) return -1;
+    *width = im->Xsize;
+    *height = im->Ysize;
+    *is_jpeg = strcmp(loader, "VipsForeignLoadJpegBuffer") == 0;
+    g_object_unref(im);
+    return 0;
+}
+
 /* ---- libpng label reader ---- */
 
 typedef struct { const uint8_t *data; size_t len, pos; } sp_png_src;

@@ -55,10 +55,10 @@ import Testing
         let ctx = StageContext(classes: 21, height: hw[0], width: hw[1])
         var s = try decodedPair(pair)
         let resize = spec.stages[1] as! RandomResizeStage
-        resize.resize(&s, newAspect: c["new_ar"] as! Double, scale: c["scale"] as! Double)
+        try resize.resize(&s, newAspect: c["new_ar"] as! Double, scale: c["scale"] as! Double)
         #expect(s.pending == PendingResize(width: c["nw"] as! Int, height: c["nh"] as! Int))
-        (spec.stages[2] as! FlipStage).flip(&s, c["flip"] as! Bool)
-        (spec.stages[3] as! PlaceStage).place(&s, dx: c["dx"] as! Int, dy: c["dy"] as! Int, context: ctx)
+        try (spec.stages[2] as! FlipStage).flip(&s, c["flip"] as! Bool)
+        try (spec.stages[3] as! PlaceStage).place(&s, dx: c["dx"] as! Int, dy: c["dy"] as! Int, context: ctx)
         let file = try SafeTensorsFile(path: golden.appendingPathComponent("random_branch.safetensors").path)
         #expect(s.label.pixels == (try file.bytes("case\(caseIndex).label")))
         let preHSV = sha(s.image.pixels)
@@ -140,9 +140,35 @@ import Testing
             var r2 = r1
             try st.apply(&fast, random: &r1, context: ctx)
             try st.apply(&slow, random: &r2, context: ctx)
-            if i == 2 { slow.materialize() }   // force the full path before placement
+            if i == 2 { try slow.materialize() }   // force the full path before placement
         }
         #expect(fast.image == slow.image && fast.label == slow.label)
         #expect(fast.params == slow.params)
+    }
+}
+
+@Suite struct ShrinkOnLoadTests {
+    /// Shrink-on-load decodes 1080p JPEGs at reduced size, keeps labels exact, stays close to the full path.
+    @Test func shrinkOnLoadIsCloseToFullDecode() throws {
+        let inputs = try SafeTensorsFile(path: golden.appendingPathComponent("inputs.safetensors").path)
+        let data = Data(try inputs.bytes("water_00813.image_file"))
+        let label = try Vips.readLabel(Data(try inputs.bytes("water_00813.label_file")), id: "w", path: "w")
+        try Vips.start()
+        let size = try Vips.imageSize(data, id: "w", path: "w")
+        #expect(size.width == 1920 && size.height == 1080 && size.jpeg)
+        let spec = try stages("- decode: {}\n- letterbox: {size: [256, 384]}")
+        let ctx = StageContext(classes: 21, height: 256, width: 384)
+        var full = Sample(id: "w", image: try Vips.decodeRGB(data, id: "w", path: "w").0, label: label)
+        var fast = Sample(id: "w", image: Raster(width: 0, height: 0, channels: 3, pixels: []), label: label)
+        fast.encoded = EncodedImage(data: data, width: size.width, height: size.height, jpeg: true)
+        var rng = SeededRandom(seed: 0)
+        try spec.stages[1].apply(&full, random: &rng, context: ctx)
+        try spec.stages[1].apply(&fast, random: &rng, context: ctx)
+        #expect(fast.params["shrink_on_load"] == 4)
+        #expect(fast.label == full.label)
+        let c = closeness(fast.image.pixels, full.image.pixels, tolerance: 8)
+        #expect(c.mean < 2.5 && c.fraction > 0.97, "mean difference \(c.mean), within 8 levels on \(c.fraction)")
+        #expect(EncodedImage(data: data, width: 1920, height: 1080, jpeg: true).shrink(forTarget: (1000, 500)) == 1)
+        #expect(EncodedImage(data: data, width: 1920, height: 1080, jpeg: false).shrink(forTarget: (10, 10)) == 1)
     }
 }

@@ -27,17 +27,25 @@ public struct DecodeStage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         let imageData = try Self.read(sample.imagePath, id: sample.id, what: "image")
         let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
-        let (image, _) = try Vips.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
         let label = try Vips.readLabel(labelData, id: sample.id, path: sample.labelPath)
-        guard image.width == label.width, image.height == label.height else {
+        let width: Int, height: Int
+        if shrinkOnLoad {
+            let size = try Vips.imageSize(imageData, id: sample.id, path: sample.imagePath)
+            sample.encoded = EncodedImage(data: imageData, width: size.width, height: size.height, jpeg: size.jpeg)
+            (width, height) = (size.width, size.height)
+        } else {
+            let (image, _) = try Vips.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
+            sample.image = image
+            (width, height) = (image.width, image.height)
+        }
+        guard width == label.width, height == label.height else {
             throw SampleError(id: sample.id, file: sample.labelPath,
-                              problem: "is \(label.width)x\(label.height) but its image is \(image.width)x\(image.height)",
+                              problem: "is \(label.width)x\(label.height) but its image is \(width)x\(height)",
                               fix: "export the label at the image's size, or run with --on-error skip")
         }
-        sample.image = image
         sample.label = label
-        sample.params["source_width"] = Double(image.width)
-        sample.params["source_height"] = Double(image.height)
+        sample.params["source_width"] = Double(width)
+        sample.params["source_height"] = Double(height)
     }
 
     static func read(_ path: String, id: String, what: String) throws -> Data {

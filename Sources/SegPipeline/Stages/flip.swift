@@ -24,11 +24,13 @@ public struct FlipStage: Stage {
     public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        flip(&sample, random.unit() < p)
+        try flip(&sample, random.unit() < p)
     }
 
     /// Flips (or not) as given and records it.
-    public func flip(_ sample: inout Sample, _ flip: Bool) {
+    public func flip(_ sample: inout Sample, _ flip: Bool) throws {
+        if !flip { sample.params[vertical ? "vflip" : "flip"] = 0; return }
+        if sample.pending == nil { try sample.decodeImage() }
         if flip, var p = sample.pending {
             if vertical { p.verticalFlip.toggle() } else { p.horizontalFlip.toggle() }
             sample.pending = p

@@ -23,6 +23,8 @@ public struct LetterboxStage: Stage {
         labelFill = args.label("label_fill") ?? .value(0)
     }
 
+    public static var acceptsPendingResize: Bool { true }
+
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
         if state.size != nil {
@@ -33,10 +35,12 @@ public struct LetterboxStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let iw = sample.image.width, ih = sample.image.height
+        try sample.materialize()
+        let (iw, ih) = sample.sourceSize
         let scale = min(Double(width) / Double(iw), Double(height) / Double(ih))
         let nw = max(1, Int(Double(iw) * scale)), nh = max(1, Int(Double(ih) * scale))
         let dx = (width - nw) / 2, dy = (height - nh) / 2
+        try sample.decodeImage(forTarget: (nw, nh))
         var image = Raster(width: width, height: height, fill: fill)
         image.paste(Resample.bicubic(sample.image, width: nw, height: nh), dx: dx, dy: dy)
         var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])

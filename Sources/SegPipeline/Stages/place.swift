@@ -42,11 +42,11 @@ public struct PlaceStage: Stage {
             dx = Int(random.uniform(0, Double(width - nw)))
             dy = Int(random.uniform(0, Double(height - nh)))
         }
-        place(&sample, dx: dx, dy: dy, context: context)
+        try place(&sample, dx: dx, dy: dy, context: context)
     }
 
     /// Pastes at a given offset on the output canvas and records it.
-    public func place(_ sample: inout Sample, dx: Int, dy: Int, context: StageContext) {
+    public func place(_ sample: inout Sample, dx: Int, dy: Int, context: StageContext) throws {
         let width = context.width, height = context.height
         var image = Raster(width: width, height: height, fill: fill)
         var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
@@ -54,7 +54,7 @@ public struct PlaceStage: Stage {
             // Only the part of the resized sample that lands on the canvas is computed.
             let w = Resample.Window(x0: max(0, -dx), y0: max(0, -dy), x1: min(p.width, width - dx), y1: min(p.height, height - dy))
             if w.x0 < w.x1 && w.y0 < w.y1 {
-                let r = p.render(sample, window: w)
+                let r = try p.render(&sample, window: w)
                 image.paste(r.image, dx: dx + w.x0, dy: dy + w.y0)
                 label.paste(r.label, dx: dx + w.x0, dy: dy + w.y0)
             }

@@ -23,6 +23,8 @@ public struct RandomResizeStage: Stage {
         scale = args.interval("scale")
     }
 
+    public static var acceptsPendingResize: Bool { true }
+
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
         if state.size != nil {
@@ -45,19 +47,19 @@ public struct RandomResizeStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let iw = sample.image.width, ih = sample.image.height
+        let (iw, ih) = sample.sourceSize
         let j1 = random.uniform(1 - jitter, 1 + jitter)
         let j2 = random.uniform(1 - jitter, 1 + jitter)
         let newAspect = Double(iw) / Double(ih) * j1 / j2
         let s = random.uniform(scale.0, scale.1)
-        resize(&sample, newAspect: newAspect, scale: s)
+        try resize(&sample, newAspect: newAspect, scale: s)
     }
 
     /// Records the resize for given draws (bicubic image, nearest label); `place` or the next
     /// stage that needs pixels computes it.
-    public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) {
+    public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) throws {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
-        sample.materialize()
+        try sample.materialize()
         sample.pending = PendingResize(width: nw, height: nh)
         sample.params["aspect"] = newAspect
         sample.params["scale"] = s

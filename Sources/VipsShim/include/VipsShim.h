@@ -22,6 +22,9 @@ void sp_free(void *p);
 int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated,
                   int *width, int *height, int *source_bands, uint8_t **out);
 
+/* Reads only the header of an encoded image: its width and height, and whether it is a JPEG. */
+int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_jpeg);
+
 /* Reads a PNG label map from memory keeping its indices: palette PNGs give palette indices,
    grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling).
    Returns -1 with a reason in err (at least 256 bytes) for colour or 16-bit PNGs or bad data.
