@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// `seg-prep bench …`: measurements of the parts that feed training.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the loader (and other training-side parts) on real shards.",
+        subcommands: [BenchLoader.self, BenchDecode.self, BenchConfusion.self])
+}

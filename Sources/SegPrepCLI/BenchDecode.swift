@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SegPipeline
+
+/// `seg-prep bench decode`: the decode-only floor of a pipeline's input files.
+struct BenchDecode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Time decoding only (image with libvips, label with libpng) of a pipeline's files, on one thread.",
+        discussion: "The floor `run` is compared against: no resizing, augmentation or writing. Reports ms_per_sample.")
+
+    @Argument(help: "Pipeline file (its input section names the files).")
+    var pipeline: String
+
+    @Option(help: "Dataset root replacing the pipeline's input.root.")
+    var inputRoot: String?
+
+    @Option(help: "Decode each file this many times.")
+    var repeats = 3
+
+    @Option(help: "JPEG shrink-on-load factor (1, 2, 4 or 8).")
+    var shrink = 1
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try Vips.start()
+        let spec = try PipelineSpec.load(path: pipeline)
+        let input = try DatasetInput(spec.input, root: inputRoot)
+        let files = try zip(input.imagePaths, input.labelPaths).map {
+            (try Data(contentsOf: URL(fileURLWithPath: $0.0)), try Data(contentsOf: URL(fileURLWithPath: $0.1)), $0.0)
+        }
+        let start = Date()
+        var pixels = 0
+        for _ in 0..<repeats {
+            for (image, label, path) in files {
+                let (rgb, _) = try Vips.decodeRGB(image, shrink: shrink, id: path, path: path)
+                let l = try Vips.readLabel(label, id: path, path: path)
+                pixels += rgb.pixels.count + l.pixels.count
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let n = files.count * repeats
+        let ms = seconds / Double(n) * 1000
+        if json {
+            print("{\"samples\": \(n), \"seconds\": \(seconds), \"ms_per_sample\": \(ms), \"shrink\": \(shrink)}")
+        } else {
+            print(String(format: "%d samples decoded in %.3f s: %.3f ms per sample (image + label)", n, seconds, ms))
+        }
+    }
+}

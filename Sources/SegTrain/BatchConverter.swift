@@ -1,0 +1,136 @@
+import SegFormat
+
+/// Turns shard samples into batch slots: HWC U8 → CHW Float32 through a per-channel lookup table,
+/// labels widened and clamped to the ignore class, one-hot scattered.
+///
+/// The table holds `Float((v / 255 − mean[c]) / std[c])` computed in Double for every byte value
+/// `v` and channel `c`, so the per-pixel work is three loads and three stores, with no division,
+/// and the values equal the reference's float64 arithmetic rounded to Float32.
+struct BatchConverter: Sendable {
+    /// `3 × 256` normalised values, channel-major.
+    let table: [Float]
+    /// Index of the ignore class (the class count).
+    let ignore: Int
+    let labelType: DType
+    let options: LoaderOptions
+
+    init(classes: Int, labelType: DType, options: LoaderOptions) {
+        let mean = options.mean ?? [0, 0, 0]
+        let std = options.std ?? [1, 1, 1]
+        var table = [Float](repeating: 0, count: 768)
+        for c in 0..<3 {
+            for v in 0..<256 {
+                table[c * 256 + v] = Float((Double(v) / 255 - Double(mean[c])) / Double(std[c]))
+            }
+        }
+        self.table = table
+        self.ignore = classes
+        self.labelType = labelType
+        self.options = options
+    }
+
+    /// Converts sample `sample` of `set` into slot `slot` of `batch`.
+    ///
+    /// Throws only if the mapped shard cannot be read.
+    func fill(_ batch: Batch, slot: Int, from set: ShardSet, sample: Int) throws {
+        let plane = batch.height * batch.width
+        try set.withSample(sample) { image, label in
+            table.withUnsafeBufferPointer { t in
+                batch.images.withUnsafeMutableBufferPointer { dst in
+                    BatchConverter.convertImage(image.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                                dst.baseAddress! + slot * 3 * plane, plane: plane, table: t.baseAddress!)
+                }
+            }
+            switch options.labelFormat {
+            case .int32:
+                batch.labels.withUnsafeMutableBufferPointer { dst in
+                    convertLabels(label, dst.baseAddress! + slot * plane, count: plane)
+                }
+                if options.oneHot {
+                    batch.labels.withUnsafeBufferPointer { lbl in
+                        batch.oneHot.withUnsafeMutableBufferPointer { dst in
+                            BatchConverter.scatterOneHot(lbl.baseAddress! + slot * plane, dst.baseAddress! + slot * plane * (ignore + 1),
+                                                         count: plane, channels: ignore + 1)
+                        }
+                    }
+                }
+            case .uint8:
+                batch.labelBytes.withUnsafeMutableBufferPointer { dst in
+                    convertLabels(label, dst.baseAddress! + slot * plane, count: plane)
+                }
+                if options.oneHot {
+                    batch.labelBytes.withUnsafeBufferPointer { lbl in
+                        batch.oneHot.withUnsafeMutableBufferPointer { dst in
+                            BatchConverter.scatterOneHot(lbl.baseAddress! + slot * plane, dst.baseAddress! + slot * plane * (ignore + 1),
+                                                         count: plane, channels: ignore + 1)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Interleaved RGB bytes `[plane, 3]` → three Float32 planes `[3, plane]` through `table`.
+    ///
+    /// Four pixels at a time: twelve table loads assembled into three `SIMD4<Float>` stores, which
+    /// measured ~1.4x faster than scalar stores on 512x512 batches.
+    @inline(__always)
+    static func convertImage(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Float>, plane: Int,
+                             table: UnsafePointer<Float>) {
+        let tr = table, tg = table + 256, tb = table + 512
+        let r = UnsafeMutableRawPointer(dst)
+        let g = UnsafeMutableRawPointer(dst + plane)
+        let b = UnsafeMutableRawPointer(dst + 2 * plane)
+        var q = src
+        var p = 0
+        while p + 4 <= plane {
+            let rv = SIMD4<Float>(tr[Int(q[0])], tr[Int(q[3])], tr[Int(q[6])], tr[Int(q[9])])
+            let gv = SIMD4<Float>(tg[Int(q[1])], tg[Int(q[4])], tg[Int(q[7])], tg[Int(q[10])])
+            let bv = SIMD4<Float>(tb[Int(q[2])], tb[Int(q[5])], tb[Int(q[8])], tb[Int(q[11])])
+            r.storeBytes(of: rv, toByteOffset: 4 * p, as: SIMD4<Float>.self)
+            g.storeBytes(of: gv, toByteOffset: 4 * p, as: SIMD4<Float>.self)
+            b.storeBytes(of: bv, toByteOffset: 4 * p, as: SIMD4<Float>.self)
+            p += 4
+            q += 12
+        }
+        while p < plane {
+            dst[p] = tr[Int(q[0])]
+            dst[plane + p] = tg[Int(q[1])]
+            dst[2 * plane + p] = tb[Int(q[2])]
+            p += 1
+            q += 3
+        }
+    }
+
+    /// Stored labels (U8 or U16, little-endian) → `T`, values above the ignore class clamped to it.
+    @inline(__always)
+    func convertLabels<T: FixedWidthInteger>(_ src: UnsafeRawBufferPointer, _ dst: UnsafeMutablePointer<T>, count: Int) {
+        if labelType == .u8 {
+            let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if ignore >= 255 {
+                for p in 0..<count { dst[p] = T(truncatingIfNeeded: s[p]) }
+            } else {
+                let limit = UInt8(ignore)
+                for p in 0..<count { dst[p] = T(truncatingIfNeeded: min(s[p], limit)) }
+            }
+        } else {
+            let limit = UInt16(clamping: ignore)
+            for p in 0..<count {
+                let v = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * p, as: UInt16.self))
+                dst[p] = T(truncatingIfNeeded: min(v, limit))
+            }
+        }
+    }
+
+    /// Class indices `[plane]` → one-hot `[plane, channels]`: each pixel's row written once, zeros and its 1.
+    @inline(__always)
+    static func scatterOneHot<T: FixedWidthInteger>(_ labels: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>,
+                                                    count: Int, channels: Int) {
+        var o = dst
+        for p in 0..<count {
+            o.update(repeating: 0, count: channels)
+            o[Int(labels[p])] = 1
+            o += channels
+        }
+    }
+}

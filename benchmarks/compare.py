@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Runs every side-by-side measurement and writes benchmarks/results.json and BENCHMARKS.md."""
+import json, os, platform, re, shutil, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build/release/seg-prep")
+REF = [sys.executable, os.path.join(ROOT, "benchmarks/reference.py")]
+QUICK = "--quick" in sys.argv
+WORK = tempfile.mkdtemp(prefix="segprep-bench-")
+DATA = os.path.join(WORK, "data")
+
+
+def sh(cmd, env=None):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout}\n{p.stderr}")
+    return p.stdout, time.perf_counter() - t
+
+
+def js(cmd, env=None):
+    out, _ = sh(cmd, env)
+    return json.loads(out[out.index("{"):])
+
+
+def pipeline(name, root, size, classes, stages, repeats=1, per_shard=64):
+    path = os.path.join(WORK, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(f"input: {{root: {root}, split: train}}\nclasses: {classes}\nseed: 1\nrepeats: {repeats}\nstages:\n")
+        for s in stages:
+            f.write(f"  - {s}\n")
+        f.write(f"output: {{dir: {os.path.join(WORK, 'out', name)}, samples_per_shard: {per_shard}}}\n")
+    return path
+
+
+def train_stages(size, shrink=False):
+    return [f"decode: {{shrink_on_load: {str(shrink).lower()}}}", f"random_resize: {{size: [{size}, {size}]}}", "flip: {}",
+            "place: {}", "hsv: {}", "remap_labels: {above: 20, to: ignore}"]
+
+
+def run_rate(p, threads, out):
+    shutil.rmtree(out, ignore_errors=True)
+    r = js([BIN, "run", p, "--threads", str(threads), "--output", out, "--json"])
+    return r["samples_per_second"], r["samples"]
+
+
+def peak_rss_kb(cmd):
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    return int(m.group(1)) if m else None
+
+
+def main():
+    sh([sys.executable, os.path.join(ROOT, "benchmarks/make-data.py"), os.path.join(ROOT, "fixtures"), DATA])
+    rows, res = [], {}
+    reps = 1 if QUICK else 3
+    load = os.getloadavg()[0]
+
+    # 1. run (1 thread) vs reference __getitem__ on VOC-size and 1080p JPEGs, and the decode floor.
+    for name, root, shrink in (("voc", "jpeg-voc", False), ("1080p", "jpeg-1080", True)):
+        data = os.path.join(DATA, root)
+        p = pipeline("run-" + name, data, 512, 21, train_stages(512, shrink), repeats=reps)
+        ours, n = run_rate(p, 1, os.path.join(WORK, "out", name + "1"))
+        ref = js(REF + ["getitem", data, "--count", str(n), "--size", "512", "--classes", "21"])["samples_per_second"]
+        dec = js([BIN, "bench", "decode", p, "--json", "--repeats", str(reps)])["ms_per_sample"]
+        dec_shrunk = js([BIN, "bench", "decode", p, "--json", "--repeats", str(reps), "--shrink", "2"])["ms_per_sample"] if shrink else dec
+        pil = js(REF + ["decode", data, "--count", str(n)])["ms_per_sample"]
+        res[f"run_{name}"] = {"seg_prep_samples_per_second": ours, "reference_samples_per_second": ref,
+                              "decode_ms": dec, "decode_shrunk_ms": dec_shrunk, "pil_decode_ms": pil, "samples": n}
+        label = "VOC-size JPEG (480x360)" if name == "voc" else "1920x1080 JPEG (shrink-on-load)"
+        rows.append((f"`run` 1 thread vs `__getitem__`, {label} → 512x512", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
+        floor = dec_shrunk if shrink else dec
+        rows.append((f"`run` 1 thread vs decode-only floor, {label}", f"{1000 / ours:.2f} ms", f"{floor:.2f} ms (decode)", floor / (1000 / ours)))
+        if name == "voc":
+            # parity mode check on 1080p is covered by shrink off in the next row
+            pass
+    p = pipeline("run-1080p-parity", os.path.join(DATA, "jpeg-1080"), 512, 21, train_stages(512, False), repeats=reps)
+    ours, n = run_rate(p, 1, os.path.join(WORK, "out", "1080par"))
+    ref = res["run_1080p"]["reference_samples_per_second"]
+    rows.append(("`run` 1 thread, 1080p JPEG, parity mode (full decode) vs `__getitem__`", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
+
+    # 2. all cores vs one core.
+    p = pipeline("run-voc-cores", os.path.join(DATA, "jpeg-voc"), 512, 21, train_stages(512), repeats=reps * 2)
+    one, _ = run_rate(p, 1, os.path.join(WORK, "out", "c1"))
+    cores = os.cpu_count()
+    many, _ = run_rate(p, cores, os.path.join(WORK, "out", "cN"))
+    res["run_cores"] = {"one": one, "all": many, "cores": cores}
+    rows.append((f"`run` {cores} threads vs 1 thread (VOC-size JPEG)", f"{many:.1f} samples/s", f"{one:.1f} samples/s", many / one))
+
+    # 3 + 4. files -> training-ready batches; loader batch time and consumer wait.
+    data = os.path.join(DATA, "jpeg-voc")
+    p = pipeline("e2e", data, 512, 21, train_stages(512) + ["one_hot: {}"], repeats=1)
+    out = os.path.join(WORK, "out", "e2e")
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    r = js([BIN, "run", p, "--output", out, "--json"])
+    loader = js([BIN, "bench", "loader", out, "--batch-size", "8", "--epochs", "1", "--one-hot", "--json"])
+    e2e = time.perf_counter() - t
+    n = r["samples"] // 8 * 8
+    ref = js(REF + ["dataloader", data, "--size", "512", "--classes", "21", "--batch-size", "8", "--workers", "0"])
+    ours_rate = n / e2e
+    res["files_to_batches"] = {"seg_prep_seconds": e2e, "samples": n, "reference": ref}
+    rows.append(("files → one-hot batches of 8x3x512x512 (`run` + loader vs DataLoader, num_workers=0)",
+                 f"{ours_rate:.1f} samples/s", f"{ref['samples_per_second']:.1f} samples/s", ours_rate / ref["samples_per_second"]))
+    p2 = pipeline("loader", data, 512, 21, ["decode: {}", "letterbox: {size: [512, 512]}", "remap_labels: {above: 20, to: ignore}"], repeats=2)
+    out2 = os.path.join(WORK, "out", "loader")
+    sh([BIN, "run", p2, "--output", out2])
+    lb = js([BIN, "bench", "loader", out2, "--batch-size", "8", "--epochs", "3", "--json"])
+    res["loader"] = lb
+    rows.append(("loader: shuffled batch 8x3x512x512 Float32 ready (one worker)", f"{lb['ms_per_batch']:.2f} ms", "5 ms target", 5.0 / max(lb["ms_per_batch"], 1e-9)))
+    rows.append(("loader: consumer wait per batch", f"{lb['wait_ms_per_batch']:.3f} ms", "DataLoader: " + f"{ref['ms_per_batch']:.0f} ms", None))
+
+    # 5. unet-s training step vs PyTorch, same threads.
+    threads = str(os.cpu_count())
+    try:
+        ours = js([BIN, "bench", "train-step", "--batch-size", "8", "--size", "256", "--classes", "21", "--threads", threads, "--json"])
+        torch_step = js([sys.executable, os.path.join(ROOT, "benchmarks/train-step.py"), "--threads", threads])
+        res["train_step"] = {"seg_prep": ours, "pytorch": torch_step}
+        rows.append((f"unet-s training step, batch 8x3x256x256, 21 classes, {threads} threads", f"{ours['ms_per_step']:.0f} ms",
+                     f"{torch_step['ms_per_step']:.0f} ms (PyTorch)", torch_step["ms_per_step"] / ours["ms_per_step"]))
+    except Exception as e:
+        rows.append(("unet-s training step", "not measured", str(e).splitlines()[0][:60], None))
+
+    # 6. confusion matrix vs numpy fast_hist.
+    ours = js([BIN, "bench", "confusion", "--size", "512", "--classes", "21", "--json"])["ms"]
+    ref = js(REF + ["hist", "--size", "512", "--classes", "21"])["ms"]
+    res["confusion"] = {"seg_prep_ms": ours, "numpy_ms": ref}
+    rows.append(("confusion matrix, 512x512 pair, 21 classes", f"{ours:.3f} ms", f"{ref:.3f} ms (numpy)", ref / ours))
+
+    # 7. peak RSS of run at 40 and 1,000 samples.
+    rss = {}
+    for count, repeats in ((40, 1), (1000, 25)):
+        p = pipeline(f"rss{count}", os.path.join(DATA, "jpeg-voc"), 512, 21, train_stages(512), repeats=repeats)
+        out = os.path.join(WORK, "out", f"rss{count}")
+        shutil.rmtree(out, ignore_errors=True)
+        rss[count] = peak_rss_kb([BIN, "run", p, "--output", out, "--threads", str(os.cpu_count())])
+        shutil.rmtree(out, ignore_errors=True)
+    res["peak_rss_kb"] = rss
+    rows.append(("`run` peak RSS, 40 vs 1,000 samples (512x512, 64 per shard)", f"{rss[1000] / 1024:.0f} MB at 1,000", f"{rss[40] / 1024:.0f} MB at 40", rss[40] / rss[1000]))
+
+    res["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "load_at_start": load,
+                      "load_at_end": os.getloadavg()[0], "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+    with open(os.path.join(ROOT, "benchmarks/results.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+    table = ["| measurement | seg-prep | reference | ratio |", "|---|---|---|---|"]
+    for what, a, b, ratio in rows:
+        table.append(f"| {what} | {a} | {b} | {'' if ratio is None else f'{ratio:.2f}x'} |")
+    text = "\n".join(table)
+    print(text)
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("# Benchmarks\n\nProduced by `benchmarks/run` (seg-prep release build vs the reference data path in "
+                "`benchmarks/reference.py`: PIL 9.4 + OpenCV 4.6 + torch 1.13 from Debian), same files, same machine, one run.\n\n")
+        f.write(f"Machine: {os.cpu_count()} cores, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
+                f"OPENBLAS_CORETYPE={res['machine']['openblas_coretype'] or 'unset'}.\n\n")
+        f.write("Ratio = how many times better seg-prep is (higher is better; for the floor row, run time relative to decode time).\n\n")
+        f.write(text + "\n")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

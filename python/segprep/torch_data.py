@@ -1,0 +1,78 @@
+"""PyTorch adapters over ``ShardDataset`` (imported only when torch is available)."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from .sampler import rank_indices
+from .shards import ShardDataset
+
+
+class TorchShardDataset(Dataset):
+    """``(image, label[, seg_labels])`` tensors as the reference ``UnetDataset`` returns them.
+
+    image: float32 ``[3, H, W]``, ``v / 255`` then ``(x - mean) / std`` per channel when given.
+    label: int64 ``[H, W]`` class indices; values above the class count become the ignore class.
+    seg_labels (``one_hot=True``): float32 ``[H, W, C + 1]``, the last channel marking ignored pixels.
+    """
+
+    def __init__(self, paths, one_hot: bool = False, mean: Optional[Sequence[float]] = None,
+                 std: Optional[Sequence[float]] = None, verify_checksums: bool = False):
+        self.shards = paths if isinstance(paths, ShardDataset) else ShardDataset(paths, verify_checksums)
+        self.one_hot = one_hot
+        self.num_classes = len(self.shards.classes)
+        mean = np.zeros(3) if mean is None else np.asarray(mean, dtype=np.float64)
+        std = np.ones(3) if std is None else np.asarray(std, dtype=np.float64)
+        # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
+        values = np.arange(256, dtype=np.float64) / 255.0
+        self._table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
+        self._eye = np.eye(self.num_classes + 1, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.shards)
+
+    def __getitem__(self, i: int):
+        image, label = self.shards[i]
+        x = np.empty((3,) + image.shape[:2], dtype=np.float32)
+        for c in range(3):
+            np.take(self._table[c], image[:, :, c], out=x[c])
+        clamped = np.minimum(label, self.num_classes)
+        y = torch.from_numpy(clamped.astype(np.int64))
+        if not self.one_hot:
+            return torch.from_numpy(x), y
+        return torch.from_numpy(x), y, torch.from_numpy(self._eye[clamped])
+
+
+class DistributedShardSampler(Sampler[int]):
+    """Sample order of the Swift loader: ``(seed, epoch)`` shuffle, DistributedSampler partition.
+
+    Call ``set_epoch(e)`` before each epoch, as with ``DistributedSampler``. ``drop_last`` has
+    DistributedSampler's meaning (truncate instead of padding so ranks get equal counts).
+    """
+
+    def __init__(self, dataset, num_replicas: int = 1, rank: int = 0, shuffle: bool = True, seed: int = 0,
+                 drop_last: bool = False):
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is outside 0..{num_replicas - 1}; pass a rank below num_replicas.")
+        self.count = len(dataset)
+        self.num_replicas, self.rank, self.shuffle, self.seed, self.drop_last = num_replicas, rank, shuffle, seed, drop_last
+        self.epoch = 0
+        if drop_last and self.count % num_replicas != 0:
+            self.num_samples = max(0, math.ceil((self.count - num_replicas) / num_replicas))
+        else:
+            self.num_samples = math.ceil(self.count / num_replicas)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(rank_indices(self.count, self.seed, self.epoch, self.rank, self.num_replicas,
+                                 self.shuffle, self.drop_last))
+
+    def __len__(self) -> int:
+        return self.num_samples

@@ -1,0 +1,101 @@
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import write_shards
+from segprep import ShardDataset, ShardError
+
+
+def test_samples_equal_written_bytes(shards):
+    folder, images, labels = shards
+    ds = ShardDataset(folder, verify_checksums=True)
+    assert len(ds) == 11
+    assert ds.classes == ["c0", "c1", "c2"] and ds.ignore_index == 3
+    for i in range(len(ds)):
+        image, label = ds[i]
+        assert image.shape == (5, 7, 3) and image.dtype == np.uint8
+        assert label.shape == (5, 7)
+        np.testing.assert_array_equal(image, images[i])
+        np.testing.assert_array_equal(label, labels[i])
+        assert ds.sample_id(i) == (f"s{i // 2}", i % 2)
+    assert isinstance(ds[0][0], np.memmap) or isinstance(ds[0][0].base, np.memmap)
+    np.testing.assert_array_equal(ds[-1][0], images[-1])
+    with pytest.raises(IndexError):
+        ds[11]
+
+
+def test_several_folders_and_u16_labels(tmp_path):
+    a_img, _ = write_shards(str(tmp_path / "a"), [2], seed=1)
+    b_img, _ = write_shards(str(tmp_path / "b"), [3], seed=2)
+    ds = ShardDataset([tmp_path / "a", str(tmp_path / "b")])
+    assert len(ds) == 5
+    np.testing.assert_array_equal(ds[3][0], b_img[1])
+    _, labels = write_shards(str(tmp_path / "wide"), [2], seed=3, label_dtype=np.uint16)
+    wide = ShardDataset(str(tmp_path / "wide"))
+    assert wide[1][1].dtype == np.uint16
+    np.testing.assert_array_equal(wide[1][1], labels[1])
+
+
+def test_mismatched_folders_are_refused(tmp_path):
+    write_shards(str(tmp_path / "a"), [2])
+    write_shards(str(tmp_path / "b"), [2], height=4)
+    write_shards(str(tmp_path / "c"), [2], classes=4)
+    with pytest.raises(ShardError, match="same output size"):
+        ShardDataset([str(tmp_path / "a"), str(tmp_path / "b")])
+    with pytest.raises(ShardError, match="same class list"):
+        ShardDataset([str(tmp_path / "a"), str(tmp_path / "c")])
+
+
+def test_damage_gives_clear_errors(shards):
+    folder, _, _ = shards
+    shard = os.path.join(folder, "shard-00001.safetensors")
+    with open(shard, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ShardError, match=r"shard-00001.safetensors has \d+ bytes but .* says"):
+        ShardDataset(folder)
+    os.remove(shard)
+    with pytest.raises(ShardError, match="is missing although"):
+        ShardDataset(folder)
+    os.remove(os.path.join(folder, "index.json"))
+    with pytest.raises(ShardError, match="has no index.json"):
+        ShardDataset(folder)
+
+
+def test_checksum_catches_same_size_damage(tmp_path):
+    folder = str(tmp_path / "s")
+    write_shards(folder, [3])
+    path = os.path.join(folder, "shard-00000.safetensors")
+    data = bytearray(open(path, "rb").read())
+    data[-1] ^= 0xFF
+    open(path, "wb").write(bytes(data))
+    ShardDataset(folder)
+    with pytest.raises(ShardError, match="SHA-256"):
+        ShardDataset(folder, verify_checksums=True)
+
+
+def test_wrong_tensor_shape_is_refused(tmp_path):
+    folder = str(tmp_path / "s")
+    write_shards(folder, [3])
+    m = json.load(open(os.path.join(folder, "index.json")))
+    m["shards"][0]["samples"] = 2
+    m["shards"][0]["ids"] = m["shards"][0]["ids"][:2]
+    m["shards"][0]["repeats"] = m["shards"][0]["repeats"][:2]
+    json.dump(m, open(os.path.join(folder, "index.json"), "w"))
+    with pytest.raises(ShardError, match="holds 'image' as U8"):
+        ShardDataset(folder)
+
+
+@pytest.mark.skipif(not os.environ.get("SEGPREP_BIN"), reason="set SEGPREP_BIN to a built seg-prep to read real shards")
+def test_reads_shards_made_by_the_cli(tmp_path):
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    out = str(tmp_path / "em")
+    subprocess.run([os.environ["SEGPREP_BIN"], "run", os.path.join(root, "pipelines", "em-membrane-val.yaml"),
+                    "--output", out, "--limit", "3"], check=True, capture_output=True)
+    ds = ShardDataset(out, verify_checksums=True)
+    assert len(ds) >= 3
+    image, label = ds[0]
+    assert image.shape == (ds.height, ds.width, 3)
+    assert int(label.max()) <= ds.ignore_index

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from segprep import DistributedShardSampler, ShardDataset, TorchShardDataset, rank_indices  # noqa: E402
+
+
+def test_tensors_match_the_reference_conversion(shards):
+    folder, images, labels = shards
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    ds = TorchShardDataset(folder, one_hot=True, mean=mean, std=std)
+    x, y, seg = ds[4]
+    want = ((images[4].astype(np.float64) / 255.0 - mean) / std).transpose(2, 0, 1).astype(np.float32)
+    assert x.shape == (3, 5, 7) and x.dtype == torch.float32
+    np.testing.assert_allclose(x.numpy(), want, rtol=1e-6, atol=1e-6)
+    want_y = np.minimum(labels[4], 3)
+    np.testing.assert_array_equal(y.numpy(), want_y)
+    assert y.dtype == torch.int64
+    # The reference: seg_labels = np.eye(num_classes + 1)[label]
+    np.testing.assert_array_equal(seg.numpy(), np.eye(4, dtype=np.float32)[want_y])
+    x2, y2 = TorchShardDataset(ShardDataset(folder))[4]
+    np.testing.assert_allclose(x2.numpy(), images[4].transpose(2, 0, 1) / 255.0, rtol=1e-6)
+
+
+def test_dataloader_with_distributed_sampler(shards):
+    folder, _, _ = shards
+    ds = TorchShardDataset(folder)
+    seen = []
+    for rank in range(3):
+        sampler = DistributedShardSampler(ds, num_replicas=3, rank=rank, seed=5)
+        sampler.set_epoch(1)
+        assert list(sampler) == rank_indices(11, 5, 1, rank, 3)
+        assert len(sampler) == 4
+        loader = torch.utils.data.DataLoader(ds, batch_size=3, sampler=sampler, drop_last=False)
+        batches = list(loader)
+        assert [b[0].shape[0] for b in batches] == [3, 1]
+        assert batches[0][0].shape == (3, 3, 5, 7) and batches[0][1].shape == (3, 5, 7)
+        seen += list(sampler)
+    assert set(seen) == set(range(11)) and len(seen) == 12
