@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <stdio.h>
+#include <malloc.h>
 
 int sp_vips_init(void) {
     static int done = 0, status = 0;
@@ -12,6 +13,10 @@ int sp_vips_init(void) {
     if (!done) {
         status = VIPS_INIT("seg-prep") ? -1 : 0;
         if (status == 0) {
+            /* Per-sample rasters are 0.2-4 MB: keep them on the heap instead of fresh mmaps, whose page
+               faults serialise threads on the address-space lock and cost every sample a zero-fill. */
+            mallopt(M_MMAP_THRESHOLD, 64 << 20);
+            mallopt(M_TRIM_THRESHOLD, 256 << 20);
             vips_cache_set_max(0);
             vips_cache_set_max_mem(0);
             vips_cache_set_max_files(0);
