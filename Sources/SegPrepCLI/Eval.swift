@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SegPipeline
+import SegTrain
+
+/// `seg-prep eval`: mIoU, mPA, accuracy and per-class scores of predicted label PNGs.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score predicted label PNGs against ground-truth PNGs (mIoU, mPA, accuracy, per-class IoU/recall/precision).",
+        discussion: """
+        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in
+        --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes
+        (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are
+        skipped with a warning on stderr. miou and mpa average over all classes (the reference);
+        miou_present averages over classes present in labels or predictions.
+
+        Example:
+          seg-prep eval --gt fixtures/em-membrane/SegmentationClass --pred out/pred --classes 2 --list val.txt
+        """)
+
+    @Option(help: "Folder of ground-truth label PNGs.")
+    var gt: String
+
+    @Option(help: "Folder of predicted label PNGs with the same names.")
+    var pred: String
+
+    @Option(help: "Number of classes (values >= this in the ground truth are ignored).")
+    var classes: Int
+
+    @Option(help: "Class names, one per line (e.g. a dataset's classes.txt).")
+    var names: String?
+
+    @Option(help: "Image ids to score, one per line (default: every PNG in --gt).")
+    var list: String?
+
+    @Flag(help: "Print JSON: {miou, mpa, accuracy, miou_present, images, skipped, per_class: [{index, name, iou, recall, precision, pixels}]}.")
+    var json = false
+
+    @Option(help: "Write a bar chart of per-class IoU as PNG.")
+    var plot: String?
+
+    func validate() throws {
+        guard (1...255).contains(classes) else { throw ValidationError("--classes must be between 1 and 255.") }
+    }
+
+    func run() throws {
+        let classNames = try loadNames()
+        try Vips.start()
+        let ids = try FolderEvaluation.ids(gt: gt, list: list)
+        let result = try FolderEvaluation(gt: gt, pred: pred, classes: classes, ids: ids, read: { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path); check that the file exists and is readable.")
+            }
+            let r = try Vips.readLabel(data, id: (path as NSString).lastPathComponent, path: path)
+            return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: r.pixels)
+        }, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let m = result.matrix
+        let (iou, recall, precision, pixels) = (m.iou, m.recall, m.precision, m.labelTotals)
+        if json {
+            var perClass: [[String: Any]] = []
+            for c in 0..<classes {
+                perClass.append(["index": c, "name": classNames[c], "iou": iou[c], "recall": recall[c],
+                                 "precision": precision[c], "pixels": pixels[c]])
+            }
+            let object: [String: Any] = [
+                "miou": m.meanIoU, "mpa": m.meanPixelAccuracy, "accuracy": m.accuracy,
+                "miou_present": m.meanIoUPresent.isFinite ? m.meanIoUPresent : NSNull(),
+                "images": result.evaluated.count, "skipped": result.skipped.count, "per_class": perClass,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let width = max(12, classNames.map(\.count).max() ?? 0)
+            print("index  " + pad("name", width) + "     IoU  recall  precision      pixels")
+            for c in 0..<classes {
+                print(String(format: "%5d  ", c) + pad(classNames[c], width)
+                      + String(format: "  %6.2f  %6.2f     %6.2f  %10d", iou[c] * 100, recall[c] * 100, precision[c] * 100, pixels[c]))
+            }
+            print(String(format: "mIoU %.2f  mPA %.2f  accuracy %.2f  mIoU(present) %.2f  (%d images, %d skipped)",
+                         m.meanIoU * 100, m.meanPixelAccuracy * 100, m.accuracy * 100, m.meanIoUPresent * 100,
+                         result.evaluated.count, result.skipped.count))
+        }
+        if let plot {
+            let palette = Palette.voc(ignoreIndex: classes)
+            let chart = BarChart(title: String(format: "IoU per class — mIoU %.4f", m.meanIoU),
+                                 labels: (0..<classes).map { "\($0) \(classNames[$0])" }, values: iou,
+                                 colours: (0..<classes).map { palette.colours[$0] })
+            try chart.writePNG(to: plot)
+            FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
+        }
+    }
+
+    /// Names from --names, or the class indices.
+    func loadNames() throws -> [String] {
+        guard let names else { return (0..<classes).map(String.init) }
+        guard let text = try? String(contentsOfFile: names, encoding: .utf8) else {
+            throw ValidationError("cannot read --names \(names); give a text file with one class name per line.")
+        }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard lines.count >= classes else {
+            throw ValidationError("--names \(names) has \(lines.count) names for \(classes) classes; give one name per class.")
+        }
+        return Array(lines.prefix(classes))
+    }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count < n ? s + String(repeating: " ", count: n - s.count) : s }
+}

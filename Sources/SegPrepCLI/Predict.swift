@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SegFormat
+import SegPipeline
+import SegTrain
+
+/// `seg-prep predict`: label maps for images from a trained checkpoint.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict label maps for images with a trained checkpoint, as palette PNGs at each image's size.",
+        discussion: """
+        Each image is letterboxed as the val pipelines do (Pillow-exact bicubic, grey 128 padding) to the
+        checkpoint's training size (or --size), run through the model in evaluation mode, and the class map
+        is cropped to the letterboxed region and resized back (nearest) to the image's own size. Output:
+        <out>/<image name>.png, an 8-bit palette PNG whose pixel values are class indices (VOC colours),
+        ready for `seg-prep eval`.
+
+        Example:
+          seg-prep predict --checkpoint runs/em/best.safetensors --input fixtures/em-membrane/JPEGImages --out out/pred
+        """)
+
+    @Option(help: "Checkpoint written by `seg-prep train` (best.safetensors or last.safetensors).")
+    var checkpoint: String
+
+    @Option(help: "An image file or a folder of images (jpg, jpeg, png, tif, tiff, webp, bmp).")
+    var input: String
+
+    @Option(help: "Output folder for the label PNGs.")
+    var out: String
+
+    @Option(parsing: .upToNextOption, help: "Network input height and width (default: the training size stored in the checkpoint).")
+    var size: [Int] = []
+
+    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
+    var threads: Int?
+
+    static let extensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"]
+
+    func validate() throws {
+        guard size.isEmpty || (size.count == 2 && size.allSatisfy { $0 > 0 }) else {
+            throw ValidationError("--size takes two positive numbers, height and width, e.g. --size 256 256.")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() throws {
+        if let threads { ComputeThreads.set(threads) }
+        let file = try SafeTensorsFile(path: checkpoint)
+        var model = try SegmentationModel(checkpoint: checkpoint)
+        let (h, w) = try inputSize(file.metadata, multiple: model.sizeMultiple)
+        let images = try imagePaths()
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Vips.start()
+        let palette = Palette.voc(ignoreIndex: model.classes)
+        let progress = ProgressLine(label: "predict")
+        let clock = ContinuousClock(), start = clock.now
+        for (k, path) in images.enumerated() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path); check that the file exists and is readable.")
+            }
+            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let (image, _) = try Vips.decodeRGB(data, id: name, path: path)
+            let label = Predict.labelMap(image, model: &model, height: h, width: w)
+            try PalettePNG.write(label, palette: palette, to: (out as NSString).appendingPathComponent(name + ".png"))
+            let d = clock.now - start
+            progress.update(done: k + 1, total: images.count, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        progress.finish()
+        print("wrote \(images.count) label map(s) to \(out)")
+    }
+
+    /// Letterboxes `image` to `height`x`width`, predicts, and maps the classes back to the image's size.
+    static func labelMap(_ image: Raster, model: inout SegmentationModel, height: Int, width: Int) -> Raster {
+        let (iw, ih) = (image.width, image.height)
+        let scale = min(Double(width) / Double(iw), Double(height) / Double(ih))
+        let nw = max(1, Int(Double(iw) * scale)), nh = max(1, Int(Double(ih) * scale))
+        let dx = (width - nw) / 2, dy = (height - nh) / 2
+        var canvas = Raster(width: width, height: height, fill: [128, 128, 128])
+        canvas.paste(Resample.bicubic(image, width: nw, height: nh), dx: dx, dy: dy)
+        let plane = height * width
+        let tensor = Tensor<Float>(shape: [1, 3, height, width]) { x in
+            canvas.pixels.withUnsafeBufferPointer { p in
+                for i in 0..<plane {
+                    x[i] = Float(p[3 * i]) / 255
+                    x[plane + i] = Float(p[3 * i + 1]) / 255
+                    x[2 * plane + i] = Float(p[3 * i + 2]) / 255
+                }
+            }
+        }
+        let classes = model.predict(tensor)
+        var crop = [UInt8](repeating: 0, count: nw * nh)
+        for y in 0..<nh {
+            for x in 0..<nw { crop[y * nw + x] = classes[(y + dy) * width + x + dx] }
+        }
+        return Resample.nearest(Raster(width: nw, height: nh, channels: 1, pixels: crop), width: iw, height: ih)
+    }
+
+    /// The network input size: --size, else the checkpoint's training size.
+    func inputSize(_ metadata: [String: String], multiple: Int) throws -> (Int, Int) {
+        let h: Int, w: Int
+        if size.count == 2 {
+            (h, w) = (size[0], size[1])
+        } else if let mh = metadata["height"].flatMap(Int.init), let mw = metadata["width"].flatMap(Int.init) {
+            (h, w) = (mh, mw)
+        } else {
+            throw ValidationError("\(checkpoint) does not record its training size; pass --size H W (the size of the training shards).")
+        }
+        guard h % multiple == 0, w % multiple == 0 else {
+            throw ValidationError("--size \(h) \(w) does not suit this model; use multiples of \(multiple), e.g. 256 256.")
+        }
+        return (h, w)
+    }
+
+    /// The image files named by --input.
+    func imagePaths() throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
+            throw ValidationError("--input \(input) does not exist; give an image file or a folder of images.")
+        }
+        guard isDir.boolValue else { return [input] }
+        let names = try FileManager.default.contentsOfDirectory(atPath: input)
+            .filter { Predict.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        guard !names.isEmpty else {
+            throw ValidationError("--input \(input) holds no images (\(Predict.extensions.sorted().joined(separator: ", "))); point it at the images.")
+        }
+        return names.map { (input as NSString).appendingPathComponent($0) }
+    }
+}

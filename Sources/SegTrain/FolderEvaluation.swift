@@ -1,0 +1,77 @@
+import Foundation
+
+/// Scores a folder of predicted label PNGs against a folder of ground-truth label PNGs, as the
+/// reference's `compute_mIoU`: same-named files, one confusion matrix over all pixel pairs.
+///
+/// Reading PNGs is left to the caller (`read`), so this type needs no image library. Pairs whose
+/// sizes differ are skipped with a warning, as the reference does; so are ids without a prediction.
+public struct FolderEvaluation: Sendable {
+    /// A decoded label map: `height` rows of `width` class indices.
+    public struct LabelImage: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var pixels: [UInt8]
+
+        public init(width: Int, height: Int, pixels: [UInt8]) {
+            self.width = width; self.height = height; self.pixels = pixels
+        }
+    }
+
+    /// The accumulated matrix.
+    public private(set) var matrix: ConfusionMatrix
+    /// Ids scored, and ids skipped with the reason.
+    public private(set) var evaluated: [String] = []
+    public private(set) var skipped: [(id: String, reason: String)] = []
+
+    /// The ids to score: the lines of `list` (first word of each, as a VOC split file), or every
+    /// `*.png` in `gt` without its extension, sorted.
+    ///
+    /// - Throws: `TrainError` when the list or folder cannot be read or names nothing.
+    public static func ids(gt: String, list: String?) throws -> [String] {
+        if let list {
+            guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
+                throw TrainError("cannot read --list \(list); give a text file with one image id per line.")
+            }
+            let ids = text.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
+            guard !ids.isEmpty else { throw TrainError("--list \(list) names no image; give one image id per line.") }
+            return ids
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: gt) else {
+            throw TrainError("cannot read the folder \(gt); pass --gt a folder of label PNGs.")
+        }
+        let ids = names.filter { $0.lowercased().hasSuffix(".png") }.map { String($0.dropLast(4)) }.sorted()
+        guard !ids.isEmpty else { throw TrainError("\(gt) holds no .png label maps; pass --gt the folder of ground-truth PNGs.") }
+        return ids
+    }
+
+    /// Scores `ids`, reading `gt/<id>.png` and `pred/<id>.png` with `read`; `warn` receives one line
+    /// per skipped pair.
+    ///
+    /// - Throws: whatever `read` throws for an unreadable file; `TrainError` when no pair could be scored.
+    public init(gt: String, pred: String, classes: Int, ids: [String],
+                read: (String) throws -> LabelImage, warn: (String) -> Void = { _ in }) throws {
+        matrix = ConfusionMatrix(classes: classes)
+        for id in ids {
+            let gtPath = (gt as NSString).appendingPathComponent(id + ".png")
+            let predPath = (pred as NSString).appendingPathComponent(id + ".png")
+            guard FileManager.default.fileExists(atPath: predPath) else {
+                skipped.append((id, "no prediction \(predPath)"))
+                warn("Skipping \(id): \(predPath) does not exist")
+                continue
+            }
+            let label = try read(gtPath)
+            let prediction = try read(predPath)
+            guard label.width == prediction.width, label.height == prediction.height else {
+                let reason = "ground truth is \(label.width)x\(label.height) but the prediction is \(prediction.width)x\(prediction.height)"
+                skipped.append((id, reason))
+                warn("Skipping \(id): \(reason) (\(gtPath), \(predPath))")
+                continue
+            }
+            matrix.add(labels: label.pixels, predictions: prediction.pixels)
+            evaluated.append(id)
+        }
+        guard !evaluated.isEmpty else {
+            throw TrainError("no image pair could be scored (\(skipped.count) skipped); give --pred a folder of PNGs named and sized like those in --gt.")
+        }
+    }
+}

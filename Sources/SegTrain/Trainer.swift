@@ -1,0 +1,208 @@
+import Foundation
+import SegFormat
+
+/// Trains a segmentation model on shard folders: per-epoch schedule, validation, log and checkpoints.
+///
+/// Each epoch sets the scheduled learning rate, runs forward, loss, backward and an optimiser update
+/// on every training batch (shuffled by `(seed, epoch)`, last short batch dropped), then validates
+/// in evaluation mode (running BatchNorm statistics) into a confusion matrix, appends an
+/// `EpochRecord` to `outDir/log.jsonl` and rewrites `outDir/last.safetensors` (and
+/// `best.safetensors` when mIoU improved). A stop request is honoured after the current batch:
+/// `last.safetensors` then records the batch reached, and `resume` continues from exactly there.
+public struct Trainer {
+    /// Where training stands, reported after every batch.
+    public struct Progress: Sendable {
+        /// 0-based epoch and 1-based batch within it.
+        public var epoch: Int
+        public var batch: Int
+        public var batches: Int
+        /// Mean training loss of the epoch so far.
+        public var meanLoss: Double
+        /// Seconds since the epoch started.
+        public var seconds: Double
+    }
+
+    /// How a run ended.
+    public enum Outcome: Sendable, Equatable {
+        case finished
+        /// Stopped on request inside `epoch` (0-based) after `batch` batches.
+        case interrupted(epoch: Int, batch: Int)
+    }
+
+    public let options: TrainOptions
+    /// Class names of the shards; the ignore class is their count.
+    public let classNames: [String]
+    /// Per-class loss weights in force (nil = unweighted).
+    public let classWeights: [Double]?
+    public private(set) var model: SegmentationModel
+    public private(set) var optimizer: TrainingOptimizer
+    public private(set) var log: TrainLog
+    /// Where the run stands (restored from `resume`).
+    public private(set) var position = TrainCheckpoint.Position()
+
+    let train: ShardLoader
+    let val: ShardLoader
+    let loss: SegmentationLoss
+
+    /// Path of `last.safetensors` and `best.safetensors` in the output folder.
+    public var lastPath: String { (options.outDir as NSString).appendingPathComponent("last.safetensors") }
+    public var bestPath: String { (options.outDir as NSString).appendingPathComponent("best.safetensors") }
+
+    /// Opens the shard folders, builds the model, loss and optimiser, and restores `options.resume`.
+    ///
+    /// - Throws: `TrainError` for bad options or mismatched folders, `LoaderError`/`ManifestError` for
+    ///   unreadable shards, checkpoint errors for a bad `resume` file.
+    public init(options: TrainOptions) throws {
+        try options.validate()
+        self.options = options
+        if let t = options.threads { ComputeThreads.set(t) }
+        var trainOptions = LoaderOptions()
+        trainOptions.batchSize = options.batchSize
+        trainOptions.dropLast = true
+        trainOptions.seed = options.seed
+        trainOptions.workers = options.workers
+        train = try ShardLoader(folders: options.trainFolders, options: trainOptions)
+        var valOptions = trainOptions
+        valOptions.dropLast = false
+        valOptions.shuffle = false
+        val = try ShardLoader(folders: options.valFolders, options: valOptions)
+        let names = train.shards.classes
+        guard val.shards.classes == names else {
+            throw TrainError("validation folders have classes \(val.shards.classes) but training folders have \(names); prepare both with the same class list.")
+        }
+        guard train.batchesPerEpoch > 0 else {
+            throw TrainError("\(train.samplesPerEpoch) training samples make no full batch of \(options.batchSize); lower --batch-size.")
+        }
+        let (h, w) = (train.shards.height, train.shards.width)
+        model = SegmentationModel(kind: options.model, classes: names.count, seed: options.seed)
+        guard h % model.sizeMultiple == 0, w % model.sizeMultiple == 0, val.shards.height == h, val.shards.width == w else {
+            throw TrainError("\(options.model.rawValue) needs training and validation images of one size, a multiple of \(model.sizeMultiple) (found \(w)x\(h) and \(val.shards.width)x\(val.shards.height)); prepare the shards at e.g. 256x256.")
+        }
+        classNames = names
+        classWeights = try Trainer.weights(options.classWeights, manifests: train.shards.manifests, classes: names.count)
+        loss = SegmentationLoss(name: options.loss, classes: names.count, classWeights: classWeights,
+                                alpha: options.focalAlpha, gamma: options.focalGamma)!
+        optimizer = TrainingOptimizer(kind: options.optimizer, lr: options.lr, momentum: options.momentum,
+                                      weightDecay: options.weightDecay)
+        try FileManager.default.createDirectory(atPath: options.outDir, withIntermediateDirectories: true)
+        let logPath = (options.outDir as NSString).appendingPathComponent("log.jsonl")
+        if let resume = options.resume {
+            position = try TrainCheckpoint.restore(resume, into: &model, optimizer: &optimizer)
+            log = TrainLog(path: logPath, keepThrough: position.epoch)
+        } else {
+            log = TrainLog(path: logPath)
+            try log.write()
+        }
+    }
+
+    /// Loss weights per class from the option and the manifests' pixel counts.
+    static func weights(_ choice: TrainOptions.ClassWeighting, manifests: [Manifest], classes: Int) throws -> [Double]? {
+        var merged = manifests[0]
+        merged.classPixels = (0...classes).map { c in manifests.reduce(0) { $0 + ($1.classPixels.count > c ? $1.classPixels[c] : 0) } }
+        switch choice {
+        case .none: return nil
+        case .inverse: return ClassStats(merged).classes.map(\.weightInverse)
+        case .median: return ClassStats(merged).classes.map(\.weightMedian)
+        case .explicit(let w):
+            guard w.count == classes else {
+                throw TrainError("the class-weight file gives \(w.count) weights for \(classes) classes; give one per class in index order.")
+            }
+            return w
+        }
+    }
+
+    /// Metadata stored in every checkpoint: input size and class names.
+    var checkpointInfo: [String: String] {
+        ["height": String(train.shards.height), "width": String(train.shards.width),
+         "class_names": classNames.joined(separator: "\n"), "loss": options.loss, "schedule": options.schedule.rawValue]
+    }
+
+    /// Trains until `options.epochs` are done or `shouldStop` returns true after a batch.
+    ///
+    /// - Throws: loader, loss and file-system errors (the last good checkpoint stays in place).
+    public mutating func run(onStep: (Progress) -> Void = { _ in }, onEpoch: (EpochRecord) -> Void = { _ in },
+                             shouldStop: () -> Bool = { false }) throws -> Outcome {
+        let schedule = options.lrSchedule
+        let clock = ContinuousClock()
+        let (h, w) = (train.shards.height, train.shards.width)
+        while position.epoch < options.epochs {
+            let epoch = position.epoch
+            let lr = schedule.rate(epoch: epoch)
+            optimizer.learningRate = lr
+            let start = clock.now
+            let baseSeconds = position.seconds, baseWait = position.waitSeconds
+            let run = train.epoch(epoch)
+            var k = 0
+            while let batch = try run.next() {
+                defer { k += 1 }
+                if k < position.batch { continue }
+                let n = batch.count
+                let images = Tensor(shape: [n, 3, h, w], scalars: Array(batch.images.prefix(n * 3 * h * w)))
+                let labels = LabelMap(shape: [n, h, w], values: Array(batch.labels.prefix(n * h * w)))
+                model.zeroGradients()
+                let logits = model.forward(images, training: true)
+                let out: LossOutput<Float> = try loss(logits, labels)
+                _ = model.backward(out.gradient)
+                optimizer.update(&model)
+                position.batch = k + 1
+                position.lossSum += Double(out.value)
+                position.optimizerStep = optimizer.step
+                let elapsed = Trainer.seconds(clock.now - start)
+                onStep(Progress(epoch: epoch, batch: k + 1, batches: run.batchCount,
+                                meanLoss: position.lossSum / Double(k + 1), seconds: baseSeconds + elapsed))
+                if shouldStop() {
+                    position.seconds = baseSeconds + elapsed
+                    position.waitSeconds = baseWait + run.stats.waitSeconds
+                    run.finish()
+                    try TrainCheckpoint.save(&model, optimizer: optimizer, position: position, info: checkpointInfo, to: lastPath)
+                    return .interrupted(epoch: epoch, batch: k + 1)
+                }
+            }
+            let trainLoss = position.lossSum / Double(max(run.batchCount, 1))
+            let wait = baseWait + run.stats.waitSeconds
+            let (valLoss, matrix) = try validate()
+            let record = EpochRecord(
+                epoch: epoch + 1, trainLoss: trainLoss, valLoss: valLoss, miou: matrix.meanIoU,
+                miouPresent: matrix.meanIoUPresent, mpa: matrix.meanPixelAccuracy, accuracy: matrix.accuracy, lr: lr,
+                seconds: baseSeconds + Trainer.seconds(clock.now - start), waitSeconds: wait)
+            try log.append(record)
+            position = TrainCheckpoint.Position()
+            position.epoch = epoch + 1
+            position.optimizerStep = optimizer.step
+            position.bestMIoU = max(position.bestMIoU, record.miou)
+            if record.miou >= position.bestMIoU {
+                try TrainCheckpoint.save(&model, optimizer: nil, position: position, info: checkpointInfo, to: bestPath)
+            }
+            try TrainCheckpoint.save(&model, optimizer: optimizer, position: position, info: checkpointInfo, to: lastPath)
+            onEpoch(record)
+            if shouldStop() { return epoch + 1 < options.epochs ? .interrupted(epoch: epoch + 1, batch: 0) : .finished }
+        }
+        return .finished
+    }
+
+    /// Mean loss and confusion matrix of the model on the validation folders, in evaluation mode.
+    ///
+    /// - Throws: loader and loss errors.
+    public mutating func validate() throws -> (loss: Double, matrix: ConfusionMatrix) {
+        let (h, w) = (val.shards.height, val.shards.width)
+        var matrix = ConfusionMatrix(classes: classNames.count)
+        var total = 0.0, batches = 0
+        let run = val.epoch(0)
+        while let batch = try run.next() {
+            let n = batch.count
+            let images = Tensor(shape: [n, 3, h, w], scalars: Array(batch.images.prefix(n * 3 * h * w)))
+            let values = Array(batch.labels.prefix(n * h * w))
+            let logits = model.forward(images, training: false)
+            let out: LossOutput<Float> = try loss(logits, LabelMap(shape: [n, h, w], values: values))
+            total += Double(out.value)
+            batches += 1
+            let ignore = UInt8(clamping: classNames.count)
+            matrix.add(labels: values.map { $0 >= 0 && $0 < 255 ? UInt8($0) : ignore }, predictions: Prediction.argmax(logits))
+        }
+        return (batches > 0 ? total / Double(batches) : .nan, matrix)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

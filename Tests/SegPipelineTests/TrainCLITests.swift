@@ -1,0 +1,92 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// `seg-prep eval` on hand-made PNGs and `seg-prep predict` with a hand-made checkpoint.
+@Suite(.serialized) struct TrainCLITests {
+    /// Runs the binary with separate stdout and stderr.
+    func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = segPrepBinary
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func scratch() throws -> String {
+        let dir = NSTemporaryDirectory() + "train-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func evalScoresHandMadePNGs() throws {
+        try Vips.start()
+        let dir = try scratch()
+        for sub in ["gt", "pred"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true) }
+        let palette = Palette.voc(ignoreIndex: 3)
+        // Ground truth as palette PNGs, predictions as greyscale PNGs.
+        try PalettePNG.write(Raster(width: 3, height: 2, channels: 1, pixels: [0, 1, 2, 2, 255, 1]), palette: palette, to: "\(dir)/gt/a.png")
+        try Vips.savePNG(Raster(width: 3, height: 2, channels: 1, pixels: [0, 1, 1, 2, 0, 0]), to: "\(dir)/pred/a.png")
+        try PalettePNG.write(Raster(width: 2, height: 2, channels: 1, pixels: [0, 0, 0, 0]), palette: palette, to: "\(dir)/gt/b.png")
+        try Vips.savePNG(Raster(width: 4, height: 1, channels: 1, pixels: [0, 0, 0, 0]), to: "\(dir)/pred/b.png")
+        try "sky\nroad\ncar\n".write(toFile: "\(dir)/names.txt", atomically: true, encoding: .utf8)
+
+        let r = try run(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "3",
+                         "--names", "\(dir)/names.txt", "--json", "--plot", "\(dir)/iou.png"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("Skipping b"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(abs((object["miou"] as? Double ?? 0) - 4.0 / 9) < 1e-12)
+        #expect(abs((object["mpa"] as? Double ?? 0) - 2.0 / 3) < 1e-12)
+        #expect(object["accuracy"] as? Double == 0.6)
+        #expect(abs((object["miou_present"] as? Double ?? 0) - 4.0 / 9) < 1e-12)
+        let perClass = try #require(object["per_class"] as? [[String: Any]])
+        #expect(perClass.map { $0["name"] as? String } == ["sky", "road", "car"])
+        #expect(perClass.map { $0["iou"] as? Double ?? -1 } == [0.5, 1.0 / 3, 0.5])
+        #expect(perClass.map { $0["precision"] as? Double ?? -1 } == [0.5, 0.5, 1])
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/iou.png"))
+
+        let table = try run(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "3", "--names", "\(dir)/names.txt"])
+        #expect(table.status == 0)
+        #expect(table.out.contains("road") && table.out.contains("mIoU 44.44"))
+    }
+
+    @Test func predictWritesLabelMapsAtTheInputSize() throws {
+        try Vips.start()
+        let dir = try scratch()
+        try FileManager.default.createDirectory(atPath: "\(dir)/images", withIntermediateDirectories: true)
+        // Left half red, right half green; a portrait image all red.
+        let (w, h) = (37, 23)
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h { for x in 0..<w { pixels[(y * w + x) * 3 + (x < 18 ? 0 : 1)] = 255 } }
+        try Vips.savePNG(Raster(width: w, height: h, channels: 3, pixels: pixels), to: "\(dir)/images/wide.png")
+        try Vips.savePNG(Raster(width: 20, height: 31, fill: [250, 10, 10]), to: "\(dir)/images/tall.png")
+        // A per-pixel linear model: class 1 scores 10·(R − G), class 0 scores 0.
+        var writer = SafeTensorsWriter()
+        writer.add("weight", shape: [2, 3], floats: [0, 0, 0, 10, -10, 0])
+        writer.add("bias", shape: [2], floats: [0, 0])
+        try writer.write(to: "\(dir)/model.safetensors", metadata: ["height": "16", "width": "16", "model": "linear"])
+
+        let r = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", "\(dir)/pred"])
+        #expect(r.status == 0, "\(r.err)")
+        let wide = try Vips.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/wide.png")), id: "wide", path: "wide.png")
+        #expect(wide.width == w && wide.height == h)
+        #expect(Set(wide.pixels) == [0, 1])
+        #expect(wide.pixels[11 * w + 2] == 1 && wide.pixels[11 * w + 34] == 0)
+        #expect(wide.pixels[0] == 1 && wide.pixels[(h - 1) * w + w - 1] == 0)
+        let tall = try Vips.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/tall.png")), id: "tall", path: "tall.png")
+        #expect(tall.width == 20 && tall.height == 31 && Set(tall.pixels) == [1])
+
+        let single = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images/tall.png",
+                              "--out", "\(dir)/one", "--size", "8", "12"])
+        #expect(single.status == 0, "\(single.err)")
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/one/tall.png"))
+    }
+}
