@@ -68,11 +68,89 @@ static inline uint8_t quantise(float x, int round_it) {
         }                                                                                          \
     }
 
+/* The same computation branch-free over blocks of pixels (structure of arrays), so the compiler can
+   vectorise it: table lookups become gathers, the sector choice becomes selects. */
+#define HSV_BLOCK 256
+#define HSV_SIMD_BODY(FMA)                                                                         \
+    init_tables();                                                                                 \
+    const int tail = width - width % 32;                                                           \
+    int32_t hv[HSV_BLOCK], sv[HSV_BLOCK], vv[HSV_BLOCK];                                           \
+    for (int y = 0; y < height; y++) {                                                             \
+        uint8_t *row = rgb + (size_t)y * width * 3;                                                \
+        for (int x0 = 0; x0 < tail; x0 += HSV_BLOCK) {                                             \
+            const int m = tail - x0 < HSV_BLOCK ? tail - x0 : HSV_BLOCK;                           \
+            uint8_t *p = row + (size_t)x0 * 3;                                                     \
+            for (int i = 0; i < m; i++) {                                                          \
+                int r = p[3 * i], g = p[3 * i + 1], b = p[3 * i + 2];                              \
+                int v = r > g ? r : g; v = v > b ? v : b;                                          \
+                int mn = r < g ? r : g; mn = mn < b ? mn : b;                                      \
+                int diff = v - mn;                                                                 \
+                int s = (diff * sdiv_table[v] + 2048) >> 12;                                       \
+                int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;                                    \
+                int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff)))); \
+                h = (h * hdiv_table[diff] + 2048) >> 12;                                           \
+                h += h < 0 ? 180 : 0;                                                              \
+                hv[i] = lut_h[h]; sv[i] = lut_s[s]; vv[i] = lut_v[v];                              \
+            }                                                                                      \
+            for (int i = 0; i < m; i++) {                                                          \
+                float fs = (float)sv[i] * (1.f / 255.f), fv = (float)vv[i] * (1.f / 255.f);        \
+                float hh = (float)hv[i] * (6.f / 180.f);                                           \
+                int sector = (int)hh;                                                              \
+                float f = hh - (float)sector;                                                      \
+                float t1 = fv * (1.f - fs);                                                        \
+                float ta = fv * FMA(-fs, f, 1.f);                                                  \
+                float tb = fv * FMA(-fs, 1.f - f, 1.f);                                            \
+                float R = (sector == 0 || sector == 5) ? fv : sector == 1 ? ta : sector == 4 ? tb : t1; \
+                float G = (sector == 1 || sector == 2) ? fv : sector == 0 ? tb : sector == 3 ? ta : t1; \
+                float B = (sector == 3 || sector == 4) ? fv : sector == 2 ? tb : sector == 5 ? ta : t1; \
+                R *= 255.f; G *= 255.f; B *= 255.f;                                                \
+                R = R < 0.f ? 0.f : (R > 255.f ? 255.f : R);                                       \
+                G = G < 0.f ? 0.f : (G > 255.f ? 255.f : G);                                       \
+                B = B < 0.f ? 0.f : (B > 255.f ? 255.f : B);                                       \
+                p[3 * i] = (uint8_t)(int)R; p[3 * i + 1] = (uint8_t)(int)G; p[3 * i + 2] = (uint8_t)(int)B; \
+            }                                                                                      \
+        }                                                                                          \
+        for (int x = tail; x < width; x++) {                                                       \
+            uint8_t *q = row + (size_t)x * 3;                                                      \
+            hsv_pixel_rounding(q, lut_h, lut_s, lut_v);                                            \
+        }                                                                                          \
+    }
+
+/* One pixel of the row tail, where OpenCV's scalar path rounds instead of truncating. */
+static void hsv_pixel_rounding(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, const uint8_t *lut_v) {
+    int r = p[0], g = p[1], b = p[2];
+    int v = r > g ? r : g; v = v > b ? v : b;
+    int mn = r < g ? r : g; mn = mn < b ? mn : b;
+    int diff = v - mn;
+    int s = (diff * sdiv_table[v] + 2048) >> 12;
+    int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;
+    int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+    h = (h * hdiv_table[diff] + 2048) >> 12;
+    if (h < 0) h += 180;
+    float fs = lut_s[s] * (1.f / 255.f), fv = lut_v[v] * (1.f / 255.f);
+    float hh = lut_h[h] * (6.f / 180.f);
+    int sector = (int)hh;
+    float f = hh - (float)sector;
+    float t1 = fv * (1.f - fs), ta = fv * fmaf(-fs, f, 1.f), tb = fv * fmaf(-fs, 1.f - f, 1.f);
+    float R, G, B;
+    switch (sector) {
+    case 1: R = ta; G = fv; B = t1; break;
+    case 2: R = t1; G = fv; B = tb; break;
+    case 3: R = t1; G = ta; B = fv; break;
+    case 4: R = tb; G = t1; B = fv; break;
+    case 5: R = fv; G = t1; B = ta; break;
+    default: R = fv; G = tb; B = t1; break;
+    }
+    p[0] = quantise(R * 255.f, 1);
+    p[1] = quantise(G * 255.f, 1);
+    p[2] = quantise(B * 255.f, 1);
+}
+
 #if defined(__x86_64__)
-__attribute__((target("fma")))
-static void hsv_fma(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                    const uint8_t *lut_v) {
-    HSV_BODY(__builtin_fmaf)
+__attribute__((target("avx2,fma")))
+static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                     const uint8_t *lut_v) {
+    HSV_SIMD_BODY(__builtin_fmaf)
 }
 #endif
 
@@ -84,7 +162,10 @@ static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("fma")) { hsv_fma(rgb, width, height, lut_h, lut_s, lut_v); return; }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v);
+        return;
+    }
 #endif
     hsv_generic(rgb, width, height, lut_h, lut_s, lut_v);
 }
