@@ -182,30 +182,25 @@ public enum Resample {
 
     static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
         let height = co.bounds.count / 2
-        let c = src.channels, w = src.width, taps = co.taps
-        let rowLen = w * c
-        let half = Int32(1 << (precisionBits - 1))
+        var out = [UInt8](repeating: 0, count: src.width * src.channels * height)
+        Kernels.resampleVertical(src, into: &out, rows: height, bounds: co.bounds, weights: co.weights, taps: co.taps)
+        return Raster(width: src.width, height: height, channels: src.channels, pixels: out)
+    }
+
+    /// The vertical pass in plain Swift (test oracle for the C kernel).
+    static func verticalNaive(_ src: Raster, height: Int) -> Raster {
+        let co = coefficients(inSize: src.height, outSize: height)
+        let rowLen = src.width * src.channels
         var out = [UInt8](repeating: 0, count: rowLen * height)
-        var acc = [Int32](repeating: 0, count: rowLen)
-        src.pixels.withUnsafeBufferPointer { sb in
-            out.withUnsafeMutableBufferPointer { db in
-                acc.withUnsafeMutableBufferPointer { ab in
-                    let s = sb.baseAddress!, d = db.baseAddress!, a = ab.baseAddress!
-                    for yy in 0..<height {
-                        let ymin = Int(co.bounds[2 * yy]), n = Int(co.bounds[2 * yy + 1])
-                        a.update(repeating: half, count: rowLen)
-                        for y in 0..<n {
-                            let kv = co.weights[yy * taps + y]
-                            let srow = s + (ymin &+ y) &* rowLen
-                            for i in 0..<rowLen { a[i] = a[i] &+ Int32(srow[i]) &* kv }
-                        }
-                        let orow = d + yy &* rowLen
-                        for i in 0..<rowLen { orow[i] = clip8(a[i]) }
-                    }
-                }
+        for yy in 0..<height {
+            let ymin = Int(co.bounds[2 * yy]), n = Int(co.bounds[2 * yy + 1])
+            for i in 0..<rowLen {
+                var acc = Int32(1 << (precisionBits - 1))
+                for y in 0..<n { acc += Int32(src.pixels[(ymin + y) * rowLen + i]) * co.weights[yy * co.taps + y] }
+                out[yy * rowLen + i] = clip8(acc)
             }
         }
-        return Raster(width: w, height: height, channels: c, pixels: out)
+        return Raster(width: src.width, height: height, channels: src.channels, pixels: out)
     }
 
     /// Source index per output index for Pillow's nearest resize (coordinates accumulated in Double).

@@ -126,6 +126,20 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
 
 /// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
 enum Kernels {
+    /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
+    static func resampleVertical(_ src: Raster, into out: inout [UInt8], rows: Int, bounds: [Int32], weights: [Int32], taps: Int) {
+        src.pixels.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                bounds.withUnsafeBufferPointer { b in
+                    weights.withUnsafeBufferPointer { w in
+                        sp_resample_vertical(s.baseAddress, Int32(src.width * src.channels), o.baseAddress, Int32(rows),
+                                             b.baseAddress, w.baseAddress, Int32(taps))
+                    }
+                }
+            }
+        }
+    }
+
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
     static func hsvJitter(_ image: inout Raster, luts: [[UInt8]]) {
         let w = Int32(image.width), h = Int32(image.height)

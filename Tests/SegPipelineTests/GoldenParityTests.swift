@@ -92,6 +92,13 @@ import Testing
 }
 
 @Suite struct KernelOracleTests {
+    @Test(arguments: [(37, 20, 57), (64, 300, 75), (5, 9, 9)])
+    func verticalKernelEqualsNaive(size: (Int, Int, Int)) {
+        var rng = SeededRandom(seed: UInt64(size.1))
+        let src = Raster(width: size.0, height: size.1, channels: 3, pixels: (0..<(size.0 * size.1 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        #expect(Resample.vertical(src, height: size.2) == Resample.verticalNaive(src, height: size.2))
+    }
+
     @Test(arguments: [(64, 48), (37, 5), (512, 3)])
     func hsvKernelEqualsNaive(size: (Int, Int)) {
         var rng = SeededRandom(seed: UInt64(size.0 * 31 + size.1))

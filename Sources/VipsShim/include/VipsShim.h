@@ -49,3 +49,8 @@ int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t *
    32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v);
+
+/* One vertical pass of Pillow's 8-bit fixed-point resample: out[y][i] = clip((2^21 + sum_k
+   in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */
+void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_rows,
+                          const int32_t *bounds, const int32_t *weights, int taps);
