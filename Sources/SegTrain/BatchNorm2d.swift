@@ -3,6 +3,10 @@
 /// Training normalises with the batch mean and the biased batch variance, then updates
 /// `runningMean`/`runningVar` with momentum 0.1 using the unbiased variance `n/(n-1)` and counts
 /// `numBatchesTracked`. Evaluation normalises with the running statistics. `eps` is 1e-5.
+/// The layer keeps its input (not the normalised copy) for backward, which recomputes
+/// `x̂ = (x − mean)·invStd` with the same arithmetic. `forwardReLU` fuses the ReLU that follows in
+/// a conv block into the same pass; backward recomputes its mask from `x̂`, so no extra activation
+/// is stored.
 public struct BatchNorm2d<Scalar: TensorScalar>: Layer {
     public var weight: Tensor<Scalar>
     public var bias: Tensor<Scalar>
@@ -14,9 +18,11 @@ public struct BatchNorm2d<Scalar: TensorScalar>: Layer {
     public var momentum: Double = 0.1
     public var eps: Double = 1e-5
 
-    private var normalized: Tensor<Scalar>?
+    private var savedInput: Tensor<Scalar>?
+    private var savedMean: [Scalar] = []
     private var invStd: [Scalar] = []
     private var usedBatchStatistics = true
+    private var fusedReLU = false
 
     /// Creates a layer over `channels` channels: weight 1, bias 0, running mean 0, variance 1.
     public init(channels: Int) {
@@ -29,6 +35,16 @@ public struct BatchNorm2d<Scalar: TensorScalar>: Layer {
     }
 
     public mutating func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
+        forward(input, training: training, relu: false)
+    }
+
+    /// `max(0, batchnorm(input))` in one pass; `backward` then includes the ReLU.
+    public mutating func forwardReLU(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
+        forward(input, training: training, relu: true)
+    }
+
+    /// Normalises `input`, optionally followed by a ReLU.
+    mutating func forward(_ input: Tensor<Scalar>, training: Bool, relu: Bool) -> Tensor<Scalar> {
         precondition(input.rank == 4 && input.shape[1] == weight.count,
                      "BatchNorm2d(\(weight.count)) expects [N, \(weight.count), H, W], got \(input.shape)")
         let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
@@ -38,20 +54,21 @@ public struct BatchNorm2d<Scalar: TensorScalar>: Layer {
         if training {
             precondition(m > 1, "BatchNorm2d needs more than one value per channel in training")
             input.withUnsafeBufferPointer { x in
-                for ch in 0..<c {
-                    var sum = 0.0
-                    for b in 0..<n {
-                        let p = x.baseAddress! + (b * c + ch) * plane
-                        for i in 0..<plane { sum += Double(p[i]) }
+                mean.withUnsafeMutableBufferPointer { mu in
+                    variance.withUnsafeMutableBufferPointer { va in
+                        Parallel.forEach(c, grain: Parallel.grain(itemScalars: m)) { ch in
+                            var sum = 0.0
+                            for b in 0..<n { sum += Reduce.sum(x.baseAddress! + (b * c + ch) * plane, plane) }
+                            let channelMean = sum / Double(m)
+                            var sq = 0.0
+                            for b in 0..<n {
+                                sq += Reduce.squaredDeviations(x.baseAddress! + (b * c + ch) * plane, plane,
+                                                               mean: Scalar(channelMean))
+                            }
+                            mu[ch] = channelMean
+                            va[ch] = sq / Double(m)
+                        }
                     }
-                    let mu = sum / Double(m)
-                    var sq = 0.0
-                    for b in 0..<n {
-                        let p = x.baseAddress! + (b * c + ch) * plane
-                        for i in 0..<plane { let d = Double(p[i]) - mu; sq += d * d }
-                    }
-                    mean[ch] = mu
-                    variance[ch] = sq / Double(m)
                 }
             }
             let unbias = Double(m) / Double(m - 1)
@@ -71,76 +88,92 @@ public struct BatchNorm2d<Scalar: TensorScalar>: Layer {
             }
         }
         usedBatchStatistics = training
-        invStd = variance.map { Scalar(1 / ($0 + eps).squareRoot()) }
+        fusedReLU = relu
+        let eps = self.eps
+        let inv = variance.map { Scalar(1 / ($0 + eps).squareRoot()) }
+        invStd = inv
         let meanS = mean.map { Scalar($0) }
-        var xhat = Tensor<Scalar>(uninitializedShape: input.shape) { _ in }
+        savedMean = meanS
         let output = Tensor<Scalar>(uninitializedShape: input.shape) { y in
             input.withUnsafeBufferPointer { x in
-                xhat.withUnsafeMutableBufferPointer { xh in
-                    weight.withUnsafeBufferPointer { g in
-                        bias.withUnsafeBufferPointer { be in
-                            for b in 0..<n {
-                                for ch in 0..<c {
-                                    let base = (b * c + ch) * plane
-                                    let (mu, s, gamma, beta) = (meanS[ch], invStd[ch], g[ch], be[ch])
-                                    for i in base..<(base + plane) {
-                                        let v = (x[i] - mu) * s
-                                        xh[i] = v
-                                        y[i] = v * gamma + beta
-                                    }
+                weight.withUnsafeBufferPointer { g in
+                    bias.withUnsafeBufferPointer { be in
+                        Parallel.forEach(n * c, grain: Parallel.grain(itemScalars: plane)) { index in
+                            let ch = index % c, base = index * plane
+                            let (mu, s, gamma, beta) = (meanS[ch], inv[ch], g[ch], be[ch])
+                            if relu {
+                                for i in base..<(base + plane) {
+                                    let o = (x[i] - mu) * s * gamma + beta
+                                    y[i] = o > 0 ? o : 0
                                 }
+                            } else {
+                                for i in base..<(base + plane) { y[i] = (x[i] - mu) * s * gamma + beta }
                             }
                         }
                     }
                 }
             }
         }
-        normalized = xhat
+        savedInput = input
         return output
     }
 
     public mutating func backward(_ gradOutput: Tensor<Scalar>) -> Tensor<Scalar> {
-        guard let xhat = normalized else { preconditionFailure("BatchNorm2d.backward before forward") }
-        precondition(gradOutput.shape == xhat.shape, "gradient shape \(gradOutput.shape) != \(xhat.shape)")
-        let (n, c, plane) = (xhat.shape[0], xhat.shape[1], xhat.shape[2] * xhat.shape[3])
-        let m = Scalar(n * plane)
-        var sumDy = [Scalar](repeating: 0, count: c)
-        var sumDyXhat = [Scalar](repeating: 0, count: c)
+        guard let input = savedInput else { preconditionFailure("BatchNorm2d.backward before forward") }
+        precondition(gradOutput.shape == input.shape, "gradient shape \(gradOutput.shape) != \(input.shape)")
+        let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
+        let m = Double(n * plane)
+        let relu = fusedReLU
+        var sumDy = [Double](repeating: 0, count: c)
+        var sumDyXhat = [Double](repeating: 0, count: c)
+        let gammas = weight.scalars, betas = bias.scalars
+        let (means, inv) = (savedMean, invStd)
         gradOutput.withUnsafeBufferPointer { dy in
-            xhat.withUnsafeBufferPointer { xh in
-                for b in 0..<n {
-                    for ch in 0..<c {
-                        let base = (b * c + ch) * plane
-                        var s1: Scalar = 0, s2: Scalar = 0
-                        for i in base..<(base + plane) { s1 += dy[i]; s2 += dy[i] * xh[i] }
-                        sumDy[ch] += s1
-                        sumDyXhat[ch] += s2
+            input.withUnsafeBufferPointer { x in
+                sumDy.withUnsafeMutableBufferPointer { s1 in
+                    sumDyXhat.withUnsafeMutableBufferPointer { s2 in
+                        Parallel.forEach(c, grain: Parallel.grain(itemScalars: n * plane)) { ch in
+                            var (a, b2) = (0.0, 0.0)
+                            for b in 0..<n {
+                                let base = (b * c + ch) * plane
+                                let (p1, p2) = Reduce.gradientSums(
+                                    dy.baseAddress! + base, x.baseAddress! + base, plane, mean: means[ch],
+                                    invStd: inv[ch], relu: relu, gamma: gammas[ch], beta: betas[ch])
+                                a += p1
+                                b2 += p2
+                            }
+                            s1[ch] = a
+                            s2[ch] = b2
+                        }
                     }
                 }
             }
         }
         weightGrad.withUnsafeMutableBufferPointer { dg in
             biasGrad.withUnsafeMutableBufferPointer { db in
-                for ch in 0..<c { dg[ch] += sumDyXhat[ch]; db[ch] += sumDy[ch] }
+                for ch in 0..<c { dg[ch] += Scalar(sumDyXhat[ch]); db[ch] += Scalar(sumDy[ch]) }
             }
         }
         let batchStats = usedBatchStatistics
-        return Tensor(uninitializedShape: xhat.shape) { dx in
+        return Tensor(uninitializedShape: input.shape) { dx in
             gradOutput.withUnsafeBufferPointer { dy in
-                xhat.withUnsafeBufferPointer { xh in
-                    weight.withUnsafeBufferPointer { g in
-                        for b in 0..<n {
-                            for ch in 0..<c {
-                                let base = (b * c + ch) * plane
-                                let scale = g[ch] * invStd[ch]
-                                if batchStats {
-                                    let meanDy = sumDy[ch] / m, meanDyXhat = sumDyXhat[ch] / m
-                                    for i in base..<(base + plane) {
-                                        dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXhat)
-                                    }
-                                } else {
-                                    for i in base..<(base + plane) { dx[i] = scale * dy[i] }
-                                }
+                input.withUnsafeBufferPointer { x in
+                    Parallel.forEach(n * c, grain: Parallel.grain(itemScalars: plane)) { index in
+                        let ch = index % c, base = index * plane
+                        let scale = gammas[ch] * inv[ch]
+                        let (gamma, beta, mu, s) = (gammas[ch], betas[ch], means[ch], inv[ch])
+                        let meanDy = batchStats ? Scalar(sumDy[ch] / m) : 0
+                        let meanDyXhat = batchStats ? Scalar(sumDyXhat[ch] / m) : 0
+                        // Evaluation mode has zero means, so the same expression gives scale * g.
+                        if relu {
+                            for i in base..<(base + plane) {
+                                let (v, d) = ((x[i] - mu) * s, dy[i])
+                                let g = v * gamma + beta > 0 ? d : 0
+                                dx[i] = scale * (g - meanDy - v * meanDyXhat)
+                            }
+                        } else {
+                            for i in base..<(base + plane) {
+                                dx[i] = scale * (dy[i] - meanDy - (x[i] - mu) * s * meanDyXhat)
                             }
                         }
                     }

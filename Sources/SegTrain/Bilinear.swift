@@ -1,7 +1,8 @@
 /// Bilinear resizing of `[N, C, H, W]` tensors with `align_corners=True`
 /// (`F.interpolate(x, size, mode="bilinear", align_corners=True)`), and its backward.
 ///
-/// Output pixel `o` samples input position `o * (in-1)/(out-1)` (0 when `out == 1`).
+/// Output pixel `o` samples input position `o * (in-1)/(out-1)` (0 when `out == 1`). Planes run in
+/// parallel.
 public enum Bilinear {
     /// Per-axis sampling table: lower source index, upper offset (0 or 1) and upper weight.
     struct Axis<S: TensorScalar> {
@@ -29,7 +30,7 @@ public enum Bilinear {
         let ay = Axis<S>(input: h, output: height), ax = Axis<S>(input: w, output: width)
         return Tensor(uninitializedShape: [input.shape[0], input.shape[1], height, width]) { out in
             input.withUnsafeBufferPointer { x in
-                for p in 0..<planes {
+                Parallel.forEach(planes, grain: Parallel.grain(itemScalars: height * width)) { p in
                     let src = x.baseAddress! + p * h * w
                     let dst = out.baseAddress! + p * height * width
                     for oy in 0..<height {
@@ -54,11 +55,12 @@ public enum Bilinear {
     ) -> Tensor<S> {
         let (planes, ho, wo) = (gradOutput.shape[0] * gradOutput.shape[1], gradOutput.shape[2], gradOutput.shape[3])
         let ay = Axis<S>(input: height, output: ho), ax = Axis<S>(input: width, output: wo)
-        return Tensor(shape: [gradOutput.shape[0], gradOutput.shape[1], height, width]) { dx in
+        return Tensor(uninitializedShape: [gradOutput.shape[0], gradOutput.shape[1], height, width]) { dx in
             gradOutput.withUnsafeBufferPointer { g in
-                for p in 0..<planes {
+                Parallel.forEach(planes, grain: Parallel.grain(itemScalars: ho * wo)) { p in
                     let src = g.baseAddress! + p * ho * wo
                     let dst = dx.baseAddress! + p * height * width
+                    dst.update(repeating: 0, count: height * width)
                     for oy in 0..<ho {
                         let r0 = dst + ay.low[oy] * width, r1 = r0 + ay.step[oy] * width
                         let ly = ay.lambda[oy], hy = 1 - ly

@@ -8,7 +8,7 @@ public enum ChannelConcat {
         return Tensor(uninitializedShape: [n, a.shape[1] + b.shape[1], a.shape[2], a.shape[3]]) { out in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
-                    for i in 0..<n {
+                    Parallel.forEach(n, grain: Parallel.grain(itemScalars: sa + sb)) { i in
                         let dst = out.baseAddress! + i * (sa + sb)
                         dst.update(from: pa.baseAddress! + i * sa, count: sa)
                         (dst + sa).update(from: pb.baseAddress! + i * sb, count: sb)
@@ -24,16 +24,17 @@ public enum ChannelConcat {
     ) -> (Tensor<S>, Tensor<S>) {
         let (n, c, h, w) = (gradOutput.shape[0], gradOutput.shape[1], gradOutput.shape[2], gradOutput.shape[3])
         let sa = firstChannels * h * w, sb = (c - firstChannels) * h * w
-        return gradOutput.withUnsafeBufferPointer { g in
-            let da = Tensor<S>(uninitializedShape: [n, firstChannels, h, w]) { out in
-                for i in 0..<n { (out.baseAddress! + i * sa).update(from: g.baseAddress! + i * (sa + sb), count: sa) }
-            }
-            let db = Tensor<S>(uninitializedShape: [n, c - firstChannels, h, w]) { out in
-                for i in 0..<n {
-                    (out.baseAddress! + i * sb).update(from: g.baseAddress! + i * (sa + sb) + sa, count: sb)
+        var db = Tensor<S>(uninitializedShape: [n, c - firstChannels, h, w]) { _ in }
+        let da = Tensor<S>(uninitializedShape: [n, firstChannels, h, w]) { outA in
+            db.withUnsafeMutableBufferPointer { outB in
+                gradOutput.withUnsafeBufferPointer { g in
+                    Parallel.forEach(n, grain: Parallel.grain(itemScalars: sa + sb)) { i in
+                        (outA.baseAddress! + i * sa).update(from: g.baseAddress! + i * (sa + sb), count: sa)
+                        (outB.baseAddress! + i * sb).update(from: g.baseAddress! + i * (sa + sb) + sa, count: sb)
+                    }
                 }
             }
-            return (da, db)
         }
+        return (da, db)
     }
 }

@@ -58,10 +58,22 @@ public struct Conv2d<Scalar: TensorScalar>: Layer {
     public mutating func backward(
         _ gradOutput: Tensor<Scalar>, workspace: inout [Scalar], gradWorkspace: inout [Scalar]
     ) -> Tensor<Scalar> {
+        backward(gradOutput, workspace: &workspace, gradWorkspace: &gradWorkspace, inputGradient: true)!
+    }
+
+    /// Backward pass that skips d(loss)/d(input) (returning nil) unless `inputGradient` is set.
+    ///
+    /// The first layer of a model needs no input gradient; skipping it saves a convolution.
+    mutating func backward(
+        _ gradOutput: Tensor<Scalar>, workspace: inout [Scalar], gradWorkspace: inout [Scalar], inputGradient: Bool
+    ) -> Tensor<Scalar>? {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
-        return Convolution.backward(
+        Convolution.accumulateParameterGradients(
             input: input, weight: weight, padding: padding, gradOutput: gradOutput,
-            weightGrad: &weightGrad, biasGrad: &biasGrad, workspace: &workspace, gradWorkspace: &gradWorkspace)
+            weightGrad: &weightGrad, biasGrad: &biasGrad, workspace: &workspace)
+        guard inputGradient else { return nil }
+        return Convolution.inputGradient(
+            inputShape: input.shape, weight: weight, padding: padding, gradOutput: gradOutput, workspace: &gradWorkspace)
     }
 
     public mutating func visitParameters(

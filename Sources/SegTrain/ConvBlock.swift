@@ -1,7 +1,8 @@
 /// Two 3x3 conv + BatchNorm + ReLU stages: `nn.Sequential(conv, bn, relu, conv, bn, relu)`.
 ///
 /// Shapes: `[N, Cin, H, W]` → `[N, Cout, H, W]`. State names follow the Sequential indices:
-/// `0` (conv), `1` (bn), `3` (conv), `4` (bn).
+/// `0` (conv), `1` (bn), `3` (conv), `4` (bn). Each ReLU runs fused into the BatchNorm before it
+/// (`BatchNorm2d.forwardReLU`); `relu1`/`relu2` are kept for the module layout.
 public struct ConvBlock<Scalar: TensorScalar>: Layer {
     public var conv1: Conv2d<Scalar>
     public var bn1: BatchNorm2d<Scalar>
@@ -31,23 +32,26 @@ public struct ConvBlock<Scalar: TensorScalar>: Layer {
     /// Forward pass sharing `workspace` between both convolutions.
     public mutating func forward(_ input: Tensor<Scalar>, training: Bool, workspace: inout [Scalar]) -> Tensor<Scalar> {
         var x = conv1.forward(input, workspace: &workspace)
-        x = bn1.forward(x, training: training)
-        x = relu1.forward(x, training: training)
+        x = bn1.forwardReLU(x, training: training)
         x = conv2.forward(x, workspace: &workspace)
-        x = bn2.forward(x, training: training)
-        return relu2.forward(x, training: training)
+        return bn2.forwardReLU(x, training: training)
     }
 
     /// Backward pass sharing the column buffers between both convolutions.
     public mutating func backward(
         _ gradOutput: Tensor<Scalar>, workspace: inout [Scalar], gradWorkspace: inout [Scalar]
     ) -> Tensor<Scalar> {
-        var g = relu2.backward(gradOutput)
-        g = bn2.backward(g)
+        backward(gradOutput, workspace: &workspace, gradWorkspace: &gradWorkspace, inputGradient: true)!
+    }
+
+    /// Backward pass that skips d(loss)/d(input) (returning nil) unless `inputGradient` is set.
+    mutating func backward(
+        _ gradOutput: Tensor<Scalar>, workspace: inout [Scalar], gradWorkspace: inout [Scalar], inputGradient: Bool
+    ) -> Tensor<Scalar>? {
+        var g = bn2.backward(gradOutput)
         g = conv2.backward(g, workspace: &workspace, gradWorkspace: &gradWorkspace)
-        g = relu1.backward(g)
         g = bn1.backward(g)
-        return conv1.backward(g, workspace: &workspace, gradWorkspace: &gradWorkspace)
+        return conv1.backward(g, workspace: &workspace, gradWorkspace: &gradWorkspace, inputGradient: inputGradient)
     }
 
     public mutating func visitParameters(

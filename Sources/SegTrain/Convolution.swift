@@ -1,17 +1,20 @@
 /// Convolution kernels (stride 1, square kernel, zero padding) as im2col + GEMM.
 ///
 /// Layouts: input `[N, Cin, H, W]`, weight `[Cout, Cin, K, K]`, bias `[Cout]`, output
-/// `[N, Cout, Ho, Wo]` with `Ho = H + 2P - K + 1`, `Wo = W + 2P - K + 1`. Each image is unfolded
-/// in blocks of output rows small enough for the columns to stay in cache; 1x1 kernels without
-/// padding use the input directly. `ReferenceKernels` holds the direct (naive) oracle.
+/// `[N, Cout, Ho, Wo]` with `Ho = H + 2P - K + 1`, `Wo = W + 2P - K + 1`. The work is split into
+/// items of one image's block of output rows, unfolded small enough for the columns to stay in
+/// cache, and spread over the `Parallel` workers, each with its own slice of the workspace; 1x1
+/// kernels without padding use the input directly. The input gradient is itself a convolution (of
+/// the output gradient with the flipped, transposed kernel), so backward needs no col2im scatter.
+/// `ReferenceKernels` holds the direct (naive) oracle.
 public enum Convolution {
     /// Output height/width for input extent `size`, kernel `kernel`, padding `padding`.
     public static func outputSize(_ size: Int, kernel: Int, padding: Int) -> Int {
         size + 2 * padding - kernel + 1
     }
 
-    /// Scalars of unfolded columns per block (about 4 MB of Float).
-    static let blockScalars = 1 << 20
+    /// Scalars of unfolded columns per block (about 1 MB of Float).
+    static let blockScalars = 1 << 18
 
     /// Geometry shared by the forward and backward passes.
     struct Plan {
@@ -32,6 +35,7 @@ public enum Convolution {
             rowsPerBlock = direct ? ho : max(1, min(ho, blockScalars / max(ckk * wo, 1)))
         }
 
+        /// Column scalars one worker needs.
         var workspaceCount: Int { direct ? 0 : ckk * rowsPerBlock * wo }
     }
 
@@ -65,32 +69,6 @@ public enum Convolution {
         }
     }
 
-    /// Folds columns of output rows `rows` back onto one image `[C, H, W]`, adding into `dst`.
-    static func col2im<S: TensorScalar>(
-        _ cols: UnsafePointer<S>, _ p: Plan, rows: Range<Int>, into dst: UnsafeMutablePointer<S>
-    ) {
-        let span = rows.count * p.wo
-        var row = 0
-        for c in 0..<p.cin {
-            let plane = dst + c * p.h * p.w
-            for ki in 0..<p.k {
-                for kj in 0..<p.k {
-                    let src = cols + row * span
-                    let dx = kj - p.padding
-                    let xStart = max(0, -dx), xEnd = min(p.wo, p.w - dx)
-                    for oy in rows {
-                        let iy = oy + ki - p.padding
-                        if iy < 0 || iy >= p.h || xStart >= xEnd { continue }
-                        let inRow = src + (oy - rows.lowerBound) * p.wo
-                        let outRow = plane + iy * p.w + dx
-                        for ox in xStart..<xEnd { outRow[ox] += inRow[ox] }
-                    }
-                    row += 1
-                }
-            }
-        }
-    }
-
     /// Forward pass. - Returns: `[N, Cout, Ho, Wo]`.
     public static func forward<S: TensorScalar>(
         input: Tensor<S>, weight: Tensor<S>, bias: Tensor<S>?, padding: Int
@@ -105,35 +83,56 @@ public enum Convolution {
         blockScalars: Int = blockScalars
     ) -> Tensor<S> {
         let p = Plan(input: input.shape, weight: weight.shape, padding: padding, blockScalars: blockScalars)
-        let hw = p.ho * p.wo
-        if cols.count < p.workspaceCount { cols = [S](repeating: 0, count: p.workspaceCount) }
         return Tensor(uninitializedShape: [p.n, p.cout, p.ho, p.wo]) { out in
             input.withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { wt in
-                    cols.withUnsafeMutableBufferPointer { colBuf in
-                        for b in 0..<p.n {
-                            let xb = x.baseAddress! + b * p.cin * p.h * p.w
-                            let ob = out.baseAddress! + b * p.cout * hw
-                            if let bias {
-                                bias.withUnsafeBufferPointer { bs in
-                                    for o in 0..<p.cout { (ob + o * hw).update(repeating: bs[o], count: hw) }
-                                }
-                            }
-                            for rows in blocks(p) {
-                                let span = rows.count * p.wo
-                                let colPtr: UnsafePointer<S>
-                                if p.direct {
-                                    colPtr = xb
-                                } else {
-                                    im2col(xb, p, rows: rows, into: colBuf.baseAddress!)
-                                    colPtr = UnsafePointer(colBuf.baseAddress!)
-                                }
-                                S.gemm(transposeA: false, transposeB: false, m: p.cout, n: span, k: p.ckk,
-                                       alpha: 1, a: wt.baseAddress!, lda: p.ckk, b: colPtr, ldb: span,
-                                       beta: bias == nil ? 0 : 1, c: ob + rows.lowerBound * p.wo, ldc: hw)
-                            }
+                    if let bias {
+                        bias.withUnsafeBufferPointer { bs in
+                            convolve(p, x.baseAddress!, wt.baseAddress!, bs.baseAddress!, out.baseAddress!, workspace: &cols)
                         }
+                    } else {
+                        convolve(p, x.baseAddress!, wt.baseAddress!, nil, out.baseAddress!, workspace: &cols)
                     }
+                }
+            }
+        }
+    }
+
+    /// Writes `out[b] = weight · unfold(x[b]) (+ bias)` for every image, one row block at a time.
+    ///
+    /// Items (image, row block) are split over the workers; each overwrites its own output rows.
+    static func convolve<S: TensorScalar>(
+        _ p: Plan, _ x: UnsafePointer<S>, _ weight: UnsafePointer<S>, _ bias: UnsafePointer<S>?,
+        _ out: UnsafeMutablePointer<S>, workspace cols: inout [S]
+    ) {
+        let hw = p.ho * p.wo
+        let blocks = blocks(p)
+        let items = p.n * blocks.count
+        let size = p.workspaceCount
+        let workers = Parallel.workers(items)
+        if cols.count < workers * size { cols = [S](repeating: 0, count: workers * size) }
+        cols.withUnsafeMutableBufferPointer { colBuf in
+            let colBase = colBuf.baseAddress
+            Parallel.chunks(items, workers: workers) { worker, range in
+                for item in range {
+                    let b = item / blocks.count, rows = blocks[item % blocks.count]
+                    let xb = x + b * p.cin * p.h * p.w
+                    let c = out + b * p.cout * hw + rows.lowerBound * p.wo
+                    let span = rows.count * p.wo
+                    if let bias {
+                        for o in 0..<p.cout { (c + o * hw).update(repeating: bias[o], count: span) }
+                    }
+                    let colPtr: UnsafePointer<S>, ldb: Int
+                    if p.direct {
+                        (colPtr, ldb) = (xb + rows.lowerBound * p.wo, hw)
+                    } else {
+                        let buffer = colBase! + worker * size
+                        im2col(xb, p, rows: rows, into: buffer)
+                        (colPtr, ldb) = (UnsafePointer(buffer), span)
+                    }
+                    S.gemm(transposeA: false, transposeB: false, m: p.cout, n: span, k: p.ckk,
+                           alpha: 1, a: weight, lda: p.ckk, b: colPtr, ldb: ldb,
+                           beta: bias == nil ? 0 : 1, c: c, ldc: hw)
                 }
             }
         }
@@ -157,60 +156,105 @@ public enum Convolution {
         weightGrad: inout Tensor<S>, biasGrad: inout Tensor<S>,
         workspace cols: inout [S], gradWorkspace dcols: inout [S], blockScalars: Int = blockScalars
     ) -> Tensor<S> {
+        accumulateParameterGradients(input: input, weight: weight, padding: padding, gradOutput: gradOutput,
+                                     weightGrad: &weightGrad, biasGrad: &biasGrad, workspace: &cols,
+                                     blockScalars: blockScalars)
+        return inputGradient(inputShape: input.shape, weight: weight, padding: padding, gradOutput: gradOutput,
+                             workspace: &dcols, blockScalars: blockScalars)
+    }
+
+    /// Adds d(loss)/d(weight) into `weightGrad` and d(loss)/d(bias) into `biasGrad`.
+    ///
+    /// Images are split over the workers; each image's sums go to its own buffer (the weight part
+    /// transposed, `[CKK, Cout]`) and are added in image order, so the result does not depend on the
+    /// thread count.
+    static func accumulateParameterGradients<S: TensorScalar>(
+        input: Tensor<S>, weight: Tensor<S>, padding: Int, gradOutput: Tensor<S>,
+        weightGrad: inout Tensor<S>, biasGrad: inout Tensor<S>,
+        workspace cols: inout [S], blockScalars: Int = blockScalars
+    ) {
         let p = Plan(input: input.shape, weight: weight.shape, padding: padding, blockScalars: blockScalars)
         let hw = p.ho * p.wo
         precondition(gradOutput.shape == [p.n, p.cout, p.ho, p.wo], "gradient shape \(gradOutput.shape) mismatch")
-        if cols.count < p.workspaceCount { cols = [S](repeating: 0, count: p.workspaceCount) }
-        if dcols.count < p.workspaceCount { dcols = [S](repeating: 0, count: p.workspaceCount) }
-        biasGrad.withUnsafeMutableBufferPointer { db in
+        let blocks = blocks(p)
+        let size = p.workspaceCount
+        let workers = Parallel.workers(p.n)
+        if cols.count < workers * size { cols = [S](repeating: 0, count: workers * size) }
+        let stride = p.cout * p.ckk + p.cout
+        var partial = [S](repeating: 0, count: p.n * stride)
+        input.withUnsafeBufferPointer { x in
             gradOutput.withUnsafeBufferPointer { g in
-                for b in 0..<p.n {
-                    for o in 0..<p.cout {
-                        let row = g.baseAddress! + (b * p.cout + o) * hw
-                        var sum: S = 0
-                        for i in 0..<hw { sum += row[i] }
-                        db[o] += sum
-                    }
-                }
-            }
-        }
-        return Tensor(shape: input.shape) { dx in
-            input.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { wt in
-                    gradOutput.withUnsafeBufferPointer { g in
-                        weightGrad.withUnsafeMutableBufferPointer { dw in
-                            cols.withUnsafeMutableBufferPointer { colBuf in
-                                dcols.withUnsafeMutableBufferPointer { dcolBuf in
-                                    for b in 0..<p.n {
-                                        let xb = x.baseAddress! + b * p.cin * p.h * p.w
-                                        let gb = g.baseAddress! + b * p.cout * hw
-                                        let dxb = dx.baseAddress! + b * p.cin * p.h * p.w
-                                        for rows in blocks(p) {
-                                            let span = rows.count * p.wo
-                                            let gBlock = gb + rows.lowerBound * p.wo
-                                            let colPtr: UnsafePointer<S>
-                                            if p.direct {
-                                                colPtr = xb
-                                            } else {
-                                                im2col(xb, p, rows: rows, into: colBuf.baseAddress!)
-                                                colPtr = UnsafePointer(colBuf.baseAddress!)
-                                            }
-                                            S.gemm(transposeA: false, transposeB: true, m: p.cout, n: p.ckk, k: span,
-                                                   alpha: 1, a: gBlock, lda: hw, b: colPtr, ldb: span,
-                                                   beta: 1, c: dw.baseAddress!, ldc: p.ckk)
-                                            let dcolPtr = p.direct ? dxb : dcolBuf.baseAddress!
-                                            S.gemm(transposeA: true, transposeB: false, m: p.ckk, n: span, k: p.cout,
-                                                   alpha: 1, a: wt.baseAddress!, lda: p.ckk, b: gBlock, ldb: hw,
-                                                   beta: 0, c: dcolPtr, ldc: span)
-                                            if !p.direct {
-                                                col2im(UnsafePointer(dcolPtr), p, rows: rows, into: dxb)
-                                            }
-                                        }
+                partial.withUnsafeMutableBufferPointer { part in
+                    cols.withUnsafeMutableBufferPointer { colBuf in
+                        let colBase = colBuf.baseAddress
+                        Parallel.chunks(p.n, workers: workers) { worker, images in
+                            for b in images {
+                                let dw = part.baseAddress! + b * stride, db = dw + p.cout * p.ckk
+                                let xb = x.baseAddress! + b * p.cin * p.h * p.w
+                                let gb = g.baseAddress! + b * p.cout * hw
+                                for o in 0..<p.cout { db[o] = S(Reduce.sum(gb + o * hw, hw)) }
+                                for (index, rows) in blocks.enumerated() {
+                                    let span = rows.count * p.wo
+                                    let colPtr: UnsafePointer<S>, ldb: Int
+                                    if p.direct {
+                                        (colPtr, ldb) = (xb + rows.lowerBound * p.wo, hw)
+                                    } else {
+                                        let buffer = colBase! + worker * size
+                                        im2col(xb, p, rows: rows, into: buffer)
+                                        (colPtr, ldb) = (UnsafePointer(buffer), span)
                                     }
+                                    // dWᵀ [CKK, Cout] += cols · Gᵀ: the long side as M suits OpenBLAS better.
+                                    S.gemm(transposeA: false, transposeB: true, m: p.ckk, n: p.cout, k: span,
+                                           alpha: 1, a: colPtr, lda: ldb, b: gb + rows.lowerBound * p.wo, ldb: hw,
+                                           beta: index == 0 ? 0 : 1, c: dw, ldc: p.cout)
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+        weightGrad.withUnsafeMutableBufferPointer { dw in
+            biasGrad.withUnsafeMutableBufferPointer { db in
+                partial.withUnsafeBufferPointer { part in
+                    for b in 0..<p.n {
+                        let src = part.baseAddress! + b * stride
+                        for o in 0..<p.cout {
+                            for j in 0..<p.ckk { dw[o * p.ckk + j] += src[j * p.cout + o] }
+                        }
+                        for o in 0..<p.cout { db[o] += src[p.cout * p.ckk + o] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// d(loss)/d(input) `[N, Cin, H, W]`: the output gradient convolved with the flipped kernel.
+    ///
+    /// With stride 1 the input gradient is a convolution of `gradOutput` by the kernel transposed
+    /// to `[Cin, Cout, K, K]` and rotated by 180°, with padding `K - 1 - P`.
+    static func inputGradient<S: TensorScalar>(
+        inputShape: [Int], weight: Tensor<S>, padding: Int, gradOutput: Tensor<S>,
+        workspace: inout [S], blockScalars: Int = blockScalars
+    ) -> Tensor<S> {
+        let (cout, cin, k) = (weight.shape[0], weight.shape[1], weight.shape[2])
+        let kk = k * k
+        let flipped = Tensor<S>(uninitializedShape: [cin, cout, k, k]) { f in
+            weight.withUnsafeBufferPointer { wt in
+                for o in 0..<cout {
+                    for c in 0..<cin {
+                        for t in 0..<kk { f[(c * cout + o) * kk + kk - 1 - t] = wt[(o * cin + c) * kk + t] }
+                    }
+                }
+            }
+        }
+        let q = Plan(input: gradOutput.shape, weight: flipped.shape, padding: k - 1 - padding, blockScalars: blockScalars)
+        precondition(q.n == inputShape[0] && q.ho == inputShape[2] && q.wo == inputShape[3] && cin == inputShape[1],
+                     "gradient shape \(gradOutput.shape) does not invert to \(inputShape)")
+        return Tensor(uninitializedShape: inputShape) { dx in
+            gradOutput.withUnsafeBufferPointer { g in
+                flipped.withUnsafeBufferPointer { wt in
+                    convolve(q, g.baseAddress!, wt.baseAddress!, nil, dx.baseAddress!, workspace: &workspace)
                 }
             }
         }

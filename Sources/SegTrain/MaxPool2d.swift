@@ -1,9 +1,10 @@
 /// 2x2 max pooling with stride 2 (`nn.MaxPool2d(2)`).
 ///
 /// Shapes: `[N, C, H, W]` → `[N, C, H/2, W/2]` (floor). Ties go to the first maximum in
-/// row-major order; the gradient flows to that element only.
+/// row-major order; the gradient flows to that element only. Planes run in parallel; the winner
+/// of each window is kept as its position 0...3 (row-major within the window).
 public struct MaxPool2d<Scalar: TensorScalar>: Layer {
-    private var argmax: [Int32] = []
+    private var argmax: [UInt8] = []
     private var inputShape: [Int] = []
 
     public init() {}
@@ -13,26 +14,26 @@ public struct MaxPool2d<Scalar: TensorScalar>: Layer {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = (h / 2, w / 2)
         inputShape = input.shape
-        var indices = [Int32](repeating: 0, count: n * c * ho * wo)
+        var indices = [UInt8](repeating: 0, count: n * c * ho * wo)
         let output = Tensor<Scalar>(uninitializedShape: [n, c, ho, wo]) { out in
             input.withUnsafeBufferPointer { x in
                 indices.withUnsafeMutableBufferPointer { idx in
-                    for p in 0..<(n * c) {
+                    Parallel.forEach(n * c, grain: Parallel.grain(itemScalars: h * w)) { p in
                         let src = x.baseAddress! + p * h * w
                         for oy in 0..<ho {
+                            let top = src + 2 * oy * w, bottom = top + w
+                            let o = (p * ho + oy) * wo
                             for ox in 0..<wo {
-                                let first = 2 * oy * w + 2 * ox
-                                var best = first
-                                var bestValue = src[first]
-                                var i = first + 1
-                                if src[i] > bestValue || src[i].isNaN { best = i; bestValue = src[i] }
-                                i = first + w
-                                if src[i] > bestValue || src[i].isNaN { best = i; bestValue = src[i] }
-                                i = first + w + 1
-                                if src[i] > bestValue || src[i].isNaN { best = i; bestValue = src[i] }
-                                let o = (p * ho + oy) * wo + ox
-                                out[o] = bestValue
-                                idx[o] = Int32(best)
+                                var best: UInt8 = 0
+                                var bestValue = top[2 * ox]
+                                var v = top[2 * ox + 1]
+                                if v > bestValue || v.isNaN { best = 1; bestValue = v }
+                                v = bottom[2 * ox]
+                                if v > bestValue || v.isNaN { best = 2; bestValue = v }
+                                v = bottom[2 * ox + 1]
+                                if v > bestValue || v.isNaN { best = 3; bestValue = v }
+                                out[o + ox] = bestValue
+                                idx[o + ox] = best
                             }
                         }
                     }
@@ -47,14 +48,26 @@ public struct MaxPool2d<Scalar: TensorScalar>: Layer {
         precondition(!inputShape.isEmpty, "MaxPool2d.backward before forward")
         let (h, w) = (inputShape[2], inputShape[3])
         let planes = inputShape[0] * inputShape[1]
-        let outPlane = (h / 2) * (w / 2)
-        precondition(gradOutput.count == planes * outPlane, "gradient shape \(gradOutput.shape) mismatch")
-        return Tensor(shape: inputShape) { dx in
+        let (ho, wo) = (h / 2, w / 2)
+        precondition(gradOutput.count == planes * ho * wo, "gradient shape \(gradOutput.shape) mismatch")
+        return Tensor(uninitializedShape: inputShape) { dx in
             gradOutput.withUnsafeBufferPointer { dy in
                 argmax.withUnsafeBufferPointer { idx in
-                    for p in 0..<planes {
+                    Parallel.forEach(planes, grain: Parallel.grain(itemScalars: h * w)) { p in
                         let dst = dx.baseAddress! + p * h * w
-                        for o in (p * outPlane)..<((p + 1) * outPlane) { dst[Int(idx[o])] += dy[o] }
+                        for oy in 0..<ho {
+                            let top = dst + 2 * oy * w, bottom = top + w
+                            let o = (p * ho + oy) * wo
+                            for ox in 0..<wo {
+                                let g = dy[o + ox], k = idx[o + ox]
+                                top[2 * ox] = k == 0 ? g : 0
+                                top[2 * ox + 1] = k == 1 ? g : 0
+                                bottom[2 * ox] = k == 2 ? g : 0
+                                bottom[2 * ox + 1] = k == 3 ? g : 0
+                            }
+                            if w % 2 == 1 { top[w - 1] = 0; bottom[w - 1] = 0 }
+                        }
+                        if h % 2 == 1 { (dst + (h - 1) * w).update(repeating: 0, count: w) }
                     }
                 }
             }

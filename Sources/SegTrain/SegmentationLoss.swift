@@ -41,20 +41,24 @@ public struct SegmentationLoss: Sendable {
     /// - Throws: `LossError` for mismatched shapes or weight counts.
     public func callAsFunction<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
         let aligned = try LogitAlignment(logits, targetShape: labels.shape)
-        var total = LossOutput<S>(value: 0, gradient: Tensor(shape: aligned.logits.shape))
+        var total: LossOutput<S>?
+        func accumulate(_ term: LossOutput<S>) {
+            if total == nil { total = term } else { total!.add(term) }
+        }
         switch primary {
         case .crossEntropy:
-            total.add(try CrossEntropyLoss(classes: classes, classWeights: classWeights).evaluate(aligned.logits, labels))
+            accumulate(try CrossEntropyLoss(classes: classes, classWeights: classWeights).evaluate(aligned.logits, labels))
         case let .focal(alpha, gamma):
-            total.add(try FocalLoss(classes: classes, classWeights: classWeights, alpha: alpha, gamma: gamma)
+            accumulate(try FocalLoss(classes: classes, classWeights: classWeights, alpha: alpha, gamma: gamma)
                 .evaluate(aligned.logits, labels))
         case .none:
             break
         }
         if dice {
-            total.add(DiceLoss(classes: classes, beta: diceBeta, smooth: diceSmooth).evaluate(aligned.logits, labels))
+            accumulate(DiceLoss(classes: classes, beta: diceBeta, smooth: diceSmooth).evaluate(aligned.logits, labels))
         }
-        total.gradient = aligned.backward(total.gradient)
-        return total
+        var result = total ?? LossOutput<S>(value: 0, gradient: Tensor(shape: aligned.logits.shape))
+        result.gradient = aligned.backward(result.gradient)
+        return result
     }
 }

@@ -62,6 +62,12 @@ public struct SegmentationModel: Layer {
         return linear!.backward(gradOutput)
     }
 
+    /// Accumulates parameter gradients only (the input image needs no gradient when training).
+    public mutating func backwardParameters(_ gradOutput: Tensor<Float>) {
+        if unet != nil { _ = unet!.backward(gradOutput, inputGradient: false); return }
+        _ = linear!.backward(gradOutput)
+    }
+
     public mutating func visitParameters(
         prefix: String, _ body: (String, inout Tensor<Float>, inout Tensor<Float>) -> Void
     ) {

@@ -23,7 +23,7 @@ public struct TrainStep {
         model.zeroGradients()
         let logits = model.forward(images, training: true)
         let result: LossOutput<Float> = try loss(logits, labels)
-        _ = model.backward(result.gradient)
+        _ = model.backward(result.gradient, inputGradient: false)
         optimizer.update(&model)
         return result.value
     }

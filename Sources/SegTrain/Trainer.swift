@@ -142,7 +142,7 @@ public struct Trainer {
                 model.zeroGradients()
                 let logits = model.forward(images, training: true)
                 let out: LossOutput<Float> = try loss(logits, labels)
-                _ = model.backward(out.gradient)
+                model.backwardParameters(out.gradient)
                 optimizer.update(&model)
                 position.batch = k + 1
                 position.lossSum += Double(out.value)

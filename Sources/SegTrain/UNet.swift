@@ -51,6 +51,13 @@ public struct UNet<Scalar: TensorScalar>: Layer {
     }
 
     public mutating func backward(_ gradOutput: Tensor<Scalar>) -> Tensor<Scalar> {
+        backward(gradOutput, inputGradient: true)!
+    }
+
+    /// Backward pass that skips d(loss)/d(input) (returning nil) unless `inputGradient` is set.
+    ///
+    /// Training needs only the parameter gradients; skipping the image gradient saves a convolution.
+    mutating func backward(_ gradOutput: Tensor<Scalar>, inputGradient: Bool) -> Tensor<Scalar>? {
         let gD1 = head.backward(gradOutput, workspace: &workspace, gradWorkspace: &gradWorkspace)
         let gCat1 = dec1.backward(gD1, workspace: &workspace, gradWorkspace: &gradWorkspace)
         let (gUpD2, gE1Skip) = ChannelConcat.backward(gCat1, firstChannels: 32)
@@ -62,7 +69,7 @@ public struct UNet<Scalar: TensorScalar>: Layer {
         gE2.add(gE2Skip)
         var gE1 = pool1.backward(enc2.backward(gE2, workspace: &workspace, gradWorkspace: &gradWorkspace))
         gE1.add(gE1Skip)
-        return enc1.backward(gE1, workspace: &workspace, gradWorkspace: &gradWorkspace)
+        return enc1.backward(gE1, workspace: &workspace, gradWorkspace: &gradWorkspace, inputGradient: inputGradient)
     }
 
     public mutating func visitParameters(

@@ -38,7 +38,8 @@ struct KernelTests {
         expectClose(fast.scalars, naive.scalars, absolute: 1e-5, relative: 1e-5, "conv k=\(kernel) p=\(padding)")
     }
 
-    @Test("im2col + GEMM convolution backward equals the direct backward", arguments: [(3, 1), (1, 0)])
+    @Test("im2col + GEMM convolution backward equals the direct backward",
+          arguments: [(3, 1), (1, 0), (3, 0), (3, 3), (1, 1)])
     func convolutionBackward(kernel: Int, padding: Int) {
         var random = TestRandom(seed: 3)
         let x: Tensor<Float> = random.tensor([2, 3, 5, 8])

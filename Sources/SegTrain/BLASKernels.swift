@@ -1,0 +1,21 @@
+import COpenBLAS
+
+/// Which OpenBLAS kernels this process runs, to spot a slow automatic choice.
+///
+/// OpenBLAS picks its kernels once, when it loads, from the CPU or from `OPENBLAS_CORETYPE`. On
+/// CPUs it does not recognise it may fall back to the generic SSE3 `Prescott` kernels, which make
+/// training several times slower; setting `OPENBLAS_CORETYPE=Haswell` (AVX2) or `SkylakeX`
+/// (AVX-512) in the environment before the process starts avoids that.
+public enum BLASKernels {
+    /// The kernel family OpenBLAS chose, e.g. `Haswell`, `SkylakeX` or `Prescott`.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// True when OpenBLAS runs its generic pre-AVX kernels.
+    public static var isGenericFallback: Bool {
+        ["Prescott", "Core2", "Penryn", "Nehalem", "Dunnington", "Banias", "Northwood", "Katmai", "Coppermine"]
+            .contains(coreName)
+    }
+}
