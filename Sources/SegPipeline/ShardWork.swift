@@ -63,21 +63,7 @@ struct ShardWork: @unchecked Sendable {
             return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
         }
         a.store(s, slot: slot)
-        var counts = [Int](repeating: 0, count: 256)
-        counts.withUnsafeMutableBufferPointer { cb in
-            s.label.pixels.withUnsafeBufferPointer { p in for v in p { cb[Int(v)] &+= 1 } }
-        }
-        var sums = [0, 0, 0], squares = [0, 0, 0]
-        s.image.pixels.withUnsafeBufferPointer { pb in
-            let p = pb.baseAddress!
-            var s0 = 0, s1 = 0, s2 = 0, q0 = 0, q1 = 0, q2 = 0
-            for i in stride(from: 0, to: pb.count, by: 3) {
-                let a = Int(p[i]), b = Int(p[i &+ 1]), c = Int(p[i &+ 2])
-                s0 &+= a; s1 &+= b; s2 &+= c
-                q0 &+= a &* a; q1 &+= b &* b; q2 &+= c &* c
-            }
-            sums = [s0, s1, s2]; squares = [q0, q1, q2]
-        }
+        let (counts, sums, squares) = Kernels.sampleStats(image: s.image, label: s.label)
         return .init(id: id, repeatIndex: rep, params: s.params,
                      classPixels: Array(counts[0...context.ignoreIndex]), channelSums: sums, channelSquares: squares, error: nil)
     }

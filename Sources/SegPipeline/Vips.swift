@@ -126,6 +126,23 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
 
 /// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
 enum Kernels {
+    /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
+    static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
+        var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums
+        image.pixels.withUnsafeBufferPointer { i in
+            label.pixels.withUnsafeBufferPointer { l in
+                counts.withUnsafeMutableBufferPointer { c in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        squares.withUnsafeMutableBufferPointer { q in
+                            sp_sample_stats(i.baseAddress, l.baseAddress, l.count, c.baseAddress, s.baseAddress, q.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        return (counts.map { Int($0) }, sums.map { Int($0) }, squares.map { Int($0) })
+    }
+
     /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
     static func resampleVertical(_ src: Raster, into out: inout [UInt8], rows: Int, bounds: [Int32], weights: [Int32], taps: Int) {
         src.pixels.withUnsafeBufferPointer { s in

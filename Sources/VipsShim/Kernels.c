@@ -211,3 +211,41 @@ void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_
 #endif
     vertical_generic(in, row_len, out, out_rows, bounds, weights, taps);
 }
+
+#define STATS_BODY                                                                                 \
+    uint32_t c0[256] = {0}, c1[256] = {0};                                                         \
+    size_t i = 0;                                                                                  \
+    for (; i + 1 < pixels; i += 2) { c0[label[i]]++; c1[label[i + 1]]++; }                         \
+    for (; i < pixels; i++) c0[label[i]]++;                                                        \
+    for (int v = 0; v < 256; v++) counts[v] += (int64_t)c0[v] + c1[v];                             \
+    for (int c = 0; c < 3; c++) {                                                                  \
+        int64_t s = 0, q = 0;                                                                      \
+        for (size_t b = 0; b < pixels; b += 4096) {                                                \
+            const size_t e = pixels - b < 4096 ? pixels : b + 4096;                                \
+            uint32_t bs = 0, bq = 0;                                                               \
+            for (size_t p = b; p < e; p++) { uint32_t x = rgb[3 * p + c]; bs += x; bq += x * x; }  \
+            s += bs; q += bq;                                                                      \
+        }                                                                                          \
+        sums[c] += s; squares[c] += q;                                                             \
+    }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void stats_avx2(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
+                       int64_t *sums, int64_t *squares) {
+    STATS_BODY
+}
+#endif
+
+static void stats_generic(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
+                          int64_t *sums, int64_t *squares) {
+    STATS_BODY
+}
+
+void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
+                     int64_t *sums, int64_t *squares) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) { stats_avx2(rgb, label, pixels, counts, sums, squares); return; }
+#endif
+    stats_generic(rgb, label, pixels, counts, sums, squares);
+}

@@ -13,10 +13,11 @@ int sp_vips_init(void) {
     if (!done) {
         status = VIPS_INIT("seg-prep") ? -1 : 0;
         if (status == 0) {
-            /* Per-sample rasters are 0.2-4 MB: keep them on the heap instead of fresh mmaps, whose page
-               faults serialise threads on the address-space lock and cost every sample a zero-fill. */
-            mallopt(M_MMAP_THRESHOLD, 64 << 20);
-            mallopt(M_TRIM_THRESHOLD, 256 << 20);
+            /* Per-sample rasters (0.2-8 MB) stay on the heap instead of fresh mmaps, whose page faults
+               serialise threads on the address-space lock; shard buffers (larger) are mapped and
+               returned to the system when written, so memory stays flat in the dataset size. */
+            mallopt(M_MMAP_THRESHOLD, 12 << 20);
+            mallopt(M_TRIM_THRESHOLD, 32 << 20);
             vips_cache_set_max(0);
             vips_cache_set_max_mem(0);
             vips_cache_set_max_files(0);

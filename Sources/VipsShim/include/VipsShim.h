@@ -54,3 +54,8 @@ void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, co
    in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */
 void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_rows,
                           const int32_t *bounds, const int32_t *weights, int taps);
+
+/* Per-sample statistics: counts[v] += number of label pixels equal to v (256 entries), and per
+   channel of the packed RGB image the sum and the sum of squares of its values. */
+void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
+                     int64_t *sums, int64_t *squares);
