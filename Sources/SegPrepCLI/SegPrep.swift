@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SegPrep: ParsableCommand {
@@ -16,4 +17,9 @@ struct SegPrep: ParsableCommand {
         subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self,
                        Bench.self,
                        Train.self, Predict.self, Eval.self])
+
+    static func main() {
+        BLASCoreSelection.restartIfNeeded(arguments: CommandLine.arguments)
+        main(nil)
+    }
 }
