@@ -126,6 +126,16 @@ public enum Resample {
     }
 
     static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
+        guard src.channels == 3 else { return horizontalNaive(src, width: fullWidth, columns: columns) }
+        let co = coefficients(inSize: src.width, outSize: fullWidth)
+        let cols = columns ?? 0..<fullWidth
+        var out = [UInt8](repeating: 0, count: cols.count * src.height * 3)
+        Kernels.resampleHorizontal3(src, into: &out, width: cols.count, first: cols.lowerBound, coefficients: co)
+        return Raster(width: cols.count, height: src.height, channels: 3, pixels: out)
+    }
+
+    /// The horizontal pass in Swift for any channel count (test oracle for the C kernel).
+    static func horizontalNaive(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
         let co = coefficients(inSize: src.width, outSize: fullWidth)
         let cols = columns ?? 0..<fullWidth
         let width = cols.count, first = cols.lowerBound

@@ -126,6 +126,20 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
 
 /// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
 enum Kernels {
+    /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
+    static func resampleHorizontal3(_ src: Raster, into out: inout [UInt8], width: Int, first: Int, coefficients co: Resample.Coefficients) {
+        src.pixels.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                co.bounds.withUnsafeBufferPointer { b in
+                    co.weights.withUnsafeBufferPointer { w in
+                        sp_resample_horizontal3(s.baseAddress, Int32(src.width), Int32(src.height), o.baseAddress, Int32(width),
+                                                Int32(first), b.baseAddress, w.baseAddress, Int32(co.taps))
+                    }
+                }
+            }
+        }
+    }
+
     /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
     static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
         var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums

@@ -1,5 +1,6 @@
 #include "VipsShim.h"
 #include <math.h>
+#include <string.h>
 
 static int sdiv_table[256], hdiv_table[256];
 static int tables_ready = 0;
@@ -248,4 +249,78 @@ void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, in
     if (__builtin_cpu_supports("avx2")) { stats_avx2(rgb, label, pixels, counts, sums, squares); return; }
 #endif
     stats_generic(rgb, label, pixels, counts, sums, squares);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+static inline uint8_t clip22(int32_t v) {
+    v >>= 22;
+    return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+/* Each output pixel accumulates its three channels in one 4-lane vector (the fourth lane reads the
+   next pixel's red and is discarded); the last source pixel of a row is handled without over-reading. */
+__attribute__((target("sse4.1")))
+static void horizontal3_sse41(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                              int first, const int32_t *bounds, const int32_t *weights, int taps) {
+    for (int y = 0; y < rows; y++) {
+        const uint8_t *row = in + (size_t)y * in_width * 3;
+        uint8_t *o = out + (size_t)y * out_width * 3;
+        for (int j = 0; j < out_width; j++) {
+            const int x = first + j;
+            const int xmin = bounds[2 * x], n = bounds[2 * x + 1];
+            const int32_t *k = weights + (size_t)x * taps;
+            __m128i acc = _mm_set1_epi32(1 << 21);
+            int t = 0;
+            const int safe = (xmin + n < in_width) ? n : n - 1;
+            for (; t < safe; t++) {
+                int32_t four;
+                memcpy(&four, row + (size_t)(xmin + t) * 3, 4);
+                __m128i px = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(four));
+                acc = _mm_add_epi32(acc, _mm_mullo_epi32(px, _mm_set1_epi32(k[t])));
+            }
+            int32_t lanes[4];
+            _mm_storeu_si128((__m128i *)lanes, acc);
+            for (; t < n; t++) {
+                const uint8_t *p = row + (size_t)(xmin + t) * 3;
+                lanes[0] += p[0] * k[t]; lanes[1] += p[1] * k[t]; lanes[2] += p[2] * k[t];
+            }
+            o[3 * j] = clip22(lanes[0]); o[3 * j + 1] = clip22(lanes[1]); o[3 * j + 2] = clip22(lanes[2]);
+        }
+    }
+}
+#endif
+
+static void horizontal3_generic(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                                int first, const int32_t *bounds, const int32_t *weights, int taps) {
+    for (int y = 0; y < rows; y++) {
+        const uint8_t *row = in + (size_t)y * in_width * 3;
+        uint8_t *o = out + (size_t)y * out_width * 3;
+        for (int j = 0; j < out_width; j++) {
+            const int x = first + j;
+            const int xmin = bounds[2 * x], n = bounds[2 * x + 1];
+            const int32_t *k = weights + (size_t)x * taps;
+            int32_t a0 = 1 << 21, a1 = 1 << 21, a2 = 1 << 21;
+            for (int t = 0; t < n; t++) {
+                const uint8_t *p = row + (size_t)(xmin + t) * 3;
+                a0 += p[0] * k[t]; a1 += p[1] * k[t]; a2 += p[2] * k[t];
+            }
+            int32_t v;
+            v = a0 >> 22; o[3 * j] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+            v = a1 >> 22; o[3 * j + 1] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+            v = a2 >> 22; o[3 * j + 2] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+    }
+}
+
+void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                             int first, const int32_t *bounds, const int32_t *weights, int taps) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("sse4.1")) {
+        horizontal3_sse41(in, in_width, rows, out, out_width, first, bounds, weights, taps);
+        return;
+    }
+#endif
+    horizontal3_generic(in, in_width, rows, out, out_width, first, bounds, weights, taps);
 }
