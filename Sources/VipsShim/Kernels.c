@@ -81,6 +81,11 @@ static inline uint8_t quantise(float x, int round_it) {
         for (int x0 = 0; x0 < tail; x0 += HSV_BLOCK) {                                             \
             const int m = tail - x0 < HSV_BLOCK ? tail - x0 : HSV_BLOCK;                           \
             uint8_t *p = row + (size_t)x0 * 3;                                                     \
+            if (uniform_run(p, m)) { /* e.g. the grey canvas: convert one pixel, copy it */        \
+                hsv_pixel(p, lut_h, lut_s, lut_v, 0);                                              \
+                for (int i = 1; i < m; i++) { p[3 * i] = p[0]; p[3 * i + 1] = p[1]; p[3 * i + 2] = p[2]; } \
+                continue;                                                                          \
+            }                                                                                      \
             for (int i = 0; i < m; i++) {                                                          \
                 int r = p[3 * i], g = p[3 * i + 1], b = p[3 * i + 2];                              \
                 int v = r > g ? r : g; v = v > b ? v : b;                                          \
@@ -113,12 +118,19 @@ static inline uint8_t quantise(float x, int round_it) {
         }                                                                                          \
         for (int x = tail; x < width; x++) {                                                       \
             uint8_t *q = row + (size_t)x * 3;                                                      \
-            hsv_pixel_rounding(q, lut_h, lut_s, lut_v);                                            \
+            hsv_pixel(q, lut_h, lut_s, lut_v, 1);                                                  \
         }                                                                                          \
     }
 
-/* One pixel of the row tail, where OpenCV's scalar path rounds instead of truncating. */
-static void hsv_pixel_rounding(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, const uint8_t *lut_v) {
+/* Whether the m packed RGB pixels at p are all equal. */
+static int uniform_run(const uint8_t *p, int m) {
+    for (int i = 1; i < m; i++)
+        if (p[3 * i] != p[0] || p[3 * i + 1] != p[1] || p[3 * i + 2] != p[2]) return 0;
+    return 1;
+}
+
+/* One pixel; `round_it` for the row tail, where OpenCV's scalar path rounds instead of truncating. */
+static void hsv_pixel(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, const uint8_t *lut_v, int round_it) {
     int r = p[0], g = p[1], b = p[2];
     int v = r > g ? r : g; v = v > b ? v : b;
     int mn = r < g ? r : g; mn = mn < b ? mn : b;
@@ -142,9 +154,9 @@ static void hsv_pixel_rounding(uint8_t *p, const uint8_t *lut_h, const uint8_t *
     case 5: R = fv; G = t1; B = ta; break;
     default: R = fv; G = tb; B = t1; break;
     }
-    p[0] = quantise(R * 255.f, 1);
-    p[1] = quantise(G * 255.f, 1);
-    p[2] = quantise(B * 255.f, 1);
+    p[0] = quantise(R * 255.f, round_it);
+    p[1] = quantise(G * 255.f, round_it);
+    p[2] = quantise(B * 255.f, round_it);
 }
 
 #if defined(__x86_64__)

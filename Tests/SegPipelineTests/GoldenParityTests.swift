@@ -119,6 +119,19 @@ import Testing
         OpenCVHSV.jitterNaive(&naive, luts: luts)
         #expect(fast == naive)
     }
+
+    /// Uniform runs (the grey canvas) take a shortcut in the kernel; it must give the same pixels.
+    @Test func hsvKernelOnCanvasEqualsNaive() {
+        var rng = SeededRandom(seed: 5)
+        var image = Raster(width: 600, height: 7, fill: [128, 128, 128])
+        for i in 0..<(600 * 3 * 3) { image.pixels[600 * 3 * 2 + i] = UInt8(truncatingIfNeeded: rng.next()) }
+        image.pixels[3 * 300] = 7   // one odd pixel inside an otherwise uniform row
+        var naive = image
+        let luts = OpenCVHSV.luts((0.93, 0.35, 1.22))
+        OpenCVHSV.jitter(&image, luts: luts)
+        OpenCVHSV.jitterNaive(&naive, luts: luts)
+        #expect(image == naive)
+    }
 }
 
 @Suite struct WindowedResizeTests {
