@@ -22,12 +22,14 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Fixed-argument C wrappers over libvips' variadic API and libpng's palette-preserving reader.
         .target(name: "VipsShim", dependencies: ["CVips", "CPNG"]),
+        // Direct 3x3 convolution kernels (AVX2+FMA with a portable fallback).
+        .target(name: "ConvKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
-        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS"]),
+        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS", "ConvKernels"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [

@@ -14,7 +14,7 @@ public enum Convolution {
     }
 
     /// Scalars of unfolded columns per block (about 1 MB of Float).
-    static let blockScalars = 1 << 18
+    static let blockScalars = 1 << 16
 
     /// Geometry shared by the forward and backward passes.
     struct Plan {
@@ -105,6 +105,10 @@ public enum Convolution {
         _ p: Plan, _ x: UnsafePointer<S>, _ weight: UnsafePointer<S>, _ bias: UnsafePointer<S>?,
         _ out: UnsafeMutablePointer<S>, workspace cols: inout [S]
     ) {
+        if DirectConvolution.handles(S.self, kernel: p.k, padding: p.padding) {
+            DirectConvolution.forward(p, floats(x), floats(weight), bias.map(floats), mutableFloats(out))
+            return
+        }
         let hw = p.ho * p.wo
         let blocks = blocks(p)
         let items = p.n * blocks.count
@@ -176,6 +180,20 @@ public enum Convolution {
         let p = Plan(input: input.shape, weight: weight.shape, padding: padding, blockScalars: blockScalars)
         let hw = p.ho * p.wo
         precondition(gradOutput.shape == [p.n, p.cout, p.ho, p.wo], "gradient shape \(gradOutput.shape) mismatch")
+        if DirectConvolution.handles(S.self, kernel: p.k, padding: p.padding) {
+            input.withUnsafeBufferPointer { x in
+                gradOutput.withUnsafeBufferPointer { g in
+                    weightGrad.withUnsafeMutableBufferPointer { dw in
+                        biasGrad.withUnsafeMutableBufferPointer { db in
+                            DirectConvolution.accumulateParameterGradients(
+                                p, floats(x.baseAddress!), floats(g.baseAddress!),
+                                weightGrad: mutableFloats(dw.baseAddress!), biasGrad: mutableFloats(db.baseAddress!))
+                        }
+                    }
+                }
+            }
+            return
+        }
         let blocks = blocks(p)
         let size = p.workspaceCount
         let workers = Parallel.workers(p.n)
@@ -258,6 +276,16 @@ public enum Convolution {
                 }
             }
         }
+    }
+
+    /// `p` seen as `Float` scalars; only called where `S` is `Float`.
+    private static func floats<S: TensorScalar>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
+
+    /// `p` seen as mutable `Float` scalars; only called where `S` is `Float`.
+    private static func mutableFloats<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     /// Output-row blocks covering `0..<Ho`.

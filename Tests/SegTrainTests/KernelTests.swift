@@ -54,26 +54,70 @@ struct KernelTests {
         expectClose(db.scalars, naive.bias.scalars, absolute: 1e-5, relative: 1e-5, "db")
     }
 
-    @Test("Row-blocked unfolding (several blocks, ragged last block) equals the direct convolution")
+    @Test("Row-blocked im2col (several blocks, ragged last block) equals the naive convolution")
     func blockedConvolution() {
         var random = TestRandom(seed: 4)
-        let x: Tensor<Float> = random.tensor([2, 3, 7, 6])
-        let w: Tensor<Float> = random.tensor([4, 3, 3, 3])
-        let b: Tensor<Float> = random.tensor([4])
-        let g: Tensor<Float> = random.tensor([2, 4, 7, 6])
+        let x: Tensor<Double> = random.tensor([2, 3, 7, 6])
+        let w: Tensor<Double> = random.tensor([4, 3, 3, 3])
+        let b: Tensor<Double> = random.tensor([4])
+        let g: Tensor<Double> = random.tensor([2, 4, 7, 6])
         // 27 columns x 6 wide = 162 scalars a row: 400 gives blocks of 2 rows (2, 2, 2, 1).
         #expect(Convolution.blocks(Convolution.Plan(input: x.shape, weight: w.shape, padding: 1, blockScalars: 400))
             == [0..<2, 2..<4, 4..<6, 6..<7])
-        var cols: [Float] = [], dcols: [Float] = []
+        var cols: [Double] = [], dcols: [Double] = []
         let y = Convolution.forward(input: x, weight: w, bias: b, padding: 1, workspace: &cols, blockScalars: 400)
         expectClose(y.scalars, ReferenceKernels.convolution(input: x, weight: w, bias: b, padding: 1).scalars,
                     absolute: 1e-5, relative: 1e-5, "blocked forward")
-        var dw = Tensor<Float>(shape: w.shape), db = Tensor<Float>(shape: [4])
+        var dw = Tensor<Double>(shape: w.shape), db = Tensor<Double>(shape: [4])
         let dx = Convolution.backward(input: x, weight: w, padding: 1, gradOutput: g, weightGrad: &dw, biasGrad: &db,
                                       workspace: &cols, gradWorkspace: &dcols, blockScalars: 400)
         let naive = ReferenceKernels.convolutionBackward(input: x, weight: w, padding: 1, gradOutput: g)
         expectClose(dx.scalars, naive.input.scalars, absolute: 1e-5, relative: 1e-5, "blocked dx")
         expectClose(dw.scalars, naive.weight.scalars, absolute: 1e-5, relative: 1e-5, "blocked dw")
+    }
+
+    @Test("Direct 3x3 kernels (every instruction set, vector blocks, ragged tails, row blocks) equal the naive convolution",
+          arguments: [0, 1, 2], [0, 1, 2])
+    func directConvolution(padding: Int, instructionSet: Int) {
+        var random = TestRandom(seed: 5)
+        // 121 columns (+2p-2 out): 64-, 32-, 16- and 8-wide vector blocks plus a ragged tail; 13 output
+        // channels: blocks of 8, 4 and 1; 3 output rows per block.
+        let x: Tensor<Float> = random.tensor([2, 5, 8, 121])
+        let w: Tensor<Float> = random.tensor([13, 5, 3, 3])
+        let b: Tensor<Float> = random.tensor([13])
+        let p = Convolution.Plan(input: x.shape, weight: w.shape, padding: padding)
+        let scratch = 5 * (121 + 2 * padding) * 5
+        #expect(DirectConvolution.rowsPerBlock(p, scratchScalars: scratch) == 3)
+        let g: Tensor<Float> = random.tensor([2, 13, p.ho, p.wo])
+        let y = Tensor<Float>(uninitializedShape: [2, 13, p.ho, p.wo]) { out in
+            x.withUnsafeBufferPointer { xs in
+                w.withUnsafeBufferPointer { ws in
+                    b.withUnsafeBufferPointer { bs in
+                        DirectConvolution.forward(p, xs.baseAddress!, ws.baseAddress!, bs.baseAddress!, out.baseAddress!,
+                                                  scratchScalars: scratch, instructionSet: instructionSet)
+                    }
+                }
+            }
+        }
+        let label = "p=\(padding) isa=\(instructionSet)"
+        expectClose(y.scalars, ReferenceKernels.convolution(input: x, weight: w, bias: b, padding: padding).scalars,
+                    absolute: 1e-4, relative: 1e-5, "direct forward \(label)")
+        var dw = Tensor<Float>(shape: w.shape), db = Tensor<Float>(shape: [13])
+        dw.fill(1)  // gradients accumulate onto what is there
+        x.withUnsafeBufferPointer { xs in
+            g.withUnsafeBufferPointer { gs in
+                dw.withUnsafeMutableBufferPointer { dws in
+                    db.withUnsafeMutableBufferPointer { dbs in
+                        DirectConvolution.accumulateParameterGradients(
+                            p, xs.baseAddress!, gs.baseAddress!, weightGrad: dws.baseAddress!,
+                            biasGrad: dbs.baseAddress!, scratchScalars: scratch, instructionSet: instructionSet)
+                    }
+                }
+            }
+        }
+        let naive = ReferenceKernels.convolutionBackward(input: x, weight: w, padding: padding, gradOutput: g)
+        expectClose(dw.scalars, naive.weight.scalars.map { $0 + 1 }, absolute: 1e-3, relative: 1e-4, "direct dw \(label)")
+        expectClose(db.scalars, naive.bias.scalars, absolute: 1e-3, relative: 1e-4, "direct db \(label)")
     }
 
     @Test("Direct convolution reproduces a hand-computed 3x3 example")
