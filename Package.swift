@@ -18,10 +18,12 @@ let package = Package(
         // System libraries from Debian (scripts/install-deps installs them).
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // Fixed-argument C wrappers over libvips' variadic API and libpng's palette-preserving reader.
-        .target(name: "VipsShim", dependencies: ["CVips", "CPNG"]),
+        // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and
+        // libpng's palette-preserving reader.
+        .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG"]),
         // Direct 3x3 convolution kernels (AVX2+FMA with a portable fallback).
         .target(name: "ConvKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.

@@ -1,7 +1,7 @@
 import Foundation
 import VipsShim
 
-/// Every call into libvips and libpng, with C failures turned into thrown Swift errors.
+/// Every call into libvips, libjpeg and libpng, with C failures turned into thrown Swift errors.
 public enum Vips {
     /// Starts libvips (once per process, operation cache off).
     ///
@@ -20,6 +20,12 @@ public enum Vips {
     /// - Returns: the RGB raster and the band count of the source (1 = grey, 3 = RGB, …).
     /// - Throws: `SampleError` naming `path` when the file is unreadable, truncated or not an image.
     public static func decodeRGB(_ data: Data, shrink: Int = 1, id: String, path: String) throws -> (Raster, Int) {
+        if isJPEG(data), let decoded = try decodeJPEG(data, shrink: shrink, id: id, path: path) { return decoded }
+        return try decodeWithVips(data, shrink: shrink, id: id, path: path)
+    }
+
+    /// Decodes any format libvips reads (the path for non-JPEG files, and the JPEG decoder's oracle).
+    static func decodeWithVips(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int) {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0
         var out: UnsafeMutablePointer<UInt8>?
         let rc = data.withUnsafeBytes { raw in
@@ -35,10 +41,59 @@ public enum Vips {
         return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: Array(UnsafeBufferPointer(start: out, count: n))), Int(bands))
     }
 
+    /// True when `data` starts with the JPEG start-of-image marker.
+    static func isJPEG(_ data: Data) -> Bool {
+        data.count > 2 && data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xD8
+    }
+
+    /// Decodes a JPEG with libjpeg on the calling thread, straight into the raster's storage.
+    ///
+    /// - Returns: nil when the colour space needs vips (CMYK, YCCK).
+    /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
+    static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
+        var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
+        var err = [CChar](repeating: 0, count: 256)
+        return try data.withUnsafeBytes { raw -> (Raster, Int)? in
+            let decoder = err.withUnsafeMutableBufferPointer { e in
+                sp_jpeg_open(raw.baseAddress, raw.count, Int32(shrink), &w, &h, &bands, &status, e.baseAddress, e.count)
+            }
+            defer { sp_jpeg_close(decoder) }
+            if status == 1 { return nil }
+            let count = Int(w) * Int(h) * 3
+            var rc: Int32 = -1
+            let pixels: [UInt8]
+            if let decoder {
+                pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    rc = err.withUnsafeMutableBufferPointer { e in
+                        sp_jpeg_read_rgb(decoder, buffer.baseAddress, 1, e.baseAddress, e.count)
+                    }
+                    if rc != 0 { buffer.initialize(repeating: 0) }
+                    initialized = count
+                }
+            } else {
+                pixels = []
+            }
+            guard rc == 0 else {
+                let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw SampleError(id: id, file: path, problem: "cannot be decoded as an image (\(msg.isEmpty ? "unknown error" : msg))",
+                                  fix: "re-export or remove this image, or run with --on-error skip")
+            }
+            return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: pixels), Int(bands))
+        }
+    }
+
     /// Width, height and JPEG-ness of an encoded image, from its header only.
     ///
     /// Throws `SampleError` naming `path` when the header cannot be read.
     public static func imageSize(_ data: Data, id: String, path: String) throws -> (width: Int, height: Int, jpeg: Bool) {
+        if isJPEG(data) {
+            var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
+            let decoder = data.withUnsafeBytes { raw in
+                sp_jpeg_open(raw.baseAddress, raw.count, 1, &w, &h, &bands, &status, nil, 0)
+            }
+            sp_jpeg_close(decoder)
+            if status == 0 { return (Int(w), Int(h), true) }
+        }
         var w: Int32 = 0, h: Int32 = 0, jpeg: Int32 = 0
         let rc = data.withUnsafeBytes { raw in sp_image_size(raw.baseAddress, raw.count, &w, &h, &jpeg) }
         guard rc == 0 else {

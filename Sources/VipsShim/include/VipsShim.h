@@ -22,6 +22,19 @@ void sp_free(void *p);
 int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated,
                   int *width, int *height, int *source_bands, uint8_t **out);
 
+/* In-thread JPEG decoding with libjpeg (no vips thread pool). sp_jpeg_open reads the header and
+   fixes the output size for `shrink` (1, 2, 4 or 8; the size rounded down, as vips' jpegload). It returns the decoder with *status 0; NULL
+   with *status 1 when the colour space needs vips (CMYK, YCCK), or with *status -1 and a reason in
+   err when the data is not a readable JPEG. */
+typedef struct sp_jpeg sp_jpeg;
+sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *height, int *bands,
+                      int *status, char *err, size_t err_len);
+/* Decodes to packed RGB, width*height*3 bytes at dst (grey replicated to R=G=B). With
+   fail_on_truncated, a file that ends early is an error. Returns 0, or -1 with a reason in err. */
+int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len);
+/* Frees a decoder from sp_jpeg_open (NULL is fine). */
+void sp_jpeg_close(sp_jpeg *j);
+
 /* Reads only the header of an encoded image: its width and height, and whether it is a JPEG. */
 int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_jpeg);
 

@@ -1,0 +1,132 @@
+#include "VipsShim.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+/* libjpeg, called directly in the worker thread: the same library and settings vips' jpegload
+   uses (ISLOW DCT, fancy upsampling, scale_denom for shrink-on-load), without vips' thread pool. */
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jmp;
+    int truncated;
+    char msg[JMSG_LENGTH_MAX];
+} sp_jpeg_err;
+
+struct sp_jpeg {
+    struct jpeg_decompress_struct cinfo;
+    sp_jpeg_err err;
+    int bands;
+    /* Output size: libjpeg's scaled size rounded down as vips does (it rounds up). */
+    int width, height;
+};
+
+static void sp_jpeg_error_exit(j_common_ptr cinfo) {
+    sp_jpeg_err *e = (sp_jpeg_err *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, e->msg);
+    longjmp(e->jmp, 1);
+}
+
+static void sp_jpeg_emit(j_common_ptr cinfo, int level) {
+    sp_jpeg_err *e = (sp_jpeg_err *)cinfo->err;
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        e->truncated = 1;
+        (*cinfo->err->format_message)(cinfo, e->msg);
+    }
+}
+
+static void sp_jpeg_output(j_common_ptr cinfo) { (void)cinfo; }
+
+static void copy_err(char *err, size_t err_len, const char *msg) {
+    if (err && err_len) snprintf(err, err_len, "%s", msg);
+}
+
+sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *height, int *bands,
+                      int *status, char *err, size_t err_len) {
+    sp_jpeg *j = calloc(1, sizeof(sp_jpeg));
+    if (!j) { *status = -1; copy_err(err, err_len, "out of memory"); return NULL; }
+    j->cinfo.err = jpeg_std_error(&j->err.pub);
+    j->err.pub.error_exit = sp_jpeg_error_exit;
+    j->err.pub.emit_message = sp_jpeg_emit;
+    j->err.pub.output_message = sp_jpeg_output;
+    if (setjmp(j->err.jmp)) {
+        copy_err(err, err_len, j->err.msg);
+        jpeg_destroy_decompress(&j->cinfo);
+        free(j);
+        *status = -1;
+        return NULL;
+    }
+    jpeg_create_decompress(&j->cinfo);
+    jpeg_mem_src(&j->cinfo, (const unsigned char *)buf, (unsigned long)len);
+    jpeg_read_header(&j->cinfo, TRUE);
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    if (c->jpeg_color_space == JCS_GRAYSCALE && c->num_components == 1) {
+        c->out_color_space = JCS_GRAYSCALE;
+        j->bands = 1;
+    } else if ((c->jpeg_color_space == JCS_YCbCr || c->jpeg_color_space == JCS_RGB) && c->num_components == 3) {
+        c->out_color_space = JCS_RGB;
+        j->bands = 3;
+    } else {
+        jpeg_destroy_decompress(&j->cinfo);
+        free(j);
+        *status = 1;   /* CMYK, YCCK…: the caller uses vips */
+        return NULL;
+    }
+    c->scale_num = 1;
+    c->scale_denom = shrink > 1 ? (unsigned)shrink : 1;
+    c->dct_method = JDCT_ISLOW;
+    c->do_fancy_upsampling = TRUE;
+    jpeg_calc_output_dimensions(c);
+    int s = shrink > 1 ? shrink : 1;
+    j->width = c->image_width / s > 0 ? (int)(c->image_width / s) : 1;
+    j->height = c->image_height / s > 0 ? (int)(c->image_height / s) : 1;
+    if (j->width > (int)c->output_width) j->width = (int)c->output_width;
+    if (j->height > (int)c->output_height) j->height = (int)c->output_height;
+    *width = j->width;
+    *height = j->height;
+    *bands = j->bands;
+    *status = 0;
+    return j;
+}
+
+int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len) {
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    uint8_t *volatile row_buf = NULL;   /* volatile: read after a longjmp */
+    if (setjmp(j->err.jmp)) {
+        copy_err(err, err_len, j->err.msg);
+        free((void *)row_buf);
+        return -1;
+    }
+    jpeg_start_decompress(c);
+    size_t w = (size_t)j->width, full = c->output_width;
+    int direct = j->bands == 3 && full == w;
+    if (!direct) {
+        row_buf = malloc(full * (size_t)j->bands);
+        if (!row_buf) { copy_err(err, err_len, "out of memory"); return -1; }
+    }
+    while (c->output_scanline < (JDIMENSION)j->height) {
+        uint8_t *row = dst + (size_t)c->output_scanline * w * 3;
+        JSAMPROW rows[1] = {direct ? row : (uint8_t *)row_buf};
+        jpeg_read_scanlines(c, rows, 1);
+        if (direct) continue;
+        if (j->bands == 3) memcpy(row, (uint8_t *)row_buf, w * 3);
+        else for (size_t x = 0; x < w; x++) row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = row_buf[x];
+    }
+    if (c->output_scanline < c->output_height) jpeg_abort_decompress(c);
+    else jpeg_finish_decompress(c);
+    free((void *)row_buf);
+    if (fail_on_truncated && j->err.truncated) {
+        copy_err(err, err_len, j->err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void sp_jpeg_close(sp_jpeg *j) {
+    if (!j) return;
+    jpeg_destroy_decompress(&j->cinfo);
+    free(j);
+}
