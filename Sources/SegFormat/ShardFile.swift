@@ -22,6 +22,16 @@ public enum ShardFile {
     /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full; no
     /// partial file is left under `path`.
     public static func write(_ parts: [Part], metadata: [String: String], to path: String) throws -> (bytes: Int, sha256: String) {
+        let pending = try writeUncommitted(parts, metadata: metadata, to: path)
+        try pending.commit()
+        return (pending.bytes, pending.sha256)
+    }
+
+    /// Writes `parts` to a temporary file beside `path` and returns it, not yet flushed or renamed.
+    ///
+    /// The data is in the OS cache when this returns, so the caller may reuse its buffers;
+    /// `PendingShardFile.commit()` makes it durable and visible under `path`. Throws like `write`.
+    public static func writeUncommitted(_ parts: [Part], metadata: [String: String], to path: String) throws -> PendingShardFile {
         var infos: [TensorInfo] = []
         var cursor = 0
         for p in parts {
@@ -49,20 +59,12 @@ public enum ShardFile {
         do {
             try header.withUnsafeBytes { try put($0) }
             for p in parts where p.bytes.count > 0 { try put(p.bytes) }
-            if fsync(fd) != 0 { throw AtomicFile.error(path, "cannot be flushed") }
         } catch {
             close(fd)
             unlink(tmp)
             throw error
         }
-        close(fd)
-        if rename(tmp, path) != 0 {
-            let e = AtomicFile.error(path, "cannot be renamed into place")
-            unlink(tmp)
-            throw e
-        }
-        AtomicFile.syncDirectory(of: path)
-        let digest = hasher.finalize()
-        return (header.count + cursor, digest)
+        return PendingShardFile(fd: fd, temporaryPath: tmp, path: path, bytes: header.count + cursor,
+                                sha256: hasher.finalize())
     }
 }

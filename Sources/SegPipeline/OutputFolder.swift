@@ -68,9 +68,10 @@ struct OutputFolder {
         return out
     }
 
-    /// Writes one shard (temporary name, fsync, rename) and returns what the manifest needs.
+    /// Writes one shard under its temporary name and returns what the manifest needs, with the
+    /// file still to commit (fsync and rename).
     func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], height: Int, width: Int,
-               skipped: [Manifest.SkippedSample], classes: Int) throws -> StoredShard {
+               skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
         let name = PipelineRunner.shardName(a.index)
         var classPixels = [Int](repeating: 0, count: classes + 1)
         var sums = [0, 0, 0], squares = [0, 0, 0]
@@ -87,7 +88,7 @@ struct OutputFolder {
         let entryJSON = String(decoding: try enc.encode(stored), as: UTF8.self)
         let n = good.count
         let result = try a.withBuffers(samples: n) { img, lbl in
-            try ShardFile.write([
+            try ShardFile.writeUncommitted([
                 .init(name: "image", dtype: .u8, shape: [n, height, width, 3], bytes: img),
                 .init(name: "label", dtype: .u8, shape: [n, height, width], bytes: lbl),
             ], metadata: [OutputFolder.runKeyField: runKey, OutputFolder.entryField: entryJSON, "format": "seg-prep/1"],
@@ -95,7 +96,7 @@ struct OutputFolder {
         }
         stored.entry.bytes = result.bytes
         stored.entry.sha256 = result.sha256
-        return stored
+        return (stored, result)
     }
 
     func writeManifest(_ m: Manifest) throws {

@@ -73,22 +73,31 @@ public struct PipelineRunner: Sendable {
         var written: [Int: StoredShard] = existing
         var failures: [SampleError] = []
         var skipped: [Manifest.SkippedSample] = existing.values.flatMap(\.skipped)
-        try work.execute(progress: { done, total in
-            progress(Progress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
-        }, write: { assembly in
-            let good = assembly.compact()
-            let errors = assembly.results.compactMap { $0?.error }
-            if !errors.isEmpty && onError == .fail {
-                failures.append(contentsOf: errors)
-                return false
-            }
-            let shardSkipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
-            skipped.append(contentsOf: shardSkipped)
-            let stored = try store.write(assembly, good: good, height: H, width: W, skipped: shardSkipped,
-                                         classes: spec.classes.count)
-            written[assembly.index] = stored
-            return true
-        })
+        let committer = ShardCommitter()
+        do {
+            try work.execute(progress: { done, total in
+                progress(Progress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
+            }, write: { assembly in
+                try committer.check()
+                let good = assembly.compact()
+                let errors = assembly.results.compactMap { $0?.error }
+                if !errors.isEmpty && onError == .fail {
+                    failures.append(contentsOf: errors)
+                    return false
+                }
+                let shardSkipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
+                skipped.append(contentsOf: shardSkipped)
+                let (stored, file) = try store.write(assembly, good: good, height: H, width: W, skipped: shardSkipped,
+                                                     classes: spec.classes.count)
+                committer.submit(file)
+                written[assembly.index] = stored
+                return true
+            })
+        } catch {
+            try? committer.finish()   // shards already written stay valid for a rerun
+            throw error
+        }
+        try committer.finish()
         if !failures.isEmpty {
             throw RunFailure(errors: failures, keptShards: written.count, outputDir: dir)
         }

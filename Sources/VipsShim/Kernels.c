@@ -302,6 +302,47 @@ static void horizontal3_sse41(const uint8_t *in, int in_width, int rows, uint8_t
         }
     }
 }
+
+/* Two rows at once: the low 128-bit lane accumulates a pixel of row y, the high lane the pixel at
+   the same x of row y + 1 (same weights); the arithmetic per lane is the SSE4.1 kernel's. */
+__attribute__((target("avx2")))
+static void horizontal3_avx2(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                             int first, const int32_t *bounds, const int32_t *weights, int taps) {
+    const size_t stride = (size_t)in_width * 3;
+    int y = 0;
+    for (; y + 2 <= rows; y += 2) {
+        const uint8_t *r0 = in + (size_t)y * stride, *r1 = r0 + stride;
+        uint8_t *o0 = out + (size_t)y * out_width * 3, *o1 = o0 + (size_t)out_width * 3;
+        for (int j = 0; j < out_width; j++) {
+            const int x = first + j;
+            const int xmin = bounds[2 * x], n = bounds[2 * x + 1];
+            const int32_t *k = weights + (size_t)x * taps;
+            __m256i acc = _mm256_set1_epi32(1 << 21);
+            int t = 0;
+            const int safe = (xmin + n < in_width) ? n : n - 1;
+            for (; t < safe; t++) {
+                int32_t a, b;
+                memcpy(&a, r0 + (size_t)(xmin + t) * 3, 4);
+                memcpy(&b, r1 + (size_t)(xmin + t) * 3, 4);
+                __m256i px = _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, b, a));
+                /* cvtepu8_epi32 widens bytes 0-7: lanes 0-3 = row y's pixel, lanes 4-7 = row y+1's. */
+                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(px, _mm256_set1_epi32(k[t])));
+            }
+            int32_t lanes[8];
+            _mm256_storeu_si256((__m256i *)lanes, acc);
+            for (; t < n; t++) {
+                const uint8_t *p = r0 + (size_t)(xmin + t) * 3, *q = r1 + (size_t)(xmin + t) * 3;
+                lanes[0] += p[0] * k[t]; lanes[1] += p[1] * k[t]; lanes[2] += p[2] * k[t];
+                lanes[4] += q[0] * k[t]; lanes[5] += q[1] * k[t]; lanes[6] += q[2] * k[t];
+            }
+            o0[3 * j] = clip22(lanes[0]); o0[3 * j + 1] = clip22(lanes[1]); o0[3 * j + 2] = clip22(lanes[2]);
+            o1[3 * j] = clip22(lanes[4]); o1[3 * j + 1] = clip22(lanes[5]); o1[3 * j + 2] = clip22(lanes[6]);
+        }
+    }
+    if (y < rows)
+        horizontal3_sse41(in + (size_t)y * stride, in_width, rows - y, out + (size_t)y * out_width * 3, out_width,
+                          first, bounds, weights, taps);
+}
 #endif
 
 static void horizontal3_generic(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
@@ -329,6 +370,10 @@ static void horizontal3_generic(const uint8_t *in, int in_width, int rows, uint8
 void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
                              int first, const int32_t *bounds, const int32_t *weights, int taps) {
 #if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) {
+        horizontal3_avx2(in, in_width, rows, out, out_width, first, bounds, weights, taps);
+        return;
+    }
     if (__builtin_cpu_supports("sse4.1")) {
         horizontal3_sse41(in, in_width, rows, out, out_width, first, bounds, weights, taps);
         return;
