@@ -92,6 +92,25 @@ import Testing
 }
 
 @Suite struct KernelOracleTests {
+    @Test("Sample statistics (label histogram, channel sums and squares) equal plain loops",
+          arguments: [(1, 1), (7, 5), (32, 1), (513, 257), (1024, 700)])
+    func sampleStatsEqualLoops(size: (Int, Int)) {
+        var rng = SeededRandom(seed: UInt64(size.0 * 31 + size.1))
+        let n = size.0 * size.1
+        // Extreme values first (255s, to catch overflow), then random ones.
+        let image = Raster(width: size.0, height: size.1, channels: 3,
+                           pixels: (0..<(n * 3)).map { $0 < n ? 255 : UInt8(truncatingIfNeeded: rng.next()) })
+        let label = Raster(width: size.0, height: size.1, channels: 1,
+                           pixels: (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 23) })
+        var counts = [Int](repeating: 0, count: 256), sums = [0, 0, 0], squares = [0, 0, 0]
+        for v in label.pixels { counts[Int(v)] += 1 }
+        for (i, v) in image.pixels.enumerated() { sums[i % 3] += Int(v); squares[i % 3] += Int(v) * Int(v) }
+        let fast = Kernels.sampleStats(image: image, label: label)
+        #expect(fast.counts == counts)
+        #expect(fast.sums == sums)
+        #expect(fast.squares == squares)
+    }
+
     @Test(arguments: [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024)])
     func horizontalKernelEqualsNaive(size: (Int, Int, Int)) {
         var rng = SeededRandom(seed: UInt64(size.0 + size.2))
