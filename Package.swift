@@ -24,14 +24,14 @@ let package = Package(
         // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and
         // libpng's palette-preserving reader.
         .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG"]),
-        // Direct 3x3 convolution kernels (AVX2+FMA with a portable fallback).
-        .target(name: "ConvKernels"),
+        // C kernels for training: direct 3x3 convolution (AVX-512, AVX2+FMA, portable), one-hot scatter.
+        .target(name: "TrainKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
-        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS", "ConvKernels"]),
+        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS", "TrainKernels"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [

@@ -123,9 +123,42 @@ struct BatchConverter: Sendable {
     }
 
     /// Class indices `[plane]` → one-hot `[plane, channels]`: each pixel's row written once, zeros and its 1.
+    ///
+    /// Int32 and UInt8 labels go to the non-temporal C kernel where it applies. Otherwise rows are
+    /// zeroed with 16-float vector stores that may run past the row into the next one, which is
+    /// written after it; the last pixels, whose vectors would leave the buffer, are written exactly.
     @inline(__always)
     static func scatterOneHot<T: FixedWidthInteger>(_ labels: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>,
                                                     count: Int, channels: Int) {
+        if T.self == Int32.self,
+           NativeKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: Int32.self), count: count, channels: channels, into: dst) {
+            return
+        }
+        if T.self == UInt8.self,
+           NativeKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: UInt8.self), count: count, channels: channels, into: dst) {
+            return
+        }
+        let vectors = (channels + 15) / 16
+        let overhang = vectors * 16 - channels
+        let exact = min(count, (overhang + channels - 1) / channels)   // pixels at the end written exactly
+        let raw = UnsafeMutableRawPointer(dst)
+        let zero = SIMD16<Float>()
+        var offset = 0
+        for p in 0..<(count - exact) {
+            for v in 0..<vectors { raw.storeBytes(of: zero, toByteOffset: 4 * (offset + 16 * v), as: SIMD16<Float>.self) }
+            dst[offset + Int(labels[p])] = 1
+            offset += channels
+        }
+        for p in (count - exact)..<count {
+            (dst + offset).update(repeating: 0, count: channels)
+            dst[offset + Int(labels[p])] = 1
+            offset += channels
+        }
+    }
+
+    /// The plain one-hot scatter (a row memset per pixel), the oracle for `scatterOneHot`.
+    static func scatterOneHotNaive<T: FixedWidthInteger>(_ labels: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>,
+                                                         count: Int, channels: Int) {
         var o = dst
         for p in 0..<count {
             o.update(repeating: 0, count: channels)

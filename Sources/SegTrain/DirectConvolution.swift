@@ -1,9 +1,7 @@
-import ConvKernels
-
 /// Direct 3x3 convolution for `Float`, the fast path `Convolution` takes instead of im2col + GEMM.
 ///
 /// Layouts as in `Convolution`: input `[N, Cin, H, W]`, weight `[Cout, Cin, 3, 3]`, output
-/// `[N, Cout, Ho, Wo]`, stride 1, zero padding 0…2. The C kernels (all calls are in this file) copy
+/// `[N, Cout, Ho, Wo]`, stride 1, zero padding 0…2. The C kernels (`NativeKernels`) copy
 /// the input rows an output-row block reads into a zero-padded scratch of about `scratchScalars`
 /// floats, which stays in cache while every output channel is computed from it, so nothing is
 /// unfolded nine times. Work is split into (image, row block) items for the forward pass and into
@@ -14,7 +12,7 @@ enum DirectConvolution {
     static let scratchScalars = 1 << 17
 
     /// The instruction set the kernels use: 0 portable C, 1 AVX2+FMA, 2 AVX-512F.
-    static let bestInstructionSet = Int(sp_conv3x3_best_isa())
+    static let bestInstructionSet = NativeKernels.bestConvolutionInstructionSet
 
     /// True when the direct kernels handle this convolution: `Float`, 3x3, padding at most 2.
     static func handles<S: TensorScalar>(_ scalar: S.Type, kernel: Int, padding: Int) -> Bool {
@@ -29,7 +27,7 @@ enum DirectConvolution {
 
     /// Floats of scratch one worker needs for `p`.
     static func scratchCount(_ p: Convolution.Plan, rows: Int) -> Int {
-        Int(sp_conv3x3_scratch_floats(Int32(p.cin), Int32(rows), Int32(p.w), Int32(p.padding)))
+        NativeKernels.conv3x3ScratchCount(inChannels: p.cin, rows: rows, width: p.w, padding: p.padding)
     }
 
     /// Writes `out[b] = weight ⊛ x[b] (+ bias)` for every image.
@@ -38,8 +36,7 @@ enum DirectConvolution {
         _ bias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, scratchScalars: Int = scratchScalars,
         instructionSet: Int = bestInstructionSet
     ) {
-        var packed = [Float](repeating: 0, count: Int(sp_conv3x3_packed_floats(Int32(p.cout), Int32(p.cin))))
-        sp_conv3x3_pack(weight, Int32(p.cout), Int32(p.cin), &packed)
+        let packed = NativeKernels.conv3x3Pack(weight, outChannels: p.cout, inChannels: p.cin)
         let rows = rowsPerBlock(p, scratchScalars: scratchScalars)
         let blocks = (p.ho + rows - 1) / rows
         let items = p.n * blocks
@@ -52,10 +49,10 @@ enum DirectConvolution {
                 Parallel.chunks(items, workers: workers) { worker, range in
                     for item in range {
                         let b = item / blocks, y0 = (item % blocks) * rows
-                        sp_conv3x3_forward_rows(
-                            x + b * p.cin * p.h * p.w, Int32(p.cin), Int32(p.h), Int32(p.w), Int32(p.padding),
-                            wBase, Int32(p.cout), bias, out + b * p.cout * p.ho * p.wo,
-                            Int32(y0), Int32(min(y0 + rows, p.ho)), sBase + worker * size, Int32(instructionSet))
+                        NativeKernels.conv3x3Forward(
+                            x + b * p.cin * p.h * p.w, inChannels: p.cin, height: p.h, width: p.w, padding: p.padding,
+                            packed: wBase, outChannels: p.cout, bias: bias, out: out + b * p.cout * p.ho * p.wo,
+                            rows: y0..<min(y0 + rows, p.ho), scratch: sBase + worker * size, instructionSet: instructionSet)
                     }
                 }
             }
@@ -84,10 +81,10 @@ enum DirectConvolution {
                         let gb = g + b * p.cout * hw
                         for o in 0..<p.cout { db[o] = Float(Reduce.sum(gb + o * hw, hw)) }
                         for y0 in stride(from: 0, to: p.ho, by: rows) {
-                            sp_conv3x3_weight_grad_rows(
-                                x + b * p.cin * p.h * p.w, Int32(p.cin), Int32(p.h), Int32(p.w), Int32(p.padding),
-                                gb, Int32(p.cout), dw, Int32(y0), Int32(min(y0 + rows, p.ho)), sBase + worker * size,
-                                Int32(instructionSet))
+                            NativeKernels.conv3x3WeightGradient(
+                                x + b * p.cin * p.h * p.w, inChannels: p.cin, height: p.h, width: p.w, padding: p.padding,
+                                gradOutput: gb, outChannels: p.cout, into: dw, rows: y0..<min(y0 + rows, p.ho),
+                                scratch: sBase + worker * size, instructionSet: instructionSet)
                         }
                     }
                 }

@@ -135,6 +135,29 @@ private func run(_ loader: ShardLoader, epoch: Int) throws -> Delivered {
         }
     }
 
+    @Test("One-hot scatter (C non-temporal kernel for Int32 and UInt8, vector Swift for UInt16) equals the plain one and never writes past its rows",
+          arguments: [1, 2, 4, 15, 16, 17, 22, 33, 256], [1, 2, 3, 100])
+    func oneHotScatterEqualsNaive(channels: Int, count: Int) {
+        var rng = SplitMix64(seed: UInt64(channels * 1000 + count))
+        let labels = (0..<count).map { _ in Int(rng.next() % UInt64(channels)) }
+        checkScatter(labels.map { Int32($0) }, channels: channels)
+        if channels <= 256 { checkScatter(labels.map { UInt8(truncatingIfNeeded: $0) }, channels: channels) }
+        checkScatter(labels.map { UInt16($0) }, channels: channels)
+    }
+
+    func checkScatter<T: FixedWidthInteger>(_ labels: [T], channels: Int) {
+        let count = labels.count, guardCount = 48
+        var fast = [Float](repeating: .nan, count: count * channels + guardCount)
+        var naive = fast
+        labels.withUnsafeBufferPointer { l in
+            fast.withUnsafeMutableBufferPointer { BatchConverter.scatterOneHot(l.baseAddress!, $0.baseAddress!, count: count, channels: channels) }
+            naive.withUnsafeMutableBufferPointer { BatchConverter.scatterOneHotNaive(l.baseAddress!, $0.baseAddress!, count: count, channels: channels) }
+        }
+        #expect(fast.prefix(count * channels).elementsEqual(naive.prefix(count * channels)), "\(T.self)")
+        #expect(fast.suffix(guardCount).allSatisfy { $0.isNaN }, "nothing written past the rows (\(T.self))")
+        #expect(fast.prefix(count * channels).reduce(0, +) == Float(count), "\(T.self)")
+    }
+
     @Test func oneHotMatchesLabelsWithIgnoreChannel() throws {
         let f = try ShardFixture(shardSizes: [5], classes: 3); defer { f.remove() }
         for format in [LoaderOptions.LabelFormat.int32, .uint8] {

@@ -1,4 +1,4 @@
-#include "ConvKernels.h"
+#include "TrainKernels.h"
 #include <immintrin.h>
 #include <string.h>
 

@@ -1,6 +1,7 @@
-#ifndef SEGPREP_CONV_KERNELS_H
-#define SEGPREP_CONV_KERNELS_H
+#ifndef SEGPREP_TRAIN_KERNELS_H
+#define SEGPREP_TRAIN_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Direct 3x3 convolution kernels, stride 1, zero padding, float32, NCHW, one image at a time.
 
@@ -34,5 +35,11 @@ void sp_conv3x3_forward_rows(const float *x, int cin, int h, int w, int pad,
 void sp_conv3x3_weight_grad_rows(const float *x, int cin, int h, int w, int pad,
                                  const float *g, int cout, float *dweight,
                                  int y0, int y1, float *scratch, int isa);
+
+/* One-hot rows: dst[i * channels + c] = (labels[i] == c) for i < count, written with non-temporal
+   stores (AVX2 machines). Labels must be below `channels`. Returns 0, or -1 without writing when it
+   does not apply (no AVX2, dst not 16-byte aligned, channels outside 1...256). */
+int sp_one_hot_i32(const int32_t *labels, size_t count, int channels, float *dst);
+int sp_one_hot_u8(const uint8_t *labels, size_t count, int channels, float *dst);
 
 #endif
