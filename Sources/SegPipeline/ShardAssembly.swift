@@ -1,11 +1,31 @@
+/// Pixel storage for one shard's samples, reused from shard to shard (fresh pages cost a fault
+/// and a zeroing each, as much as the copy into them).
+final class ShardBuffers: @unchecked Sendable {
+    let image: UnsafeMutableRawBufferPointer
+    let label: UnsafeMutableRawBufferPointer
+
+    /// Room for `samples` samples of `imageBytes` and `labelBytes` bytes.
+    init(samples: Int, imageBytes: Int, labelBytes: Int) {
+        image = .allocate(byteCount: samples * imageBytes, alignment: 64)
+        label = .allocate(byteCount: samples * labelBytes, alignment: 64)
+    }
+
+    deinit {
+        image.deallocate()
+        label.deallocate()
+    }
+}
+
 /// Storage for one shard being filled by several workers: each sample owns a disjoint slot.
 final class ShardAssembly: @unchecked Sendable {
     let index: Int
     let count: Int
     let imageBytes: Int
     let labelBytes: Int
-    private let image: UnsafeMutableRawBufferPointer
-    private let label: UnsafeMutableRawBufferPointer
+    /// The pixel storage, handed back to the pool when the shard is written.
+    let buffers: ShardBuffers
+    private var image: UnsafeMutableRawBufferPointer { buffers.image }
+    private var label: UnsafeMutableRawBufferPointer { buffers.label }
     /// Per slot: the sample's params and stats, or its error. Guarded by the runner's lock.
     var results: [SlotResult?]
     var finished = 0
@@ -20,16 +40,12 @@ final class ShardAssembly: @unchecked Sendable {
         var error: SampleError?
     }
 
-    init(index: Int, count: Int, imageBytes: Int, labelBytes: Int) {
+    /// A shard of `count` samples stored in `buffers` (room for at least `count`).
+    init(index: Int, count: Int, imageBytes: Int, labelBytes: Int, buffers: ShardBuffers) {
+        precondition(buffers.image.count >= count * imageBytes && buffers.label.count >= count * labelBytes)
         self.index = index; self.count = count; self.imageBytes = imageBytes; self.labelBytes = labelBytes
-        image = .allocate(byteCount: count * imageBytes, alignment: 64)
-        label = .allocate(byteCount: count * labelBytes, alignment: 64)
+        self.buffers = buffers
         results = Array(repeating: nil, count: count)
-    }
-
-    deinit {
-        image.deallocate()
-        label.deallocate()
     }
 
     /// Copies a finished sample's pixels into `slot` (called without the lock; slots are disjoint).

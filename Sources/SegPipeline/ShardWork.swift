@@ -78,6 +78,8 @@ final class WorkState: @unchecked Sendable {
     private var writtenPos = 0
     private var stop = false
     private var done = 0
+    /// Buffers of written shards, for the next ones (at most `window` exist).
+    private var pool: [ShardBuffers] = []
 
     init(work: ShardWork) { self.work = work }
 
@@ -89,8 +91,10 @@ final class WorkState: @unchecked Sendable {
         let pos = nextPos, slot = nextSlot
         let a: ShardAssembly
         if let existing = assemblies[pos] { a = existing } else {
+            let buffers = pool.popLast() ?? ShardBuffers(samples: work.perShard, imageBytes: work.imageBytes,
+                                                         labelBytes: work.labelBytes)
             a = ShardAssembly(index: work.shards[pos], count: work.items(of: work.shards[pos]).count,
-                              imageBytes: work.imageBytes, labelBytes: work.labelBytes)
+                              imageBytes: work.imageBytes, labelBytes: work.labelBytes, buffers: buffers)
             assemblies[pos] = a
         }
         nextSlot += 1
@@ -123,7 +127,7 @@ final class WorkState: @unchecked Sendable {
     /// Frees shard position `pos` after it is written; returns samples done.
     func released(_ pos: Int) -> Int {
         cond.lock(); defer { cond.unlock() }
-        assemblies[pos] = nil
+        if let a = assemblies.removeValue(forKey: pos) { pool.append(a.buffers) }
         writtenPos = pos + 1
         cond.broadcast()
         return done
