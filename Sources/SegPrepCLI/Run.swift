@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegFormat
 import SegPipeline
+import SegTrain
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +57,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         let spec = try PipelineSpec.load(path: pipeline)
         let options = RunOptions(
             inputRoot: inputRoot, output: output, threads: threads, limit: limit,

@@ -18,4 +18,13 @@ public enum BLASKernels {
         ["Prescott", "Core2", "Penryn", "Nehalem", "Dunnington", "Banias", "Northwood", "Katmai", "Coppermine"]
             .contains(coreName)
     }
+
+    /// Stops OpenBLAS' idle server threads, for commands that do no linear algebra.
+    ///
+    /// OpenBLAS starts its threads when the library loads and lets them spin for about 0.1 s of
+    /// CPU before they sleep; a command that never calls BLAS (e.g. `run`) would lose that time on
+    /// a core its own workers need. The next threaded BLAS call starts them again.
+    public static func releaseIdleThreads() {
+        _ = blas_thread_shutdown_()
+    }
 }
