@@ -59,14 +59,14 @@ public final class Batch: @unchecked Sendable {
         repeats = []; repeats.reserveCapacity(capacity)
     }
 
-    /// A zeroed array of `count` elements whose memory the kernel may back with huge pages.
+    /// An array of `count` elements whose memory the kernel may back with huge pages.
     ///
     /// Batches are tens of megabytes rewritten every step; 2 MiB pages cut the page walks of
     /// those writes. The advice is given before the first write, so the pages are born huge.
-    static func buffer<T: FixedWidthInteger & Sendable>(count: Int) -> [T] { buffer(count: count, zero: 0) }
-    static func buffer(count: Int) -> [Float] { buffer(count: count, zero: Float(0)) }
-
-    private static func buffer<T>(count: Int, zero: T) -> [T] {
+    /// The elements are not cleared here (a serial pass over up to a gigabyte of buffers before
+    /// the first batch): the loader writes every element of a slot before handing a batch out, so
+    /// the first writes, spread over the workers, are what brings the pages in.
+    static func buffer<T: BitwiseCopyable>(count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { buf, n in
             #if os(Linux)
             let start = UInt(bitPattern: buf.baseAddress)
@@ -77,7 +77,6 @@ public final class Batch: @unchecked Sendable {
                 _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE)
             }
             #endif
-            buf.initialize(repeating: zero)
             n = count
         }
     }
