@@ -20,9 +20,10 @@ public struct PendingResize: Sendable, Equatable {
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
         if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
         var image = Resample.bicubic(sample.image, width: width, height: height, window: src)
-        var label = Resample.nearest(sample.label, width: width, height: height, window: src)
-        if horizontalFlip { image = image.flippedHorizontally(); label = label.flippedHorizontally() }
-        if verticalFlip { image = image.flippedVertically(); label = label.flippedVertically() }
+        let label = Resample.nearest(sample.label, width: width, height: height, window: src,
+                                     flipX: horizontalFlip, flipY: verticalFlip)
+        if horizontalFlip { image = image.flippedHorizontally() }
+        if verticalFlip { image = image.flippedVertically() }
         return (image, label)
     }
 }

@@ -231,24 +231,40 @@ public enum Resample {
         return nearest(src, width: width, height: height, window: Window(x0: 0, y0: 0, x1: width, y1: height))
     }
 
-    /// The `window` of the nearest-neighbour resize of `src` to `width` x `height`.
-    public static func nearest(_ src: Raster, width fullWidth: Int, height fullHeight: Int, window: Window) -> Raster {
-        let xs = Array(nearestTable(inSize: src.width, outSize: fullWidth)[window.x0..<window.x1])
-        let ys = Array(nearestTable(inSize: src.height, outSize: fullHeight)[window.y0..<window.y1])
+    /// The `window` of the nearest-neighbour resize of `src` to `width` x `height`, optionally
+    /// mirrored (the mirror of the window's pixels, as flipping the result would give).
+    ///
+    /// Output rows that read the same source row as the row before (upscaling) are copied.
+    public static func nearest(_ src: Raster, width fullWidth: Int, height fullHeight: Int, window: Window,
+                               flipX: Bool = false, flipY: Bool = false) -> Raster {
+        var xs = Array(nearestTable(inSize: src.width, outSize: fullWidth)[window.x0..<window.x1])
+        var ys = Array(nearestTable(inSize: src.height, outSize: fullHeight)[window.y0..<window.y1])
+        if flipX { xs.reverse() }
+        if flipY { ys.reverse() }
         let width = window.width, height = window.height
         let c = src.channels, inW = src.width
-        var out = [UInt8](repeating: 0, count: width * height * c)
-        src.pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { d in
-                for y in 0..<height {
-                    let srow = ys[y] * inW * c
-                    let orow = y * width * c
-                    for x in 0..<width {
-                        let so = srow + xs[x] * c
-                        for ch in 0..<c { d[orow + x * c + ch] = s[so + ch] }
+        let rowBytes = width * c
+        let out = [UInt8](unsafeUninitializedCapacity: rowBytes * height) { d, initialized in
+            src.pixels.withUnsafeBufferPointer { s in
+                xs.withUnsafeBufferPointer { xp in
+                    for y in 0..<height {
+                        let drow = d.baseAddress! + y * rowBytes
+                        if y > 0 && ys[y] == ys[y - 1] {
+                            drow.update(from: drow - rowBytes, count: rowBytes)
+                            continue
+                        }
+                        let srow = s.baseAddress! + ys[y] * inW * c
+                        if c == 1 {
+                            for x in 0..<width { drow[x] = srow[xp[x]] }
+                        } else {
+                            for x in 0..<width {
+                                for ch in 0..<c { drow[x &* c &+ ch] = srow[xp[x] &* c &+ ch] }
+                            }
+                        }
                     }
                 }
             }
+            initialized = rowBytes * height
         }
         return Raster(width: width, height: height, channels: c, pixels: out)
     }

@@ -173,6 +173,10 @@ import Testing
             cropLabel.paste(fullLabel, dx: -x0, dy: -y0)
             #expect(Resample.bicubic(image, width: ow, height: oh, window: w) == crop)
             #expect(Resample.nearest(label, width: ow, height: oh, window: w) == cropLabel)
+            #expect(Resample.nearest(label, width: ow, height: oh, window: w, flipX: true) == cropLabel.flippedHorizontally())
+            #expect(Resample.nearest(label, width: ow, height: oh, window: w, flipY: true) == cropLabel.flippedVertically())
+            #expect(Resample.nearest(image, width: ow, height: oh, window: w, flipX: true, flipY: true)
+                    == Resample.nearest(image, width: ow, height: oh, window: w).flippedHorizontally().flippedVertically())
         }
     }
 
