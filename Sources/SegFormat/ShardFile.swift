@@ -44,16 +44,22 @@ public enum ShardFile {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
         let hasher = SHA256Hasher()
+        // Hashed and written 256 KB at a time, so the write reads what the hash just brought into cache.
         func put(_ raw: UnsafeRawBufferPointer) throws {
-            hasher.update(raw)
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, min(raw.count - off, 1 << 24))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicFile.error(path, "cannot be written")
+            var start = 0
+            while start < raw.count {
+                let end = min(raw.count, start + (1 << 18))
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                var off = start
+                while off < end {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, end - off)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw AtomicFile.error(path, "cannot be written")
+                    }
+                    off += n
                 }
-                off += n
+                start = end
             }
         }
         do {
