@@ -19,11 +19,12 @@ let package = Package(
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and
-        // libpng's palette-preserving reader.
-        .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG"]),
+        // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and the
+        // palette-preserving label PNG reader (libdeflate fast path, libpng for everything else).
+        .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG", "CDeflate"]),
         // C kernels for training: direct 3x3 convolution (AVX-512, AVX2+FMA, portable), one-hot scatter.
         .target(name: "TrainKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.

@@ -106,7 +106,7 @@ def main():
 
     # 3 + 4. files -> training-ready batches; loader batch time and consumer wait.
     data = os.path.join(DATA, "jpeg-voc")
-    p = pipeline("e2e", data, 512, 21, train_stages(512) + ["one_hot: {}"], repeats=4)
+    p = pipeline("e2e", data, 512, 21, train_stages(512) + ["one_hot: {}"], repeats=2 if QUICK else 8)
     out = os.path.join(WORK, "out", "e2e")
     shutil.rmtree(out, ignore_errors=True)
     e2e = None

@@ -1,7 +1,7 @@
 import Foundation
 import VipsShim
 
-/// Every call into libvips, libjpeg and libpng, with C failures turned into thrown Swift errors.
+/// Every call into libvips, libjpeg, libpng and libdeflate, with C failures turned into thrown Swift errors.
 public enum Vips {
     /// Starts libvips (once per process, operation cache off).
     ///
@@ -106,14 +106,16 @@ public enum Vips {
 
     /// Reads a palette or greyscale PNG label keeping its indices (1 channel).
     ///
-    /// Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated or non-PNG files.
-    public static func readLabel(_ data: Data, id: String, path: String) throws -> Raster {
+    /// Non-interlaced 8-bit files go through a libdeflate fast path (`fastPath`; libpng, its
+    /// oracle, reads everything else). Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated,
+    /// damaged or non-PNG files.
+    public static func readLabel(_ data: Data, id: String, path: String, fastPath: Bool = true) throws -> Raster {
         var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0
         var out: UnsafeMutablePointer<UInt8>?
         var err = [CChar](repeating: 0, count: 512)
         let rc = data.withUnsafeBytes { raw in
             err.withUnsafeMutableBufferPointer { e in
-                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &out, e.baseAddress, e.count)
+                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &out, e.baseAddress, e.count, fastPath ? 1 : 0)
             }
         }
         guard rc == 0, let out else {

@@ -130,11 +130,12 @@ static void sp_png_error(png_structp png, png_const_charp msg) {
 static void sp_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
 int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out, char *err, size_t err_len) {
+                      uint8_t **out, char *err, size_t err_len, int fast) {
     if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
         snprintf(err, err_len, "is not a PNG file");
         return -1;
     }
+    if (fast && sp_png_label_fast((const uint8_t *)buf, len, width, height, colour_type, out) == 0) return 0;
     sp_png_ctx ctx;
     ctx.err = err; ctx.err_len = err_len;
     sp_png_src src = {(const uint8_t *)buf, len, 0};

@@ -43,7 +43,12 @@ int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_
    Returns -1 with a reason in err (at least 256 bytes) for colour or 16-bit PNGs or bad data.
    *colour_type receives the PNG colour type. On success *out holds w*h bytes (free with sp_free). */
 int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out, char *err, size_t err_len);
+                      uint8_t **out, char *err, size_t err_len, int fast);
+/* The fast path sp_read_png_label tries first when `fast` is set: non-interlaced 8-bit palette or
+   grey PNGs, CRCs and Adler-32 checked, inflated by libdeflate. Returns 0 with the same results, or
+   1 (nothing allocated) for any other layout or any damage, which libpng then reads and reports. */
+int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out);
 
 /* Encodes packed 8-bit pixels (bands 1, 3 or 4) as PNG to a file. */
 int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path);

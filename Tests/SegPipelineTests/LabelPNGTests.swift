@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import SegPipeline
+
+/// The libdeflate fast path of the label reader against libpng (its oracle), on real label files,
+/// on every scanline filter, and on damaged files.
+@Suite struct LabelPNGTests {
+    static let folders = ["camvid-mini", "labelme-voc", "em-membrane"]
+
+    @Test("Every fixture label decodes the same through the fast path and through libpng", arguments: folders)
+    func fixturesMatchLibpng(folder: String) throws {
+        let dir = fixtures.appendingPathComponent("\(folder)/SegmentationClass")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".png") }.sorted()
+        #expect(!names.isEmpty)
+        for name in names {
+            let data = try Data(contentsOf: dir.appendingPathComponent(name))
+            let fast = try Vips.readLabel(data, id: name, path: name)
+            let libpng = try Vips.readLabel(data, id: name, path: name, fastPath: false)
+            #expect(fast == libpng, "\(folder)/\(name)")
+        }
+    }
+
+    /// A PNG of `pixels` (`width` x `height`) whose row `y` uses filter `filters[y % 5]`, its image
+    /// data split over `parts` IDAT chunks.
+    static func png(_ pixels: [UInt8], width: Int, height: Int, colourType: UInt8, parts: Int,
+                    filters: [UInt8] = [0, 1, 2, 3, 4]) -> Data {
+        func paeth(_ a: Int, _ b: Int, _ c: Int) -> Int {
+            let p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+            return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+        }
+        var raw: [UInt8] = []
+        for y in 0..<height {
+            let f = filters[y % filters.count]
+            raw.append(f)
+            for x in 0..<width {
+                let v = Int(pixels[y * width + x])
+                let a = x > 0 ? Int(pixels[y * width + x - 1]) : 0
+                let b = y > 0 ? Int(pixels[(y - 1) * width + x]) : 0
+                let c = x > 0 && y > 0 ? Int(pixels[(y - 1) * width + x - 1]) : 0
+                let predictor = [0, a, b, (a + b) / 2, paeth(a, b, c)][Int(f)]
+                raw.append(UInt8(truncatingIfNeeded: v - predictor))
+            }
+        }
+        var out = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        var ihdr = Data()
+        ihdr.appendBigEndian(UInt32(width)); ihdr.appendBigEndian(UInt32(height))
+        ihdr.append(contentsOf: [8, colourType, 0, 0, 0])
+        PalettePNG.chunk("IHDR", ihdr, into: &out)
+        if colourType == 3 { PalettePNG.chunk("PLTE", Data((0..<256 * 3).map { UInt8($0 % 251) }), into: &out) }
+        let z = Deflate.zlib(raw, rowStride: width + 1)
+        let step = (z.count + parts - 1) / parts
+        for start in stride(from: 0, to: z.count, by: step) {
+            PalettePNG.chunk("IDAT", z.subdata(in: (z.startIndex + start)..<(z.startIndex + min(start + step, z.count))), into: &out)
+        }
+        PalettePNG.chunk("IEND", Data(), into: &out)
+        return out
+    }
+
+    @Test("All five scanline filters, palette and grey, one or several IDAT chunks",
+          arguments: [UInt8(3), UInt8(0)], [1, 3])
+    func filters(colourType: UInt8, parts: Int) throws {
+        var rng = SeededRandom(seed: UInt64(colourType) * 7 + UInt64(parts))
+        let (w, h) = (37, 23)
+        let pixels = (0..<(w * h)).map { i in i % 11 == 0 ? UInt8(255) : UInt8(truncatingIfNeeded: rng.next()) }
+        let data = Self.png(pixels, width: w, height: h, colourType: colourType, parts: parts)
+        let fast = try Vips.readLabel(data, id: "x", path: "x.png")
+        #expect(fast.pixels == pixels && fast.width == w && fast.height == h)
+        #expect(try Vips.readLabel(data, id: "x", path: "x.png", fastPath: false) == fast)
+    }
+
+    @Test("A damaged or cut label PNG is an error naming the file, on both paths")
+    func damaged() throws {
+        let pixels = [UInt8](repeating: 3, count: 40 * 30)
+        let good = Self.png(pixels, width: 40, height: 30, colourType: 3, parts: 1)
+        var flipped = good
+        flipped[flipped.count - 20] ^= 0x5A   // inside the IDAT data: its CRC no longer matches
+        for (name, data) in [("crc", flipped), ("cut", good.prefix(good.count - 30))] {
+            for fast in [true, false] {
+                do {
+                    _ = try Vips.readLabel(Data(data), id: "lab", path: "\(name).png", fastPath: fast)
+                    Issue.record("\(name) decoded (fast path \(fast))")
+                } catch let e as SampleError {
+                    #expect(e.file == "\(name).png" && e.problem.hasPrefix("cannot be read as a label PNG ("), "\(e.problem)")
+                }
+            }
+        }
+    }
+}
