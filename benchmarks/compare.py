@@ -97,12 +97,12 @@ def main():
     rows.append(("`run` one core, 1080p JPEG, parity mode (full decode) vs `__getitem__`", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
 
     # 2. all cores vs one core.
-    p = pipeline("run-voc-cores", os.path.join(DATA, "jpeg-voc"), 512, 21, train_stages(512), repeats=reps * 2)
-    one, _ = run_rate(p, 1, os.path.join(WORK, "out", "c1"), pin=True)
+    p = pipeline("run-voc-cores", os.path.join(DATA, "jpeg-voc"), 512, 21, train_stages(512), repeats=2 if QUICK else 16)
+    one, cn = run_rate(p, 1, os.path.join(WORK, "out", "c1"), pin=True)
     cores = os.cpu_count()
     many, _ = run_rate(p, cores, os.path.join(WORK, "out", "cN"))
     res["run_cores"] = {"one": one, "all": many, "cores": cores}
-    rows.append((f"`run` all {cores} cores ({cores} threads) vs one core (1 thread, pinned), VOC-size JPEG", f"{many:.1f} samples/s", f"{one:.1f} samples/s", many / one))
+    rows.append((f"`run` all {cores} cores ({cores} threads) vs one core (1 thread, pinned), VOC-size JPEG, {cn} samples", f"{many:.1f} samples/s", f"{one:.1f} samples/s", many / one))
 
     # 3 + 4. files -> training-ready batches; loader batch time and consumer wait.
     data = os.path.join(DATA, "jpeg-voc")
@@ -121,7 +121,7 @@ def main():
     _, ref = best_of(REF + ["dataloader", data, "--size", "512", "--classes", "21", "--batch-size", "8", "--workers", "0", "--count", str(r["samples"])], "samples_per_second")
     ours_rate = n / e2e
     res["files_to_batches"] = {"seg_prep_seconds": e2e, "samples": n, "reference": ref}
-    rows.append(("files → one-hot batches of 8x3x512x512 (`run` + loader vs DataLoader, num_workers=0)",
+    rows.append((f"files → one-hot batches of 8x3x512x512, {n} samples (`run` + loader vs DataLoader, num_workers=0)",
                  f"{ours_rate:.1f} samples/s", f"{ref['samples_per_second']:.1f} samples/s", ours_rate / ref["samples_per_second"]))
     p2 = pipeline("loader", data, 512, 21, ["decode: {}", "letterbox: {size: [512, 512]}", "remap_labels: {above: 20, to: ignore}"], repeats=2)
     out2 = os.path.join(WORK, "out", "loader")
