@@ -8,7 +8,7 @@ REF = [sys.executable, os.path.join(ROOT, "benchmarks/reference.py")]
 QUICK = "--quick" in sys.argv
 WORK = tempfile.mkdtemp(prefix="segprep-bench-")
 # One-core rows run pinned to CPU 0 (seg-prep's writer thread and torch's threads included), so
-# "one core" means one core on both sides; every timed row keeps the best of ROUNDS runs, since a
+# "one core" means one core on both sides; run, decode and files->batches rows keep the best of ROUNDS runs, since a
 # shared machine only ever slows a run down.
 ONE_CORE = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 ROUNDS = 1 if "--quick" in sys.argv else 3
@@ -87,7 +87,7 @@ def main():
         rows.append((f"`run` one core vs `__getitem__` one core, {label} → 512x512", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
         floor = dec_shrunk if shrink else dec
         rows.append((f"`run` one core, time per sample vs decode-only floor (target: within 2x), {label}",
-                     f"{1000 / ours:.2f} ms", f"{floor:.2f} ms (vips+libpng decode; PIL {pil:.2f} ms)", (1000 / ours) / floor, "x of decode"))
+                     f"{1000 / ours:.2f} ms", f"{floor:.2f} ms (seg-prep decode of image + label; PIL {pil:.2f} ms)", (1000 / ours) / floor, "x of decode"))
         if name == "voc":
             # parity mode check on 1080p is covered by shrink off in the next row
             pass
@@ -178,7 +178,7 @@ def main():
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
         f.write("# Benchmarks\n\nProduced by `benchmarks/run` (seg-prep release build vs the reference data path in "
                 "`benchmarks/reference.py`: PIL 9.4 + OpenCV 4.6 + torch 1.13 from Debian), same files, same machine. "
-                f"Each timed row keeps the best of {ROUNDS} runs on each side; \"one core\" rows run both sides pinned to CPU 0 "
+                f"The `run`, decode, `__getitem__` and files → batches rows keep the best of {ROUNDS} runs on each side; \"one core\" rows run both sides pinned to CPU 0 "
                 "with `taskset` (seg-prep's writer thread shares that core).\n\n")
         f.write(f"Machine: {os.cpu_count()} cores, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
                 f"OPENBLAS_CORETYPE={res['machine']['openblas_coretype'] or 'unset'}.\n\n")
