@@ -42,23 +42,41 @@ static void pad_rows(const float *x, int cin, int h, int w, int pad, int y0, int
 
 /* ---- forward ---- */
 
+/* Output column x of channel o of the weight block wb (packed), from padded rows at base; scalar. */
+static inline float forward_one(const float *base, size_t plane, int wp, int cin, const float *wb, int o, int x) {
+    float s = 0.0f;
+    for (int c = 0; c < cin; c++) {
+        const float *row = base + c * plane + x;
+        const float *wc = wb + (size_t)c * 36 + o;
+        for (int ki = 0; ki < 3; ki++)
+            for (int kj = 0; kj < 3; kj++) s += wc[(ki * 3 + kj) * 4] * row[ki * wp + kj];
+    }
+    return s;
+}
+
+/* Row pointers of output row y for the channels of block ob (past cout: channel ob*4, unused) and
+   their biases; returns how many of the four channels are real. */
+static inline int block_outputs(float *out, const float *bias, int cout, int ho, int wo, int ob, int y,
+                                float *dst[4], float b[4]) {
+    const int valid = cout - ob * 4 < 4 ? cout - ob * 4 : 4;
+    for (int o = 0; o < 4; o++) {
+        const int oo = ob * 4 + (o < valid ? o : 0);
+        dst[o] = out + ((size_t)oo * ho + y) * wo;
+        b[o] = bias ? bias[oo] : 0.0f;
+    }
+    return valid;
+}
+
 static void forward_generic(const float *xp, int cin, int rp, int wp, const float *packed, int cout,
                             const float *bias, float *out, int ho, int wo, int y0, int rows) {
     size_t plane = (size_t)rp * wp;
     for (int r = 0; r < rows; r++)
-        for (int o = 0; o < cout; o++) {
-            const float *wb = packed + (size_t)(o / 4) * cin * 36 + (o % 4);
-            float *dst = out + ((size_t)o * ho + y0 + r) * wo;
-            for (int x = 0; x < wo; x++) {
-                float acc = 0.0f;
-                for (int c = 0; c < cin; c++) {
-                    const float *row = xp + c * plane + (size_t)r * wp + x;
-                    const float *wc = wb + (size_t)c * 36;
-                    for (int ki = 0; ki < 3; ki++)
-                        for (int kj = 0; kj < 3; kj++) acc += wc[(ki * 3 + kj) * 4] * row[ki * wp + kj];
-                }
-                dst[x] = acc + (bias ? bias[o] : 0.0f);
-            }
+        for (int ob = 0; ob < (cout + 3) / 4; ob++) {
+            float *dst[4], b[4];
+            const int valid = block_outputs(out, bias, cout, ho, wo, ob, y0 + r, dst, b);
+            const float *wb = packed + (size_t)ob * cin * 36;
+            for (int o = 0; o < valid; o++)
+                for (int x = 0; x < wo; x++) dst[o][x] = forward_one(xp + (size_t)r * wp, plane, wp, cin, wb, o, x) + b[o];
         }
 }
 
@@ -95,14 +113,10 @@ static void forward_avx2(const float *xp, int cin, int rp, int wp, const float *
     for (int r = 0; r < rows; r++)
         for (int ob = 0; ob < blocks; ob++) {
             const float *wb = packed + (size_t)ob * cin * 36;
-            int valid = cout - ob * 4 < 4 ? cout - ob * 4 : 4;
-            float *dst[4];
+            float *dst[4], bs[4];
+            const int valid = block_outputs(out, bias, cout, ho, wo, ob, y0 + r, dst, bs);
             __m256 b[4];
-            for (int o = 0; o < 4; o++) {
-                int oo = ob * 4 + (o < valid ? o : 0);
-                dst[o] = out + ((size_t)oo * ho + y0 + r) * wo;
-                b[o] = _mm256_set1_ps(bias ? bias[oo] : 0.0f);
-            }
+            for (int o = 0; o < 4; o++) b[o] = _mm256_set1_ps(bs[o]);
             const float *base = xp + (size_t)r * wp;
             int x = 0;
             for (; x + 16 <= wo; x += 16) {
@@ -117,16 +131,7 @@ static void forward_avx2(const float *xp, int cin, int rp, int wp, const float *
                 for (int o = 0; o < valid; o++) _mm256_storeu_ps(dst[o] + x, _mm256_add_ps(acc[o][0], b[o]));
             }
             for (; x < wo; x++)
-                for (int o = 0; o < valid; o++) {
-                    float s = 0.0f;
-                    for (int c = 0; c < cin; c++) {
-                        const float *row = base + c * plane + x;
-                        const float *wc = wb + (size_t)c * 36 + o;
-                        for (int ki = 0; ki < 3; ki++)
-                            for (int kj = 0; kj < 3; kj++) s += wc[(ki * 3 + kj) * 4] * row[ki * wp + kj];
-                    }
-                    dst[o][x] = s + (bias ? bias[ob * 4 + o] : 0.0f);
-                }
+                for (int o = 0; o < valid; o++) dst[o][x] = forward_one(base, plane, wp, cin, wb, o, x) + bs[o];
         }
 }
 
@@ -163,14 +168,10 @@ static void forward_avx512(const float *xp, int cin, int rp, int wp, const float
     for (int r = 0; r < rows; r++)
         for (int ob = 0; ob < blocks; ob++) {
             const float *wb = packed + (size_t)ob * cin * 36;
-            int valid = cout - ob * 4 < 4 ? cout - ob * 4 : 4;
-            float *dst[4];
+            float *dst[4], bs[4];
+            const int valid = block_outputs(out, bias, cout, ho, wo, ob, y0 + r, dst, bs);
             __m512 b[4];
-            for (int o = 0; o < 4; o++) {
-                int oo = ob * 4 + (o < valid ? o : 0);
-                dst[o] = out + ((size_t)oo * ho + y0 + r) * wo;
-                b[o] = _mm512_set1_ps(bias ? bias[oo] : 0.0f);
-            }
+            for (int o = 0; o < 4; o++) b[o] = _mm512_set1_ps(bs[o]);
             const float *base = xp + (size_t)r * wp;
             int x = 0;
 #define SP_FWD_STEP(NV)                                                                        \
@@ -185,16 +186,7 @@ static void forward_avx512(const float *xp, int cin, int rp, int wp, const float
             SP_FWD_STEP(1)
 #undef SP_FWD_STEP
             for (; x < wo; x++)
-                for (int o = 0; o < valid; o++) {
-                    float s = 0.0f;
-                    for (int c = 0; c < cin; c++) {
-                        const float *row = base + c * plane + x;
-                        const float *wc = wb + (size_t)c * 36 + o;
-                        for (int ki = 0; ki < 3; ki++)
-                            for (int kj = 0; kj < 3; kj++) s += wc[(ki * 3 + kj) * 4] * row[ki * wp + kj];
-                    }
-                    dst[o][x] = s + (bias ? bias[ob * 4 + o] : 0.0f);
-                }
+                for (int o = 0; o < valid; o++) dst[o][x] = forward_one(base, plane, wp, cin, wb, o, x) + bs[o];
         }
 }
 
