@@ -19,11 +19,10 @@ public struct PendingResize: Sendable, Equatable {
         var src = w
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
         if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
-        var image = Resample.bicubic(sample.image, width: width, height: height, window: src)
+        let image = Resample.bicubic(sample.image, width: width, height: height, window: src,
+                                     flipX: horizontalFlip, flipY: verticalFlip)
         let label = Resample.nearest(sample.label, width: width, height: height, window: src,
                                      flipX: horizontalFlip, flipY: verticalFlip)
-        if horizontalFlip { image = image.flippedHorizontally() }
-        if verticalFlip { image = image.flippedVertically() }
         return (image, label)
     }
 }

@@ -9,6 +9,18 @@ public enum Resample {
         var bounds: [Int32]     // (xmin, count) per output index
         var weights: [Int32]    // `taps` per output index, zero-padded
         var taps: Int
+
+        /// The same table with the output indices in reverse order (a mirrored resize).
+        func reversed() -> Coefficients {
+            let n = bounds.count / 2
+            var b = bounds, w = weights
+            for i in 0..<n {
+                let j = n - 1 - i
+                b[2 * i] = bounds[2 * j]; b[2 * i + 1] = bounds[2 * j + 1]
+                for t in 0..<taps { w[i * taps + t] = weights[j * taps + t] }
+            }
+            return Coefficients(bounds: b, weights: w, taps: taps)
+        }
     }
 
     static let precisionBits = 22
@@ -68,12 +80,16 @@ public enum Resample {
         return r
     }
 
-    /// The `window` of the bicubic resize of `src` to `width` x `height`, computing only those pixels.
+    /// The `window` of the bicubic resize of `src` to `width` x `height`, computing only those pixels,
+    /// optionally mirrored (as flipping the result would give).
     ///
-    /// Equal, byte for byte, to cropping `bicubic(src, width:, height:)` to the window; source rows the
-    /// window does not need are never filtered. `window` must lie inside the resized image.
-    public static func bicubic(_ src: Raster, width: Int, height: Int, window: Window) -> Raster {
-        if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height {
+    /// Equal, byte for byte, to cropping `bicubic(src, width:, height:)` to the window (then
+    /// flipping); source rows the window does not need are never filtered, and a flip is folded
+    /// into the passes by walking their coefficient tables backwards. `window` must lie inside the
+    /// resized image.
+    public static func bicubic(_ src: Raster, width: Int, height: Int, window: Window,
+                               flipX: Bool = false, flipY: Bool = false) -> Raster {
+        if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height && !flipX && !flipY {
             return bicubic(src, width: width, height: height)
         }
         // Source rows the vertical pass reads for the window's rows.
@@ -88,26 +104,29 @@ public enum Resample {
             }
             vco = co
         }
-        let rows = Raster(width: src.width, height: rowHi - rowLo, channels: src.channels,
-                          pixels: Array(src.pixels[(rowLo * src.width * src.channels)..<(rowHi * src.width * src.channels)]))
         var mid: Raster
         if width != src.width {
-            mid = horizontal(rows, width: width, columns: window.x0..<window.x1)
+            var co = coefficients(inSize: src.width, outSize: width)
+            var first = window.x0
+            if flipX { co = co.reversed(); first = width - window.x1 }
+            mid = horizontal(src, rows: rowLo..<rowHi, coefficients: co, columns: first..<(first + window.width))
         } else {
-            mid = crop(rows, x0: window.x0, x1: window.x1)
+            mid = crop(Raster(width: src.width, height: rowHi - rowLo, channels: src.channels,
+                              pixels: Array(src.pixels[(rowLo * src.width * src.channels)..<(rowHi * src.width * src.channels)])),
+                       x0: window.x0, x1: window.x1)
+            if flipX { mid = mid.flippedHorizontally() }
         }
-        guard var co = vco else { return mid }
+        guard let co = vco else { return flipY ? mid.flippedVertically() : mid }
         // Vertical pass over the window's rows only, with bounds shifted to the rows kept.
-        var bounds = [Int32](repeating: 0, count: 2 * (window.y1 - window.y0))
-        var weights = [Int32](repeating: 0, count: (window.y1 - window.y0) * co.taps)
-        for (i, yy) in (window.y0..<window.y1).enumerated() {
+        let outRows = flipY ? Array((window.y0..<window.y1).reversed()) : Array(window.y0..<window.y1)
+        var bounds = [Int32](repeating: 0, count: 2 * outRows.count)
+        var weights = [Int32](repeating: 0, count: outRows.count * co.taps)
+        for (i, yy) in outRows.enumerated() {
             bounds[2 * i] = co.bounds[2 * yy] - Int32(rowLo)
             bounds[2 * i + 1] = co.bounds[2 * yy + 1]
             for t in 0..<co.taps { weights[i * co.taps + t] = co.weights[yy * co.taps + t] }
         }
-        co = Coefficients(bounds: bounds, weights: weights, taps: co.taps)
-        mid = vertical(mid, coefficients: co)
-        return mid
+        return vertical(mid, coefficients: Coefficients(bounds: bounds, weights: weights, taps: co.taps))
     }
 
     /// An output rectangle `[x0, x1) x [y0, y1)` of a resize.
@@ -127,11 +146,21 @@ public enum Resample {
 
     static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
         guard src.channels == 3 else { return horizontalNaive(src, width: fullWidth, columns: columns) }
-        let co = coefficients(inSize: src.width, outSize: fullWidth)
-        let cols = columns ?? 0..<fullWidth
-        var out = [UInt8](repeating: 0, count: cols.count * src.height * 3)
-        Kernels.resampleHorizontal3(src, into: &out, width: cols.count, first: cols.lowerBound, coefficients: co)
-        return Raster(width: cols.count, height: src.height, channels: 3, pixels: out)
+        return horizontal(src, rows: 0..<src.height, coefficients: coefficients(inSize: src.width, outSize: fullWidth),
+                          columns: columns ?? 0..<fullWidth)
+    }
+
+    /// The horizontal pass over source rows `rows` of an RGB raster, output columns `columns` of the
+    /// coefficient table `co` (which may run backwards, for a mirrored result).
+    static func horizontal(_ src: Raster, rows: Range<Int>, coefficients co: Coefficients, columns: Range<Int>) -> Raster {
+        precondition(src.channels == 3, "the horizontal kernel takes RGB")
+        let count = columns.count * rows.count * 3
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Kernels.resampleHorizontal3(src, rows: rows, into: buffer.baseAddress!, width: columns.count,
+                                        first: columns.lowerBound, coefficients: co)
+            initialized = count
+        }
+        return Raster(width: columns.count, height: rows.count, channels: 3, pixels: out)
     }
 
     /// The horizontal pass in Swift for any channel count (test oracle for the C kernel).
@@ -192,8 +221,12 @@ public enum Resample {
 
     static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
         let height = co.bounds.count / 2
-        var out = [UInt8](repeating: 0, count: src.width * src.channels * height)
-        Kernels.resampleVertical(src, into: &out, rows: height, bounds: co.bounds, weights: co.weights, taps: co.taps)
+        let count = src.width * src.channels * height
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Kernels.resampleVertical(src, into: buffer.baseAddress!, rows: height, bounds: co.bounds,
+                                     weights: co.weights, taps: co.taps)
+            initialized = count
+        }
         return Raster(width: src.width, height: height, channels: src.channels, pixels: out)
     }
 

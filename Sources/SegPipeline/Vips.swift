@@ -184,14 +184,13 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
 /// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
 enum Kernels {
     /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
-    static func resampleHorizontal3(_ src: Raster, into out: inout [UInt8], width: Int, first: Int, coefficients co: Resample.Coefficients) {
+    static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
+                                    first: Int, coefficients co: Resample.Coefficients) {
         src.pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                co.bounds.withUnsafeBufferPointer { b in
-                    co.weights.withUnsafeBufferPointer { w in
-                        sp_resample_horizontal3(s.baseAddress, Int32(src.width), Int32(src.height), o.baseAddress, Int32(width),
-                                                Int32(first), b.baseAddress, w.baseAddress, Int32(co.taps))
-                    }
+            co.bounds.withUnsafeBufferPointer { b in
+                co.weights.withUnsafeBufferPointer { w in
+                    sp_resample_horizontal3(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width), Int32(rows.count),
+                                            out, Int32(width), Int32(first), b.baseAddress, w.baseAddress, Int32(co.taps))
                 }
             }
         }
@@ -215,14 +214,13 @@ enum Kernels {
     }
 
     /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
-    static func resampleVertical(_ src: Raster, into out: inout [UInt8], rows: Int, bounds: [Int32], weights: [Int32], taps: Int) {
+    static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
+                                 weights: [Int32], taps: Int) {
         src.pixels.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                bounds.withUnsafeBufferPointer { b in
-                    weights.withUnsafeBufferPointer { w in
-                        sp_resample_vertical(s.baseAddress, Int32(src.width * src.channels), o.baseAddress, Int32(rows),
-                                             b.baseAddress, w.baseAddress, Int32(taps))
-                    }
+            bounds.withUnsafeBufferPointer { b in
+                weights.withUnsafeBufferPointer { w in
+                    sp_resample_vertical(s.baseAddress, Int32(src.width * src.channels), out, Int32(rows),
+                                         b.baseAddress, w.baseAddress, Int32(taps))
                 }
             }
         }

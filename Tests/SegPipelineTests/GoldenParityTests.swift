@@ -163,6 +163,9 @@ import Testing
         let label = Raster(width: iw, height: ih, channels: 1, pixels: (0..<(iw * ih)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 7) })
         let full = Resample.bicubic(image, width: ow, height: oh)
         let fullLabel = Resample.nearest(label, width: ow, height: oh)
+        let whole = Resample.Window(x0: 0, y0: 0, x1: ow, y1: oh)
+        #expect(Resample.bicubic(image, width: ow, height: oh, window: whole, flipX: true, flipY: true)
+                == full.flippedHorizontally().flippedVertically())
         for _ in 0..<4 {
             let x0 = Int(rng.next() % UInt64(ow)), y0 = Int(rng.next() % UInt64(oh))
             let x1 = x0 + 1 + Int(rng.next() % UInt64(ow - x0)), y1 = y0 + 1 + Int(rng.next() % UInt64(oh - y0))
@@ -177,6 +180,10 @@ import Testing
             #expect(Resample.nearest(label, width: ow, height: oh, window: w, flipY: true) == cropLabel.flippedVertically())
             #expect(Resample.nearest(image, width: ow, height: oh, window: w, flipX: true, flipY: true)
                     == Resample.nearest(image, width: ow, height: oh, window: w).flippedHorizontally().flippedVertically())
+            #expect(Resample.bicubic(image, width: ow, height: oh, window: w, flipX: true) == crop.flippedHorizontally())
+            #expect(Resample.bicubic(image, width: ow, height: oh, window: w, flipY: true) == crop.flippedVertically())
+            #expect(Resample.bicubic(image, width: ow, height: oh, window: w, flipX: true, flipY: true)
+                    == crop.flippedHorizontally().flippedVertically())
         }
     }
 
