@@ -23,6 +23,7 @@ struct BenchConfusion: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         var rng = SeededRandom(seed: 0)
         let n = size * size
         let labels = (0..<n).map { _ -> UInt8 in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SegPipeline
+import SegTrain
 
 /// `seg-prep bench decode`: the decode-only floor of a pipeline's input files.
 struct BenchDecode: ParsableCommand {
@@ -25,6 +26,7 @@ struct BenchDecode: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec.input, root: inputRoot)

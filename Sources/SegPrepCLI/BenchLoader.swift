@@ -60,6 +60,7 @@ struct BenchLoader: ParsableCommand {
     }
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         var options = LoaderOptions()
         options.batchSize = batchSize
         options.workers = workers

@@ -44,6 +44,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         let classNames = try loadNames()
         try Vips.start()
         let ids = try FolderEvaluation.ids(gt: gt, list: list)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegFormat
 import SegPipeline
+import SegTrain
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,6 +51,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         try Vips.start()
         var isDir: ObjCBool = false
         let fromShards = FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SegFormat
+import SegTrain
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct Merge: ParsableCommand {
     var copy = false
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         let m = try ManifestMerger.merge(parts: parts, into: output, copy: copy)
         print("merged \(parts.count) parts: \(m.shards.count) shards, \(m.sampleCount) samples in \(output)/index.json")
     }

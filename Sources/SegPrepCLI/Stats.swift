@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegFormat
 import SegPipeline
+import SegTrain
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,7 @@ struct Stats: ParsableCommand {
     var plot: String?
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         let m = try Manifest.load(from: dir)
         let stats = ClassStats(m)
         if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SegFormat
+import SegTrain
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,7 @@ struct Verify: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASKernels.releaseIdleThreads()
         let damage = try ShardVerifier.verify(dir)
         let m = try Manifest.load(from: dir)
         if json {

@@ -21,9 +21,10 @@ public enum BLASKernels {
 
     /// Stops OpenBLAS' idle server threads, for commands that do no linear algebra.
     ///
-    /// OpenBLAS starts its threads when the library loads and lets them spin for about 0.1 s of
-    /// CPU before they sleep; a command that never calls BLAS (e.g. `run`) would lose that time on
-    /// a core its own workers need. The next threaded BLAS call starts them again.
+    /// OpenBLAS starts its threads when the library loads and lets them spin on `sched_yield`
+    /// for about 0.1 s before they sleep; a command that never calls BLAS (`run`, the loader
+    /// benchmark, `verify`…) would lose that time on a core its own workers need. The next
+    /// threaded BLAS call starts them again.
     public static func releaseIdleThreads() {
         _ = blas_thread_shutdown_()
     }
