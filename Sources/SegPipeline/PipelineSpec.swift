@@ -64,7 +64,7 @@ public struct PipelineSpec: Sendable {
         } catch let e as YamlError {
             throw yamlError(e, file: file)
         }
-        var r = SpecReader(file: file)
+        let r = SpecReader(file: file)
         guard let top = node.mapping else {
             throw r.error(node, "the top level must be a mapping of keys (version, input, classes, stages, output…)", fix: "start from one of the files in `pipelines/`")
         }

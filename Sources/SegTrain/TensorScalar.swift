@@ -6,7 +6,7 @@ import Foundation
 /// `Float` is the training type; `Double` exists so gradient checks can run the same code with
 /// enough precision for finite differences. Each conformance routes matrix products to the
 /// matching OpenBLAS routine (`cblas_sgemm` / `cblas_dgemm`).
-public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable where Self.RawSignificand: FixedWidthInteger {
     /// Row-major GEMM: `C = alpha * op(A) * op(B) + beta * C`.
     ///
     /// - Shapes: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`; `lda`, `ldb`, `ldc` are the
