@@ -10,8 +10,8 @@ import Testing
         let gt = root + "/gt", pred = root + "/pred"
         for dir in [gt, pred] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         for id in ids {
-            FileManager.default.createFile(atPath: gt + "/\(id).png", contents: Data())
-            if !predMissing.contains(id) { FileManager.default.createFile(atPath: pred + "/\(id).png", contents: Data()) }
+            #expect(FileManager.default.createFile(atPath: gt + "/\(id).png", contents: Data()))
+            if !predMissing.contains(id) { #expect(FileManager.default.createFile(atPath: pred + "/\(id).png", contents: Data())) }
         }
         return (gt, pred)
     }
