@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Writes one shard: a safetensors file streamed from raw tensor buffers, checksummed as it is
 /// written, under a temporary name that is flushed and renamed into place.
@@ -32,45 +29,12 @@ public enum ShardFile {
     /// The data is in the OS cache when this returns, so the caller may reuse its buffers;
     /// `PendingShardFile.commit()` makes it durable and visible under `path`. Throws like `write`.
     public static func writeUncommitted(_ parts: [Part], metadata: [String: String], to path: String) throws -> PendingShardFile {
-        var infos: [TensorInfo] = []
-        var cursor = 0
         for p in parts {
             precondition(p.bytes.count == p.shape.reduce(1, *) * p.dtype.size, "shard tensor \(p.name) size mismatch")
-            infos.append(TensorInfo(name: p.name, dtype: p.dtype, shape: p.shape, begin: cursor, end: cursor + p.bytes.count))
-            cursor += p.bytes.count
         }
-        let header = SafeTensorsWriter.header(infos, metadata: metadata)
-        let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
-        let hasher = SHA256Hasher()
-        // Hashed and written 256 KB at a time, so the write reads what the hash just brought into cache.
-        func put(_ raw: UnsafeRawBufferPointer) throws {
-            var start = 0
-            while start < raw.count {
-                let end = min(raw.count, start + (1 << 18))
-                hasher.update(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-                var off = start
-                while off < end {
-                    let n = Glibc.write(fd, raw.baseAddress! + off, end - off)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw AtomicFile.error(path, "cannot be written")
-                    }
-                    off += n
-                }
-                start = end
-            }
-        }
-        do {
-            try header.withUnsafeBytes { try put($0) }
-            for p in parts where p.bytes.count > 0 { try put(p.bytes) }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        return PendingShardFile(fd: fd, temporaryPath: tmp, path: path, bytes: header.count + cursor,
-                                sha256: hasher.finalize())
+        let stream = try ShardStream(parts.map { .init(name: $0.name, dtype: $0.dtype, shape: $0.shape) },
+                                     metadata: metadata, to: path)
+        for p in parts where p.bytes.count > 0 { try stream.append(p.bytes) }
+        return try stream.finish()
     }
 }

@@ -17,7 +17,6 @@ struct OutputFolder {
     let force: Bool
 
     static let runKeyField = "seg_prep_run_key"
-    static let entryField = "seg_prep_shard"
 
     private var fm: FileManager { .default }
 
@@ -50,27 +49,38 @@ struct OutputFolder {
             if name.contains(".safetensors.tmp-") { try? fm.removeItem(atPath: path); continue }
             guard name.hasPrefix("shard-"), name.hasSuffix(".safetensors") else { continue }
             let file = try? SafeTensorsFile(path: path)
-            guard let file, file.metadata[OutputFolder.runKeyField] == runKey,
-                  let json = file.metadata[OutputFolder.entryField],
-                  var stored = try? JSONDecoder().decode(StoredShard.self, from: Data(json.utf8)),
-                  stored.entry.file == name else {
+            let index = Int(name.dropFirst("shard-".count).prefix(while: \.isNumber)) ?? -1
+            let entry = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(Self.entryName(index))"))
+            guard let file, file.metadata[OutputFolder.runKeyField] == runKey, let entry,
+                  let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
+                  stored.entry.file == name,
+                  (try? fm.attributesOfItem(atPath: path)[.size] as? Int) == stored.entry.bytes,
+                  try Checksum.sha256(file: path) == stored.entry.sha256 else {
                 if file != nil && file?.metadata[OutputFolder.runKeyField] != runKey && !force {
                     throw RunError("output folder \(dir) holds \(name) from a different pipeline, seed or input; choose another --output, or pass --force to replace it")
                 }
                 try? fm.removeItem(atPath: path)
                 continue
             }
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-            stored.entry.bytes = size
-            stored.entry.sha256 = try Checksum.sha256(file: path)
             out[stored.entry.index] = stored
         }
         return out
     }
 
-    /// Writes one shard under its temporary name and returns what the manifest needs, with the
+    /// Opens shard `a`'s file and writes its header, for samples streamed in as they finish.
+    ///
+    /// Throws `SafeTensorsError` when the folder cannot take the file.
+    func begin(_ a: ShardAssembly, height: Int, width: Int) throws -> ShardStream {
+        try ShardStream(tensors(count: a.count, height: height, width: width), metadata: metadata,
+                        to: "\(dir)/\(PipelineRunner.shardName(a.index))")
+    }
+
+    /// Finishes one shard under its temporary name and returns what the manifest needs, with the
     /// file still to commit (fsync and rename).
-    func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], height: Int, width: Int,
+    ///
+    /// `stream` holds the images of all of `a`'s samples when none failed; otherwise (nil) the
+    /// good samples are written afresh.
+    func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream?, height: Int, width: Int,
                skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
         let name = PipelineRunner.shardName(a.index)
         var classPixels = [Int](repeating: 0, count: classes + 1)
@@ -83,21 +93,53 @@ struct OutputFolder {
             entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, sha256: "",
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
             classPixels: classPixels, channelSums: sums, channelSquares: squares, skipped: skipped)
+        let n = good.count
+        let file: PendingShardFile
+        if let stream, n == a.count {
+            try a.withBuffers(samples: n) { _, lbl in try stream.append(lbl) }
+            file = try stream.finish()
+        } else {
+            stream?.abandon()
+            file = try a.withBuffers(samples: n) { img, lbl in
+                let t = tensors(count: n, height: height, width: width)
+                return try ShardFile.writeUncommitted([
+                    .init(name: t[0].name, dtype: t[0].dtype, shape: t[0].shape, bytes: img),
+                    .init(name: t[1].name, dtype: t[1].dtype, shape: t[1].shape, bytes: lbl),
+                ], metadata: metadata, to: "\(dir)/\(name)")
+            }
+        }
+        stored.entry.bytes = file.bytes
+        stored.entry.sha256 = file.sha256
+        return (stored, file)
+    }
+
+    /// The tensors of a shard of `count` samples, in file order: images, then labels.
+    private func tensors(count: Int, height: Int, width: Int) -> [ShardStream.Declared] {
+        [.init(name: "image", dtype: .u8, shape: [count, height, width, 3]),
+         .init(name: "label", dtype: .u8, shape: [count, height, width])]
+    }
+
+    private var metadata: [String: String] { [OutputFolder.runKeyField: runKey, "format": "seg-prep/1"] }
+
+    /// Writes shard `stored`'s entry beside it, for a rerun to reuse the shard (once it is committed).
+    ///
+    /// Not flushed: an entry lost in a crash only means its shard is made again.
+    func writeEntry(_ stored: StoredShard) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
-        let entryJSON = String(decoding: try enc.encode(stored), as: UTF8.self)
-        let n = good.count
-        let result = try a.withBuffers(samples: n) { img, lbl in
-            try ShardFile.writeUncommitted([
-                .init(name: "image", dtype: .u8, shape: [n, height, width, 3], bytes: img),
-                .init(name: "label", dtype: .u8, shape: [n, height, width], bytes: lbl),
-            ], metadata: [OutputFolder.runKeyField: runKey, OutputFolder.entryField: entryJSON, "format": "seg-prep/1"],
-               to: "\(dir)/\(name)")
+        let path = "\(dir)/\(Self.entryName(stored.entry.index))"
+        do { try enc.encode(stored).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw RunError("cannot write \(path): \(error.localizedDescription); check that the folder is writable and has free space")
         }
-        stored.entry.bytes = result.bytes
-        stored.entry.sha256 = result.sha256
-        return (stored, result)
     }
+
+    /// Removes the entries of `shards` (the manifest holds them once written).
+    func removeEntries(_ shards: [Int]) {
+        for i in shards { try? fm.removeItem(atPath: "\(dir)/\(Self.entryName(i))") }
+    }
+
+    /// File name of shard `index`'s entry.
+    static func entryName(_ index: Int) -> String { String(format: "shard-%05d.entry.json", index) }
 
     func writeManifest(_ m: Manifest) throws {
         do { try m.write(to: dir) } catch {

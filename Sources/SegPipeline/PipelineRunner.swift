@@ -77,19 +77,23 @@ public struct PipelineRunner: Sendable {
         do {
             try work.execute(progress: { done, total in
                 progress(Progress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
-            }, write: { assembly in
+            }, begin: { assembly in
+                try committer.check()
+                return try store.begin(assembly, height: H, width: W)
+            }, write: { assembly, stream in
                 try committer.check()
                 let good = assembly.compact()
                 let errors = assembly.results.compactMap { $0?.error }
                 if !errors.isEmpty && onError == .fail {
+                    stream?.abandon()
                     failures.append(contentsOf: errors)
                     return false
                 }
                 let shardSkipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
                 skipped.append(contentsOf: shardSkipped)
-                let (stored, file) = try store.write(assembly, good: good, height: H, width: W, skipped: shardSkipped,
-                                                     classes: spec.classes.count)
-                committer.submit(file)
+                let (stored, file) = try store.write(assembly, good: good, stream: stream, height: H, width: W,
+                                                     skipped: shardSkipped, classes: spec.classes.count)
+                committer.submit(file) { try store.writeEntry(stored) }
                 written[assembly.index] = stored
                 return true
             })
@@ -115,6 +119,7 @@ public struct PipelineRunner: Sendable {
             partition: partitionText, shards: ordered.map(\.entry), classPixels: classPixels,
             channelSums: sums, channelSquareSums: squares, skipped: skipped)
         try store.writeManifest(manifest)
+        store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,
                           seconds: Date().timeIntervalSince(start))
     }

@@ -69,6 +69,11 @@ final class ShardAssembly: @unchecked Sendable {
         return out
     }
 
+    /// The image bytes of `slot`.
+    func withImage<R>(slot: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: image[(slot * imageBytes)..<((slot + 1) * imageBytes)]))
+    }
+
     /// The first `n` samples' image and label bytes.
     func withBuffers<R>(samples n: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(rebasing: image[0..<(n * imageBytes)]),

@@ -8,10 +8,14 @@ final class ShardCommitter: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: Error?
 
-    /// Queues `file` for `commit()` after the shards submitted before it.
-    func submit(_ file: PendingShardFile) {
+    /// Queues `file` for `commit()` after the shards submitted before it, then `then` (skipped
+    /// when the commit fails).
+    func submit(_ file: PendingShardFile, then: @escaping @Sendable () throws -> Void = {}) {
         queue.async {
-            do { try file.commit() } catch {
+            do {
+                try file.commit()
+                try then()
+            } catch {
                 self.lock.withLock { if self.failure == nil { self.failure = error } }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SegFormat
 
 /// The worker pool of a run: threads take samples in order, at most two shards ahead of the writer.
 struct ShardWork: @unchecked Sendable {
@@ -17,8 +18,14 @@ struct ShardWork: @unchecked Sendable {
     /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
     func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
 
-    /// Processes all shards; calls `write` on this thread for each completed shard, in order.
-    func execute(progress: (Int, Int) -> Void, write: (ShardAssembly) throws -> Bool) throws {
+    /// Processes all shards, handing each to the caller on this thread, in order, while it fills.
+    ///
+    /// For each shard: `begin` once its first sample is done (a stream for its bytes, or nil), the
+    /// stream receives each sample's image as soon as that sample and all before it are done (until
+    /// a sample fails: then the stream is abandoned and nil passed on), and `write` gets the
+    /// complete shard with the stream. Throws what the closures throw.
+    func execute(progress: (Int, Int) -> Void, begin: (ShardAssembly) throws -> ShardStream?,
+                 write: (ShardAssembly, ShardStream?) throws -> Bool) throws {
         let total = shards.reduce(0) { $0 + items(of: $1).count }
         guard total > 0 else { return }
         let state = WorkState(work: self)
@@ -42,8 +49,17 @@ struct ShardWork: @unchecked Sendable {
             group.wait()
         }
         for pos in 0..<shards.count {
-            let a = state.waitForShard(pos) { progress($0, total) }
-            _ = try write(a)
+            var (a, result) = state.waitForSlot(pos, 0) { progress($0, total) }
+            var stream = try begin(a)
+            for slot in 0..<a.count {
+                if slot > 0 { (a, result) = state.waitForSlot(pos, slot) { progress($0, total) } }
+                if result.error != nil {
+                    stream?.abandon()
+                    stream = nil
+                }
+                if let s = stream { try a.withImage(slot: slot) { try s.append($0) } }
+            }
+            _ = try write(a, stream)
             progress(state.released(pos), total)
         }
     }
@@ -111,11 +127,12 @@ final class WorkState: @unchecked Sendable {
         cond.unlock()
     }
 
-    /// Blocks until shard position `pos` is complete, reporting progress about five times a second.
-    func waitForShard(_ pos: Int, progress: (Int) -> Void) -> ShardAssembly {
+    /// Blocks until sample `slot` of shard position `pos` is done, reporting progress about five
+    /// times a second; returns the shard and the sample's result.
+    func waitForSlot(_ pos: Int, _ slot: Int, progress: (Int) -> Void) -> (ShardAssembly, ShardAssembly.SlotResult) {
         cond.lock()
         while true {
-            if let a = assemblies[pos], a.finished == a.count { cond.unlock(); return a }
+            if let a = assemblies[pos], let r = a.results[slot] { cond.unlock(); return (a, r) }
             _ = cond.wait(until: Date().addingTimeInterval(0.2))
             let d = done
             cond.unlock()

@@ -68,7 +68,7 @@ import Testing
         #expect(failure?.errors.count == 1)
         // Shards 0 (ids 0, 1) and 2 (id 4) are complete and kept; shard 1 holds the bad sample; no manifest.
         let names = try FileManager.default.contentsOfDirectory(atPath: s.out.path).sorted()
-        #expect(names == ["shard-00000.safetensors", "shard-00002.safetensors"])
+        #expect(names == ["shard-00000.entry.json", "shard-00000.safetensors", "shard-00002.entry.json", "shard-00002.safetensors"])
     }
 
     @Test(arguments: cases)
@@ -83,6 +83,26 @@ import Testing
         #expect(m.skipped.map(\.id) == [bad])
         #expect(m.skipped.first?.reason.contains(c.message) == true)
         #expect(summary.samples == 4)
+    }
+
+    @Test func skippedSampleLeavesItsShardMatesIntact() throws {
+        let s = try Scratch(count: 5)
+        defer { s.remove() }
+        _ = try Self.cases[0].breaker(s, s.ids[2])
+        _ = try s.run(Self.pipeline, onError: .skip)
+        let m = try Manifest.load(from: s.out.path)
+        #expect(m.shards[1].ids == [s.ids[3]])
+        #expect(try ShardVerifier.verify(s.out.path).isEmpty)
+        // The same sample run alone (the letterbox draws nothing, so its pixels do not depend on its position).
+        try s.writeSplit([s.ids[3]])
+        let alone = s.dir.appendingPathComponent("alone").path
+        _ = try s.run(Self.pipeline, output: alone)
+        let kept = try SafeTensorsFile(path: "\(s.out.path)/shard-00001.safetensors")
+        let reference = try SafeTensorsFile(path: "\(alone)/shard-00000.safetensors")
+        for name in ["image", "label"] {
+            #expect(try kept.info(name).shape == reference.info(name).shape)
+            #expect(try kept.bytes(name) == reference.bytes(name))
+        }
     }
 
     @Test func fourBadFilesAllNamed() throws {

@@ -121,21 +121,56 @@ struct Scratch {
         #expect(a["shard-00000.safetensors"] != b["shard-00000.safetensors"])
     }
 
+    /// A run interrupted by a failing sample: shard 0 complete (with its entry), shards 1 and 2 not.
+    func interruptedRun(_ s: Scratch) throws -> (clean: [String: Data], restore: () throws -> Void) {
+        let cleanDir = s.dir.appendingPathComponent("clean").path
+        _ = try s.run(output: cleanDir)
+        let clean = try s.files(cleanDir)
+        // ids[5] is sample 5 (shard 1) and sample 11 (shard 2): both shards fail, shard 0 is kept.
+        let label = s.data.appendingPathComponent("SegmentationClass/\(s.ids[5]).png")
+        let good = try Data(contentsOf: label)
+        try Data("not a png".utf8).write(to: label)
+        #expect(throws: RunFailure.self) { try s.run() }
+        #expect(try s.files().keys.sorted() == ["shard-00000.entry.json", "shard-00000.safetensors"])
+        return (clean, { try good.write(to: label) })
+    }
+
     @Test func rerunResumesFromCompleteShards() throws {
         let s = try Scratch()
         defer { s.remove() }
-        _ = try s.run()
-        let clean = try s.files()
-        // Simulate a crash after shard 0 was renamed: no manifest, later shards missing, a stale temp file.
-        try FileManager.default.removeItem(at: s.out.appendingPathComponent("index.json"))
-        try FileManager.default.removeItem(at: s.out.appendingPathComponent("shard-00002.safetensors"))
-        try FileManager.default.removeItem(at: s.out.appendingPathComponent("shard-00001.safetensors"))
+        let (clean, restore) = try interruptedRun(s)
+        try restore()
         try Data("partial".utf8).write(to: s.out.appendingPathComponent("shard-00001.safetensors.tmp-999"))
         let resumed = try s.run()
         #expect(resumed.reused == 1 && resumed.processed == 2)
         #expect(try s.files() == clean)
         let again = try s.run()
         #expect(again.processed == 0)
+    }
+
+    @Test func rerunRemakesAShardThatNoLongerMatchesItsEntry() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let (clean, restore) = try interruptedRun(s)
+        try restore()
+        let shard = s.out.appendingPathComponent("shard-00000.safetensors")
+        var bytes = try Data(contentsOf: shard)
+        bytes[bytes.count - 1] ^= 0xff
+        try bytes.write(to: shard)
+        let resumed = try s.run()
+        #expect(resumed.reused == 0 && resumed.processed == 3)
+        #expect(try s.files() == clean)
+    }
+
+    @Test func rerunRemakesAShardWithoutItsEntry() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let (clean, restore) = try interruptedRun(s)
+        try restore()
+        try FileManager.default.removeItem(at: s.out.appendingPathComponent("shard-00000.entry.json"))
+        let resumed = try s.run()
+        #expect(resumed.reused == 0 && resumed.processed == 3)
+        #expect(try s.files() == clean)
     }
 
     @Test func refusesToMixRuns() throws {

@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A shard written while its tensors are still being produced: the header goes out first, then
+/// the bytes of each tensor in order as they arrive, checksummed on the way.
+///
+/// Owns the temporary file until `finish()` hands it to a `PendingShardFile`, or `abandon()` (or
+/// dropping the stream) removes it. One thread at a time.
+public final class ShardStream {
+    /// One tensor of the shard: name, dtype and shape (its bytes arrive through `append`).
+    public struct Declared: Sendable {
+        public var name: String
+        public var dtype: DType
+        public var shape: [Int]
+        public init(name: String, dtype: DType, shape: [Int]) { self.name = name; self.dtype = dtype; self.shape = shape }
+        var byteCount: Int { shape.reduce(1, *) * dtype.size }
+    }
+
+    public let path: String
+    private let temporaryPath: String
+    private var fd: Int32
+    private let hasher = SHA256Hasher()
+    private let headerBytes: Int
+    /// Data bytes the header declares, and bytes appended so far.
+    public let expected: Int
+    public private(set) var appended = 0
+
+    /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
+    /// the given order) with `metadata`.
+    ///
+    /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full.
+    public init(_ tensors: [Declared], metadata: [String: String], to path: String) throws {
+        var infos: [TensorInfo] = []
+        var cursor = 0
+        for t in tensors {
+            infos.append(TensorInfo(name: t.name, dtype: t.dtype, shape: t.shape, begin: cursor, end: cursor + t.byteCount))
+            cursor += t.byteCount
+        }
+        let header = SafeTensorsWriter.header(infos, metadata: metadata)
+        self.path = path
+        temporaryPath = "\(path).tmp-\(getpid())"
+        expected = cursor
+        headerBytes = header.count
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
+        do {
+            try header.withUnsafeBytes { try put($0) }
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    /// Appends the next `bytes` of tensor data (tensors back to back, in declaration order).
+    ///
+    /// Throws `SafeTensorsError` when the write fails (the stream is then abandoned), or when more
+    /// bytes arrive than the header declares.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        precondition(fd >= 0, "shard \(path) appended after it was finished or abandoned")
+        guard appended + bytes.count <= expected else {
+            abandon()
+            throw SafeTensorsError(path: path, "received \(appended + bytes.count) data bytes but its header declares \(expected)")
+        }
+        do { try put(bytes) } catch {
+            abandon()
+            throw error
+        }
+        appended += bytes.count
+    }
+
+    /// Closes the data and returns the file, written but not yet flushed or renamed.
+    ///
+    /// Throws `SafeTensorsError` when fewer bytes arrived than the header declares (the stream is
+    /// then abandoned).
+    public func finish() throws -> PendingShardFile {
+        precondition(fd >= 0, "shard \(path) finished twice")
+        guard appended == expected else {
+            abandon()
+            throw SafeTensorsError(path: path, "received \(appended) data bytes but its header declares \(expected)")
+        }
+        let file = PendingShardFile(fd: fd, temporaryPath: temporaryPath, path: path, bytes: headerBytes + expected,
+                                    sha256: hasher.finalize())
+        fd = -1
+        return file
+    }
+
+    /// Closes and removes the temporary file; nothing appears under `path`.
+    public func abandon() {
+        guard fd >= 0 else { return }
+        close(fd)
+        unlink(temporaryPath)
+        fd = -1
+    }
+
+    deinit { abandon() }
+
+    /// Hashes and writes `raw` 256 KB at a time (the write then reads what the hash just brought
+    /// into cache).
+    private func put(_ raw: UnsafeRawBufferPointer) throws {
+        var start = 0
+        while start < raw.count {
+            let end = min(raw.count, start + (1 << 18))
+            hasher.update(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            var off = start
+            while off < end {
+                let n = Glibc.write(fd, raw.baseAddress! + off, end - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw AtomicFile.error(path, "cannot be written")
+                }
+                off += n
+            }
+            start = end
+        }
+    }
+}
