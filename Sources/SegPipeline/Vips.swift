@@ -183,6 +183,20 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
 
 /// Pixel kernels written in C (in the shim target), for loops Swift does not compile as tightly.
 enum Kernels {
+    /// Asks the OS to back the 2 MiB-aligned part of `buffer` with huge pages (before its first
+    /// write, so its pages are born huge: one fault per 2 MiB instead of per 4 KiB). Advice only.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        let start = UInt(bitPattern: buffer.baseAddress)
+        let huge: UInt = 2 << 20
+        let first = (start + huge - 1) & ~(huge - 1)
+        let end = (start + UInt(buffer.count)) & ~(huge - 1)
+        if end > first {
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE)
+        }
+        #endif
+    }
+
     /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
     static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
                                     first: Int, coefficients co: Resample.Coefficients) {
