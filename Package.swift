@@ -22,13 +22,15 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Linux sync_file_range(2), which Swift's Glibc module does not declare.
+        .systemLibrary(name: "CFileSync"),
         // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and the
         // palette-preserving label PNG reader (libdeflate fast path, libpng for everything else).
         .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG", "CDeflate"]),
         // C kernels for training: direct 3x3 convolution (AVX-512, AVX2+FMA, portable), one-hot scatter.
         .target(name: "TrainKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
-        .target(name: "SegFormat", dependencies: ["CCrypto"]),
+        .target(name: "SegFormat", dependencies: ["CCrypto", "CFileSync"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).

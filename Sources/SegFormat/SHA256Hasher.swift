@@ -2,7 +2,7 @@ import CCrypto
 
 /// Incremental SHA-256 (OpenSSL's libcrypto, which uses the CPU's SHA instructions where present).
 ///
-/// The only file of this module that calls C.
+/// The only file of this module that calls libcrypto.
 public final class SHA256Hasher {
     private let ctx: OpaquePointer
 

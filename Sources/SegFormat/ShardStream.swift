@@ -26,6 +26,8 @@ public final class ShardStream {
     /// Data bytes the header declares, and bytes appended so far.
     public let expected: Int
     public private(set) var appended = 0
+    /// Bytes in the file so far, header included.
+    private var written = 0
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
     /// the given order) with `metadata`.
@@ -97,7 +99,7 @@ public final class ShardStream {
     deinit { abandon() }
 
     /// Hashes and writes `raw` 256 KB at a time (the write then reads what the hash just brought
-    /// into cache).
+    /// into cache), and starts writing each piece back to disk.
     private func put(_ raw: UnsafeRawBufferPointer) throws {
         var start = 0
         while start < raw.count {
@@ -112,6 +114,8 @@ public final class ShardStream {
                 }
                 off += n
             }
+            WriteBack.start(fd: fd, offset: written, count: end - start)
+            written += end - start
             start = end
         }
     }

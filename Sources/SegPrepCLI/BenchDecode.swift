@@ -7,8 +7,8 @@ import SegTrain
 struct BenchDecode: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Time decoding only (image with libvips, label with libpng) of a pipeline's files, on one thread.",
-        discussion: "The floor `run` is compared against: no resizing, augmentation or writing. Reports ms_per_sample.")
+        abstract: "Time decoding only (image and label, as the decode stage reads them) of a pipeline's files, on one thread.",
+        discussion: "The floor `run` is compared against: no resizing, augmentation or writing. JPEGs decode with libjpeg (at 1/--shrink size), other images with libvips; labels with libdeflate or libpng. Reports ms_per_sample.")
 
     @Argument(help: "Pipeline file (its input section names the files).")
     var pipeline: String
