@@ -26,8 +26,8 @@ public final class ShardStream {
     /// Data bytes the header declares, and bytes appended so far.
     public let expected: Int
     public private(set) var appended = 0
-    /// Bytes in the file so far, header included.
-    private var written = 0
+    /// Bytes in the file so far (header included), and how many of them were sent to disk.
+    private var written = 0, writtenBack = 0
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
     /// the given order) with `metadata`.
@@ -82,6 +82,7 @@ public final class ShardStream {
             abandon()
             throw SafeTensorsError(path: path, "received \(appended) data bytes but its header declares \(expected)")
         }
+        startWriteBack()
         let file = PendingShardFile(fd: fd, temporaryPath: temporaryPath, path: path, bytes: headerBytes + expected,
                                     sha256: hasher.finalize())
         fd = -1
@@ -98,8 +99,14 @@ public final class ShardStream {
 
     deinit { abandon() }
 
+    /// Starts writing the bytes written since the last call back to disk.
+    private func startWriteBack() {
+        WriteBack.start(fd: fd, offset: writtenBack, count: written - writtenBack)
+        writtenBack = written
+    }
+
     /// Hashes and writes `raw` 256 KB at a time (the write then reads what the hash just brought
-    /// into cache), and starts writing each piece back to disk.
+    /// into cache), starting write-back every 4 MB.
     private func put(_ raw: UnsafeRawBufferPointer) throws {
         var start = 0
         while start < raw.count {
@@ -114,8 +121,8 @@ public final class ShardStream {
                 }
                 off += n
             }
-            WriteBack.start(fd: fd, offset: written, count: end - start)
             written += end - start
+            if written - writtenBack >= 4 << 20 { startWriteBack() }
             start = end
         }
     }
