@@ -3,11 +3,14 @@ import VipsShim
 
 /// Every call into libvips, libjpeg, libpng and libdeflate, with C failures turned into thrown Swift errors.
 public enum Vips {
-    /// Starts libvips (once per process, operation cache off).
+    /// Prepares the process for decoding (heap settings, once per process); libvips itself starts
+    /// on first use, since loading its modules takes ~40 ms that runs over JPEGs never need.
     ///
-    /// Throws `VipsError` when libvips cannot start (e.g. missing modules).
-    public static func start() throws {
-        if sp_vips_init() != 0 { throw VipsError(operation: "vips_init", message: takeError()) }
+    /// Throws `VipsError` when `vips: true` asks to start libvips now and it cannot (e.g. missing
+    /// modules).
+    public static func start(vips: Bool = false) throws {
+        _ = sp_runtime_init()
+        if vips, sp_vips_start() != 0 { throw VipsError(operation: "vips_init", message: takeError()) }
     }
 
     /// Releases libvips' per-thread state; call once as a worker thread ends.

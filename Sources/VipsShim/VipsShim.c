@@ -6,34 +6,54 @@
 #include <stdio.h>
 #include <malloc.h>
 
-int sp_vips_init(void) {
-    static int done = 0, status = 0;
-    static GMutex lock;
-    g_mutex_lock(&lock);
-    if (!done) {
-        status = VIPS_INIT("seg-prep") ? -1 : 0;
-        if (status == 0) {
-            /* Per-sample rasters (0.2-8 MB) stay on the heap instead of fresh mmaps, whose page faults
-               serialise threads on the address-space lock; shard buffers (larger) are mapped and
-               returned to the system when written, so memory stays flat in the dataset size. */
-            mallopt(M_MMAP_THRESHOLD, 12 << 20);
-            mallopt(M_TRIM_THRESHOLD, 32 << 20);
+/* 0 before libvips is started, 1 once it is, -1 when starting it failed. */
+static int vips_state = 0;
+static GMutex vips_lock;
+
+/* Starts libvips on first use, with the operation cache off: starting it loads its modules
+   (~40 ms), which runs over JPEG files never need. */
+static int ensure_vips(void) {
+    if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1) return 0;
+    g_mutex_lock(&vips_lock);
+    if (vips_state == 0) {
+        int ok = VIPS_INIT("seg-prep") == 0;
+        if (ok) {
             vips_cache_set_max(0);
             vips_cache_set_max_mem(0);
             vips_cache_set_max_files(0);
             vips_concurrency_set(1);
         }
+        __atomic_store_n(&vips_state, ok ? 1 : -1, __ATOMIC_RELEASE);
+    }
+    int rc = vips_state == 1 ? 0 : -1;
+    g_mutex_unlock(&vips_lock);
+    return rc;
+}
+
+int sp_runtime_init(void) {
+    static int done = 0;
+    static GMutex lock;
+    g_mutex_lock(&lock);
+    if (!done) {
+        /* Per-sample rasters (0.2-8 MB) stay on the heap instead of fresh mmaps, whose page faults
+           serialise threads on the address-space lock. */
+        mallopt(M_MMAP_THRESHOLD, 12 << 20);
+        mallopt(M_TRIM_THRESHOLD, 32 << 20);
         done = 1;
     }
     g_mutex_unlock(&lock);
-    return status;
+    return 0;
 }
 
-void sp_vips_thread_shutdown(void) { vips_thread_shutdown(); }
+int sp_vips_start(void) { return ensure_vips(); }
+
+void sp_vips_thread_shutdown(void) {
+    if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1) vips_thread_shutdown();
+}
 
 char *sp_vips_error(void) {
-    char *msg = vips_error_buffer_copy();
-    return msg;
+    if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 0) return g_strdup("");
+    return vips_error_buffer_copy();
 }
 
 void sp_free(void *p) { g_free(p); }
@@ -70,6 +90,7 @@ static int to_rgb(VipsImage *in, VipsImage **out) {
 
 int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated,
                   int *width, int *height, int *source_bands, uint8_t **out) {
+    if (ensure_vips()) return -1;
     const char *loader = vips_foreign_find_load_buffer(buf, len);
     if (!loader) return -1;
     VipsImage *im = NULL;
@@ -97,6 +118,7 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
 }
 
 int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_jpeg) {
+    if (ensure_vips()) return -1;
     const char *loader = vips_foreign_find_load_buffer(buf, len);
     if (!loader) return -1;
     VipsImage *im = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
@@ -187,6 +209,7 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
 }
 
 int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path) {
+    if (ensure_vips()) return -1;
     VipsImage *im = vips_image_new_from_memory(pixels, (size_t)width * height * bands, width, height,
                                                bands, VIPS_FORMAT_UCHAR);
     if (!im) return -1;
@@ -209,6 +232,7 @@ static int write_out(VipsImage *im, int *w, int *h, uint8_t **out) {
 }
 
 int sp_render_text(const char *text, int width, int dpi, int *out_w, int *out_h, uint8_t **out) {
+    if (ensure_vips()) return -1;
     VipsImage *im = NULL;
     if (vips_text(&im, text, "width", width, "dpi", dpi, "font", "DejaVu Sans", NULL)) return -1;
     int rc = write_out(im, out_w, out_h, out);
@@ -217,6 +241,7 @@ int sp_render_text(const char *text, int width, int dpi, int *out_w, int *out_h,
 }
 
 int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t **out) {
+    if (ensure_vips()) return -1;
     VipsImage *im = NULL;
     if (vips_svgload_buffer((void *)svg, len, &im, NULL)) return -1;
     VipsImage *rgba = NULL;

@@ -6,8 +6,11 @@
 /* Fixed-argument wrappers over libvips' variadic API and libpng's palette-preserving reader.
    Functions return 0 on success and -1 on failure; the vips error buffer (or `err`) says why. */
 
-/* Starts libvips once per process and switches its operation cache off. */
-int sp_vips_init(void);
+/* Process-wide settings (heap thresholds); call once before the first sample. libvips itself
+   starts on first use (operation cache off). */
+int sp_runtime_init(void);
+/* Starts libvips now (once per process); -1 with the vips error buffer set when it cannot. */
+int sp_vips_start(void);
 /* Releases per-thread vips state; call when a worker thread ends. */
 void sp_vips_thread_shutdown(void);
 /* Copies and clears the vips error buffer; free the result with sp_free. */
