@@ -244,13 +244,15 @@ enum Kernels {
     }
 
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
-    static func hsvJitter(_ image: inout Raster, luts: [[UInt8]]) {
+    ///
+    /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).
+    static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], isa: Int = 2) {
         let w = Int32(image.width), h = Int32(image.height)
         luts[0].withUnsafeBufferPointer { lh in
             luts[1].withUnsafeBufferPointer { ls in
                 luts[2].withUnsafeBufferPointer { lv in
                     image.pixels.withUnsafeMutableBufferPointer { p in
-                        sp_hsv_jitter(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress)
+                        sp_hsv_jitter_isa(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress, Int32(isa))
                     }
                 }
             }

@@ -72,11 +72,20 @@ static inline uint8_t quantise(float x, int round_it) {
 
 #define HSV_BLOCK 256
 
-/* Whether the m packed RGB pixels at p are all equal. */
+/* Whether the m packed RGB pixels at p are all equal (then the bytes equal themselves shifted by
+   one pixel; memcmp compares them with vector loads). */
 static int uniform_run(const uint8_t *p, int m) {
-    for (int i = 1; i < m; i++)
-        if (p[3 * i] != p[0] || p[3 * i + 1] != p[1] || p[3 * i + 2] != p[2]) return 0;
-    return 1;
+    return m <= 1 || memcmp(p, p + 3, (size_t)(m - 1) * 3) == 0;
+}
+
+/* Copies the pixel at p over the m - 1 pixels after it, doubling the copied span each time. */
+static void repeat_pixel(uint8_t *p, int m) {
+    const size_t total = (size_t)m * 3;
+    for (size_t have = 3; have < total;) {
+        const size_t n = have < total - have ? have : total - have;
+        memcpy(p + have, p, n);
+        have += n;
+    }
 }
 
 /* One pixel; `round_it` for the row tail, where OpenCV's scalar path rounds instead of truncating. */
@@ -149,15 +158,68 @@ static inline void hsv8_to_luts(const uint8_t *p, const int32_t *lh, const int32
     _mm256_storeu_si256((__m256i *)vv, _mm256_i32gather_epi32(lv, v, 4));
 }
 
+/* hsv8_to_luts for m pixels (a multiple of 16) with AVX-512: 16 pixels per step, the bytes
+   deinterleaved with one vpermb each, the two division tables gathered 16 at a time and the three
+   byte LUTs read with vpermi2b (two 128-entry halves, picked by the index's top bit) instead of
+   gathers. Same integers as hsv8_to_luts. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static void hsv_luts_avx512(const uint8_t *p, int m, const uint8_t *lut_h, const uint8_t *lut_s,
+                            const uint8_t *lut_v, int32_t *hv, int32_t *sv, int32_t *vv) {
+    const __m512i h0 = _mm512_loadu_si512(lut_h), h1 = _mm512_loadu_si512(lut_h + 64);
+    const __m512i h2 = _mm512_loadu_si512(lut_h + 128), h3 = _mm512_loadu_si512(lut_h + 192);
+    const __m512i s0 = _mm512_loadu_si512(lut_s), s1 = _mm512_loadu_si512(lut_s + 64);
+    const __m512i s2 = _mm512_loadu_si512(lut_s + 128), s3 = _mm512_loadu_si512(lut_s + 192);
+    const __m512i v0 = _mm512_loadu_si512(lut_v), v1 = _mm512_loadu_si512(lut_v + 64);
+    const __m512i v2 = _mm512_loadu_si512(lut_v + 128), v3 = _mm512_loadu_si512(lut_v + 192);
+    uint8_t ir[64], ig[64], ib[64];
+    for (int i = 0; i < 64; i++) { ir[i] = (uint8_t)(3 * (i & 15)); ig[i] = (uint8_t)(3 * (i & 15) + 1); ib[i] = (uint8_t)(3 * (i & 15) + 2); }
+    const __m512i pr = _mm512_loadu_si512(ir), pg = _mm512_loadu_si512(ig), pb = _mm512_loadu_si512(ib);
+    const __m512i half = _mm512_set1_epi32(2048), c180 = _mm512_set1_epi32(180), zero = _mm512_setzero_si512();
+    for (int i = 0; i < m; i += 16) {
+        const __m512i px = _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFull, p + 3 * i);   /* 48 bytes */
+        const __m512i r = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pr, px)));
+        const __m512i g = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pg, px)));
+        const __m512i b = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pb, px)));
+        const __m512i v = _mm512_max_epi32(_mm512_max_epi32(r, g), b);
+        const __m512i mn = _mm512_min_epi32(_mm512_min_epi32(r, g), b);
+        const __m512i diff = _mm512_sub_epi32(v, mn);
+        const __m512i s = _mm512_srai_epi32(
+            _mm512_add_epi32(_mm512_mullo_epi32(diff, _mm512_i32gather_epi32(v, sdiv_table, 4)), half), 12);
+        const __mmask16 vr = _mm512_cmpeq_epi32_mask(v, r), vg = _mm512_cmpeq_epi32_mask(v, g);
+        const __m512i d2 = _mm512_add_epi32(diff, diff), d4 = _mm512_add_epi32(d2, d2);
+        const __m512i hr = _mm512_sub_epi32(g, b);
+        const __m512i hg = _mm512_add_epi32(_mm512_sub_epi32(b, r), d2);
+        const __m512i hb = _mm512_add_epi32(_mm512_sub_epi32(r, g), d4);
+        __m512i h = _mm512_mask_blend_epi32(vr, _mm512_mask_blend_epi32(vg, hb, hg), hr);
+        h = _mm512_srai_epi32(
+            _mm512_add_epi32(_mm512_mullo_epi32(h, _mm512_i32gather_epi32(diff, hdiv_table, 4)), half), 12);
+        h = _mm512_mask_add_epi32(h, _mm512_cmplt_epi32_mask(h, zero), h, c180);
+        /* Byte indices in the low 16 lanes; the other lanes look up index 0 and are dropped. */
+        const __m512i hi = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(h));
+        const __m512i si = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(s));
+        const __m512i vi = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(v));
+        const __m512i hl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(hi), _mm512_permutex2var_epi8(h0, hi, h1),
+                                                  _mm512_permutex2var_epi8(h2, hi, h3));
+        const __m512i sl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(si), _mm512_permutex2var_epi8(s0, si, s1),
+                                                  _mm512_permutex2var_epi8(s2, si, s3));
+        const __m512i vl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(vi), _mm512_permutex2var_epi8(v0, vi, v1),
+                                                  _mm512_permutex2var_epi8(v2, vi, v3));
+        _mm512_storeu_si512(hv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(hl)));
+        _mm512_storeu_si512(sv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(sl)));
+        _mm512_storeu_si512(vv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(vl)));
+    }
+}
+
 /* The scalar computation over blocks of pixels, branch-free: the integer RGB2HSV + LUT half in
    intrinsics, the float HSV2RGB half (selects for the sector) vectorised by the compiler. Uniform
    blocks (the grey canvas) convert one pixel and copy it. Blocks are multiples of 32 pixels. */
 __attribute__((target("avx2,fma")))
 static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                     const uint8_t *lut_v) {
+                     const uint8_t *lut_v, int hsv_wide) {
     init_tables();
     int32_t lh[256], ls[256], lv[256];
     for (int i = 0; i < 256; i++) { lh[i] = lut_h[i]; ls[i] = lut_s[i]; lv[i] = lut_v[i]; }
+    const int wide = hsv_wide;
     const int tail = width - width % 32;
     int32_t hv[HSV_BLOCK], sv[HSV_BLOCK], vv[HSV_BLOCK];
     for (int y = 0; y < height; y++) {
@@ -167,10 +229,11 @@ static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, 
             uint8_t *p = row + (size_t)x0 * 3;
             if (uniform_run(p, m)) {
                 hsv_pixel(p, lut_h, lut_s, lut_v, 0);
-                for (int i = 1; i < m; i++) { p[3 * i] = p[0]; p[3 * i + 1] = p[1]; p[3 * i + 2] = p[2]; }
+                repeat_pixel(p, m);
                 continue;
             }
-            for (int i = 0; i < m; i += 8) hsv8_to_luts(p + 3 * i, lh, ls, lv, hv + i, sv + i, vv + i);
+            if (wide) hsv_luts_avx512(p, m, lut_h, lut_s, lut_v, hv, sv, vv);
+            else for (int i = 0; i < m; i += 8) hsv8_to_luts(p + 3 * i, lh, ls, lv, hv + i, sv + i, vv + i);
             for (int i = 0; i < m; i++) {
                 float fs = (float)sv[i] * (1.f / 255.f), fv = (float)vv[i] * (1.f / 255.f);
                 float hh = (float)hv[i] * (6.f / 180.f);
@@ -199,15 +262,23 @@ static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_
     HSV_BODY(fmaf)
 }
 
-void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                   const uint8_t *lut_v) {
+void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                       const uint8_t *lut_v, int isa) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v);
+    if (isa >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        const int wide = isa >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vbmi");
+        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v, wide);
         return;
     }
 #endif
+    (void)isa;
     hsv_generic(rgb, width, height, lut_h, lut_s, lut_v);
+}
+
+void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                   const uint8_t *lut_v) {
+    sp_hsv_jitter_isa(rgb, width, height, lut_h, lut_s, lut_v, 2);
 }
 
 #define VERTICAL_BODY                                                                              \

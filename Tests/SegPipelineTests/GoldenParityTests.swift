@@ -134,8 +134,13 @@ import Testing
         var fast = Raster(width: size.0, height: size.1, channels: 3, pixels: pixels)
         var naive = fast
         let luts = OpenCVHSV.luts((1.07, 1.55, 0.82))
-        OpenCVHSV.jitter(&fast, luts: luts)
         OpenCVHSV.jitterNaive(&naive, luts: luts)
+        for isa in 0...2 {   // portable C, AVX2, AVX-512 LUT half (each where the CPU has it)
+            var kernel = fast
+            Kernels.hsvJitter(&kernel, luts: luts, isa: isa)
+            #expect(kernel == naive, "isa \(isa)")
+        }
+        OpenCVHSV.jitter(&fast, luts: luts)
         #expect(fast == naive)
     }
 

@@ -70,6 +70,10 @@ int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t *
    32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v);
+/* sp_hsv_jitter with the instruction set capped at `isa`: 0 portable C, 1 AVX2+FMA, 2 AVX-512
+   (F, BW, VBMI) for the LUT half; a level the CPU lacks falls back to the one below (for tests). */
+void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                       const uint8_t *lut_v, int isa);
 
 /* One vertical pass of Pillow's 8-bit fixed-point resample: out[y][i] = clip((2^21 + sum_k
    in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */
