@@ -45,6 +45,9 @@ public struct PipelineRunner: Sendable {
             input.imagePaths = Array(input.imagePaths.prefix(limit))
             input.labelPaths = Array(input.labelPaths.prefix(limit))
         }
+        // libvips decodes every image that is not a JPEG: start it now, so that a libvips that
+        // cannot start stops the run instead of failing each sample.
+        try Vips.start(vips: input.imagePaths.contains { !Vips.isJPEGName($0) })
         let onError = options.onError ?? spec.onError
         let n = input.ids.count
         let totalItems = n * spec.repeats
@@ -59,6 +62,7 @@ public struct PipelineRunner: Sendable {
         let partitionText = options.partition?.description
 
         if let done = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText) {
+            store.removeEntries(done.shards.map(\.index))   // left if the last run stopped right after its manifest
             return RunSummary(manifest: done, outputDir: dir, processed: 0, reused: done.shards.count,
                               seconds: Date().timeIntervalSince(start))
         }

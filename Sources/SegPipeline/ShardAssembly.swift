@@ -31,7 +31,6 @@ final class ShardAssembly: @unchecked Sendable {
     private var label: UnsafeMutableRawBufferPointer { buffers.label }
     /// Per slot: the sample's params and stats, or its error. Guarded by the runner's lock.
     var results: [SlotResult?]
-    var finished = 0
 
     struct SlotResult {
         var id: String

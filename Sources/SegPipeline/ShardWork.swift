@@ -121,7 +121,6 @@ final class WorkState: @unchecked Sendable {
     func finish(_ a: ShardAssembly, slot: Int, result: ShardAssembly.SlotResult) {
         cond.lock()
         a.results[slot] = result
-        a.finished += 1
         done += 1
         cond.broadcast()
         cond.unlock()

@@ -44,6 +44,12 @@ public enum Vips {
         return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: Array(UnsafeBufferPointer(start: out, count: n))), Int(bands))
     }
 
+    /// True when `path` is named like a JPEG file (`.jpg`, `.jpeg`, any case).
+    static func isJPEGName(_ path: String) -> Bool {
+        let ext = (path as NSString).pathExtension.lowercased()
+        return ext == "jpg" || ext == "jpeg"
+    }
+
     /// True when `data` starts with the JPEG start-of-image marker.
     static func isJPEG(_ data: Data) -> Bool {
         data.count > 2 && data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xD8
@@ -202,12 +208,13 @@ enum Kernels {
 
     /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
     static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
-                                    first: Int, coefficients co: Resample.Coefficients) {
+                                    first: Int, coefficients co: Resample.Coefficients, isa: Int = 2) {
         src.pixels.withUnsafeBufferPointer { s in
             co.bounds.withUnsafeBufferPointer { b in
                 co.weights.withUnsafeBufferPointer { w in
-                    sp_resample_horizontal3(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width), Int32(rows.count),
-                                            out, Int32(width), Int32(first), b.baseAddress, w.baseAddress, Int32(co.taps))
+                    sp_resample_horizontal3_isa(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width),
+                                                Int32(rows.count), out, Int32(width), Int32(first), b.baseAddress,
+                                                w.baseAddress, Int32(co.taps), Int32(isa))
                 }
             }
         }

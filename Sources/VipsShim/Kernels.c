@@ -548,17 +548,23 @@ static void horizontal3_generic(const uint8_t *in, int in_width, int rows, uint8
     }
 }
 
-void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
-                             int first, const int32_t *bounds, const int32_t *weights, int taps) {
+void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                                 int first, const int32_t *bounds, const int32_t *weights, int taps, int isa) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) {
+    if (isa >= 2 && __builtin_cpu_supports("avx2")) {
         horizontal3_avx2(in, in_width, rows, out, out_width, first, bounds, weights, taps);
         return;
     }
-    if (__builtin_cpu_supports("sse4.1")) {
+    if (isa >= 1 && __builtin_cpu_supports("sse4.1")) {
         horizontal3_sse41(in, in_width, rows, out, out_width, first, bounds, weights, taps);
         return;
     }
 #endif
+    (void)isa;
     horizontal3_generic(in, in_width, rows, out, out_width, first, bounds, weights, taps);
+}
+
+void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                             int first, const int32_t *bounds, const int32_t *weights, int taps) {
+    sp_resample_horizontal3_isa(in, in_width, rows, out, out_width, first, bounds, weights, taps, 2);
 }

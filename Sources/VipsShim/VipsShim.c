@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <malloc.h>
 
-/* 0 before libvips is started, 1 once it is, -1 when starting it failed. */
+/* 0 before libvips is started, 1 once it is, -1 when starting it failed (then `vips_failure`
+   says why, for every later caller). */
 static int vips_state = 0;
 static GMutex vips_lock;
+static char *vips_failure = NULL;
 
 /* Starts libvips on first use, with the operation cache off: starting it loads its modules
    (~40 ms), which runs over JPEG files never need. */
@@ -17,7 +19,11 @@ static int ensure_vips(void) {
     g_mutex_lock(&vips_lock);
     if (vips_state == 0) {
         int ok = VIPS_INIT("seg-prep") == 0;
-        if (ok) {
+        if (!ok) {
+            char *why = vips_error_buffer_copy();
+            vips_failure = g_strdup_printf("libvips could not start: %s", why && *why ? why : "unknown reason");
+            g_free(why);
+        } else {
             vips_cache_set_max(0);
             vips_cache_set_max_mem(0);
             vips_cache_set_max_files(0);
@@ -52,7 +58,9 @@ void sp_vips_thread_shutdown(void) {
 }
 
 char *sp_vips_error(void) {
-    if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 0) return g_strdup("");
+    const int state = __atomic_load_n(&vips_state, __ATOMIC_ACQUIRE);
+    if (state == 0) return g_strdup("");
+    if (state < 0) return g_strdup(vips_failure);
     return vips_error_buffer_copy();
 }
 

@@ -115,9 +115,12 @@ import Testing
     func horizontalKernelEqualsNaive(size: (Int, Int, Int)) {
         var rng = SeededRandom(seed: UInt64(size.0 + size.2))
         let src = Raster(width: size.0, height: size.1, channels: 3, pixels: (0..<(size.0 * size.1 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-        #expect(Resample.horizontal(src, width: size.2) == Resample.horizontalNaive(src, width: size.2))
         let cols = (size.2 / 3)..<(size.2 - size.2 / 4)
-        #expect(Resample.horizontal(src, width: size.2, columns: cols) == Resample.horizontalNaive(src, width: size.2, columns: cols))
+        for isa in 0...2 {   // portable C, SSE4.1, AVX2 (each where the CPU has it)
+            #expect(Resample.horizontal(src, width: size.2, isa: isa) == Resample.horizontalNaive(src, width: size.2), "isa \(isa)")
+            #expect(Resample.horizontal(src, width: size.2, columns: cols, isa: isa) == Resample.horizontalNaive(src, width: size.2, columns: cols),
+                    "isa \(isa)")
+        }
     }
 
     @Test(arguments: [(37, 20, 57), (64, 300, 75), (5, 9, 9)])

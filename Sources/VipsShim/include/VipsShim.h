@@ -90,3 +90,7 @@ void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, in
    output columns x = first + j, j < out_width, rows y < rows. */
 void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
                              int first, const int32_t *bounds, const int32_t *weights, int taps);
+/* sp_resample_horizontal3 with the instruction set capped at `isa`: 0 portable C, 1 SSE4.1,
+   2 AVX2; a level the CPU lacks falls back to the one below (for tests). */
+void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                                 int first, const int32_t *bounds, const int32_t *weights, int taps, int isa);
