@@ -37,14 +37,20 @@ struct BatchConverter: Sendable {
         try set.withSample(sample) { image, label in
             table.withUnsafeBufferPointer { t in
                 batch.images.withUnsafeMutableBufferPointer { dst in
-                    BatchConverter.convertImage(image.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                                dst.baseAddress! + slot * 3 * plane, plane: plane, table: t.baseAddress!)
+                    let src = image.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    if !NativeKernels.rgbToPlanes(src, plane: plane, table: t.baseAddress!, into: dst.baseAddress! + slot * 3 * plane) {
+                        BatchConverter.convertImage(src, dst.baseAddress! + slot * 3 * plane, plane: plane, table: t.baseAddress!)
+                    }
                 }
             }
             switch options.labelFormat {
             case .int32:
                 batch.labels.withUnsafeMutableBufferPointer { dst in
-                    convertLabels(label, dst.baseAddress! + slot * plane, count: plane)
+                    let out = dst.baseAddress! + slot * plane
+                    if labelType != .u8 || !NativeKernels.labels(label.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                                                 count: plane, limit: Int32(min(ignore, 255)), into: out) {
+                        convertLabels(label, out, count: plane)
+                    }
                 }
                 if options.oneHot {
                     batch.labels.withUnsafeBufferPointer { lbl in
