@@ -30,10 +30,11 @@ public final class ShardStream {
     private var written = 0, writtenBack = 0
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
-    /// the given order) with `metadata`.
+    /// the given order) with `metadata`. `attempt` tells apart the temporary files of two streams
+    /// to the same path that are open at once.
     ///
     /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full.
-    public init(_ tensors: [Declared], metadata: [String: String], to path: String) throws {
+    public init(_ tensors: [Declared], metadata: [String: String], to path: String, attempt: Int = 1) throws {
         var infos: [TensorInfo] = []
         var cursor = 0
         for t in tensors {
@@ -42,10 +43,10 @@ public final class ShardStream {
         }
         let header = SafeTensorsWriter.header(infos, metadata: metadata)
         self.path = path
-        temporaryPath = "\(path).tmp-\(getpid())"
+        temporaryPath = attempt == 1 ? "\(path).tmp-\(getpid())" : "\(path).tmp-\(getpid())-\(attempt)"
         expected = cursor
         headerBytes = header.count
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
         do {
             try header.withUnsafeBytes { try put($0) }
@@ -87,6 +88,24 @@ public final class ShardStream {
                                     sha256: hasher.finalize())
         fd = -1
         return file
+    }
+
+    /// Appends data bytes `range` already written to this stream (offsets after the header) to
+    /// `other`, read back from the file in 1 MB pieces: for rewriting a shard whose header must change.
+    ///
+    /// Throws `SafeTensorsError` when the file cannot be read or `other` refuses the bytes.
+    public func copyData(_ range: Range<Int>, to other: ShardStream) throws {
+        precondition(fd >= 0 && range.upperBound <= appended, "shard \(path) has no such bytes to copy")
+        var piece = [UInt8](repeating: 0, count: min(range.count, 1 << 20))
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let want = min(piece.count, range.upperBound - at)
+            let n = piece.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(headerBytes + at)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw AtomicFile.error(path, "cannot be read back") }
+            try piece.withUnsafeBytes { try other.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            at += n
+        }
     }
 
     /// Closes and removes the temporary file; nothing appears under `path`.

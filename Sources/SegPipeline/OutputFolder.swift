@@ -78,9 +78,9 @@ struct OutputFolder {
     /// Finishes one shard under its temporary name and returns what the manifest needs, with the
     /// file still to commit (fsync and rename).
     ///
-    /// `stream` holds the images of all of `a`'s samples when none failed; otherwise (nil) the
-    /// good samples are written afresh.
-    func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream?, height: Int, width: Int,
+    /// `stream` holds the images of `good`, in order. When samples were skipped its header counts
+    /// them too, so the shard is written afresh: new header, the images read back, the labels.
+    func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream, height: Int, width: Int,
                skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
         let name = PipelineRunner.shardName(a.index)
         var classPixels = [Int](repeating: 0, count: classes + 1)
@@ -94,20 +94,15 @@ struct OutputFolder {
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
             classPixels: classPixels, channelSums: sums, channelSquares: squares, skipped: skipped)
         let n = good.count
-        let file: PendingShardFile
-        if let stream, n == a.count {
-            try a.withBuffers(samples: n) { _, lbl in try stream.append(lbl) }
-            file = try stream.finish()
-        } else {
-            stream?.abandon()
-            file = try a.withBuffers(samples: n) { img, lbl in
-                let t = tensors(count: n, height: height, width: width)
-                return try ShardFile.writeUncommitted([
-                    .init(name: t[0].name, dtype: t[0].dtype, shape: t[0].shape, bytes: img),
-                    .init(name: t[1].name, dtype: t[1].dtype, shape: t[1].shape, bytes: lbl),
-                ], metadata: metadata, to: "\(dir)/\(name)")
-            }
+        var out = stream
+        if n != a.count {
+            out = try ShardStream(tensors(count: n, height: height, width: width), metadata: metadata,
+                                  to: "\(dir)/\(name)", attempt: 2)
+            defer { stream.abandon() }
+            try stream.copyData(0..<(n * a.imageBytes), to: out)
         }
+        try a.withLabels(samples: n) { try out.append($0) }
+        let file = try out.finish()
         stored.entry.bytes = file.bytes
         stored.entry.sha256 = file.sha256
         return (stored, file)

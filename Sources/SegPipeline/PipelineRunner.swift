@@ -89,7 +89,7 @@ public struct PipelineRunner: Sendable {
                 let good = assembly.compact()
                 let errors = assembly.results.compactMap { $0?.error }
                 if !errors.isEmpty && onError == .fail {
-                    stream?.abandon()
+                    stream.abandon()
                     failures.append(contentsOf: errors)
                     return false
                 }

@@ -20,12 +20,12 @@ struct ShardWork: @unchecked Sendable {
 
     /// Processes all shards, handing each to the caller on this thread, in order, while it fills.
     ///
-    /// For each shard: `begin` once its first sample is done (a stream for its bytes, or nil), the
-    /// stream receives each sample's image as soon as that sample and all before it are done (until
-    /// a sample fails: then the stream is abandoned and nil passed on), and `write` gets the
-    /// complete shard with the stream. Throws what the closures throw.
-    func execute(progress: (Int, Int) -> Void, begin: (ShardAssembly) throws -> ShardStream?,
-                 write: (ShardAssembly, ShardStream?) throws -> Bool) throws {
+    /// For each shard: `begin` once its first sample is done (a stream for its bytes), the stream
+    /// receives the image of each good sample as soon as that sample and all before it are done
+    /// (failed samples are left out), and `write` gets the complete shard with the stream. Throws
+    /// what the closures and the stream throw.
+    func execute(progress: (Int, Int) -> Void, begin: (ShardAssembly) throws -> ShardStream,
+                 write: (ShardAssembly, ShardStream) throws -> Bool) throws {
         let total = shards.reduce(0) { $0 + items(of: $1).count }
         guard total > 0 else { return }
         let state = WorkState(work: self)
@@ -50,14 +50,11 @@ struct ShardWork: @unchecked Sendable {
         }
         for pos in 0..<shards.count {
             var (a, result) = state.waitForSlot(pos, 0) { progress($0, total) }
-            var stream = try begin(a)
+            let stream = try begin(a)
             for slot in 0..<a.count {
                 if slot > 0 { (a, result) = state.waitForSlot(pos, slot) { progress($0, total) } }
-                if result.error != nil {
-                    stream?.abandon()
-                    stream = nil
-                }
-                if let s = stream { try a.withImage(slot: slot) { try s.append($0) } }
+                if result.error == nil, let image = result.image { try image.withUnsafeBytes { try stream.append($0) } }
+                state.streamed(a, slot: slot)
             }
             _ = try write(a, stream)
             progress(state.released(pos), total)
@@ -78,10 +75,10 @@ struct ShardWork: @unchecked Sendable {
             let e = SampleError(id: id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
             return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
         }
-        a.store(s, slot: slot)
+        a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = Kernels.sampleStats(image: s.image, label: s.label)
-        return .init(id: id, repeatIndex: rep, params: s.params,
-                     classPixels: Array(counts[0...context.ignoreIndex]), channelSums: sums, channelSquares: squares, error: nil)
+        return .init(id: id, repeatIndex: rep, params: s.params, classPixels: Array(counts[0...context.ignoreIndex]),
+                     channelSums: sums, channelSquares: squares, error: nil, image: s.image.pixels)
     }
 }
 
@@ -92,6 +89,11 @@ final class WorkState: @unchecked Sendable {
     private var assemblies: [Int: ShardAssembly] = [:]   // by position in `work.shards`
     private var nextPos = 0, nextSlot = 0
     private var writtenPos = 0
+    /// Samples claimed so far, and how many of their images the writer has streamed: workers stay
+    /// at most `imagesInFlight` samples ahead, so few images are alive at once (their storage is
+    /// recycled by the allocator instead of fresh pages).
+    private var claimed = 0, streamedCount = 0
+    private var imagesInFlight: Int { 2 * work.threads + 2 }
     private var stop = false
     private var done = 0
     /// Buffers of written shards, for the next ones (at most `window` exist).
@@ -99,21 +101,23 @@ final class WorkState: @unchecked Sendable {
 
     init(work: ShardWork) { self.work = work }
 
-    /// The next sample to process (its shard and slot), waiting while the writer is `window` shards behind.
+    /// The next sample to process (its shard and slot), waiting while the writer is `window` shards
+    /// or `imagesInFlight` samples behind.
     func claim() -> (ShardAssembly, Int)? {
         cond.lock(); defer { cond.unlock() }
-        while !stop && nextPos < work.shards.count && nextPos >= writtenPos + work.window { cond.wait() }
+        while !stop && nextPos < work.shards.count
+                && (nextPos >= writtenPos + work.window || claimed - streamedCount >= imagesInFlight) { cond.wait() }
         if stop || nextPos >= work.shards.count { return nil }
         let pos = nextPos, slot = nextSlot
         let a: ShardAssembly
         if let existing = assemblies[pos] { a = existing } else {
-            let buffers = pool.popLast() ?? ShardBuffers(samples: work.perShard, imageBytes: work.imageBytes,
-                                                         labelBytes: work.labelBytes)
+            let buffers = pool.popLast() ?? ShardBuffers(samples: work.perShard, labelBytes: work.labelBytes)
             a = ShardAssembly(index: work.shards[pos], count: work.items(of: work.shards[pos]).count,
                               imageBytes: work.imageBytes, labelBytes: work.labelBytes, buffers: buffers)
             assemblies[pos] = a
         }
         nextSlot += 1
+        claimed += 1
         if nextSlot >= a.count { nextSlot = 0; nextPos += 1 }
         return (a, slot)
     }
@@ -138,6 +142,15 @@ final class WorkState: @unchecked Sendable {
             progress(d)
             cond.lock()
         }
+    }
+
+    /// Drops sample `slot`'s image once the writer has it, letting a worker claim another sample.
+    func streamed(_ a: ShardAssembly, slot: Int) {
+        cond.lock()
+        a.results[slot]?.image = nil
+        streamedCount += 1
+        cond.broadcast()
+        cond.unlock()
     }
 
     /// Frees shard position `pos` after it is written; returns samples done.
