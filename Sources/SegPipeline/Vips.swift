@@ -250,6 +250,16 @@ enum Kernels {
         }
     }
 
+    /// Maps every byte of `pixels` through `table` (256 entries) in place.
+    ///
+    /// `isa` caps the instruction set (0 portable C, 1 AVX-512; tests run each).
+    static func lookUp(_ pixels: inout [UInt8], table: [UInt8], isa: Int = 1) {
+        precondition(table.count == 256)
+        table.withUnsafeBufferPointer { t in
+            pixels.withUnsafeMutableBufferPointer { sp_lut8_isa($0.baseAddress, $0.count, t.baseAddress, Int32(isa)) }
+        }
+    }
+
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
     ///
     /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).

@@ -111,6 +111,20 @@ import Testing
         #expect(fast.squares == squares)
     }
 
+    @Test(arguments: [0, 1, 63, 64, 65, 1000, 512 * 512 + 7])
+    func lookupKernelEqualsLoop(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count) + 3)
+        let table = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let pixels = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let expected = pixels.map { table[Int($0)] }
+        for isa in 0...1 {   // portable C, AVX-512 VBMI (where the CPU has it)
+            var out = pixels
+            Kernels.lookUp(&out, table: table, isa: isa)
+            let wrong = zip(out, expected).filter { $0 != $1 }.count   // a count: diffing big arrays is slow
+            #expect(wrong == 0, "isa \(isa)")
+        }
+    }
+
     @Test(arguments: [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024)])
     func horizontalKernelEqualsNaive(size: (Int, Int, Int)) {
         var rng = SeededRandom(seed: UInt64(size.0 + size.2))

@@ -48,11 +48,6 @@ public struct RemapLabelsStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let t = table(ignoreIndex: context.ignoreIndex)
-        t.withUnsafeBufferPointer { tb in
-            sample.label.pixels.withUnsafeMutableBufferPointer { p in
-                for i in 0..<p.count { p[i] = tb[Int(p[i])] }
-            }
-        }
+        Kernels.lookUp(&sample.label.pixels, table: table(ignoreIndex: context.ignoreIndex))
     }
 }

@@ -70,6 +70,10 @@ int sp_render_svg(const char *svg, size_t len, int *out_w, int *out_h, uint8_t *
    32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v);
+/* p[i] = table[p[i]] for i < n (table: 256 entries). `isa` caps the instruction set: 0 portable C,
+   1 AVX-512 (F, BW, VBMI) where the CPU has it (for tests). */
+void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa);
+
 /* sp_hsv_jitter with the instruction set capped at `isa`: 0 portable C, 1 AVX2+FMA, 2 AVX-512
    (F, BW, VBMI) for the LUT half; a level the CPU lacks falls back to the one below (for tests). */
 void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
