@@ -36,6 +36,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var channelSquareSums: [Double]
     /// Samples left out by `on_error: skip`, with the reason.
     public var skipped: [SkippedSample]
+    /// For a manifest made by `merge` without `--copy`: the part folders its shards live in, relative
+    /// to this manifest's folder; each shard `file` is then `<part>/shard-NNNNN.safetensors`.
+    public var parts: [String]?
 
     /// One shard file and what it holds.
     public struct Shard: Codable, Sendable, Equatable {
@@ -106,11 +109,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         let m: Manifest
         do { m = try decoder.decode(Manifest.self, from: data) } catch {
-            throw ManifestError("\(path) is not a valid seg-prep manifest (\(error)); rerun `seg-prep run` with --force to rebuild it")
+            throw ManifestError("\(path) is not a valid seg-prep manifest (\(Manifest.describe(error))); rerun `seg-prep run` with --force to rebuild it")
         }
         guard m.formatVersion == 1 else {
             throw ManifestError("\(path) has format_version \(m.formatVersion); this seg-prep reads version 1")
         }
+        try m.checkShardFiles(manifestPath: path)
         return m
     }
 
@@ -130,7 +134,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         return d
     }
 
-    static var decoder: JSONDecoder {
+    public static var decoder: JSONDecoder {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
         return d

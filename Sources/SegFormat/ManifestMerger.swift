@@ -9,12 +9,18 @@ public enum ManifestMerger {
     /// Merges the shard folders `parts` into `output` and writes `output/index.json`.
     ///
     /// Throws `ManifestError` naming the offending part (different run, missing or duplicate
-    /// partition, not a partition) or the file that could not be copied.
+    /// partition, not a partition), an output that is, contains or lies inside a part, something at
+    /// the output's names that seg-prep did not write, or the file that could not be copied. The
+    /// output folder is locked for the merge; parts are only read.
     @discardableResult
     public static func merge(parts: [String], into output: String, copy: Bool = false) throws -> Manifest {
         guard !parts.isEmpty else { throw ManifestError("give at least one part folder to merge") }
         let fm = FileManager.default
         let out = URL(fileURLWithPath: output).standardizedFileURL
+        if let why = RealPath.unsafeOutput(out.path) {
+            throw ManifestError("output folder \(out.path) \(why); choose a folder of its own with --output")
+        }
+        let realOut = RealPath.resolve(out.path)
         var loaded: [(dir: URL, m: Manifest, k: Int, n: Int)] = []
         for p in parts {
             let dir = URL(fileURLWithPath: p).standardizedFileURL
@@ -22,6 +28,13 @@ public enum ManifestMerger {
             guard let text = m.partition, let slash = text.firstIndex(of: "/"),
                   let k = Int(text[..<slash]), let n = Int(text[text.index(after: slash)...]) else {
                 throw ManifestError("\(dir.path) is not a partition (it was not run with --partition K/N); merge only the parts of one partitioned run")
+            }
+            guard m.parts == nil else {
+                throw ManifestError("\(dir.path) is itself a merged folder; merge the partition folders it lists instead")
+            }
+            let realPart = RealPath.resolve(dir.path)
+            if RealPath.isSameOrInside(realOut, realPart) || RealPath.isSameOrInside(realPart, realOut) {
+                throw ManifestError("output folder \(out.path) \(realOut == realPart ? "is" : RealPath.isSameOrInside(realOut, realPart) ? "lies inside" : "contains") the part \(dir.path); merge into a folder outside every part")
             }
             loaded.append((dir, m, k, n))
         }
@@ -46,22 +59,24 @@ public enum ManifestMerger {
         if !missing.isEmpty {
             throw ManifestError("partitions \(missing.map { "\($0)/\(first.n)" }.joined(separator: ", ")) are missing; run them and pass every part")
         }
-        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        do { try fm.createDirectory(at: out, withIntermediateDirectories: true) } catch {
+            throw ManifestError("cannot create output folder \(out.path) (\(error.localizedDescription)); choose a writable --output")
+        }
+        let lock: FolderLock
+        do { lock = try FolderLock(out.path) } catch { throw ManifestError("\(error)") }
+        defer { withExtendedLifetime(lock) {} }
+        try checkOutput(out.path, first.m, copying: copy ? loaded.flatMap { $0.m.shards.map(\.file) } : [])
         var shards: [Manifest.Shard] = []
+        var partNames: [String] = []
         for part in loaded {
+            let partName = relativePath(from: out, to: part.dir)
+            partNames.append(partName)
             for var s in part.m.shards {
-                let src = part.dir.appendingPathComponent(s.file).standardizedFileURL
+                let src = try part.m.path(of: s, in: part.dir.path)
                 if copy {
-                    let dst = out.appendingPathComponent(src.lastPathComponent)
-                    do {
-                        try? fm.removeItem(at: dst)
-                        try fm.copyItem(at: src, to: dst)
-                    } catch {
-                        throw ManifestError("cannot copy \(src.path) to \(dst.path) (\(error.localizedDescription)); check free space and permissions")
-                    }
-                    s.file = src.lastPathComponent
+                    try copyShard(from: src, to: out.appendingPathComponent(s.file).path)
                 } else {
-                    s.file = relativePath(from: out, to: src)
+                    s.file = "\(partName)/\(s.file)"
                 }
                 shards.append(s)
             }
@@ -73,6 +88,7 @@ public enum ManifestMerger {
         }
         var merged = first.m
         merged.partition = nil
+        merged.parts = copy ? nil : partNames
         merged.shards = shards
         merged.classPixels = loaded.map(\.m.classPixels).reduce(into: [Int](repeating: 0, count: first.m.classPixels.count)) { acc, c in
             for i in acc.indices { acc[i] += c[i] }
@@ -82,6 +98,41 @@ public enum ManifestMerger {
         merged.skipped = loaded.flatMap(\.m.skipped)
         try merged.write(to: out.path)
         return merged
+    }
+
+    /// Throws `ManifestError` when the output holds a manifest of another run, or something seg-prep
+    /// did not write at its `index.json` or at the name of a shard to copy in.
+    static func checkOutput(_ dir: String, _ m: Manifest, copying files: [String]) throws {
+        let refuse = { (path: String, what: String) in
+            ManifestError("\(path) is \(what), not a file seg-prep wrote; seg-prep never deletes or overwrites what it did not write, so move it away or choose another --output")
+        }
+        let index = (dir as NSString).appendingPathComponent(Manifest.fileName)
+        switch OwnedFile.manifest(in: dir) {
+        case .foreign(let what): throw refuse(index, what)
+        case .ours:
+            if let old = try? Manifest.load(from: dir), old.partition == nil,
+               old.pipelineSha256 == m.pipelineSha256, old.seed == m.seed, old.inputSha256 == m.inputSha256 { break }
+            throw ManifestError("output folder \(dir) already holds the output of another run; merge into an empty folder or one holding an earlier merge of this run")
+        case .absent: break
+        }
+        for name in files {
+            let path = (dir as NSString).appendingPathComponent(name)
+            if case .foreign(let what) = OwnedFile.shard(at: path) { throw refuse(path, what) }
+        }
+    }
+
+    /// Copies a shard under a temporary name and renames it into place (replacing only a shard
+    /// seg-prep wrote, which `checkOutput` made sure of).
+    static func copyShard(from src: String, to dst: String) throws {
+        let tmp = "\(dst).tmp-\(getpid())"
+        do {
+            try? OwnedFile.remove(tmp)
+            try FileManager.default.copyItem(atPath: src, toPath: tmp)
+            guard rename(tmp, dst) == 0 else { throw ManifestError(String(cString: strerror(errno))) }
+        } catch {
+            try? OwnedFile.remove(tmp)
+            throw ManifestError("cannot copy \(src) to \(dst) (\(error.localizedDescription)); check free space and permissions")
+        }
     }
 
     /// `to` relative to the folder `from` (e.g. `../part0/shard-00000.safetensors`).

@@ -17,7 +17,11 @@ public enum ShardVerifier {
         let m = try Manifest.load(from: dir)
         var out: [Damage] = []
         for s in m.shards {
-            let path = (dir as NSString).appendingPathComponent(s.file)
+            let path: String
+            do { path = try m.path(of: s, in: dir) } catch {
+                out.append(Damage(file: (dir as NSString).appendingPathComponent(s.file), problem: "\(error)"))
+                continue
+            }
             if let problem = check(s, path: path, manifest: m) {
                 out.append(Damage(file: path, problem: problem))
             }

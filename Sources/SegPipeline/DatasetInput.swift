@@ -1,4 +1,5 @@
 import Foundation
+import SegFormat
 
 /// The samples of a VOC-layout dataset split: ids and their image and label paths.
 ///
@@ -23,23 +24,8 @@ public struct DatasetInput: Sendable {
             throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
         }
         let splitPath = "\(root)/ImageSets/Segmentation/\(spec.split).txt"
-        guard let text = try? String(contentsOfFile: splitPath, encoding: .utf8) else {
-            throw InputError("split file \(splitPath) is missing; create it with one sample id per line, or set `input.split` to an existing split")
-        }
-        var ids: [String] = []
-        var seen: [String: Int] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if id.isEmpty { continue }
-            if let first = seen[id] {
-                throw InputError("\(splitPath):\(n + 1): id '\(id)' is listed twice (first on line \(first)); remove the duplicate line")
-            }
-            seen[id] = n + 1
-            ids.append(id)
-        }
-        guard !ids.isEmpty else {
-            throw InputError("split file \(splitPath) is empty; list one sample id per line")
-        }
+        let entries = try SplitFile.read(splitPath)
+        let ids = entries.map(\.id)
         self.ids = ids
         let imageDir = "\(root)/\(spec.imageDir)", labelDir = "\(root)/\(spec.labelDir)"
         guard FileManager.default.fileExists(atPath: imageDir) else {
@@ -56,6 +42,18 @@ public struct DatasetInput: Sendable {
             return "\(imageDir)/\(id).jpg"
         }
         labelPaths = ids.map { "\(labelDir)/\($0).png" }
+        // Ids are checked for '..' and absolute paths; links must not lead out of the dataset either.
+        let realRoot = RealPath.resolve(root)
+        for (i, e) in entries.enumerated() {
+            for path in [imagePaths[i], labelPaths[i]] {
+                guard let real = realpath(path, nil) else { continue }   // missing: reported per sample
+                defer { free(real) }
+                let resolved = String(cString: real)
+                if !RealPath.isSameOrInside(resolved, realRoot) {
+                    throw InputError("\(splitPath):\(e.line): id '\(e.id)' leads to \(path), which resolves to \(resolved) outside the dataset folder \(realRoot); seg-prep reads only files inside the dataset, so copy the file in or fix the link")
+                }
+            }
+        }
     }
 }
 

@@ -11,26 +11,50 @@ struct StoredShard: Codable, Sendable {
 }
 
 /// The output folder of a run: refuses to mix runs, finds reusable shards, writes shards and the manifest.
+///
+/// It removes or replaces only regular files seg-prep wrote (recognised by exact name and content,
+/// see `OwnedFile`); anything else at a name it needs is refused with a message naming it.
 struct OutputFolder {
     let dir: String
     let runKey: String
     let force: Bool
 
-    static let runKeyField = "seg_prep_run_key"
+    static let runKeyField = OwnedFile.runKeyField
 
     private var fm: FileManager { .default }
 
-    /// The finished manifest of this same run, or nil when the folder has none.
+    /// Creates the folder and locks it for this process.
     ///
-    /// Throws `RunError` when the folder holds a different run (unless `force`, which clears it).
-    func completeManifest(pipelineSha: String, inputSha: String, partition: String?) throws -> Manifest? {
+    /// Throws `RunError` for folders that must never be written (the file system root, the home
+    /// directory, the input root or a folder inside it), one that cannot be created, or one another
+    /// seg-prep process holds.
+    func open(inputRoot: String) throws -> FolderLock {
+        if let why = RealPath.unsafeOutput(dir) {
+            throw RunError("output folder \(dir) \(why); choose a folder of its own with --output")
+        }
+        let realRoot = RealPath.resolve(inputRoot)
+        if RealPath.isSameOrInside(RealPath.resolve(dir), realRoot) {
+            throw RunError("output folder \(dir) is inside the input folder \(inputRoot); choose an --output outside the dataset")
+        }
         try prepare()
+        do { return try FolderLock(dir) } catch let e as FolderLockError { throw RunError(e.description) }
+    }
+
+    /// The finished manifest of this same run and the indices of its shards that are damaged
+    /// (wrong size or checksum), or nil when the folder has no manifest.
+    ///
+    /// Throws `RunError` when the folder holds a different run (unless `force`, which clears it) or
+    /// an `index.json` seg-prep did not write.
+    func completeManifest(pipelineSha: String, inputSha: String, partition: String?) throws -> (Manifest, damaged: [Int])? {
         let path = "\(dir)/\(Manifest.fileName)"
-        guard fm.fileExists(atPath: path) else { return nil }
-        let m: Manifest? = try? Manifest.load(from: dir)
-        if let m, m.pipelineSha256 == pipelineSha, m.inputSha256 == inputSha, m.partition == partition,
-           m.shards.allSatisfy({ (try? fm.attributesOfItem(atPath: "\(dir)/\($0.file)")[.size] as? Int) == $0.bytes }) {
-            return m
+        switch OwnedFile.manifest(in: dir) {
+        case .absent: return nil
+        case .foreign(let what): throw refusal(path, what)
+        case .ours: break
+        }
+        if let m = try? Manifest.load(from: dir), m.pipelineSha256 == pipelineSha, m.inputSha256 == inputSha,
+           m.partition == partition, m.parts == nil {
+            return (m, m.shards.filter { !isIntact($0) }.map(\.index))
         }
         if !force {
             throw RunError("output folder \(dir) already holds the output of a different pipeline, seed or input; choose another --output, or pass --force to replace it")
@@ -39,32 +63,80 @@ struct OutputFolder {
         return nil
     }
 
-    /// Complete shards of this run left by an interrupted invocation, by global index.
+    /// Whether shard `s`'s file is a regular file of the recorded size and checksum.
+    private func isIntact(_ s: Manifest.Shard) -> Bool {
+        let path = "\(dir)/\(s.file)"
+        guard case .ours = OwnedFile.shard(at: path), OwnedFile.regularFileSize(path) == s.bytes else { return false }
+        return (try? Checksum.sha256(file: path)) == s.sha256
+    }
+
+    /// Complete shards of this run left by an interrupted invocation, by global index, and how many
+    /// shards of this run were found damaged (they are rebuilt).
     ///
-    /// Throws `RunError` when a shard from another run is present (unless `force`).
-    func reusableShards() throws -> [Int: StoredShard] {
+    /// Throws `RunError` when a shard from another run is present (unless `force`), or something
+    /// seg-prep did not write sits at a shard's or entry's name.
+    func reusableShards() throws -> (shards: [Int: StoredShard], damaged: Int) {
         var out: [Int: StoredShard] = [:]
-        for name in try fm.contentsOfDirectory(atPath: dir).sorted() {
+        var damaged = 0
+        let names = try fm.contentsOfDirectory(atPath: dir).sorted()
+        try refuseForeign(names)
+        for name in names {
             let path = "\(dir)/\(name)"
-            if name.contains(".safetensors.tmp-") { try? fm.removeItem(atPath: path); continue }
-            guard name.hasPrefix("shard-"), name.hasSuffix(".safetensors") else { continue }
-            let file = try? SafeTensorsFile(path: path)
-            let index = Int(name.dropFirst("shard-".count).prefix(while: \.isNumber)) ?? -1
-            let entry = try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(Self.entryName(index))"))
-            guard let file, file.metadata[OutputFolder.runKeyField] == runKey, let entry,
-                  let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
-                  stored.entry.file == name,
-                  (try? fm.attributesOfItem(atPath: path)[.size] as? Int) == stored.entry.bytes,
-                  try Checksum.sha256(file: path) == stored.entry.sha256 else {
-                if file != nil && file?.metadata[OutputFolder.runKeyField] != runKey && !force {
+            if let base = Self.temporaryBase(name), Manifest.isShardName(base) {
+                if case .ours = OwnedFile.shard(at: path, temporary: true) { try OwnedFile.remove(path) }
+                continue
+            }
+            guard Manifest.isShardName(name), case .ours(let key) = OwnedFile.shard(at: path) else { continue }
+            guard key == runKey else {
+                if !force {
                     throw RunError("output folder \(dir) holds \(name) from a different pipeline, seed or input; choose another --output, or pass --force to replace it")
                 }
-                try? fm.removeItem(atPath: path)
+                try OwnedFile.remove(path)
+                continue
+            }
+            let index = Int(name.dropFirst("shard-".count).prefix(while: \.isNumber)) ?? -1
+            let entry = fm.contents(atPath: "\(dir)/\(Self.entryName(index))")
+            guard let entry, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
+                  stored.entry.file == name, stored.entry.index == index else { continue }
+            guard OwnedFile.regularFileSize(path) == stored.entry.bytes,
+                  (try? Checksum.sha256(file: path)) == stored.entry.sha256 else {
+                damaged += 1
                 continue
             }
             out[stored.entry.index] = stored
         }
-        return out
+        return (out, damaged)
+    }
+
+    /// Throws `RunError` naming the first entry at a name seg-prep writes (a shard, a shard entry,
+    /// the manifest) that is not a regular file seg-prep wrote.
+    private func refuseForeign(_ names: [String]) throws {
+        for name in names {
+            let path = "\(dir)/\(name)"
+            let kind: OwnedFile
+            if Manifest.isShardName(name) {
+                kind = OwnedFile.shard(at: path)
+            } else if name.hasSuffix(".entry.json"), Manifest.isShardName(String(name.dropLast(".entry.json".count)) + ".safetensors") {
+                kind = OwnedFile.json(at: path, as: StoredShard.self)
+            } else if name == Manifest.fileName {
+                kind = OwnedFile.manifest(in: dir)
+            } else {
+                continue
+            }
+            if case .foreign(let what) = kind { throw refusal(path, what) }
+        }
+    }
+
+    private func refusal(_ path: String, _ what: String) -> RunError {
+        RunError("\(path) is \(what), not a file this run wrote; seg-prep never deletes or overwrites what it did not write, so move it away or choose another --output")
+    }
+
+    /// `name` without a temporary suffix (`.tmp-PID` or `.tmp-PID-N`), or nil when it has none.
+    static func temporaryBase(_ name: String) -> String? {
+        guard let r = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let suffix = name[r.upperBound...]
+        guard !suffix.isEmpty, suffix.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else { return nil }
+        return String(name[..<r.lowerBound])
     }
 
     /// Opens shard `a`'s file and writes its header, for samples streamed in as they finish.
@@ -152,11 +224,19 @@ struct OutputFolder {
         }
     }
 
-    /// Removes the manifest and every shard (for `--force`).
+    /// Removes the manifest, the shards, their entries and temporaries that seg-prep wrote (for
+    /// `--force`); refuses, before removing anything, when something else sits at one of those names.
     private func clear() throws {
-        try? fm.removeItem(atPath: "\(dir)/\(Manifest.fileName)")
-        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix("shard-") {
-            try? fm.removeItem(atPath: "\(dir)/\(name)")
+        let names = try fm.contentsOfDirectory(atPath: dir).sorted()
+        try refuseForeign(names)
+        for name in names {
+            let path = "\(dir)/\(name)"
+            let base = Self.temporaryBase(name)
+            if Manifest.isShardName(name) || name == Manifest.fileName || name.hasSuffix(".entry.json") && Manifest.isShardName(String(name.dropLast(".entry.json".count)) + ".safetensors") {
+                try OwnedFile.remove(path)
+            } else if let base, Manifest.isShardName(base), case .ours = OwnedFile.shard(at: path, temporary: true) {
+                try OwnedFile.remove(path)
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ public struct PipelineRunner: Sendable {
     public let options: RunOptions
 
     public init(spec: PipelineSpec, options: RunOptions) {
+        var spec = spec
+        if let limit = options.maxPixels { spec.maxPixels = limit }
         self.spec = spec
         self.options = options
     }
@@ -59,57 +61,39 @@ public struct PipelineRunner: Sendable {
         let runKey = Checksum.sha256(Data("\(pipelineSha)|\(inputSha)|\(perShard)".utf8))
         let dir = outputDir
         let store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
+        let lock = try store.open(inputRoot: input.root)
+        defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description
+        var context = Production(input: input, store: store, totalItems: totalItems, onError: onError)
 
-        if let done = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText) {
+        if let (done, damaged) = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText) {
+            if !damaged.isEmpty {
+                // Same run, same inputs: a rebuilt shard has the bytes the manifest records.
+                let (rebuilt, _) = try produce(damaged, context, progress: progress, start: start)
+                for d in damaged {
+                    guard let want = done.shards.first(where: { $0.index == d }), rebuilt[d]?.entry.sha256 == want.sha256 else {
+                        throw RunError("\(dir)/\(PipelineRunner.shardName(d)) was damaged and has been rebuilt, but the new shard differs from the one index.json records, so the input files changed since this folder was written; rerun with --force to rebuild the whole folder")
+                    }
+                }
+            }
             store.removeEntries(done.shards.map(\.index))   // left if the last run stopped right after its manifest
-            return RunSummary(manifest: done, outputDir: dir, processed: 0, reused: done.shards.count,
-                              seconds: Date().timeIntervalSince(start))
+            return RunSummary(manifest: done, outputDir: dir, processed: damaged.count, reused: done.shards.count - damaged.count,
+                              rebuilt: damaged.count, seconds: Date().timeIntervalSince(start))
         }
-        var existing = try store.reusableShards()
-        existing = existing.filter { myShards.contains($0.key) }
+        let found = try store.reusableShards()
+        let existing = found.shards.filter { myShards.contains($0.key) }
 
         let todo = myShards.filter { existing[$0] == nil }
-        let H = spec.height, W = spec.width
-        let work = ShardWork(
-            spec: spec, input: input, shards: todo, perShard: perShard, totalItems: totalItems,
-            threads: options.threads, imageBytes: H * W * 3, labelBytes: H * W)
-        var written: [Int: StoredShard] = existing
-        var failures: [SampleError] = []
-        var skipped: [Manifest.SkippedSample] = existing.values.flatMap(\.skipped)
-        let committer = ShardCommitter()
-        do {
-            try work.execute(progress: { done, total in
-                progress(Progress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
-            }, begin: { assembly in
-                try committer.check()
-                return try store.begin(assembly, height: H, width: W)
-            }, write: { assembly, stream in
-                try committer.check()
-                let good = assembly.compact()
-                let errors = assembly.results.compactMap { $0?.error }
-                if !errors.isEmpty && onError == .fail {
-                    stream.abandon()
-                    failures.append(contentsOf: errors)
-                    return false
-                }
-                let shardSkipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
-                skipped.append(contentsOf: shardSkipped)
-                let (stored, file) = try store.write(assembly, good: good, stream: stream, height: H, width: W,
-                                                     skipped: shardSkipped, classes: spec.classes.count)
-                committer.submit(file) { try store.writeEntry(stored) }
-                written[assembly.index] = stored
-                return true
-            })
-        } catch {
-            try? committer.finish()   // shards already written stay valid for a rerun
-            throw error
-        }
-        try committer.finish()
-        if !failures.isEmpty {
-            throw RunFailure(errors: failures, keptShards: written.count, outputDir: dir)
-        }
+        context.kept = existing.count
+        let (made, _) = try produce(todo, context, progress: progress, start: start)
+        let written = existing.merging(made) { a, _ in a }
         let ordered = myShards.compactMap { written[$0] }
+        let skipped = ordered.flatMap(\.skipped)
+        let H = spec.height, W = spec.width
+        if !myShards.isEmpty && ordered.allSatisfy({ $0.entry.samples == 0 }) {
+            let reasons = skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "\n")
+            throw RunError("\(reasons.isEmpty ? "" : reasons + "\n")no sample was kept (\(skipped.count) skipped), so no index.json was written; fix the inputs above and rerun")
+        }
         var classPixels = [Int](repeating: 0, count: spec.classes.count + 1)
         var sums = [Double](repeating: 0, count: 3), squares = [Double](repeating: 0, count: 3)
         for s in ordered {
@@ -125,7 +109,7 @@ public struct PipelineRunner: Sendable {
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,
-                          seconds: Date().timeIntervalSince(start))
+                          rebuilt: found.damaged, seconds: Date().timeIntervalSince(start))
     }
 }
 
@@ -136,6 +120,8 @@ public struct RunSummary: Sendable {
     /// Shards written by this invocation and shards reused from an earlier, interrupted one.
     public var processed: Int
     public var reused: Int
+    /// Shards found damaged (wrong size or checksum) and made again.
+    public var rebuilt: Int = 0
     public var seconds: Double
 
     public var samples: Int { manifest.sampleCount }

@@ -21,6 +21,8 @@ public struct PipelineSpec: Sendable {
     /// `one_hot` declared.
     public var oneHot: Bool
     public var onError: OnError
+    /// Replaces `decode`'s `max_pixels` when set (the `--max-pixels` option).
+    public var maxPixels: Int? = nil
 
     /// What to do with a sample whose input is bad.
     public enum OnError: String, Sendable { case fail, skip }

@@ -14,11 +14,14 @@ public struct RunOptions: Sendable {
     public var force: Bool
     /// Overrides the file's `on_error`.
     public var onError: PipelineSpec.OnError?
+    /// Replaces `decode`'s `max_pixels`.
+    public var maxPixels: Int?
 
     public init(inputRoot: String? = nil, output: String? = nil, threads: Int = 1, limit: Int? = nil,
-                partition: Partition? = nil, force: Bool = false, onError: PipelineSpec.OnError? = nil) {
+                partition: Partition? = nil, force: Bool = false, onError: PipelineSpec.OnError? = nil,
+                maxPixels: Int? = nil) {
         self.inputRoot = inputRoot; self.output = output; self.threads = max(1, threads); self.limit = limit
-        self.partition = partition; self.force = force; self.onError = onError
+        self.partition = partition; self.force = force; self.onError = onError; self.maxPixels = maxPixels
     }
 }
 

@@ -21,7 +21,7 @@ public struct ShardSamples {
         var i = index
         for shard in manifest.shards {
             if i >= shard.samples { i -= shard.samples; continue }
-            let f = try SafeTensorsFile(path: (dir as NSString).appendingPathComponent(shard.file))
+            let f = try SafeTensorsFile(path: try manifest.path(of: shard, in: dir))
             let h = manifest.label.shape[0], w = manifest.label.shape[1]
             let image = try f.withBytes("image") { Array($0[(i * h * w * 3)..<((i + 1) * h * w * 3)]) }
             let label = try f.withBytes("label") { Array($0[(i * h * w)..<((i + 1) * h * w)]) }

@@ -26,9 +26,11 @@ public struct StageContext: Sendable {
     /// The pipeline's output size in pixels.
     public var height: Int
     public var width: Int
+    /// A pixel limit for decoded files that replaces `decode`'s `max_pixels` (`--max-pixels`).
+    public var maxPixels: Int?
 
-    public init(classes: Int, height: Int, width: Int) {
-        self.classes = classes; self.height = height; self.width = width
+    public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil) {
+        self.classes = classes; self.height = height; self.width = width; self.maxPixels = maxPixels
     }
 }
 

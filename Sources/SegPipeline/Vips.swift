@@ -57,7 +57,8 @@ public enum Vips {
 
     /// Decodes a JPEG with libjpeg on the calling thread, straight into the raster's storage.
     ///
-    /// - Returns: nil when the colour space needs vips (CMYK, YCCK).
+    /// - Returns: nil when the layout needs vips. CMYK and YCCK files decode as Pillow's
+    ///   `convert("RGB")` does (inverted CMYK, then multiplied by K).
     /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
     static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
@@ -130,6 +131,10 @@ public enum Vips {
         guard rc == 0, let out else {
             let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let colour = ctype == 2 || ctype == 6
+            if ctype == 4 {
+                throw SampleError(id: id, file: path, problem: "is a greyscale PNG with an alpha channel; class indices are expected",
+                                  fix: "save it as a greyscale or palette PNG without alpha (one value per class)")
+            }
             throw SampleError(
                 id: id, file: path,
                 problem: colour ? "is a colour-coded RGB label; class indices are expected" : "cannot be read as a label PNG (\(msg))",
@@ -139,6 +144,18 @@ public enum Vips {
         defer { sp_free(out) }
         let n = Int(w) * Int(h)
         return Raster(width: Int(w), height: Int(h), channels: 1, pixels: Array(UnsafeBufferPointer(start: out, count: n)))
+    }
+
+    /// Width and height a PNG file declares in its IHDR chunk, or nil when `data` does not start
+    /// like a PNG (the label reader then says why).
+    static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard data.count >= 24, data.prefix(8).elementsEqual(signature),
+              data.dropFirst(12).prefix(4).elementsEqual(Array("IHDR".utf8)) else { return nil }
+        func be32(_ at: Int) -> Int {
+            data.dropFirst(at).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        }
+        return (be32(16), be32(20))
     }
 
     /// Writes a 1-, 3- or 4-channel raster as a PNG file.

@@ -41,12 +41,20 @@ struct Inspect: ParsableCommand {
     @Option(help: "Samples per row.")
     var columns = 2
 
+    @Option(help: "What to do with a bad sample (pipelines only): fail (default) or skip (report it on stderr and show the next one).")
+    var onError: String?
+
+    @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
+    var maxPixels: Int?
+
     @Flag(help: "Print each sample's id, repeat and drawn parameters as JSON.")
     var json = false
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard index >= 0 else { throw ValidationError("--index must be 0 or more") }
+        if let onError, !["fail", "skip"].contains(onError) { throw ValidationError("--on-error must be fail or skip") }
+        if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
         if out == nil && !json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
     }
 
@@ -64,13 +72,22 @@ struct Inspect: ParsableCommand {
         } else {
             var spec = try PipelineSpec.load(path: target)
             if let seed { spec.seed = seed }
+            if let maxPixels { spec.maxPixels = maxPixels }
             let input = try DatasetInput(spec.input, root: inputRoot)
             ignore = spec.classes.count
-            for item in index..<min(index + count, input.ids.count * spec.repeats) {
+            let skip = (onError.flatMap(PipelineSpec.OnError.init(rawValue:)) ?? spec.onError) == .skip
+            var item = index
+            while entries.count < count && item < input.ids.count * spec.repeats {
                 let k = item % input.ids.count
                 var s = Sample(id: input.ids[k], repeatIndex: item / input.ids.count,
                                imagePath: input.imagePaths[k], labelPath: input.labelPaths[k])
-                try spec.process(&s)
+                item += 1
+                do {
+                    try spec.process(&s)
+                } catch let e as SampleError where skip {
+                    FileHandle.standardError.write(Data("skipped \(e.id): \(e)\n".utf8))
+                    continue
+                }
                 entries.append((s, s.params))
             }
         }

@@ -39,7 +39,10 @@ struct Run: ParsableCommand {
     @Option(help: "What to do with a bad sample: fail (default, exit 1 after keeping complete shards) or skip.")
     var onError: String?
 
-    @Flag(help: "Replace an output folder that holds a different run instead of refusing.")
+    @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
+    var maxPixels: Int?
+
+    @Flag(help: "Replace an output folder that holds a different run instead of refusing (only files seg-prep wrote are removed).")
     var force = false
 
     @Flag(help: "Print the summary as JSON.")
@@ -51,6 +54,7 @@ struct Run: ParsableCommand {
         if let partition, Partition(partition) == nil {
             throw ValidationError("--partition must be K/N with 0 <= K < N, e.g. 0/4")
         }
+        if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
         if let onError, !["fail", "skip"].contains(onError) {
             throw ValidationError("--on-error must be fail or skip")
         }
@@ -62,7 +66,7 @@ struct Run: ParsableCommand {
         let options = RunOptions(
             inputRoot: inputRoot, output: output, threads: threads, limit: limit,
             partition: partition.flatMap(Partition.init), force: force,
-            onError: onError.flatMap(PipelineSpec.OnError.init(rawValue:)))
+            onError: onError.flatMap(PipelineSpec.OnError.init(rawValue:)), maxPixels: maxPixels)
         let runner = PipelineRunner(spec: spec, options: options)
         let bar = ProgressLine(label: "run")
         let summary = try runner.run { p in bar.update(done: p.done, total: p.total, seconds: p.seconds) }
@@ -72,12 +76,13 @@ struct Run: ParsableCommand {
             let obj: [String: Any] = [
                 "output": summary.outputDir, "samples": summary.samples, "shards": summary.manifest.shards.count,
                 "bytes": summary.bytes, "seconds": summary.seconds, "samples_per_second": rate,
-                "reused_shards": summary.reused, "skipped": summary.manifest.skipped.map { ["id": $0.id, "reason": $0.reason] },
+                "reused_shards": summary.reused, "rebuilt_shards": summary.rebuilt, "skipped": summary.manifest.skipped.map { ["id": $0.id, "reason": $0.reason] },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         } else {
             print("wrote \(summary.samples) samples in \(summary.manifest.shards.count) shards (\(summary.bytes) bytes) to \(summary.outputDir)")
             print(String(format: "%.2f s, %.1f samples/s, %d shard(s) reused, %d skipped", summary.seconds, rate, summary.reused, summary.manifest.skipped.count))
+            if summary.rebuilt > 0 { print("\(summary.rebuilt) damaged shard(s) found and rebuilt") }
             for s in summary.manifest.skipped { print("skipped \(s.id): \(s.reason)") }
         }
     }

@@ -19,6 +19,9 @@ struct SegPrep: ParsableCommand {
                        Train.self, Predict.self, Eval.self])
 
     static func main() {
+        // A file-size limit (`ulimit -f`) then fails the write with EFBIG, reported like a full disk,
+        // instead of killing the process without a word.
+        signal(SIGXFSZ, SIG_IGN)
         BLASCoreSelection.restartIfNeeded(arguments: CommandLine.arguments)
         main(nil)
     }

@@ -138,7 +138,8 @@ public struct ShardSet: Sendable {
     /// Maps one shard and checks it against its manifest entry.
     static func open(_ s: Manifest.Shard, folder: String, manifest m: Manifest, height h: Int, width w: Int,
                      verify: Bool) throws -> MappedShard {
-        let path = (folder as NSString).appendingPathComponent(s.file)
+        let path: String
+        do { path = try m.path(of: s, in: folder) } catch { throw LoaderError("\(error)") }
         let rerun = "rerun `seg-prep run` with the same pipeline to rewrite it (`seg-prep verify \(folder)` lists all damage)"
         guard s.ids.count == s.samples, s.repeats.count == s.samples else {
             throw LoaderError("\(folder)/index.json lists \(s.samples) samples for \(s.file) but \(s.ids.count) ids and \(s.repeats.count) repeats; rebuild the folder with `seg-prep run`.")

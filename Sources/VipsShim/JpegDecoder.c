@@ -69,10 +69,13 @@ sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *
     } else if ((c->jpeg_color_space == JCS_YCbCr || c->jpeg_color_space == JCS_RGB) && c->num_components == 3) {
         c->out_color_space = JCS_RGB;
         j->bands = 3;
+    } else if ((c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK) && c->num_components == 4) {
+        c->out_color_space = JCS_CMYK;   /* libjpeg turns YCCK into CMYK */
+        j->bands = 4;
     } else {
         jpeg_destroy_decompress(&j->cinfo);
         free(j);
-        *status = 1;   /* CMYK, YCCK…: the caller uses vips */
+        *status = 1;   /* other layouts: the caller uses vips */
         return NULL;
     }
     c->scale_num = 1;
@@ -90,6 +93,19 @@ sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *
     *bands = j->bands;
     *status = 0;
     return j;
+}
+
+/* Pillow's reading of 4-component JPEGs: the stored bytes as Adobe-inverted CMYK ("CMYK;I", with
+   or without an APP14 marker), then convert("RGB"): R = 255 - K' - (C' * (255 - K') / 255) rounded,
+   with C' = 255 - c and K' = 255 - k, which is round(c * k / 255) on libjpeg's bytes. */
+static void cmyk_to_rgb(uint8_t *rgb, const uint8_t *cmyk, size_t w) {
+    for (size_t x = 0; x < w; x++) {
+        unsigned k = cmyk[4 * x + 3];
+        for (int ch = 0; ch < 3; ch++) {
+            unsigned t = cmyk[4 * x + ch] * k + 128;
+            rgb[3 * x + ch] = (uint8_t)(((t >> 8) + t) >> 8);
+        }
+    }
 }
 
 int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len) {
@@ -113,6 +129,7 @@ int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err,
         jpeg_read_scanlines(c, rows, 1);
         if (direct) continue;
         if (j->bands == 3) memcpy(row, (uint8_t *)row_buf, w * 3);
+        else if (j->bands == 4) cmyk_to_rgb(row, (const uint8_t *)row_buf, w);
         else for (size_t x = 0; x < w; x++) row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = row_buf[x];
     }
     if (c->output_scanline < c->output_height) jpeg_abort_decompress(c);

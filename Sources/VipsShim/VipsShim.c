@@ -187,7 +187,10 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
     int ctype = png_get_color_type(png, info);
     *colour_type = ctype;
     if (ctype != PNG_COLOR_TYPE_PALETTE && ctype != PNG_COLOR_TYPE_GRAY) {
-        snprintf(err, err_len, "is a colour PNG (colour type %d); labels must be palette or greyscale PNGs of class indices", ctype);
+        if (ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
+            snprintf(err, err_len, "is a greyscale PNG with an alpha channel; labels must be palette or greyscale PNGs of class indices without alpha");
+        else
+            snprintf(err, err_len, "is a colour PNG (colour type %d); labels must be palette or greyscale PNGs of class indices", ctype);
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }

@@ -140,7 +140,9 @@ struct Scratch {
         defer { s.remove() }
         let (clean, restore) = try interruptedRun(s)
         try restore()
-        try Data("partial".utf8).write(to: s.out.appendingPathComponent("shard-00001.safetensors.tmp-999"))
+        // A temporary left by a crash: a header and part of the data.
+        let partial = try Data(contentsOf: s.out.appendingPathComponent("shard-00000.safetensors")).prefix(4096)
+        try partial.write(to: s.out.appendingPathComponent("shard-00001.safetensors.tmp-999"))
         let resumed = try s.run()
         #expect(resumed.reused == 1 && resumed.processed == 2)
         #expect(try s.files() == clean)

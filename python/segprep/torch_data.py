@@ -19,10 +19,13 @@ class TorchShardDataset(Dataset):
     image: float32 ``[3, H, W]``, ``v / 255`` then ``(x - mean) / std`` per channel when given.
     label: int64 ``[H, W]`` class indices; values above the class count become the ignore class.
     seg_labels (``one_hot=True``): float32 ``[H, W, C + 1]``, the last channel marking ignored pixels.
+
+    Shards are mapped, and their SHA-256 checked unless ``verify_checksums=False``, on first use in
+    each process, so every DataLoader worker checks a shard before it serves a sample of it.
     """
 
     def __init__(self, paths, one_hot: bool = False, mean: Optional[Sequence[float]] = None,
-                 std: Optional[Sequence[float]] = None, verify_checksums: bool = False):
+                 std: Optional[Sequence[float]] = None, verify_checksums: bool = True):
         self.shards = paths if isinstance(paths, ShardDataset) else ShardDataset(paths, verify_checksums)
         self.one_hot = one_hot
         self.num_classes = len(self.shards.classes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -55,3 +56,32 @@ def shards(tmp_path):
     folder = tmp_path / "shards"
     images, labels = write_shards(str(folder), [4, 4, 3])
     return str(folder), images, labels
+
+
+def edit_manifest(folder, change):
+    """Apply ``change(manifest)`` to folder/index.json in place."""
+    path = os.path.join(folder, "index.json")
+    with open(path) as f:
+        m = json.load(f)
+    change(m)
+    with open(path, "w") as f:
+        json.dump(m, f)
+
+
+def replace_shard(folder, k, data):
+    """Write ``data`` as shard k and list its true size and SHA-256, so only its structure is wrong."""
+    with open(os.path.join(folder, f"shard-{k:05d}.safetensors"), "wb") as f:
+        f.write(data)
+
+    def change(m):
+        m["shards"][k].update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    edit_manifest(folder, change)
+
+
+def set_label_byte(path, value):
+    """Overwrite the first label byte of a shard in place (same size, so only its checksum tells)."""
+    with open(path, "r+b") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        begin = json.loads(f.read(n))["label"]["data_offsets"][0]
+        f.seek(8 + n + begin)
+        f.write(bytes([value]))

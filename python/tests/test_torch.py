@@ -1,9 +1,12 @@
+import os
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from segprep import DistributedShardSampler, ShardDataset, TorchShardDataset, rank_indices  # noqa: E402
+from conftest import set_label_byte  # noqa: E402
+from segprep import DistributedShardSampler, ShardDataset, ShardError, TorchShardDataset, rank_indices  # noqa: E402
 
 
 def test_tensors_match_the_reference_conversion(shards):
@@ -38,3 +41,18 @@ def test_dataloader_with_distributed_sampler(shards):
         assert batches[0][0].shape == (3, 3, 5, 7) and batches[0][1].shape == (3, 5, 7)
         seen += list(sampler)
     assert set(seen) == set(range(11)) and len(seen) == 12
+
+
+def test_dataloader_workers_check_each_shard_before_serving(shards):
+    folder, _, labels = shards
+    ds = TorchShardDataset(folder)
+    ds[4]  # checked in this process before the damage; workers must check again
+    set_label_byte(os.path.join(folder, "shard-00001.safetensors"), 200)
+    intact = [0, 1, 2, 3, 8, 9, 10]
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, sampler=intact, num_workers=2, multiprocessing_context="fork")
+    got = [y[0] for _, y in loader]
+    for i, y in zip(intact, got):
+        np.testing.assert_array_equal(y.numpy(), np.minimum(labels[i], 3))
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, sampler=[0, 5, 9], num_workers=2, multiprocessing_context="fork")
+    with pytest.raises(ShardError, match=r"(?s)in DataLoader worker process .*shard-00001.safetensors does not match the SHA-256 .*checksum mismatch"):
+        list(loader)

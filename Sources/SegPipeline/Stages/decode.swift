@@ -11,11 +11,20 @@ public struct DecodeStage: Stage {
         parameters: [
             Parameter("shrink_on_load", .flag, default: "false",
                       "decode large JPEGs at reduced size when the output is much smaller (off = exact reference parity)"),
+            Parameter("max_pixels", .integer(1...(1 << 40)), default: String(DecodeStage.defaultMaxPixels),
+                      "refuse images and labels whose header claims more pixels (read before decoding; twice Pillow's decompression-bomb warning level, where Pillow stops; `run --max-pixels` overrides)"),
         ])
 
-    let shrinkOnLoad: Bool
+    /// Pillow's `MAX_IMAGE_PIXELS` doubled: the size at which Pillow refuses an image as a bomb.
+    public static let defaultMaxPixels = 2 * 89_478_485
 
-    public init(_ args: StageArgs) throws { shrinkOnLoad = args.flag("shrink_on_load") }
+    let shrinkOnLoad: Bool
+    let maxPixels: Int
+
+    public init(_ args: StageArgs) throws {
+        shrinkOnLoad = args.flag("shrink_on_load")
+        maxPixels = args.has("max_pixels") ? args.integer("max_pixels") : DecodeStage.defaultMaxPixels
+    }
 
     public func plan(_ state: inout PlanState) throws {
         if state.decoded {
@@ -27,21 +36,27 @@ public struct DecodeStage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         let imageData = try Self.read(sample.imagePath, id: sample.id, what: "image")
         let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
+        // Sizes from the headers first: nothing is decoded for a file that claims too much.
+        let limit = context.maxPixels ?? maxPixels
+        let size = try Vips.imageSize(imageData, id: sample.id, path: sample.imagePath)
+        try Self.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
+        let width = size.width, height = size.height
+        if let declared = Vips.pngSize(labelData) {
+            try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
+            try Self.checkSameSize(declared, (width, height), id: sample.id, path: sample.labelPath)
+        }
         let label = try Vips.readLabel(labelData, id: sample.id, path: sample.labelPath)
-        let width: Int, height: Int
+        try Self.checkSameSize((label.width, label.height), (width, height), id: sample.id, path: sample.labelPath)
         if shrinkOnLoad {
-            let size = try Vips.imageSize(imageData, id: sample.id, path: sample.imagePath)
-            sample.encoded = EncodedImage(data: imageData, width: size.width, height: size.height, jpeg: size.jpeg)
-            (width, height) = (size.width, size.height)
+            sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)
         } else {
             let (image, _) = try Vips.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
+            guard image.width == width, image.height == height else {
+                throw SampleError(id: sample.id, file: sample.imagePath,
+                                  problem: "decodes to \(image.width)x\(image.height) but its header says \(width)x\(height)",
+                                  fix: "re-export this image, or run with --on-error skip")
+            }
             sample.image = image
-            (width, height) = (image.width, image.height)
-        }
-        guard width == label.width, height == label.height else {
-            throw SampleError(id: sample.id, file: sample.labelPath,
-                              problem: "is \(label.width)x\(label.height) but its image is \(width)x\(height)",
-                              fix: "export the label at the image's size, or run with --on-error skip")
         }
         sample.label = label
         sample.params["source_width"] = Double(width)
@@ -49,15 +64,31 @@ public struct DecodeStage: Stage {
     }
 
     static func read(_ path: String, id: String, what: String) throws -> Data {
-        guard FileManager.default.fileExists(atPath: path) else {
+        switch SourceFile.read(path) {
+        case .success(let data): return data
+        case .failure(.missing):
             throw SampleError(id: id, file: path, problem: "\(what) file is missing",
                               fix: "add it, remove '\(id)' from the split file, or run with --on-error skip")
+        case .failure(let problem):
+            throw SampleError(id: id, file: path, problem: "\(what) file \(problem)",
+                              fix: "\(problem.fix), remove '\(id)' from the split file, or run with --on-error skip")
         }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw SampleError(id: id, file: path, problem: "\(what) file cannot be read (\(error.localizedDescription))",
-                              fix: "check its permissions, or run with --on-error skip")
-        }
+    }
+
+    /// Throws `SampleError` when a header claims more than `limit` pixels.
+    static func check(_ width: Int, _ height: Int, limit: Int, id: String, path: String) throws {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard overflow || pixels > limit else { return }
+        throw SampleError(id: id, file: path,
+                          problem: "claims \(width)x\(height) pixels in its header, above the limit of \(limit) (a damaged file or a decompression bomb), so it was not decoded",
+                          fix: "raise `max_pixels` of decode (or pass --max-pixels) if the image is genuine, or run with --on-error skip")
+    }
+
+    /// Throws `SampleError` naming the label when its size is not its image's.
+    static func checkSameSize(_ label: (Int, Int), _ image: (Int, Int), id: String, path: String) throws {
+        guard label != image else { return }
+        throw SampleError(id: id, file: path,
+                          problem: "is \(label.0)x\(label.1) but its image is \(image.0)x\(image.1)",
+                          fix: "export the label at the image's size, or run with --on-error skip")
     }
 }

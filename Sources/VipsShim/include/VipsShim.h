@@ -27,7 +27,7 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
 
 /* In-thread JPEG decoding with libjpeg (no vips thread pool). sp_jpeg_open reads the header and
    fixes the output size for `shrink` (1, 2, 4 or 8; the size rounded down, as vips' jpegload). It returns the decoder with *status 0; NULL
-   with *status 1 when the colour space needs vips (CMYK, YCCK), or with *status -1 and a reason in
+   with *status 1 when the layout needs vips (not grey, RGB/YCbCr, CMYK or YCCK), or with *status -1 and a reason in
    err when the data is not a readable JPEG. */
 typedef struct sp_jpeg sp_jpeg;
 sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *height, int *bands,
