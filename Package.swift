@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
-        .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat"]),
+        .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat", "CDeflate"]),
         .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegFormat"]),
     ]
 )

@@ -19,10 +19,10 @@ enum SafeTensorsHeader {
             return v
         }
         guard n <= UInt64(SafeTensorsFile.maxHeaderBytes) else {
-            throw fail("declares a header of \(n) bytes, above the 100,000,000-byte limit; the file is corrupt")
+            throw fail("declares a header above the 100,000,000-byte limit; the file is corrupt or not a safetensors file")
         }
         guard n <= UInt64(data.count - 8) else {
-            throw fail("declares a header of \(n) bytes but only \(data.count - 8) follow; the file is truncated")
+            throw fail("declares a header longer than the \(data.count - 8) bytes that follow; the file is truncated or not a safetensors file")
         }
         let headerLength = Int(n)
         let header = data.subdata(in: 8..<(8 + headerLength))

@@ -37,7 +37,8 @@ public struct DatasetInput: Sendable {
         imagePaths = ids.map { id in
             for ext in DatasetInput.imageExtensions {
                 let p = "\(imageDir)/\(id).\(ext)"
-                if FileManager.default.fileExists(atPath: p) { return p }
+                var st = stat()
+                if lstat(p, &st) == 0 { return p }   // any entry, so a link loop is reported as one
             }
             return "\(imageDir)/\(id).jpg"
         }

@@ -42,7 +42,7 @@ func image(header: String, data: [UInt8] = [], declaredLength: UInt64? = nil) ->
 
     static let bad: [Bad] = [
         Bad(name: "too short", file: Data([1, 2, 3]), reason: "is too short to be a safetensors file"),
-        Bad(name: "header beyond file", file: image(header: "{}", declaredLength: 4096), reason: "declares a header of 4096 bytes but only 2 follow"),
+        Bad(name: "header beyond file", file: image(header: "{}", declaredLength: 4096), reason: "declares a header longer than the 2 bytes that follow"),
         Bad(name: "header above limit", file: image(header: "{}", declaredLength: 200_000_000), reason: "above the 100,000,000-byte limit"),
         Bad(name: "not JSON", file: image(header: "{\"a\": [1, 2"), reason: "header is not a JSON object"),
         Bad(name: "not an object", file: image(header: "[1,2,3]"), reason: "header does not start with '{'"),

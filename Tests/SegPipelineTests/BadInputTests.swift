@@ -37,6 +37,38 @@ import Testing
             try Vips.savePNG(Raster(width: 480, height: 360, fill: [128, 64, 128]), to: p.path)
             return p.path
         },
+        Case(name: "image is a directory", message: "image file is a directory, not a file; put the file itself at this path") { s, id in
+            let p = s.data.appendingPathComponent("JPEGImages/\(id).png")
+            try FileManager.default.removeItem(at: p)
+            try FileManager.default.createDirectory(at: p, withIntermediateDirectories: false)
+            return p.path
+        },
+        Case(name: "image is a symbolic link loop", message: "image file is a symbolic link loop") { s, id in
+            let p = s.data.appendingPathComponent("JPEGImages/\(id).png")
+            try FileManager.default.removeItem(at: p)
+            try FileManager.default.createSymbolicLink(atPath: p.path, withDestinationPath: p.path)
+            return p.path
+        },
+        Case(name: "grey+alpha label", message: "is a greyscale PNG with an alpha channel; class indices are expected") { s, id in
+            let p = s.data.appendingPathComponent("SegmentationClass/\(id).png")
+            try Vips.savePNG(Raster(width: 480, height: 360, fill: [3, 255]), to: p.path)
+            return p.path
+        },
+        Case(name: "JPEG header claiming 65000x65000", message: "claims 65000x65000 pixels in its header, above the limit of 178956970") { s, id in
+            let p = s.data.appendingPathComponent("JPEGImages/\(id).jpg")   // .jpg is taken before .png
+            try BombFiles.jpeg(width: 65000, height: 65000).write(to: p)
+            return p.path
+        },
+        Case(name: "PNG header claiming 30000x30000", message: "claims 30000x30000 pixels in its header, above the limit") { s, id in
+            let p = s.data.appendingPathComponent("JPEGImages/\(id).png")
+            try BombFiles.png(width: 30000, height: 30000).write(to: p)
+            return p.path
+        },
+        Case(name: "label PNG claiming more than its image", message: "is 12000x12000 but its image is 480x360") { s, id in
+            let p = s.data.appendingPathComponent("SegmentationClass/\(id).png")
+            try BombFiles.png(width: 12000, height: 12000, colourType: 3).write(to: p)
+            return p.path
+        },
         Case(name: "values out of range", message: "has label values 40 beyond the 11 classes (0..10, ignore = 11); add `- remap_labels") { s, id in
             let p = s.data.appendingPathComponent("SegmentationClass/\(id).png")
             try Vips.savePNG(Raster(width: 480, height: 360, fill: [40]), to: p.path)

@@ -121,12 +121,29 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         let (p, pipe) = try startSegPrepLimited(["run", pipeline, "--output", out], fileSizeLimit: 600_000)
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus != 0, "\(text)")
-        #expect(text.contains("cannot be written") || text.contains("File too large"), "\(text)")
+        #expect(p.terminationReason == .exit && p.terminationStatus == 1, "\(text)")
+        #expect(text.contains("cannot be written (File too large); check that the folder exists, is writable and has free space"), "\(text)")
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("run ") && !$0.contains("\r") }
+        #expect(lines.count == 1, "one line: \(text)")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
         #expect(!names.contains("index.json"))
         #expect(names.filter { $0.hasSuffix(".safetensors") }.isEmpty, "\(names)")
         #expect(names.filter { $0.contains(".tmp-") }.isEmpty, "\(names)")
+    }
+
+    @Test func inspectSkipsBadSamplesWhenAskedAndHonoursTheMaxPixels() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        let pipeline = try writePipeline(s)
+        try Data("not a png".utf8).write(to: s.data.appendingPathComponent("SegmentationClass/\(s.ids[0]).png"))
+        let (failed, failText) = try segPrep(["inspect", pipeline, "--count", "2", "--json"])
+        #expect(failed != 0 && failText.contains("or run with --on-error skip"), "\(failText)")
+        let (status, text) = try segPrep(["inspect", pipeline, "--count", "2", "--json", "--on-error", "skip"])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("skipped \(s.ids[0]): ") && text.contains("\"id\" : \"\(s.ids[1])\"") && text.contains("\"id\" : \"\(s.ids[2])\""), "\(text)")
+        let (limited, limitText) = try segPrep(["run", pipeline, "--output", s.dir.appendingPathComponent("small").path,
+                                                 "--max-pixels", "1000", "--on-error", "skip"])
+        #expect(limited == 1 && limitText.contains("above the limit of 1000") && limitText.contains("no sample was kept"), "\(limitText)")
     }
 
     @Test func helpTeachesAndErrorsAreOneSentence() throws {
@@ -143,7 +160,8 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
 func startSegPrepLimited(_ args: [String], fileSizeLimit: Int) throws -> (Process, Pipe) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit / 512) && exec \"$0\" \"$@\"", segPrepBinary.path] + args
+    // No `trap '' XFSZ` here: seg-prep itself must turn the signal into an EFBIG write error.
+    p.arguments = ["-c", "ulimit -f \(fileSizeLimit / 512) && exec \"$0\" \"$@\"", segPrepBinary.path] + args
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe

@@ -133,14 +133,8 @@ import Testing
     @Test func aDamagedShardInAnInterruptedFolderIsRebuiltAndCounted() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let cleanDir = s.dir.appendingPathComponent("clean").path
-        _ = try s.run(output: cleanDir)
-        let clean = try s.files(cleanDir)
-        let label = s.data.appendingPathComponent("SegmentationClass/\(s.ids[5]).png")
-        let good = try Data(contentsOf: label)
-        try Data("not a png".utf8).write(to: label)
-        #expect(throws: RunFailure.self) { try s.run() }
-        try good.write(to: label)
+        let (clean, restore) = try RunnerTests().interruptedRun(s)
+        try restore()
         let shard = s.out.appendingPathComponent("shard-00000.safetensors")
         var bytes = try Data(contentsOf: shard)
         bytes[bytes.count - 1] ^= 0xff

@@ -5,7 +5,7 @@ public struct DecodeStage: Stage {
     public static let declaration = StageDeclaration(
         name: "decode",
         summary: "Read the image and its label map.",
-        details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload), other formats with libvips. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
+        details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload; CMYK and YCCK files as Pillow's `convert(\"RGB\")` reads them), other formats with libvips. Both files' sizes are read from their headers and checked against each other and against `max_pixels` before anything is decoded. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
         label: "Read as class indices; the label must have the image's size.",
         random: false,
         parameters: [
