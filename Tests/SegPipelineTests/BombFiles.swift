@@ -1,5 +1,4 @@
 import Foundation
-import CDeflate
 @testable import SegPipeline
 
 /// Small files whose headers claim huge images: a real JPEG with its frame size patched, and a PNG
@@ -25,29 +24,13 @@ enum BombFiles {
 
     /// A PNG declaring `width` x `height` (8-bit, `colourType`) followed by a few rows of zeros.
     static func png(width: Int, height: Int, colourType: UInt8 = 2) -> Data {
-        var out = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        func chunk(_ type: String, _ body: Data) {
-            var len = UInt32(body.count).bigEndian
-            out.append(Data(bytes: &len, count: 4))
-            let typed = Data(type.utf8) + body
-            out.append(typed)
-            var crc = UInt32(typed.withUnsafeBytes { libdeflate_crc32(0, $0.baseAddress, $0.count) }).bigEndian
-            out.append(Data(bytes: &crc, count: 4))
-        }
-        var ihdr = Data()
-        for v in [UInt32(width), UInt32(height)] { var b = v.bigEndian; ihdr.append(Data(bytes: &b, count: 4)) }
-        ihdr.append(contentsOf: [8, colourType, 0, 0, 0])
-        chunk("IHDR", ihdr)
-        if colourType == 3 { chunk("PLTE", Data(repeating: 0, count: 3 * 4)) }
-        // Two rows of zeros, stored (uncompressed) in a zlib stream.
+        var out = TestPNG.signature
+        TestPNG.chunk("IHDR", TestPNG.header(width: width, height: height, colourType: colourType), into: &out)
+        if colourType == 3 { TestPNG.chunk("PLTE", Data(repeating: 0, count: 3 * 4), into: &out) }
+        // The first rows only: the file is far shorter than its header says.
         let rowBytes = colourType == 2 ? width * 3 : width
-        let raw = [UInt8](repeating: 0, count: min(2 * (rowBytes + 1), 60_000))
-        var z = Data([0x78, 0x01, 0x01])   // one final stored block (no Adler-32: the file is cut short anyway)
-        var n = UInt16(raw.count).littleEndian, nn = (~UInt16(raw.count)).littleEndian
-        z.append(Data(bytes: &n, count: 2)); z.append(Data(bytes: &nn, count: 2))
-        z.append(contentsOf: raw)
-        chunk("IDAT", z)
-        chunk("IEND", Data())
+        TestPNG.chunk("IDAT", TestPNG.zlib([UInt8](repeating: 0, count: min(2 * (rowBytes + 1), 60_000))), into: &out)
+        TestPNG.chunk("IEND", Data(), into: &out)
         return out
     }
 }

@@ -41,18 +41,15 @@ import Testing
                 raw.append(UInt8(truncatingIfNeeded: v - predictor))
             }
         }
-        var out = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        var ihdr = Data()
-        ihdr.appendBigEndian(UInt32(width)); ihdr.appendBigEndian(UInt32(height))
-        ihdr.append(contentsOf: [8, colourType, 0, 0, 0])
-        PalettePNG.chunk("IHDR", ihdr, into: &out)
-        if colourType == 3 { PalettePNG.chunk("PLTE", Data((0..<256 * 3).map { UInt8($0 % 251) }), into: &out) }
-        let z = Deflate.zlib(raw, rowStride: width + 1)
+        var out = TestPNG.signature
+        TestPNG.chunk("IHDR", TestPNG.header(width: width, height: height, colourType: colourType), into: &out)
+        if colourType == 3 { TestPNG.chunk("PLTE", Data((0..<256 * 3).map { UInt8($0 % 251) }), into: &out) }
+        let z = TestPNG.zlib(raw)
         let step = (z.count + parts - 1) / parts
         for start in stride(from: 0, to: z.count, by: step) {
-            PalettePNG.chunk("IDAT", z.subdata(in: (z.startIndex + start)..<(z.startIndex + min(start + step, z.count))), into: &out)
+            TestPNG.chunk("IDAT", z.subdata(in: (z.startIndex + start)..<(z.startIndex + min(start + step, z.count))), into: &out)
         }
-        PalettePNG.chunk("IEND", Data(), into: &out)
+        TestPNG.chunk("IEND", Data(), into: &out)
         return out
     }
 

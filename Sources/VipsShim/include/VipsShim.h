@@ -53,6 +53,12 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
 int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, int *colour_type,
                       uint8_t **out);
 
+/* Encodes width*height palette indices as an 8-bit palette PNG (libpng, default compression) with
+   `colours` RGB entries of `rgb` (1..256; at least the largest index + 1). On success *out holds
+   *out_len bytes to free with sp_free; -1 with a reason in err otherwise. */
+int sp_png_encode_palette(const uint8_t *indices, int width, int height, const uint8_t *rgb, int colours,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len);
+
 /* Encodes packed 8-bit pixels (bands 1, 3 or 4) as PNG to a file. */
 int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path);
 
