@@ -62,8 +62,7 @@ struct Predict: ParsableCommand {
             let (image, _) = try Vips.decodeRGB(data, id: name, path: path)
             let label = Predict.labelMap(image, model: &model, height: h, width: w)
             try PalettePNG.write(label, palette: palette, to: (out as NSString).appendingPathComponent(name + ".png"))
-            let d = clock.now - start
-            progress.update(done: k + 1, total: images.count, seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+            progress.update(done: k + 1, total: images.count, seconds: (clock.now - start).seconds)
         }
         progress.finish()
         print("wrote \(images.count) label map(s) to \(out)")
@@ -71,28 +70,10 @@ struct Predict: ParsableCommand {
 
     /// Letterboxes `image` to `height`x`width`, predicts, and maps the classes back to the image's size.
     static func labelMap(_ image: Raster, model: inout SegmentationModel, height: Int, width: Int) -> Raster {
-        let (iw, ih) = (image.width, image.height)
-        let scale = min(Double(width) / Double(iw), Double(height) / Double(ih))
-        let nw = max(1, Int(Double(iw) * scale)), nh = max(1, Int(Double(ih) * scale))
-        let dx = (width - nw) / 2, dy = (height - nh) / 2
-        var canvas = Raster(width: width, height: height, fill: [128, 128, 128])
-        canvas.paste(Resample.bicubic(image, width: nw, height: nh), dx: dx, dy: dy)
-        let plane = height * width
-        let tensor = Tensor<Float>(shape: [1, 3, height, width]) { x in
-            canvas.pixels.withUnsafeBufferPointer { p in
-                for i in 0..<plane {
-                    x[i] = Float(p[3 * i]) / 255
-                    x[plane + i] = Float(p[3 * i + 1]) / 255
-                    x[2 * plane + i] = Float(p[3 * i + 2]) / 255
-                }
-            }
-        }
-        let classes = model.predict(tensor)
-        var crop = [UInt8](repeating: 0, count: nw * nh)
-        for y in 0..<nh {
-            for x in 0..<nw { crop[y * nw + x] = classes[(y + dy) * width + x + dx] }
-        }
-        return Resample.nearest(Raster(width: nw, height: nh, channels: 1, pixels: crop), width: iw, height: ih)
+        let box = Letterbox(source: (image.width, image.height), width: width, height: height)
+        let canvas = box.image(image, fill: [128, 128, 128])
+        let classes = model.predict(Tensor<Float>(rgb: canvas.pixels, height: height, width: width))
+        return Resample.nearest(box.window(classes), width: image.width, height: image.height)
     }
 
     /// The network input size: --size, else the checkpoint's training size.

@@ -36,21 +36,14 @@ public struct LetterboxStage: Stage {
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         try sample.materialize()
-        let (iw, ih) = sample.sourceSize
-        let scale = min(Double(width) / Double(iw), Double(height) / Double(ih))
-        let nw = max(1, Int(Double(iw) * scale)), nh = max(1, Int(Double(ih) * scale))
-        let dx = (width - nw) / 2, dy = (height - nh) / 2
-        try sample.decodeImage(forTarget: (nw, nh))
-        var image = Raster(width: width, height: height, fill: fill)
-        image.paste(Resample.bicubic(sample.image, width: nw, height: nh), dx: dx, dy: dy)
-        var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
-        label.paste(Resample.nearest(sample.label, width: nw, height: nh), dx: dx, dy: dy)
-        sample.image = image
-        sample.label = label
-        sample.params["scale"] = scale
-        sample.params["nw"] = Double(nw)
-        sample.params["nh"] = Double(nh)
-        sample.params["dx"] = Double(dx)
-        sample.params["dy"] = Double(dy)
+        let box = Letterbox(source: sample.sourceSize, width: width, height: height)
+        try sample.decodeImage(forTarget: (box.nw, box.nh))
+        sample.image = box.image(sample.image, fill: fill)
+        sample.label = box.label(sample.label, fill: labelFill.resolve(ignore: context.ignoreIndex))
+        sample.params["scale"] = box.scale
+        sample.params["nw"] = Double(box.nw)
+        sample.params["nh"] = Double(box.nh)
+        sample.params["dx"] = Double(box.dx)
+        sample.params["dy"] = Double(box.dy)
     }
 }

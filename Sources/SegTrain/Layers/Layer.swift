@@ -11,6 +11,10 @@ public protocol Layer {
     /// Back-propagates `gradOutput` (shaped like the last output) and returns d(loss)/d(input).
     mutating func backward(_ gradOutput: Tensor<Scalar>) -> Tensor<Scalar>
 
+    /// Accumulates the parameter gradients of `gradOutput` only (training needs no input gradient;
+    /// layers that can skip computing it say so).
+    mutating func backwardParameters(_ gradOutput: Tensor<Scalar>)
+
     /// Calls `body` with each trainable parameter's full name, value and gradient.
     mutating func visitParameters(
         prefix: String, _ body: (String, inout Tensor<Scalar>, inout Tensor<Scalar>) -> Void)
@@ -20,6 +24,10 @@ public protocol Layer {
 }
 
 extension Layer {
+    public mutating func backwardParameters(_ gradOutput: Tensor<Scalar>) {
+        _ = backward(gradOutput)
+    }
+
     public mutating func visitParameters(
         prefix: String, _ body: (String, inout Tensor<Scalar>, inout Tensor<Scalar>) -> Void
     ) {}

@@ -54,6 +54,10 @@ public struct UNet<Scalar: TensorScalar>: Layer {
         backward(gradOutput, inputGradient: true)!
     }
 
+    public mutating func backwardParameters(_ gradOutput: Tensor<Scalar>) {
+        _ = backward(gradOutput, inputGradient: false)
+    }
+
     /// Backward pass that skips d(loss)/d(input) (returning nil) unless `inputGradient` is set.
     ///
     /// Training needs only the parameter gradients; skipping the image gradient saves a convolution.

@@ -15,18 +15,22 @@ struct BatchConverter: Sendable {
     let options: LoaderOptions
 
     init(classes: Int, labelType: DType, options: LoaderOptions) {
-        let mean = options.mean ?? [0, 0, 0]
-        let std = options.std ?? [1, 1, 1]
+        self.table = BatchConverter.normalisation(mean: options.mean, std: options.std)
+        self.ignore = classes
+        self.labelType = labelType
+        self.options = options
+    }
+
+    /// The `3 × 256` table for per-channel `mean` and `std` (nil: 0 and 1).
+    static func normalisation(mean: [Float]?, std: [Float]?) -> [Float] {
+        let mean = mean ?? [0, 0, 0], std = std ?? [1, 1, 1]
         var table = [Float](repeating: 0, count: 768)
         for c in 0..<3 {
             for v in 0..<256 {
                 table[c * 256 + v] = Float((Double(v) / 255 - Double(mean[c])) / Double(std[c]))
             }
         }
-        self.table = table
-        self.ignore = classes
-        self.labelType = labelType
-        self.options = options
+        return table
     }
 
     /// Converts sample `sample` of `set` into slot `slot` of `batch`.

@@ -29,7 +29,7 @@ public struct TrainingOptimizer: Sendable {
     public var step: Int { adam?.step ?? 0 }
 
     /// Applies one update from the accumulated gradients of `model`.
-    public mutating func update(_ model: inout SegmentationModel) {
+    public mutating func update<L: Layer>(_ model: inout L) where L.Scalar == Float {
         if adam != nil { adam!.update(&model) } else { sgd!.update(&model) }
     }
 

@@ -1,7 +1,5 @@
-/// One `unet-s` training step: forward, loss, backward and an Adam update, in Float32.
-///
-/// This concrete type is the fast entry point for callers outside the module (the CLI's
-/// `train` and `bench train-step`).
+/// `unet-s` with Adam in Float32, stepped by `TrainingStep` (the step `train` runs), for
+/// `bench train-step` and tests.
 public struct TrainStep {
     public var model: UNet<Float>
     public var optimizer: Adam<Float>
@@ -20,12 +18,7 @@ public struct TrainStep {
     /// - Throws: `LossError` when images and labels do not line up.
     @discardableResult
     public mutating func callAsFunction(images: Tensor<Float>, labels: LabelMap) throws -> Float {
-        model.zeroGradients()
-        let logits = model.forward(images, training: true)
-        let result: LossOutput<Float> = try loss(logits, labels)
-        _ = model.backward(result.gradient, inputGradient: false)
-        optimizer.update(&model)
-        return result.value
+        try TrainingStep.run(&model, &optimizer, loss: loss, images: images, labels: labels)
     }
 
     /// Logits `[N, classes, H, W]` in evaluation mode (running BatchNorm statistics).
@@ -72,8 +65,7 @@ public struct TrainStep {
         for _ in 0..<steps {
             let start = clock.now
             last = try step(images: images, labels: labels)
-            let elapsed = clock.now - start
-            samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+            samples.append((clock.now - start).seconds * 1e3)
         }
         let mean = samples.isEmpty ? 0 : samples.reduce(0, +) / Double(samples.count)
         return Timing(batch: batch, size: size, classes: classes, steps: steps, msPerStep: mean,

@@ -124,7 +124,6 @@ public struct Trainer {
                              shouldStop: () -> Bool = { false }) throws -> Outcome {
         let schedule = options.lrSchedule
         let clock = ContinuousClock()
-        let (h, w) = (train.shards.height, train.shards.width)
         while position.epoch < options.epochs {
             let epoch = position.epoch
             let lr = schedule.rate(epoch: epoch)
@@ -136,18 +135,12 @@ public struct Trainer {
             while let batch = try run.next() {
                 defer { k += 1 }
                 if k < position.batch { continue }
-                let n = batch.count
-                let images = Tensor(shape: [n, 3, h, w], scalars: Array(batch.images.prefix(n * 3 * h * w)))
-                let labels = LabelMap(shape: [n, h, w], values: Array(batch.labels.prefix(n * h * w)))
-                model.zeroGradients()
-                let logits = model.forward(images, training: true)
-                let out: LossOutput<Float> = try loss(logits, labels)
-                model.backwardParameters(out.gradient)
-                optimizer.update(&model)
+                let (images, labels) = batch.tensors()
+                let value = try TrainingStep.run(&model, &optimizer, loss: loss, images: images, labels: labels)
                 position.batch = k + 1
-                position.lossSum += Double(out.value)
+                position.lossSum += Double(value)
                 position.optimizerStep = optimizer.step
-                let elapsed = Trainer.seconds(clock.now - start)
+                let elapsed = (clock.now - start).seconds
                 onStep(Progress(epoch: epoch, batch: k + 1, batches: run.batchCount,
                                 meanLoss: position.lossSum / Double(k + 1), seconds: baseSeconds + elapsed))
                 if shouldStop() {
@@ -164,7 +157,7 @@ public struct Trainer {
             let record = EpochRecord(
                 epoch: epoch + 1, trainLoss: trainLoss, valLoss: valLoss, miou: matrix.meanIoU,
                 miouPresent: matrix.meanIoUPresent, mpa: matrix.meanPixelAccuracy, accuracy: matrix.accuracy, lr: lr,
-                seconds: baseSeconds + Trainer.seconds(clock.now - start), waitSeconds: wait)
+                seconds: baseSeconds + (clock.now - start).seconds, waitSeconds: wait)
             try log.append(record)
             position = TrainCheckpoint.Position()
             position.epoch = epoch + 1
@@ -184,25 +177,19 @@ public struct Trainer {
     ///
     /// - Throws: loader and loss errors.
     public mutating func validate() throws -> (loss: Double, matrix: ConfusionMatrix) {
-        let (h, w) = (val.shards.height, val.shards.width)
         var matrix = ConfusionMatrix(classes: classNames.count)
         var total = 0.0, batches = 0
         let run = val.epoch(0)
         while let batch = try run.next() {
-            let n = batch.count
-            let images = Tensor(shape: [n, 3, h, w], scalars: Array(batch.images.prefix(n * 3 * h * w)))
-            let values = Array(batch.labels.prefix(n * h * w))
+            let (images, labels) = batch.tensors()
+            let values = labels.values
             let logits = model.forward(images, training: false)
-            let out: LossOutput<Float> = try loss(logits, LabelMap(shape: [n, h, w], values: values))
+            let out: LossOutput<Float> = try loss(logits, labels)
             total += Double(out.value)
             batches += 1
             let ignore = UInt8(clamping: classNames.count)
             matrix.add(labels: values.map { $0 >= 0 && $0 < 255 ? UInt8($0) : ignore }, predictions: Prediction.argmax(logits))
         }
         return (batches > 0 ? total / Double(batches) : .nan, matrix)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }
