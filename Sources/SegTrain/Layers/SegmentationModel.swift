@@ -4,25 +4,35 @@ import SegFormat
 ///
 /// Shapes: `[N, 3, H, W]` → logits `[N, classes, H, W]`. State names are those of the PyTorch
 /// module (`enc1.0.weight`, … for `unet-s`; `weight`, `bias` for `linear`).
-public struct SegmentationModel: Layer {
+public enum SegmentationModel: Layer {
+    case unetS(UNet<Float>)
+    case linear(PixelLinear<Float>)
+
     /// The architectures `train` and `predict` know.
     public enum Kind: String, Sendable, CaseIterable {
         case unetS = "unet-s"
         case linear
     }
 
-    public let kind: Kind
-    public let classes: Int
-    var unet: UNet<Float>?
-    var linear: PixelLinear<Float>?
-
     /// A freshly initialised model (PyTorch default initialisation, weights from `seed`).
     public init(kind: Kind, classes: Int, seed: UInt64) {
-        self.kind = kind
-        self.classes = classes
         switch kind {
-        case .unetS: unet = UNet(classes: classes, seed: seed)
-        case .linear: linear = PixelLinear(classes: classes, seed: seed)
+        case .unetS: self = .unetS(UNet(classes: classes, seed: seed))
+        case .linear: self = .linear(PixelLinear(classes: classes, seed: seed))
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .unetS: return .unetS
+        case .linear: return .linear
+        }
+    }
+
+    public var classes: Int {
+        switch self {
+        case .unetS(let m): return m.classes
+        case .linear(let m): return m.linear.bias.shape[0]
         }
     }
 
@@ -52,30 +62,40 @@ public struct SegmentationModel: Layer {
     /// Height and width must be multiples of this for the architecture.
     public var sizeMultiple: Int { kind == .unetS ? 4 : 1 }
 
+    /// Runs `unet` or `linear` on the network in place (consumed and put back, so its tensors stay
+    /// uniquely referenced and are never copied).
+    private mutating func with<R>(_ unet: (inout UNet<Float>) -> R, _ linear: (inout PixelLinear<Float>) -> R) -> R {
+        switch consume self {
+        case .unetS(var m):
+            defer { self = .unetS(m) }
+            return unet(&m)
+        case .linear(var m):
+            defer { self = .linear(m) }
+            return linear(&m)
+        }
+    }
+
     public mutating func forward(_ input: Tensor<Float>, training: Bool) -> Tensor<Float> {
-        if unet != nil { return unet!.forward(input, training: training) }
-        return linear!.forward(input, training: training)
+        with({ $0.forward(input, training: training) }, { $0.forward(input, training: training) })
     }
 
     public mutating func backward(_ gradOutput: Tensor<Float>) -> Tensor<Float> {
-        if unet != nil { return unet!.backward(gradOutput) }
-        return linear!.backward(gradOutput)
+        with({ $0.backward(gradOutput) }, { $0.backward(gradOutput) })
     }
 
     /// Accumulates parameter gradients only (the input image needs no gradient when training).
     public mutating func backwardParameters(_ gradOutput: Tensor<Float>) {
-        if unet != nil { _ = unet!.backward(gradOutput, inputGradient: false); return }
-        _ = linear!.backward(gradOutput)
+        with({ $0.backwardParameters(gradOutput) }, { $0.backwardParameters(gradOutput) })
     }
 
     public mutating func visitParameters(
         prefix: String, _ body: (String, inout Tensor<Float>, inout Tensor<Float>) -> Void
     ) {
-        if unet != nil { unet!.visitParameters(prefix: prefix, body) } else { linear!.visitParameters(prefix: prefix, body) }
+        with({ $0.visitParameters(prefix: prefix, body) }, { $0.visitParameters(prefix: prefix, body) })
     }
 
     public mutating func visitState(prefix: String, _ body: (String, inout StateValue<Float>) -> Void) {
-        if unet != nil { unet!.visitState(prefix: prefix, body) } else { linear!.visitState(prefix: prefix, body) }
+        with({ $0.visitState(prefix: prefix, body) }, { $0.visitState(prefix: prefix, body) })
     }
 
     /// Predicted class per pixel (`[N, H, W]` row-major) in evaluation mode.
