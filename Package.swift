@@ -34,7 +34,10 @@ let package = Package(
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
-        .target(name: "SegTrain", dependencies: ["SegFormat", "COpenBLAS", "TrainKernels"]),
+        .target(name: "SegTrain", dependencies: [
+            "SegFormat", "COpenBLAS", "TrainKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [

@@ -42,7 +42,7 @@ struct Inspect: ParsableCommand {
     var columns = 2
 
     @Option(help: "What to do with a bad sample (pipelines only): fail (default) or skip (report it on stderr and show the next one).")
-    var onError: String?
+    var onError: PipelineSpec.OnError?
 
     @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
     var maxPixels: Int?
@@ -53,7 +53,6 @@ struct Inspect: ParsableCommand {
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard index >= 0 else { throw ValidationError("--index must be 0 or more") }
-        if let onError, !["fail", "skip"].contains(onError) { throw ValidationError("--on-error must be fail or skip") }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
         if out == nil && !json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
     }
@@ -75,7 +74,7 @@ struct Inspect: ParsableCommand {
             if let maxPixels { spec.maxPixels = maxPixels }
             let input = try DatasetInput(spec.input, root: inputRoot)
             ignore = spec.classes.count
-            let skip = (onError.flatMap(PipelineSpec.OnError.init(rawValue:)) ?? spec.onError) == .skip
+            let skip = (onError ?? spec.onError) == .skip
             var item = index
             while entries.count < count && item < input.ids.count * spec.repeats {
                 let k = item % input.ids.count

@@ -33,11 +33,11 @@ struct Run: ParsableCommand {
     @Option(help: "Process only the first N ids of the split.")
     var limit: Int?
 
-    @Option(help: "Process only partition K of N (0 <= K < N): shards whose index % N == K.")
-    var partition: String?
+    @Option(help: "Process only partition K of N (0 <= K < N): shards whose index % N == K.", transform: Partition.argument)
+    var partition: Partition?
 
-    @Option(help: "What to do with a bad sample: fail (default, exit 1 after keeping complete shards) or skip.")
-    var onError: String?
+    @Option(help: "What to do with a bad sample: fail (exit 1 after keeping complete shards) or skip (default: the file's on_error).")
+    var onError: PipelineSpec.OnError?
 
     @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
     var maxPixels: Int?
@@ -51,13 +51,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let partition, Partition(partition) == nil {
-            throw ValidationError("--partition must be K/N with 0 <= K < N, e.g. 0/4")
-        }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
-        if let onError, !["fail", "skip"].contains(onError) {
-            throw ValidationError("--on-error must be fail or skip")
-        }
     }
 
     func run() throws {
@@ -65,8 +59,7 @@ struct Run: ParsableCommand {
         let spec = try PipelineSpec.load(path: pipeline)
         let options = RunOptions(
             inputRoot: inputRoot, output: output, threads: threads, limit: limit,
-            partition: partition.flatMap(Partition.init), force: force,
-            onError: onError.flatMap(PipelineSpec.OnError.init(rawValue:)), maxPixels: maxPixels)
+            partition: partition, force: force, onError: onError, maxPixels: maxPixels)
         let runner = PipelineRunner(spec: spec, options: options)
         let bar = ProgressLine(label: "run")
         let summary = try runner.run { p in bar.update(done: p.done, total: p.total, seconds: p.seconds) }

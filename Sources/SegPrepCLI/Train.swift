@@ -24,88 +24,11 @@ struct Train: ParsableCommand {
             --batch-size 4 --lr 1e-3 --schedule constant --epochs 40
         """)
 
-    @Option(help: "Training shard folder (repeat for several).")
-    var train: [String]
-
-    @Option(help: "Validation shard folder (repeat for several).")
-    var val: [String]
-
-    @Option(help: "Output folder for log.jsonl, curves.png and checkpoints.")
-    var out: String
-
-    @Option(help: "Model: unet-s or linear.")
-    var model = "unet-s"
-
-    @Option(help: "Loss: ce, focal, dice, ce+dice or focal+dice.")
-    var loss = "ce"
-
-    @Option(help: "Class weights: none, inverse, median (from index.json pixel counts) or a file of one weight per class.")
-    var classWeights = "none"
-
-    @Option(help: "Focal loss alpha.")
-    var focalAlpha = 0.5
-
-    @Option(help: "Focal loss gamma.")
-    var focalGamma = 2.0
-
-    @Option(help: "Optimiser: adam or sgd.")
-    var optimizer = "adam"
-
-    @Option(help: "Initial (peak) learning rate.")
-    var lr = 1e-3
-
-    @Option(help: "Final learning rate of cos/step (default lr/100).")
-    var minLr: Double?
-
-    @Option(help: "SGD momentum, or Adam beta1.")
-    var momentum = 0.9
-
-    @Option(help: "Weight decay (L2, added to the gradient).")
-    var weightDecay = 0.0
-
-    @Option(help: "Learning-rate schedule: constant, cos or step.")
-    var schedule = "cos"
-
-    @Option(help: "Warm-up epochs of the cos schedule (default min(max(5% of epochs, 1), 3)).")
-    var warmupEpochs: Double?
-
-    @Option(help: "Epochs to train (in total, counting those of a resumed run).")
-    var epochs = 20
-
-    @Option(help: "Samples per batch.")
-    var batchSize = 8
-
-    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
-    var threads: Int?
-
-    @Option(help: "Loader worker threads.")
-    var workers = 2
-
-    @Option(help: "Seed of the weights and the shuffle.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Continue from this checkpoint (a last.safetensors).")
-    var resume: String?
+    @OptionGroup var options: TrainOptions
 
     func run() throws {
-        var o = TrainOptions(trainFolders: train, valFolders: val, outDir: out)
-        guard let kind = SegmentationModel.Kind(rawValue: model) else {
-            throw ValidationError("--model \(model) is unknown; use unet-s or linear.")
-        }
-        guard let opt = TrainOptions.Optimizer(rawValue: optimizer) else {
-            throw ValidationError("--optimizer \(optimizer) is unknown; use adam or sgd.")
-        }
-        guard let sched = LRSchedule.Kind(rawValue: schedule) else {
-            throw ValidationError("--schedule \(schedule) is unknown; use constant, cos or step.")
-        }
-        o.model = kind; o.optimizer = opt; o.schedule = sched
-        o.loss = loss; o.classWeights = try weighting()
-        o.focalAlpha = focalAlpha; o.focalGamma = focalGamma
-        o.lr = lr; o.minLR = minLr; o.momentum = momentum; o.weightDecay = weightDecay
-        o.warmupEpochs = warmupEpochs; o.epochs = epochs; o.batchSize = batchSize
-        o.threads = threads; o.workers = workers; o.seed = seed; o.resume = resume
-
-        var trainer = try Trainer(options: o)
+        let (epochs, out) = (options.epochs, options.outDir)
+        var trainer = try Trainer(options: options)
         try Vips.start()
         let curvesPath = (out as NSString).appendingPathComponent("curves.png")
         if !trainer.log.records.isEmpty { try TrainCurves.chart(trainer.log.records).writePNG(to: curvesPath) }
@@ -113,7 +36,7 @@ struct Train: ParsableCommand {
         interrupt.install(message: "stopping after this batch and saving \(trainer.lastPath); Ctrl-C again quits at once")
         let tty = isatty(2) != 0
         let start = trainer.position
-        FileHandle.standardError.write(Data("training \(kind.rawValue) on \(trainer.classNames.count) classes, \(ComputeThreads.current) thread(s), epoch \(start.epoch + 1)\(start.batch > 0 ? " batch \(start.batch + 1)" : "") of \(epochs)\n".utf8))
+        FileHandle.standardError.write(Data("training \(options.model.rawValue) on \(trainer.classNames.count) classes, \(ComputeThreads.current) thread(s), epoch \(start.epoch + 1)\(start.batch > 0 ? " batch \(start.batch + 1)" : "") of \(epochs)\n".utf8))
         var records = trainer.log.records
         let outcome = try trainer.run(onStep: { p in
             guard tty else { return }
@@ -139,25 +62,6 @@ struct Train: ParsableCommand {
             if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             print("interrupted in epoch \(epoch + 1) after batch \(batch); continue with --resume \(trainer.lastPath)")
             throw ExitCode(130)
-        }
-    }
-
-    /// The --class-weights choice.
-    func weighting() throws -> TrainOptions.ClassWeighting {
-        switch classWeights {
-        case "none": return .none
-        case "inverse": return .inverse
-        case "median": return .median
-        default:
-            guard let text = try? String(contentsOfFile: classWeights, encoding: .utf8) else {
-                throw ValidationError("--class-weights \(classWeights) is neither none, inverse, median nor a readable file; give one of those or a file of one weight per class.")
-            }
-            let parts = text.split { $0 == "," || $0 == "[" || $0 == "]" || $0.isWhitespace }
-            let values = parts.compactMap { Double($0) }
-            guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                throw ValidationError("--class-weights \(classWeights) must hold non-negative numbers separated by spaces, commas or newlines (or a JSON array).")
-            }
-            return .explicit(values)
         }
     }
 }

@@ -95,8 +95,9 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
             let target = Int(Double(total) * fraction)
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline {
-                let shards = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".safetensors") }
-                if shards.count >= target || !p.isRunning { break }
+                // A shard is reusable once its entry is written beside it.
+                let entries = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { $0.hasSuffix(".entry.json") }
+                if entries.count >= target || !p.isRunning { break }
                 usleep(20_000)
             }
             kill(p.processIdentifier, SIGKILL)

@@ -153,12 +153,17 @@ import Testing
         let ours = s.out.appendingPathComponent("shard-00001.safetensors.tmp-999")
         let empty = s.out.appendingPathComponent("shard-00002.safetensors.tmp-998")
         let foreign = s.out.appendingPathComponent("shard-00002.safetensors.tmp-997")
+        let entry = s.out.appendingPathComponent("shard-00001.entry.json.tmp-996")
+        let foreignEntry = s.out.appendingPathComponent("shard-00001.entry.json.tmp-995")
         try real.prefix(real.count / 3).write(to: ours)      // a header and part of the data
         try Data().write(to: empty)
         try Data("someone else's".utf8).write(to: foreign)
+        try Data(OutputFolder.entryPrefix + Array("[1, 2".utf8)).write(to: entry)
+        try Data("{\"mine\": 1}".utf8).write(to: foreignEntry)
         _ = try s.run()
         let names = try FileManager.default.contentsOfDirectory(atPath: s.out.path)
-        #expect(!names.contains(ours.lastPathComponent) && !names.contains(empty.lastPathComponent))
+        #expect(!names.contains(ours.lastPathComponent) && !names.contains(empty.lastPathComponent) && !names.contains(entry.lastPathComponent))
         #expect(try Data(contentsOf: foreign) == Data("someone else's".utf8))
+        #expect(try Data(contentsOf: foreignEntry) == Data("{\"mine\": 1}".utf8))
     }
 }

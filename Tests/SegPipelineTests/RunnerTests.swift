@@ -132,6 +132,8 @@ struct Scratch {
         try Data("not a png".utf8).write(to: label)
         #expect(throws: RunFailure.self) { try s.run() }
         #expect(try s.files().keys.sorted() == ["shard-00000.entry.json", "shard-00000.safetensors"])
+        // How entries begin, which is how their temporaries are recognised.
+        #expect(try s.files()["shard-00000.entry.json"]!.starts(with: OutputFolder.entryPrefix))
         return (clean, { try good.write(to: label) })
     }
 

@@ -140,7 +140,7 @@ import Testing
         let (train, val) = try fixtures()
         var o = options(train, val, epochs: 2)
         o.model = .linear
-        o.loss = "ce+dice"
+        o.loss = .ceDice
         o.classWeights = .explicit([1, 2, 1])
         var t = try Trainer(options: o)
         #expect(try t.run() == .finished)

@@ -48,7 +48,7 @@ public enum OwnedFile: Equatable, Sendable {
     }
 
     /// `.ours` for any regular file (content not judged), `.foreign` for other kinds of entry.
-    static func regularFile(_ path: String) -> OwnedFile {
+    public static func regularFile(_ path: String) -> OwnedFile {
         var st = stat()
         guard lstat(path, &st) == 0 else { return errno == ENOENT ? .absent : .foreign("an entry that cannot be examined (\(String(cString: strerror(errno))))") }
         switch st.st_mode & S_IFMT {

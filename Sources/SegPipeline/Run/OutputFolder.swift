@@ -82,8 +82,9 @@ struct OutputFolder {
         try refuseForeign(names)
         for name in names {
             let path = "\(dir)/\(name)"
-            if let base = Self.temporaryBase(name), Manifest.isShardName(base) {
-                if case .ours = OwnedFile.shard(at: path, temporary: true) { try OwnedFile.remove(path) }
+            if let base = Self.temporaryBase(name) {
+                if Manifest.isShardName(base), case .ours = OwnedFile.shard(at: path, temporary: true) { try OwnedFile.remove(path) }
+                if Self.isEntryName(base), Self.isEntryTemporary(path) { try OwnedFile.remove(path) }
                 continue
             }
             guard Manifest.isShardName(name), case .ours(let key) = OwnedFile.shard(at: path) else { continue }
@@ -116,7 +117,7 @@ struct OutputFolder {
             let kind: OwnedFile
             if Manifest.isShardName(name) {
                 kind = OwnedFile.shard(at: path)
-            } else if name.hasSuffix(".entry.json"), Manifest.isShardName(String(name.dropLast(".entry.json".count)) + ".safetensors") {
+            } else if Self.isEntryName(name) {
                 kind = OwnedFile.json(at: path, as: StoredShard.self)
             } else if name == Manifest.fileName {
                 kind = OwnedFile.manifest(in: dir)
@@ -195,7 +196,7 @@ struct OutputFolder {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
         let path = "\(dir)/\(Self.entryName(stored.entry.index))"
-        do { try enc.encode(stored).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do { try AtomicFile.write(enc.encode(stored), to: path, durable: false) } catch {
             throw RunError("cannot write \(path): \(error.localizedDescription); check that the folder is writable and has free space")
         }
     }
@@ -204,6 +205,25 @@ struct OutputFolder {
     func removeEntries(_ shards: [Int]) {
         for i in shards { try? fm.removeItem(atPath: "\(dir)/\(Self.entryName(i))") }
     }
+
+    /// True for `shard-NNNNN.entry.json`.
+    static func isEntryName(_ name: String) -> Bool {
+        name.hasSuffix(".entry.json") && Manifest.isShardName(String(name.dropLast(".entry.json".count)) + ".safetensors")
+    }
+
+    /// Whether the regular file at `path` holds (the start of) an entry as `writeEntry` writes them:
+    /// empty, or JSON beginning with the first of its sorted keys.
+    static func isEntryTemporary(_ path: String) -> Bool {
+        guard case .ours = OwnedFile.regularFile(path), let size = OwnedFile.regularFileSize(path) else { return false }
+        if size == 0 { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let start = Array(handle.readData(ofLength: entryPrefix.count))
+        return start == Array(entryPrefix.prefix(start.count))
+    }
+
+    /// How every entry file begins (keys sorted).
+    static let entryPrefix = Array("{\"channelSquares\":".utf8)
 
     /// File name of shard `index`'s entry.
     static func entryName(_ index: Int) -> String { String(format: "shard-%05d.entry.json", index) }
@@ -232,9 +252,11 @@ struct OutputFolder {
         for name in names {
             let path = "\(dir)/\(name)"
             let base = Self.temporaryBase(name)
-            if Manifest.isShardName(name) || name == Manifest.fileName || name.hasSuffix(".entry.json") && Manifest.isShardName(String(name.dropLast(".entry.json".count)) + ".safetensors") {
+            if Manifest.isShardName(name) || name == Manifest.fileName || Self.isEntryName(name) {
                 try OwnedFile.remove(path)
             } else if let base, Manifest.isShardName(base), case .ours = OwnedFile.shard(at: path, temporary: true) {
+                try OwnedFile.remove(path)
+            } else if let base, Self.isEntryName(base), Self.isEntryTemporary(path) {
                 try OwnedFile.remove(path)
             }
         }

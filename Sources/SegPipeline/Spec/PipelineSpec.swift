@@ -25,7 +25,7 @@ public struct PipelineSpec: Sendable {
     public var maxPixels: Int? = nil
 
     /// What to do with a sample whose input is bad.
-    public enum OnError: String, Sendable { case fail, skip }
+    public enum OnError: String, Sendable, CaseIterable { case fail, skip }
 
     /// Where the samples come from.
     public struct InputSpec: Sendable {

@@ -25,15 +25,23 @@ public struct SegmentationLoss: Sendable {
         self.classWeights = classWeights
     }
 
-    /// Parses a loss spelled like `ce`, `focal`, `dice`, `ce+dice`, `focal+dice`.
+    /// The loss `kind` names (focal with `alpha` and `gamma`).
+    public init(kind: LossKind, classes: Int, classWeights: [Double]? = nil, alpha: Double = 0.5, gamma: Double = 2) {
+        let primary: Primary
+        switch kind {
+        case .ce, .ceDice: primary = .crossEntropy
+        case .focal, .focalDice: primary = .focal(alpha: alpha, gamma: gamma)
+        case .dice: primary = .none
+        }
+        self.init(classes: classes, primary: primary, dice: kind.dice, classWeights: classWeights)
+    }
+
+    /// Parses a loss spelled like `ce`, `focal`, `dice`, `ce+dice`, `focal+dice` (see `LossKind`).
     ///
     /// - Returns: nil for an unknown spelling.
     public init?(name: String, classes: Int, classWeights: [Double]? = nil, alpha: Double = 0.5, gamma: Double = 2) {
-        let parts = Set(name.lowercased().split(separator: "+").map(String.init))
-        guard !parts.isEmpty, parts.isSubset(of: ["ce", "focal", "dice"]), !(parts.contains("ce") && parts.contains("focal"))
-        else { return nil }
-        let primary: Primary = parts.contains("ce") ? .crossEntropy : parts.contains("focal") ? .focal(alpha: alpha, gamma: gamma) : .none
-        self.init(classes: classes, primary: primary, dice: parts.contains("dice"), classWeights: classWeights)
+        guard let kind = LossKind(name: name) else { return nil }
+        self.init(kind: kind, classes: classes, classWeights: classWeights, alpha: alpha, gamma: gamma)
     }
 
     /// Loss and gradient for logits `[N, C, h, w]` and labels `[N, H, W]`.

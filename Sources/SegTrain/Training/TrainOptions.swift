@@ -1,8 +1,12 @@
+import ArgumentParser
+import Foundation
+
 /// Everything `Trainer` needs to know about a run: data, model, loss, optimiser, schedule, output.
+/// `seg-prep train` parses its options straight into this type.
 ///
 /// Defaults follow the reference trainer where it has one (Adam β1 = momentum 0.9, cosine schedule
 /// with warm-up, `minLR` = lr/100, training batches with `drop_last`).
-public struct TrainOptions: Sendable {
+public struct TrainOptions: ParsableArguments, Sendable {
     /// How per-class loss weights are chosen.
     public enum ClassWeighting: Sendable, Equatable {
         case none
@@ -15,44 +19,83 @@ public struct TrainOptions: Sendable {
     }
 
     /// The optimisers `train` offers.
-    public enum Optimizer: String, Sendable, CaseIterable {
+    public enum Optimizer: String, Sendable, CaseIterable, ExpressibleByArgument {
         case adam, sgd
     }
 
+    @Option(name: .customLong("train"), help: "Training shard folder (repeat for several).")
     public var trainFolders: [String]
+
+    @Option(name: .customLong("val"), help: "Validation shard folder (repeat for several).")
     public var valFolders: [String]
-    /// Folder receiving `log.jsonl`, `last.safetensors`, `best.safetensors`.
+
+    @Option(name: .customLong("out"), help: "Output folder for log.jsonl, curves.png and checkpoints.")
     public var outDir: String
+
+    @Option(help: "Network architecture.")
     public var model: SegmentationModel.Kind = .unetS
-    /// `ce`, `focal`, `dice`, `ce+dice` or `focal+dice`.
-    public var loss = "ce"
+
+    @Option(help: "Training loss (`+dice` adds a Dice term; terms in any order).")
+    public var loss: LossKind = .ce
+
+    @Option(help: "Class weights: none, inverse, median (from index.json pixel counts) or a file of one weight per class.",
+            transform: TrainOptions.weighting)
     public var classWeights: ClassWeighting = .none
+
+    @Option(help: "Focal loss alpha.")
     public var focalAlpha = 0.5
+
+    @Option(help: "Focal loss gamma.")
     public var focalGamma = 2.0
+
+    @Option(help: "Optimiser.")
     public var optimizer: Optimizer = .adam
+
+    @Option(help: "Initial (peak) learning rate.")
     public var lr = 1e-3
+
     /// Final rate of `cos`/`step`; nil = lr / 100 (the reference's `Min_lr = Init_lr * 0.01`).
+    @Option(name: .customLong("min-lr"), help: "Final learning rate of cos/step (default lr/100).")
     public var minLR: Double?
-    /// Adam β1 or SGD momentum.
+
+    @Option(help: "SGD momentum, or Adam beta1.")
     public var momentum = 0.9
+
+    @Option(help: "Weight decay (L2, added to the gradient).")
     public var weightDecay = 0.0
+
+    @Option(help: "Learning-rate schedule (changes once an epoch).")
     public var schedule: LRSchedule.Kind = .cos
+
+    @Option(help: "Warm-up epochs of the cos schedule (default min(max(5% of epochs, 1), 3)).")
     public var warmupEpochs: Double?
+
+    @Option(help: "Epochs to train (in total, counting those of a resumed run).")
     public var epochs = 20
+
+    @Option(help: "Samples per batch.")
     public var batchSize = 8
+
     /// Matrix-kernel threads; nil leaves OpenBLAS' setting.
+    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
     public var threads: Int?
-    /// Loader worker threads.
+
+    @Option(help: "Loader worker threads.")
     public var workers = 2
-    /// Seeds the weights and the shuffle.
+
+    @Option(help: "Seed of the weights and the shuffle.")
     public var seed: UInt64 = 0
+
     /// Checkpoint to continue from (`last.safetensors` of an earlier run).
+    @Option(help: "Continue from this checkpoint (a last.safetensors).")
     public var resume: String?
 
+    public init() {}
+
+    /// The defaults, for `trainFolders`, `valFolders` and `outDir`.
     public init(trainFolders: [String], valFolders: [String], outDir: String) {
-        self.trainFolders = trainFolders
-        self.valFolders = valFolders
-        self.outDir = outDir
+        // Parsing is what gives every option its default value.
+        self = try! TrainOptions.parse(trainFolders.flatMap { ["--train", $0] } + valFolders.flatMap { ["--val", $0] } + ["--out", outDir])
     }
 
     /// The learning-rate schedule these options describe.
@@ -72,8 +115,32 @@ public struct TrainOptions: Sendable {
         guard weightDecay >= 0 else { throw TrainError("--weight-decay is \(weightDecay); use 0 or more.") }
         if let w = warmupEpochs, !(w >= 0) { throw TrainError("--warmup-epochs is \(w); use 0 or more.") }
         if let t = threads, t < 1 { throw TrainError("--threads is \(t); use at least 1.") }
-        guard SegmentationLoss(name: loss, classes: 1) != nil else {
-            throw TrainError("--loss '\(loss)' is unknown; use ce, focal, dice, ce+dice or focal+dice.")
+    }
+
+    /// Parses `--class-weights`: none, inverse, median, or a file of one weight per class.
+    static func weighting(_ text: String) throws -> ClassWeighting {
+        switch text {
+        case "none": return .none
+        case "inverse": return .inverse
+        case "median": return .median
+        default:
+            guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
+                throw ValidationError("--class-weights \(text) is neither none, inverse, median nor a readable file; give one of those or a file of one weight per class.")
+            }
+            let parts = contents.split { $0 == "," || $0 == "[" || $0 == "]" || $0.isWhitespace }
+            let values = parts.compactMap { Double($0) }
+            guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+                throw ValidationError("--class-weights \(text) must hold non-negative numbers separated by spaces, commas or newlines (or a JSON array).")
+            }
+            return .explicit(values)
         }
     }
+}
+
+extension SegmentationModel.Kind: ExpressibleByArgument {}
+extension LRSchedule.Kind: ExpressibleByArgument {}
+
+extension LossKind: ExpressibleByArgument {
+    /// Any spelling `LossKind(name:)` accepts.
+    public init?(argument: String) { self.init(name: argument) }
 }

@@ -80,8 +80,8 @@ public struct Trainer {
         }
         classNames = names
         classWeights = try Trainer.weights(options.classWeights, manifests: train.shards.manifests, classes: names.count)
-        loss = SegmentationLoss(name: options.loss, classes: names.count, classWeights: classWeights,
-                                alpha: options.focalAlpha, gamma: options.focalGamma)!
+        loss = SegmentationLoss(kind: options.loss, classes: names.count, classWeights: classWeights,
+                                alpha: options.focalAlpha, gamma: options.focalGamma)
         optimizer = TrainingOptimizer(kind: options.optimizer, lr: options.lr, momentum: options.momentum,
                                       weightDecay: options.weightDecay)
         try FileManager.default.createDirectory(atPath: options.outDir, withIntermediateDirectories: true)
@@ -114,7 +114,7 @@ public struct Trainer {
     /// Metadata stored in every checkpoint: input size and class names.
     var checkpointInfo: [String: String] {
         ["height": String(train.shards.height), "width": String(train.shards.width),
-         "class_names": classNames.joined(separator: "\n"), "loss": options.loss, "schedule": options.schedule.rawValue]
+         "class_names": classNames.joined(separator: "\n"), "loss": options.loss.rawValue, "schedule": options.schedule.rawValue]
     }
 
     /// Trains until `options.epochs` are done or `shouldStop` returns true after a batch.
