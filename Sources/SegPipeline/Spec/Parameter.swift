@@ -1,5 +1,6 @@
-/// The declaration of one stage parameter: the parser checks values against it and `seg-prep stages`
-/// documents it from the same data.
+/// The declaration of one parameter (of a stage, or a key of the pipeline file): the parser checks
+/// values against it and `seg-prep stages` documents it from the same data. Stages declare their
+/// parameters as typed `Param` values, which carry this record.
 public struct Parameter: Sendable {
     /// What values a parameter takes.
     public enum Kind: Sendable {
@@ -23,6 +24,14 @@ public struct Parameter: Sendable {
         case choice([String])
         /// A map from label values (0...255) to label values (or `ignore`).
         case labelMap
+        /// A non-empty string (a path, a name).
+        case text
+        /// A mapping with keys of its own (`input`, `output`).
+        case section
+        /// A list read by its own rules (`stages`).
+        case list
+        /// A class count or a list of class names.
+        case classes
 
         /// Human-readable type and range, for docs and messages.
         public var summary: String {
@@ -37,6 +46,10 @@ public struct Parameter: Sendable {
             case .flag: return "true or false"
             case .choice(let c): return "one of " + c.map { "`\($0)`" }.joined(separator: ", ")
             case .labelMap: return "map {from: to}, values 0..255 or `ignore`"
+            case .text: return "string"
+            case .section: return "mapping"
+            case .list: return "list"
+            case .classes: return "class count or list of names"
             }
         }
     }

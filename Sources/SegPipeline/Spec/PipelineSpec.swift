@@ -37,10 +37,6 @@ public struct PipelineSpec: Sendable {
         public var labelDir: String
     }
 
-    static let topKeys = ["version", "input", "classes", "seed", "repeats", "stages", "output", "on_error"]
-    static let inputKeys = ["format", "root", "split", "images", "labels"]
-    static let outputKeys = ["dir", "samples_per_shard"]
-
     /// Reads, parses and plans the pipeline at `path`.
     ///
     /// Throws `PipelineError` (with `file:line:column` and a fix) for any problem in the file.
@@ -66,58 +62,60 @@ public struct PipelineSpec: Sendable {
         } catch let e as YamlError {
             throw yamlError(e, file: file)
         }
-        let r = SpecReader(file: file)
-        guard let top = node.mapping else {
-            throw r.error(node, "the top level must be a mapping of keys (version, input, classes, stages, output…)", fix: "start from one of the files in `pipelines/`")
+        guard node.mapping != nil else {
+            throw PipelineError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
+                                message: "the top level must be a mapping of keys (version, input, classes, stages, output…)",
+                                fix: "start from one of the files in `pipelines/`")
         }
-        try r.checkKeys(top, allowed: topKeys, in: "the pipeline")
-        let version = try r.int(top, "version", default: 1, range: 1...1)
-        _ = version
+        func error(_ n: Node, _ message: String, fix: String) -> PipelineError {
+            PipelineError(file: file, line: n.mark?.line ?? 0, column: n.mark?.column ?? 0, message: message, fix: fix)
+        }
+        func section(_ located: ParameterValues.Located, _ name: String, _ keys: [Parameter]) throws -> ParameterValues {
+            try ParameterValues(keys, scope: .section(name), node: located.node, file: file,
+                                line: located.node.mark?.line ?? located.line, column: located.node.mark?.column ?? located.column)
+        }
+        let top = try ParameterValues(PipelineKeys.Top.all, scope: .section("the pipeline"), node: node, file: file,
+                                      line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
 
-        let inputNode = try r.required(top, "input", fix: "add `input: {format: voc, root: DIR, split: train}`")
-        guard let input = inputNode.mapping else { throw r.error(inputNode, "'input' must be a mapping", fix: "write `input: {format: voc, root: DIR, split: train}`") }
-        try r.checkKeys(input, allowed: inputKeys, in: "input")
-        let format = try r.word(input, "format", default: "voc", choices: ["voc"])
-        let rootNode = try r.required(input, "root", fix: "add `root: path/to/dataset` (relative to this file)")
-        guard let root = rootNode.string, !root.isEmpty else { throw r.error(rootNode, "'input.root' must be a path", fix: "write `root: path/to/dataset`") }
+        typealias I = PipelineKeys.Input
+        typealias O = PipelineKeys.Output
+        typealias T = PipelineKeys.Top
+        let input = try section(top[T.input], "input", I.all)
         let inputSpec = InputSpec(
-            format: format,
-            root: resolve(root, against: base),
-            split: try r.string(input, "split", default: "train"),
-            imageDir: try r.string(input, "images", default: "JPEGImages"),
-            labelDir: try r.string(input, "labels", default: "SegmentationClass"))
+            format: input[I.format].rawValue,
+            root: resolve(input[I.root], against: base),
+            split: input[I.split],
+            imageDir: input[I.images],
+            labelDir: input[I.labels])
 
-        let classesNode = try r.required(top, "classes", fix: "add `classes: N` or a list of class names")
+        let classesNode = top[T.classes].node
         var classes: [String]
         if let seq = classesNode.sequence {
             classes = []
             for c in seq {
-                guard let s = c.string, !s.isEmpty else { throw r.error(c, "class names must be strings", fix: "write `classes: [background, person, …]`") }
+                guard let s = c.string, !s.isEmpty else { throw error(c, "class names must be strings", fix: "write `classes: [background, person, …]`") }
                 classes.append(s)
             }
         } else if let n = classesNode.int {
             classes = (0..<max(n, 0)).map { "class\($0)" }
         } else {
-            throw r.error(classesNode, "'classes' must be a count or a list of names", fix: "write `classes: 21` or `classes: [background, …]`")
+            throw error(classesNode, "'classes' must be a count or a list of names", fix: "write `classes: 21` or `classes: [background, …]`")
         }
         guard (1...255).contains(classes.count) else {
-            throw r.error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
+            throw error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
         }
-        let seed = try r.int(top, "seed", default: 0, range: 0...Int.max)
-        let repeats = try r.int(top, "repeats", default: 1, range: 1...10_000)
-        let onError = OnError(rawValue: try r.word(top, "on_error", default: "fail", choices: ["fail", "skip"]))!
+        let seed = top[T.seed]
+        let repeats = top[T.repeats]
+        let onError = top[T.onError]
 
-        let outputNode = try r.required(top, "output", fix: "add `output: {dir: out/NAME}`")
-        guard let output = outputNode.mapping else { throw r.error(outputNode, "'output' must be a mapping", fix: "write `output: {dir: out/NAME}`") }
-        try r.checkKeys(output, allowed: outputKeys, in: "output")
-        let dirNode = try r.required(output, "dir", fix: "add `dir: out/NAME` (relative to this file)")
-        guard let dir = dirNode.string, !dir.isEmpty else { throw r.error(dirNode, "'output.dir' must be a path", fix: "write `dir: out/NAME`") }
-        let perShard = try r.int(output, "samples_per_shard", default: 64, range: 1...100_000)
+        let output = try section(top[T.output], "output", O.all)
+        let dir = output[O.dir]
+        let perShard = output[O.samplesPerShard]
 
-        let stagesNode = try r.required(top, "stages", fix: "add a `stages:` list starting with `- decode: {}`")
+        let stagesNode = top[T.stages].node
         guard let seq = stagesNode.sequence, !seq.isEmpty else {
-            throw r.error(stagesNode, "'stages' must be a non-empty list", fix: "list stages such as `- decode: {}` and `- letterbox: {size: [512, 512]}`")
+            throw error(stagesNode, "'stages' must be a non-empty list", fix: "list stages such as `- decode: {}` and `- letterbox: {size: [512, 512]}`")
         }
         var state = PlanState(classes: classes.count)
         var stages: [any Stage] = []
@@ -129,13 +127,13 @@ public struct PipelineSpec: Sendable {
             } else if let s = item.string {
                 (name, nameNode, params) = (s, item, nil)
             } else {
-                throw r.error(item, "each stage must be `- name: {parameters}`", fix: "write e.g. `- flip: {p: 0.5}`")
+                throw error(item, "each stage must be `- name: {parameters}`", fix: "write e.g. `- flip: {p: 0.5}`")
             }
             guard let type = StageRegistry.named(name) else {
-                throw r.error(nameNode, "unknown stage '\(name)'", fix: Suggest.hint(name, in: StageRegistry.names))
+                throw error(nameNode, "unknown stage '\(name)'", fix: Suggest.hint(name, in: StageRegistry.names))
             }
             if state.oneHot {
-                throw r.error(nameNode, "'\(name)' comes after 'one_hot'", fix: "make `- one_hot: {}` the last stage")
+                throw error(nameNode, "'\(name)' comes after 'one_hot'", fix: "make `- one_hot: {}` the last stage")
             }
             let args = try StageArgs(type.declaration, node: params, file: file,
                                      line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
@@ -146,11 +144,11 @@ public struct PipelineSpec: Sendable {
             names.append(name)
         }
         guard let size = state.size else {
-            throw r.error(stagesNode, "no stage fixes the output size, so samples cannot be stacked into shards",
+            throw error(stagesNode, "no stage fixes the output size, so samples cannot be stacked into shards",
                           fix: "add `- letterbox: {size: [H, W]}` or `- random_resize: {size: [H, W]}` followed by `- place: {}`")
         }
         if state.awaitingPlacement {
-            throw r.error(stagesNode, "'random_resize' is not followed by 'place', so samples keep their random sizes",
+            throw error(stagesNode, "'random_resize' is not followed by 'place', so samples keep their random sizes",
                           fix: "add `- place: {}` after random_resize (and after flip, if any)")
         }
         return PipelineSpec(

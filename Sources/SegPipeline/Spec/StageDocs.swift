@@ -1,4 +1,4 @@
-/// Documentation of every stage, generated from the declarations the parser uses.
+/// Documentation of every stage and pipeline key, generated from the declarations the parser uses.
 public enum StageDocs {
     /// Markdown for `docs/stages.md`.
     public static func markdown() -> String {
@@ -8,15 +8,21 @@ public enum StageDocs {
             let d = t.declaration
             out += "\n## `\(d.name)`\n\n\(d.summary)\n\n\(d.details)\n\n**Label:** \(d.label)\n\n"
             out += "**Random:** \(d.random ? "yes; draws are keyed by (seed, sample id, repeat, stage) and recorded per sample" : "no")\n\n"
-            if d.parameters.isEmpty {
-                out += "No parameters.\n"
-            } else {
-                out += "| parameter | type and range | default | meaning |\n|---|---|---|---|\n"
-                for p in d.parameters {
-                    let def = p.required ? "required" : (p.defaultValue.map { "`\($0)`" } ?? "—")
-                    out += "| `\(p.name)` | \(p.kind.summary) | \(def) | \(p.doc) |\n"
-                }
-            }
+            out += d.parameters.isEmpty ? "No parameters.\n" : table(d.parameters, heading: "parameter")
+        }
+        out += "\n## The rest of the pipeline file\n\nThe same declarations check these keys (paths are relative to the pipeline file).\n"
+        for (name, keys) in [("top level", PipelineKeys.Top.all), ("`input`", PipelineKeys.Input.all), ("`output`", PipelineKeys.Output.all)] {
+            out += "\n### \(name)\n\n" + table(keys, heading: "key")
+        }
+        return out
+    }
+
+    /// A markdown table of `parameters`.
+    static func table(_ parameters: [Parameter], heading: String) -> String {
+        var out = "| \(heading) | type and range | default | meaning |\n|---|---|---|---|\n"
+        for p in parameters {
+            let def = p.required ? "required" : (p.defaultValue.map { "`\($0)`" } ?? "—")
+            out += "| `\(p.name)` | \(p.kind.summary) | \(def) | \(p.doc) |\n"
         }
         return out
     }

@@ -8,12 +8,14 @@ public struct DecodeStage: Stage {
         details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload; CMYK and YCCK files as Pillow's `convert(\"RGB\")` reads them), other formats with libvips. Both files' sizes are read from their headers and checked against each other and against `max_pixels` before anything is decoded. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
         label: "Read as class indices; the label must have the image's size.",
         random: false,
-        parameters: [
-            Parameter("shrink_on_load", .flag, default: "false",
-                      "decode large JPEGs at reduced size when the output is much smaller (off = exact reference parity)"),
-            Parameter("max_pixels", .integer(1...(1 << 40)), default: String(DecodeStage.defaultMaxPixels),
-                      "refuse images and labels whose header claims more pixels (read before decoding; twice Pillow's decompression-bomb warning level, where Pillow stops; `run --max-pixels` overrides)"),
-        ])
+        parameters: [Keys.shrinkOnLoad.info, Keys.maxPixels.info])
+
+    enum Keys {
+        static let shrinkOnLoad = Param<Bool>.flag("shrink_on_load", default: false,
+            "decode large JPEGs at reduced size when the output is much smaller (off = exact reference parity)")
+        static let maxPixels = Param<Int>.integer("max_pixels", in: 1...(1 << 40), default: DecodeStage.defaultMaxPixels,
+            "refuse images and labels whose header claims more pixels (read before decoding; twice Pillow's decompression-bomb warning level, where Pillow stops; `run --max-pixels` overrides)")
+    }
 
     /// Pillow's `MAX_IMAGE_PIXELS` doubled: the size at which Pillow refuses an image as a bomb.
     public static let defaultMaxPixels = 2 * 89_478_485
@@ -22,8 +24,8 @@ public struct DecodeStage: Stage {
     let maxPixels: Int
 
     public init(_ args: StageArgs) throws {
-        shrinkOnLoad = args.flag("shrink_on_load")
-        maxPixels = args.has("max_pixels") ? args.integer("max_pixels") : DecodeStage.defaultMaxPixels
+        shrinkOnLoad = args[Keys.shrinkOnLoad]
+        maxPixels = args[Keys.maxPixels]
     }
 
     public func plan(_ state: inout PlanState) throws {

@@ -6,10 +6,14 @@ public struct FlipStage: Stage {
         details: "Draws u uniform in [0, 1) and flips when u < p (the reference's `rand() < .5`). `direction: horizontal` (left-right, the reference) or `vertical`.",
         label: "Flipped exactly like the image.",
         random: true,
-        parameters: [
-            Parameter("p", .probability, default: "0.5", "probability of flipping"),
-            Parameter("direction", .choice(["horizontal", "vertical"]), default: "horizontal", "mirror axis"),
-        ])
+        parameters: [Keys.p.info, Keys.direction.info])
+
+    enum Direction: String, Sendable, CaseIterable { case horizontal, vertical }
+
+    enum Keys {
+        static let p = Param<Double>.probability("p", default: 0.5, "probability of flipping")
+        static let direction = Param<Direction>.choice("direction", default: .horizontal, "mirror axis")
+    }
 
     let p: Double
     let vertical: Bool
@@ -17,8 +21,8 @@ public struct FlipStage: Stage {
     public static var acceptsPendingResize: Bool { true }
 
     public init(_ args: StageArgs) throws {
-        p = args.number("p")
-        vertical = args.word("direction") == "vertical"
+        p = args[Keys.p]
+        vertical = args[Keys.direction] == .vertical
     }
 
     public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }

@@ -6,21 +6,23 @@ public struct LetterboxStage: Stage {
         details: "The reference's validation path: scale = min(w/iw, h/ih), nw = int(iw*scale), nh = int(ih*scale) (truncated), bicubic resize (Pillow-exact), pasted at ((w-nw)//2, (h-nh)//2) on a canvas of `fill`.",
         label: "Resized with nearest neighbour (Pillow-exact), pasted the same way on a canvas of `label_fill`.",
         random: false,
-        parameters: [
-            Parameter("size", .size, required: true, "output [height, width] in pixels"),
-            Parameter("fill", .colour, default: "[128, 128, 128]", "image canvas colour"),
-            Parameter("label_fill", .labelValue, default: "0", "label canvas value (the reference uses 0; `ignore` keeps padding out of the loss)"),
-        ])
+        parameters: [Keys.size.info, Keys.fill.info, Keys.labelFill.info])
+
+    enum Keys {
+        static let size = Param<(height: Int, width: Int)>.size("size", "output [height, width] in pixels")
+        static let fill = PlaceStage.Keys.fill
+        static let labelFill = PlaceStage.Keys.labelFill
+    }
 
     let height: Int, width: Int
     let fill: [UInt8]
     let labelFill: LabelValue
 
     public init(_ args: StageArgs) throws {
-        let s = args.size("size")!
+        let s = args[Keys.size]
         height = s.height; width = s.width
-        fill = args.colour("fill")
-        labelFill = args.label("label_fill") ?? .value(0)
+        fill = args[Keys.fill]
+        labelFill = args[Keys.labelFill]
     }
 
     public static var acceptsPendingResize: Bool { true }

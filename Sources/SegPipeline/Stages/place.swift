@@ -6,11 +6,13 @@ public struct PlaceStage: Stage {
         details: "dx = int(rand(0, w-nw)), dy = int(rand(0, h-nh)) with rand(a, b) = u*(b-a)+a and int() truncating toward zero, exactly as the reference; the canvas is the size set by `random_resize`. `center: true` centres instead of drawing.",
         label: "Pasted at the same offset on a canvas of `label_fill`.",
         random: true,
-        parameters: [
-            Parameter("fill", .colour, default: "[128, 128, 128]", "image canvas colour"),
-            Parameter("label_fill", .labelValue, default: "0", "label canvas value (the reference uses 0; `ignore` keeps padding out of the loss)"),
-            Parameter("center", .flag, default: "false", "centre instead of a random offset"),
-        ])
+        parameters: [Keys.fill.info, Keys.labelFill.info, Keys.center.info])
+
+    enum Keys {
+        static let fill = Param<[UInt8]>.colour("fill", default: [128, 128, 128], "image canvas colour")
+        static let labelFill = Param<LabelValue>.label("label_fill", default: .value(0), "label canvas value (the reference uses 0; `ignore` keeps padding out of the loss)")
+        static let center = Param<Bool>.flag("center", default: false, "centre instead of a random offset")
+    }
 
     let fill: [UInt8]
     let labelFill: LabelValue
@@ -18,9 +20,9 @@ public struct PlaceStage: Stage {
     public static var acceptsPendingResize: Bool { true }
 
     public init(_ args: StageArgs) throws {
-        fill = args.colour("fill")
-        labelFill = args.label("label_fill") ?? .value(0)
-        center = args.flag("center")
+        fill = args[Keys.fill]
+        labelFill = args[Keys.labelFill]
+        center = args[Keys.center]
     }
 
     public func plan(_ state: inout PlanState) throws {

@@ -6,21 +6,23 @@ public struct RandomResizeStage: Stage {
         details: "Draws j1, j2 uniform in [1-jitter, 1+jitter] and s uniform in `scale`; new_ar = iw/ih*j1/j2; if new_ar < 1 then nh = int(s*h), nw = int(nh*new_ar), else nw = int(s*w), nh = int(nw/new_ar) (the reference's formulas, sides at least 1). Bicubic resize (Pillow-exact). A `place` stage must follow to put the result on the [height, width] canvas.",
         label: "Resized with nearest neighbour (Pillow-exact) to the same nw x nh.",
         random: true,
-        parameters: [
-            Parameter("size", .size, required: true, "output [height, width] the scale is relative to (the reference's input_shape)"),
-            Parameter("jitter", .number(0...0.99), default: "0.3", "aspect jitter: each of j1, j2 is drawn in [1-jitter, 1+jitter]"),
-            Parameter("scale", .interval(0.01...10), default: "[0.25, 2.0]", "range of the scale factor s"),
-        ])
+        parameters: [Keys.size.info, Keys.jitter.info, Keys.scale.info])
+
+    enum Keys {
+        static let size = Param<(height: Int, width: Int)>.size("size", "output [height, width] the scale is relative to (the reference's input_shape)")
+        static let jitter = Param<Double>.number("jitter", in: 0...0.99, default: 0.3, "aspect jitter: each of j1, j2 is drawn in [1-jitter, 1+jitter]")
+        static let scale = Param<(Double, Double)>.interval("scale", within: 0.01...10, default: (0.25, 2.0), "range of the scale factor s")
+    }
 
     let height: Int, width: Int
     let jitter: Double
     let scale: (Double, Double)
 
     public init(_ args: StageArgs) throws {
-        let s = args.size("size")!
+        let s = args[Keys.size]
         height = s.height; width = s.width
-        jitter = args.number("jitter")
-        scale = args.interval("scale")
+        jitter = args[Keys.jitter]
+        scale = args[Keys.scale]
     }
 
     public static var acceptsPendingResize: Bool { true }

@@ -6,13 +6,15 @@ public struct RemapLabelsStage: Stage {
         details: "Applied in this order: `map` (explicit value → value or `ignore`), then `threshold` (values > threshold become 1, others 0; `invert: true` swaps, for 0/255 masks), then `above` (values > above become `to`, the reference's `png[png >= num_classes] = num_classes` when above = classes-1 and to = ignore).",
         label: "Values rewritten as described; the image is unchanged.",
         random: false,
-        parameters: [
-            Parameter("map", .labelMap, "explicit value map, e.g. {255: ignore, 3: 1}"),
-            Parameter("threshold", .integer(0...254), "binarise: value > threshold → 1, else 0"),
-            Parameter("invert", .flag, default: "false", "with threshold: value > threshold → 0, else 1"),
-            Parameter("above", .integer(0...255), "values greater than this become `to`"),
-            Parameter("to", .labelValue, default: "ignore", "target of `above`"),
-        ])
+        parameters: [Keys.map.info, Keys.threshold.info, Keys.invert.info, Keys.above.info, Keys.to.info])
+
+    enum Keys {
+        static let map = Param<[UInt8: LabelValue]>.labelMap("map", "explicit value map, e.g. {255: ignore, 3: 1}")
+        static let threshold = Param<Int?>.integer("threshold", in: 0...254, "binarise: value > threshold → 1, else 0")
+        static let invert = Param<Bool>.flag("invert", default: false, "with threshold: value > threshold → 0, else 1")
+        static let above = Param<Int?>.integer("above", in: 0...255, "values greater than this become `to`")
+        static let to = Param<LabelValue>.label("to", default: .ignore, "target of `above`")
+    }
 
     let map: [UInt8: LabelValue]
     let threshold: Int?
@@ -21,11 +23,11 @@ public struct RemapLabelsStage: Stage {
     let to: LabelValue
 
     public init(_ args: StageArgs) throws {
-        map = args.labelMap("map")
-        threshold = args.has("threshold") ? args.integer("threshold") : nil
-        invert = args.flag("invert")
-        above = args.has("above") ? args.integer("above") : nil
-        to = args.label("to") ?? .ignore
+        map = args[Keys.map]
+        threshold = args[Keys.threshold]
+        invert = args[Keys.invert]
+        above = args[Keys.above]
+        to = args[Keys.to]
         if map.isEmpty && threshold == nil && above == nil {
             throw args.error(nil, "'remap_labels' has nothing to do", fix: "give at least one of `map`, `threshold` or `above`")
         }
