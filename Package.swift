@@ -24,15 +24,19 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Linux sync_file_range(2), which Swift's Glibc module does not declare.
         .systemLibrary(name: "CFileSync"),
-        // Fixed-argument C wrappers over libvips' variadic API, libjpeg's in-thread decoder and the
-        // palette-preserving label PNG reader (libdeflate fast path, libpng for everything else).
-        .target(name: "VipsShim", dependencies: ["CVips", "CPNG", "CJPEG", "CDeflate"]),
+        // Fixed-argument C wrappers over libvips' variadic API.
+        .target(name: "VipsShim", dependencies: ["CVips"]),
+        // Codecs called directly: libjpeg's in-thread decoder, the palette-preserving label PNG
+        // reader (libdeflate fast path, libpng for everything else), the palette PNG writer.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CDeflate"]),
+        // Pixel kernels (resampling passes, HSV, statistics, byte lookup), one operation per file.
+        .target(name: "CPixelKernels"),
         // C kernels for training: direct 3x3 convolution (AVX-512, AVX2+FMA, portable), one-hot scatter.
         .target(name: "TrainKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto", "CFileSync"]),
         // Pipeline files, stages, planner and the sharding runner.
-        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "Yams"]),
+        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "Yams"]),
         // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
         .target(name: "SegTrain", dependencies: [
             "SegFormat", "COpenBLAS", "TrainKernels",

@@ -37,8 +37,8 @@ struct BenchDecode: ParsableCommand {
         var pixels = 0
         for _ in 0..<repeats {
             for (image, label, path) in files {
-                let (rgb, _) = try Vips.decodeRGB(image, shrink: shrink, id: path, path: path)
-                let l = try Vips.readLabel(label, id: path, path: path)
+                let (rgb, _) = try ImageCodec.decodeRGB(image, shrink: shrink, id: path, path: path)
+                let l = try ImageCodec.readLabel(label, id: path, path: path)
                 pixels += rgb.pixels.count + l.pixels.count
             }
         }

@@ -52,7 +52,7 @@ struct Eval: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ValidationError("cannot read \(path); check that the file exists and is readable.")
             }
-            let r = try Vips.readLabel(data, id: (path as NSString).lastPathComponent, path: path)
+            let r = try ImageCodec.readLabel(data, id: (path as NSString).lastPathComponent, path: path)
             return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: r.pixels)
         }, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let m = result.matrix

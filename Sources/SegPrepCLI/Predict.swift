@@ -59,7 +59,7 @@ struct Predict: ParsableCommand {
                 throw ValidationError("cannot read \(path); check that the file exists and is readable.")
             }
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let (image, _) = try Vips.decodeRGB(data, id: name, path: path)
+            let (image, _) = try ImageCodec.decodeRGB(data, id: name, path: path)
             let label = Predict.labelMap(image, model: &model, height: h, width: w)
             try PalettePNG.write(label, palette: palette, to: (out as NSString).appendingPathComponent(name + ".png"))
             progress.update(done: k + 1, total: images.count, seconds: (clock.now - start).seconds)

@@ -105,7 +105,7 @@ import Testing
         var counts = [Int](repeating: 0, count: 256), sums = [0, 0, 0], squares = [0, 0, 0]
         for v in label.pixels { counts[Int(v)] += 1 }
         for (i, v) in image.pixels.enumerated() { sums[i % 3] += Int(v); squares[i % 3] += Int(v) * Int(v) }
-        let fast = Kernels.sampleStats(image: image, label: label)
+        let fast = PixelKernels.sampleStats(image: image, label: label)
         #expect(fast.counts == counts)
         #expect(fast.sums == sums)
         #expect(fast.squares == squares)
@@ -119,7 +119,7 @@ import Testing
         let expected = pixels.map { table[Int($0)] }
         for isa in 0...1 {   // portable C, AVX-512 VBMI (where the CPU has it)
             var out = pixels
-            Kernels.lookUp(&out, table: table, isa: isa)
+            PixelKernels.lookUp(&out, table: table, isa: isa)
             let wrong = zip(out, expected).filter { $0 != $1 }.count   // a count: diffing big arrays is slow
             #expect(wrong == 0, "isa \(isa)")
         }
@@ -154,7 +154,7 @@ import Testing
         OpenCVHSV.jitterNaive(&naive, luts: luts)
         for isa in 0...2 {   // portable C, AVX2, AVX-512 LUT half (each where the CPU has it)
             var kernel = fast
-            Kernels.hsvJitter(&kernel, luts: luts, isa: isa)
+            PixelKernels.hsvJitter(&kernel, luts: luts, isa: isa)
             #expect(kernel == naive, "isa \(isa)")
         }
         OpenCVHSV.jitter(&fast, luts: luts)
@@ -233,13 +233,13 @@ import Testing
     @Test func shrinkOnLoadIsCloseToFullDecode() throws {
         let inputs = try SafeTensorsFile(path: golden.appendingPathComponent("inputs.safetensors").path)
         let data = Data(try inputs.bytes("water_00813.image_file"))
-        let label = try Vips.readLabel(Data(try inputs.bytes("water_00813.label_file")), id: "w", path: "w")
+        let label = try ImageCodec.readLabel(Data(try inputs.bytes("water_00813.label_file")), id: "w", path: "w")
         try Vips.start()
-        let size = try Vips.imageSize(data, id: "w", path: "w")
+        let size = try ImageCodec.imageSize(data, id: "w", path: "w")
         #expect(size.width == 1920 && size.height == 1080 && size.jpeg)
         let spec = try stages("- decode: {}\n- letterbox: {size: [256, 384]}")
         let ctx = StageContext(classes: 21, height: 256, width: 384)
-        var full = Sample(id: "w", image: try Vips.decodeRGB(data, id: "w", path: "w").0, label: label)
+        var full = Sample(id: "w", image: try ImageCodec.decodeRGB(data, id: "w", path: "w").0, label: label)
         var fast = Sample(id: "w", image: Raster(width: 0, height: 0, channels: 3, pixels: []), label: label)
         fast.encoded = EncodedImage(data: data, width: size.width, height: size.height, jpeg: true)
         var rng = SeededRandom(seed: 0)

@@ -12,12 +12,12 @@ import Testing
     func matchesVips(file: String, shrink: Int) throws {
         try Vips.start()
         let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
-        let direct = try #require(try Vips.decodeJPEG(data, shrink: shrink, id: "x", path: file))
+        let direct = try #require(try ImageCodec.decodeJPEG(data, shrink: shrink, id: "x", path: file))
         let vips = try Vips.decodeWithVips(data, shrink: shrink, id: "x", path: file)
         #expect(direct.0.width == vips.0.width && direct.0.height == vips.0.height)
         #expect(direct.0.pixels == vips.0.pixels, "pixels equal")
         #expect(direct.1 == vips.1, "source bands")
-        let size = try Vips.imageSize(data, id: "x", path: file)
+        let size = try ImageCodec.imageSize(data, id: "x", path: file)
         #expect(size.jpeg && size.width / shrink == direct.0.width && size.height / shrink == direct.0.height)
     }
 
@@ -27,19 +27,19 @@ import Testing
         try Vips.start()
         let dir = fixtures.appendingPathComponent("cmyk-jpeg")
         let data = try Data(contentsOf: dir.appendingPathComponent("\(name).jpg"))
-        let expected = try Vips.decodeRGB(try Data(contentsOf: dir.appendingPathComponent("\(name).png")), id: name, path: name).0
-        let (raster, bands) = try #require(try Vips.decodeJPEG(data, shrink: 1, id: name, path: name))
+        let expected = try ImageCodec.decodeRGB(try Data(contentsOf: dir.appendingPathComponent("\(name).png")), id: name, path: name).0
+        let (raster, bands) = try #require(try ImageCodec.decodeJPEG(data, shrink: 1, id: name, path: name))
         #expect(bands == 4)
         #expect(raster.width == expected.width && raster.height == expected.height)
         #expect(raster.pixels == expected.pixels, "pixels equal Pillow's")
-        #expect(try Vips.decodeRGB(data, id: name, path: name).0.pixels == expected.pixels)
+        #expect(try ImageCodec.decodeRGB(data, id: name, path: name).0.pixels == expected.pixels)
     }
 
     @Test("A large CMYK JPEG decodes to RGB in the calling thread")
     func cmykPhoto() throws {
         try Vips.start()
         let data = try Data(contentsOf: fixtures.appendingPathComponent("decoder/cmyk.jpg"))
-        let (raster, bands) = try #require(try Vips.decodeJPEG(data, shrink: 1, id: "x", path: "cmyk.jpg"))
+        let (raster, bands) = try #require(try ImageCodec.decodeJPEG(data, shrink: 1, id: "x", path: "cmyk.jpg"))
         #expect(raster.width == 500 && raster.height == 338 && raster.channels == 3 && bands == 4)
     }
 
@@ -48,7 +48,7 @@ import Testing
         try Vips.start()
         let data = try Data(contentsOf: fixtures.appendingPathComponent(Self.files[0]))
         do {
-            _ = try Vips.decodeRGB(data.prefix(data.count / 2), shrink: shrink, id: "2011_000003", path: "cut.jpg")
+            _ = try ImageCodec.decodeRGB(data.prefix(data.count / 2), shrink: shrink, id: "2011_000003", path: "cut.jpg")
             Issue.record("a truncated JPEG decoded")
         } catch let e as SampleError {
             #expect(e.file == "cut.jpg" && e.id == "2011_000003")
@@ -60,6 +60,6 @@ import Testing
     func garbage() throws {
         try Vips.start()
         let data = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]) + Data(repeating: 7, count: 64)
-        #expect(throws: SampleError.self) { _ = try Vips.decodeRGB(data, id: "x", path: "bad.jpg") }
+        #expect(throws: SampleError.self) { _ = try ImageCodec.decodeRGB(data, id: "x", path: "bad.jpg") }
     }
 }

@@ -14,8 +14,8 @@ import Testing
         #expect(!names.isEmpty)
         for name in names {
             let data = try Data(contentsOf: dir.appendingPathComponent(name))
-            let fast = try Vips.readLabel(data, id: name, path: name)
-            let libpng = try Vips.readLabel(data, id: name, path: name, fastPath: false)
+            let fast = try ImageCodec.readLabel(data, id: name, path: name)
+            let libpng = try ImageCodec.readLabel(data, id: name, path: name, fastPath: false)
             #expect(fast == libpng, "\(folder)/\(name)")
         }
     }
@@ -60,9 +60,9 @@ import Testing
         let (w, h) = (37, 23)
         let pixels = (0..<(w * h)).map { i in i % 11 == 0 ? UInt8(255) : UInt8(truncatingIfNeeded: rng.next()) }
         let data = Self.png(pixels, width: w, height: h, colourType: colourType, parts: parts)
-        let fast = try Vips.readLabel(data, id: "x", path: "x.png")
+        let fast = try ImageCodec.readLabel(data, id: "x", path: "x.png")
         #expect(fast.pixels == pixels && fast.width == w && fast.height == h)
-        #expect(try Vips.readLabel(data, id: "x", path: "x.png", fastPath: false) == fast)
+        #expect(try ImageCodec.readLabel(data, id: "x", path: "x.png", fastPath: false) == fast)
     }
 
     @Test("A damaged or cut label PNG is an error naming the file, on both paths")
@@ -74,7 +74,7 @@ import Testing
         for (name, data) in [("crc", flipped), ("cut", good.prefix(good.count - 30))] {
             for fast in [true, false] {
                 do {
-                    _ = try Vips.readLabel(Data(data), id: "lab", path: "\(name).png", fastPath: fast)
+                    _ = try ImageCodec.readLabel(Data(data), id: "lab", path: "\(name).png", fastPath: fast)
                     Issue.record("\(name) decoded (fast path \(fast))")
                 } catch let e as SampleError {
                     #expect(e.file == "\(name).png" && e.problem.hasPrefix("cannot be read as a label PNG ("), "\(e.problem)")

@@ -7,7 +7,7 @@ import Testing
     func roundTrip(_ label: Raster) throws -> Raster {
         try Vips.start()
         let data = try PalettePNG.encode(label, palette: Palette.voc(ignoreIndex: 21))
-        return try Vips.readLabel(data, id: "t", path: "t.png")
+        return try ImageCodec.readLabel(data, id: "t", path: "t.png")
     }
 
     @Test func noisyLabelsRoundTrip() throws {

@@ -37,8 +37,8 @@ func decodedPair(_ pair: String) throws -> Sample {
     let img = Data(try inputs.bytes("\(pair).image_file"))
     let lbl = Data(try inputs.bytes("\(pair).label_file"))
     try Vips.start()
-    let (image, _) = try Vips.decodeRGB(img, id: pair, path: pair)
-    let label = try Vips.readLabel(lbl, id: pair, path: pair)
+    let (image, _) = try ImageCodec.decodeRGB(img, id: pair, path: pair)
+    let label = try ImageCodec.readLabel(lbl, id: pair, path: pair)
     return Sample(id: pair, image: image, label: label)
 }
 

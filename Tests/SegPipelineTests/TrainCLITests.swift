@@ -76,12 +76,12 @@ import Testing
 
         let r = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", "\(dir)/pred"])
         #expect(r.status == 0, "\(r.err)")
-        let wide = try Vips.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/wide.png")), id: "wide", path: "wide.png")
+        let wide = try ImageCodec.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/wide.png")), id: "wide", path: "wide.png")
         #expect(wide.width == w && wide.height == h)
         #expect(Set(wide.pixels) == [0, 1])
         #expect(wide.pixels[11 * w + 2] == 1 && wide.pixels[11 * w + 34] == 0)
         #expect(wide.pixels[0] == 1 && wide.pixels[(h - 1) * w + w - 1] == 0)
-        let tall = try Vips.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/tall.png")), id: "tall", path: "tall.png")
+        let tall = try ImageCodec.readLabel(Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/tall.png")), id: "tall", path: "tall.png")
         #expect(tall.width == 20 && tall.height == 31 && Set(tall.pixels) == [1])
 
         let single = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images/tall.png",

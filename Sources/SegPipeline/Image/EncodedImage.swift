@@ -30,7 +30,7 @@ extension Sample {
     public mutating func decodeImage(forTarget target: (width: Int, height: Int)? = nil) throws {
         guard let e = encoded else { return }
         let s = e.shrink(forTarget: target)
-        let (decoded, _) = try Vips.decodeRGB(e.data, shrink: s, id: id, path: imagePath)
+        let (decoded, _) = try ImageCodec.decodeRGB(e.data, shrink: s, id: id, path: imagePath)
         image = decoded
         encoded = nil
         if s > 1 { params["shrink_on_load"] = Double(s) }

@@ -71,7 +71,7 @@ public enum OpenCVHSV {
     /// Runs the C kernel (hardware fused multiply-add where the CPU has it); `jitterNaive` is its oracle.
     public static func jitter(_ image: inout Raster, luts: [[UInt8]]) {
         precondition(image.channels == 3 && luts.count == 3)
-        Kernels.hsvJitter(&image, luts: luts)
+        PixelKernels.hsvJitter(&image, luts: luts)
     }
 
     /// The reference implementation of `jitter`, pixel by pixel through `toHSV` and `toRGB` (test oracle).

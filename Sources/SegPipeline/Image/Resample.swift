@@ -158,7 +158,7 @@ public enum Resample {
         precondition(src.channels == 3, "the horizontal kernel takes RGB")
         let count = columns.count * rows.count * 3
         let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            Kernels.resampleHorizontal3(src, rows: rows, into: buffer.baseAddress!, width: columns.count,
+            PixelKernels.resampleHorizontal3(src, rows: rows, into: buffer.baseAddress!, width: columns.count,
                                         first: columns.lowerBound, coefficients: co, isa: isa)
             initialized = count
         }
@@ -225,7 +225,7 @@ public enum Resample {
         let height = co.bounds.count / 2
         let count = src.width * src.channels * height
         let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            Kernels.resampleVertical(src, into: buffer.baseAddress!, rows: height, bounds: co.bounds,
+            PixelKernels.resampleVertical(src, into: buffer.baseAddress!, rows: height, bounds: co.bounds,
                                      weights: co.weights, taps: co.taps)
             initialized = count
         }

@@ -49,7 +49,7 @@ public struct PipelineRunner: Sendable {
         }
         // libvips decodes every image that is not a JPEG: start it now, so that a libvips that
         // cannot start stops the run instead of failing each sample.
-        try Vips.start(vips: input.imagePaths.contains { !Vips.isJPEGName($0) })
+        try Vips.start(vips: input.imagePaths.contains { !ImageCodec.isJPEGName($0) })
         let onError = options.onError ?? spec.onError
         let n = input.ids.count
         let totalItems = n * spec.repeats

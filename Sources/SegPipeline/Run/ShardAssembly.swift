@@ -6,7 +6,7 @@ final class ShardBuffers: @unchecked Sendable {
     /// Room for `samples` labels of `labelBytes` bytes, in huge pages where the OS allows.
     init(samples: Int, labelBytes: Int) {
         label = .allocate(byteCount: samples * labelBytes, alignment: 2 << 20)
-        Kernels.adviseHugePages(label)
+        PixelKernels.adviseHugePages(label)
     }
 
     deinit { label.deallocate() }

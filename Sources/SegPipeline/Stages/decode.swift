@@ -40,19 +40,19 @@ public struct DecodeStage: Stage {
         let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
         // Sizes from the headers first: nothing is decoded for a file that claims too much.
         let limit = context.maxPixels ?? maxPixels
-        let size = try Vips.imageSize(imageData, id: sample.id, path: sample.imagePath)
+        let size = try ImageCodec.imageSize(imageData, id: sample.id, path: sample.imagePath)
         try Self.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
         let width = size.width, height = size.height
-        if let declared = Vips.pngSize(labelData) {
+        if let declared = ImageCodec.pngSize(labelData) {
             try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
             try Self.checkSameSize(declared, (width, height), id: sample.id, path: sample.labelPath)
         }
-        let label = try Vips.readLabel(labelData, id: sample.id, path: sample.labelPath)
+        let label = try ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
         try Self.checkSameSize((label.width, label.height), (width, height), id: sample.id, path: sample.labelPath)
         if shrinkOnLoad {
             sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)
         } else {
-            let (image, _) = try Vips.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
+            let (image, _) = try ImageCodec.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
             guard image.width == width, image.height == height else {
                 throw SampleError(id: sample.id, file: sample.imagePath,
                                   problem: "decodes to \(image.width)x\(image.height) but its header says \(width)x\(height)",

@@ -50,6 +50,6 @@ public struct RemapLabelsStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        Kernels.lookUp(&sample.label.pixels, table: table(ignoreIndex: context.ignoreIndex))
+        PixelKernels.lookUp(&sample.label.pixels, table: table(ignoreIndex: context.ignoreIndex))
     }
 }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Keeps OpenBLAS at one thread while any parallel region runs, restoring the setting after.
@@ -17,8 +16,8 @@ final class BLASHold: @unchecked Sendable {
     func enter() {
         lock.lock()
         if depth == 0 {
-            saved = openblas_get_num_threads()
-            openblas_set_num_threads(1)
+            saved = OpenBLAS.threads
+            OpenBLAS.threads = 1
         }
         depth += 1
         lock.unlock()
@@ -28,7 +27,7 @@ final class BLASHold: @unchecked Sendable {
     func leave() {
         lock.lock()
         depth -= 1
-        if depth == 0 { openblas_set_num_threads(saved) }
+        if depth == 0 { OpenBLAS.threads = saved }
         lock.unlock()
     }
 }

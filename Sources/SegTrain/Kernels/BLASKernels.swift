@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Which OpenBLAS kernels this process runs, to spot a slow automatic choice.
 ///
 /// OpenBLAS picks its kernels once, when it loads, from the CPU or from `OPENBLAS_CORETYPE`. On
@@ -9,8 +7,7 @@ import COpenBLAS
 public enum BLASKernels {
     /// The kernel family OpenBLAS chose, e.g. `Haswell`, `SkylakeX` or `Prescott`.
     public static var coreName: String {
-        guard let name = openblas_get_corename() else { return "unknown" }
-        return String(cString: name)
+        OpenBLAS.coreName ?? "unknown"
     }
 
     /// True when OpenBLAS runs its generic pre-AVX kernels.
@@ -26,6 +23,6 @@ public enum BLASKernels {
     /// benchmark, `verify`…) would lose that time on a core its own workers need. The next
     /// threaded BLAS call starts them again.
     public static func releaseIdleThreads() {
-        _ = blas_thread_shutdown_()
+        OpenBLAS.shutdownThreads()
     }
 }

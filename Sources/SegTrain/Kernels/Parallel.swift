@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import Foundation
 
@@ -9,7 +8,7 @@ import Foundation
 /// the cores, and kernels called from a worker run serially instead of nesting.
 enum Parallel {
     /// Threads a kernel may use now (1 while workers run).
-    static var threads: Int { max(1, Int(openblas_get_num_threads())) }
+    static var threads: Int { max(1, Int(OpenBLAS.threads)) }
 
     /// Scalars of work below which a kernel is not worth splitting further.
     static let minimumScalars = 1 << 15

@@ -1,5 +1,4 @@
-#include "VipsShim.h"
-#include <glib.h>
+#include "CImageCodecs.h"
 #include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,14 +64,14 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, i
     }
     if (!ended || !idat) { free(joined); return 1; }
     const size_t stride = (size_t)w + 1, raw_len = stride * h;
-    uint8_t *raw = g_try_malloc(raw_len);
+    uint8_t *raw = malloc(raw_len);
     if (!raw) { free(joined); return 1; }
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
     size_t got = 0;
     enum libdeflate_result r = d ? libdeflate_zlib_decompress(d, idat, idat_len, raw, raw_len, &got) : LIBDEFLATE_BAD_DATA;
     if (d) libdeflate_free_decompressor(d);
     free(joined);
-    if (r != LIBDEFLATE_SUCCESS || got != raw_len) { g_free(raw); return 1; }
+    if (r != LIBDEFLATE_SUCCESS || got != raw_len) { free(raw); return 1; }
     /* Undo the filters row by row, writing each unfiltered row over the start of its own filtered
        row shifted one byte left (row y's output lives at y * w, before row y's input at y * (w + 1)). */
     uint8_t max = 0;
@@ -97,14 +96,14 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, i
             for (size_t x = 1; x < w; x++)
                 dst[x] = (uint8_t)(src[x] + (up ? paeth(dst[x - 1], up[x], up[x - 1]) : dst[x - 1]));
             break;
-        default: g_free(raw); return 1;
+        default: free(raw); return 1;
         }
         for (size_t x = 0; x < w; x++) max = dst[x] > max ? dst[x] : max;
     }
-    if (ctype == 3 && max >= palette_entries) { g_free(raw); return 1; }   /* libpng's call */
+    if (ctype == 3 && max >= palette_entries) { free(raw); return 1; }   /* libpng's call */
     *width = (int)w;
     *height = (int)h;
     *colour_type = ctype;
-    *out = raw;   /* w * h bytes used of w * h + h; g_free releases it */
+    *out = raw;   /* w * h bytes used of w * h + h; sp_codec_free releases it */
     return 0;
 }

@@ -1,4 +1,4 @@
-#include "VipsShim.h"
+#include "CImageCodecs.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "VipsShim.h"
+#include "CImageCodecs.h"
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>

@@ -1,0 +1,90 @@
+#include "CImageCodecs.h"
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- libpng label reader ---- */
+
+typedef struct { const uint8_t *data; size_t len, pos; } sp_png_src;
+
+typedef struct { jmp_buf jmp; char *err; size_t err_len; } sp_png_ctx;
+
+static void sp_png_read(png_structp png, png_bytep dst, png_size_t n) {
+    sp_png_src *src = (sp_png_src *)png_get_io_ptr(png);
+    if (src->pos + n > src->len) png_error(png, "file is truncated");
+    memcpy(dst, src->data + src->pos, n);
+    src->pos += n;
+}
+
+static void sp_png_error(png_structp png, png_const_charp msg) {
+    sp_png_ctx *ctx = (sp_png_ctx *)png_get_error_ptr(png);
+    snprintf(ctx->err, ctx->err_len, "%s", msg);
+    longjmp(ctx->jmp, 1);
+}
+
+static void sp_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out, char *err, size_t err_len, int fast) {
+    if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
+        snprintf(err, err_len, "is not a PNG file");
+        return -1;
+    }
+    if (fast && sp_png_label_fast((const uint8_t *)buf, len, width, height, colour_type, out) == 0) return 0;
+    sp_png_ctx ctx;
+    ctx.err = err; ctx.err_len = err_len;
+    sp_png_src src = {(const uint8_t *)buf, len, 0};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, sp_png_error, sp_png_warning);
+    if (!png) { snprintf(err, err_len, "out of memory"); return -1; }
+    png_infop info = png_create_info_struct(png);
+    uint8_t *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    if (setjmp(ctx.jmp)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(pixels);
+        free(rows);
+        return -1;
+    }
+    png_set_read_fn(png, &src, sp_png_read);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    int depth = png_get_bit_depth(png, info);
+    int ctype = png_get_color_type(png, info);
+    *colour_type = ctype;
+    if (ctype != PNG_COLOR_TYPE_PALETTE && ctype != PNG_COLOR_TYPE_GRAY) {
+        if (ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
+            snprintf(err, err_len, "is a greyscale PNG with an alpha channel; labels must be palette or greyscale PNGs of class indices without alpha");
+        else
+            snprintf(err, err_len, "is a colour PNG (colour type %d); labels must be palette or greyscale PNGs of class indices", ctype);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if (depth == 16) {
+        snprintf(err, err_len, "is a 16-bit PNG; labels must be 8-bit (or fewer) class indices");
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if ((size_t)w * h > ((size_t)1 << 31)) {
+        snprintf(err, err_len, "is too large (%ux%u)", w, h);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if (depth < 8) png_set_packing(png);
+    png_read_update_info(png, info);
+    pixels = malloc((size_t)w * h);
+    rows = malloc(sizeof(png_bytep) * h);
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = pixels + (size_t)y * w;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    *width = (int)w;
+    *height = (int)h;
+    *out = pixels;
+    return 0;
+}
+
+
+void sp_codec_free(void *p) { free(p); }

@@ -1,0 +1,44 @@
+#ifndef SEGPREP_IMAGE_CODECS_H
+#define SEGPREP_IMAGE_CODECS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Image codecs called directly: libjpeg (decoding in the calling thread), libpng (label maps that
+   keep their palette indices; palette PNG encoding) and libdeflate (the label fast path).
+   Functions return 0 on success and -1 on failure with a reason in `err`. */
+
+/* Frees a buffer these functions returned. */
+void sp_codec_free(void *p);
+
+/* In-thread JPEG decoding with libjpeg (no vips thread pool). sp_jpeg_open reads the header and
+   fixes the output size for `shrink` (1, 2, 4 or 8; the size rounded down, as vips' jpegload). It returns the decoder with *status 0; NULL
+   with *status 1 when the layout needs vips (not grey, RGB/YCbCr, CMYK or YCCK), or with *status -1 and a reason in
+   err when the data is not a readable JPEG. */
+typedef struct sp_jpeg sp_jpeg;
+sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *height, int *bands,
+                      int *status, char *err, size_t err_len);
+/* Decodes to packed RGB, width*height*3 bytes at dst (grey replicated to R=G=B). With
+   fail_on_truncated, a file that ends early is an error. Returns 0, or -1 with a reason in err. */
+int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len);
+/* Frees a decoder from sp_jpeg_open (NULL is fine). */
+void sp_jpeg_close(sp_jpeg *j);
+
+/* Reads a PNG label map from memory keeping its indices: palette PNGs give palette indices,
+   grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling).
+   Returns -1 with a reason in err (at least 256 bytes) for colour or 16-bit PNGs or bad data.
+   *colour_type receives the PNG colour type. On success *out holds w*h bytes (free with sp_codec_free). */
+int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out, char *err, size_t err_len, int fast);
+/* The fast path sp_read_png_label tries first when `fast` is set: non-interlaced 8-bit palette or
+   grey PNGs, CRCs and Adler-32 checked, inflated by libdeflate. Returns 0 with the same results, or
+   1 (nothing allocated) for any other layout or any damage, which libpng then reads and reports. */
+int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, int *colour_type,
+                      uint8_t **out);
+
+/* Encodes width*height palette indices as an 8-bit palette PNG (libpng, default compression) with
+   `colours` RGB entries of `rgb` (1..256; at least the largest index + 1). On success *out holds
+   *out_len bytes to free with sp_codec_free; -1 with a reason in err otherwise. */
+int sp_png_encode_palette(const uint8_t *indices, int width, int height, const uint8_t *rgb, int colours,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len);
+
+#endif

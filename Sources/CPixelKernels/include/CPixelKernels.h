@@ -1,0 +1,43 @@
+#ifndef SEGPREP_PIXEL_KERNELS_H
+#define SEGPREP_PIXEL_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Pixel kernels for the pipeline, one operation per file, each with a portable C version (the
+   oracle the tests compare against) and SIMD versions chosen at run time. */
+
+/* OpenCV 4.6-exact 8-bit HSV jitter of packed RGB in place: RGB2HSV (integer), the three
+   256-entry LUTs (hue, sat, val), HSV2RGB in float32 with fused multiply-adds, truncating in
+   32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
+void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                   const uint8_t *lut_v);
+/* p[i] = table[p[i]] for i < n (table: 256 entries). `isa` caps the instruction set: 0 portable C,
+   1 AVX-512 (F, BW, VBMI) where the CPU has it (for tests). */
+void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa);
+
+/* sp_hsv_jitter with the instruction set capped at `isa`: 0 portable C, 1 AVX2+FMA, 2 AVX-512
+   (F, BW, VBMI) for the LUT half; a level the CPU lacks falls back to the one below (for tests). */
+void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                       const uint8_t *lut_v, int isa);
+
+/* One vertical pass of Pillow's 8-bit fixed-point resample: out[y][i] = clip((2^21 + sum_k
+   in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */
+void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_rows,
+                          const int32_t *bounds, const int32_t *weights, int taps);
+
+/* Per-sample statistics: counts[v] += number of label pixels equal to v (256 entries), and per
+   channel of the packed RGB image the sum and the sum of squares of its values. */
+void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
+                     int64_t *sums, int64_t *squares);
+
+/* One horizontal pass of Pillow's 8-bit fixed-point resample over packed 3-channel rows:
+   out[y][j] = clip((2^21 + sum_k in[y][bounds[2x]+k] * weights[x*taps+k]) >> 22) per channel, for
+   output columns x = first + j, j < out_width, rows y < rows. */
+void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                             int first, const int32_t *bounds, const int32_t *weights, int taps);
+/* sp_resample_horizontal3 with the instruction set capped at `isa`: 0 portable C, 1 SSE4.1,
+   2 AVX2; a level the CPU lacks falls back to the one below (for tests). */
+void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                                 int first, const int32_t *bounds, const int32_t *weights, int taps, int isa);
+
+#endif

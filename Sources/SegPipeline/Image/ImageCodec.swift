@@ -1,0 +1,146 @@
+import CImageCodecs
+import Foundation
+
+/// Every call into the image codecs used directly — libjpeg (in the calling thread), libpng and
+/// libdeflate — with C failures turned into thrown Swift errors. Other formats go to `Vips`.
+public enum ImageCodec {
+    /// Decodes an image file's bytes to packed RGB.
+    ///
+    /// - Parameters:
+    ///   - shrink: 1 for a full decode; 2, 4 or 8 to let JPEG decode at reduced size.
+    /// - Returns: the RGB raster and the band count of the source (1 = grey, 3 = RGB, …).
+    /// - Throws: `SampleError` naming `path` when the file is unreadable, truncated or not an image.
+    public static func decodeRGB(_ data: Data, shrink: Int = 1, id: String, path: String) throws -> (Raster, Int) {
+        if isJPEG(data), let decoded = try decodeJPEG(data, shrink: shrink, id: id, path: path) { return decoded }
+        return try Vips.decodeWithVips(data, shrink: shrink, id: id, path: path)
+    }
+
+    /// True when `path` is named like a JPEG file (`.jpg`, `.jpeg`, any case).
+    static func isJPEGName(_ path: String) -> Bool {
+        let ext = (path as NSString).pathExtension.lowercased()
+        return ext == "jpg" || ext == "jpeg"
+    }
+
+    /// True when `data` starts with the JPEG start-of-image marker.
+    static func isJPEG(_ data: Data) -> Bool {
+        data.count > 2 && data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xD8
+    }
+
+    /// Decodes a JPEG with libjpeg on the calling thread, straight into the raster's storage.
+    ///
+    /// - Returns: nil when the layout needs vips. CMYK and YCCK files decode as Pillow's
+    ///   `convert("RGB")` does (inverted CMYK, then multiplied by K).
+    /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
+    static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
+        var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
+        var err = [CChar](repeating: 0, count: 256)
+        return try data.withUnsafeBytes { raw -> (Raster, Int)? in
+            let decoder = err.withUnsafeMutableBufferPointer { e in
+                sp_jpeg_open(raw.baseAddress, raw.count, Int32(shrink), &w, &h, &bands, &status, e.baseAddress, e.count)
+            }
+            defer { sp_jpeg_close(decoder) }
+            if status == 1 { return nil }
+            let count = Int(w) * Int(h) * 3
+            var rc: Int32 = -1
+            let pixels: [UInt8]
+            if let decoder {
+                pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    rc = err.withUnsafeMutableBufferPointer { e in
+                        sp_jpeg_read_rgb(decoder, buffer.baseAddress, 1, e.baseAddress, e.count)
+                    }
+                    if rc != 0 { buffer.initialize(repeating: 0) }
+                    initialized = count
+                }
+            } else {
+                pixels = []
+            }
+            guard rc == 0 else {
+                let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw SampleError(id: id, file: path, problem: "cannot be decoded as an image (\(msg.isEmpty ? "unknown error" : msg))",
+                                  fix: "re-export or remove this image, or run with --on-error skip")
+            }
+            return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: pixels), Int(bands))
+        }
+    }
+
+    /// Width, height and JPEG-ness of an encoded image, from its header only (libjpeg for JPEGs,
+    /// libvips for other formats).
+    ///
+    /// Throws `SampleError` naming `path` when the header cannot be read.
+    public static func imageSize(_ data: Data, id: String, path: String) throws -> (width: Int, height: Int, jpeg: Bool) {
+        if isJPEG(data) {
+            var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
+            let decoder = data.withUnsafeBytes { raw in
+                sp_jpeg_open(raw.baseAddress, raw.count, 1, &w, &h, &bands, &status, nil, 0)
+            }
+            sp_jpeg_close(decoder)
+            if status == 0 { return (Int(w), Int(h), true) }
+        }
+        return try Vips.imageSize(data, id: id, path: path)
+    }
+
+    /// Reads a palette or greyscale PNG label keeping its indices (1 channel).
+    ///
+    /// Non-interlaced 8-bit files go through a libdeflate fast path (`fastPath`; libpng, its
+    /// oracle, reads everything else). Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated,
+    /// damaged or non-PNG files.
+    public static func readLabel(_ data: Data, id: String, path: String, fastPath: Bool = true) throws -> Raster {
+        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0
+        var out: UnsafeMutablePointer<UInt8>?
+        var err = [CChar](repeating: 0, count: 512)
+        let rc = data.withUnsafeBytes { raw in
+            err.withUnsafeMutableBufferPointer { e in
+                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &out, e.baseAddress, e.count, fastPath ? 1 : 0)
+            }
+        }
+        guard rc == 0, let out else {
+            let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let colour = ctype == 2 || ctype == 6
+            if ctype == 4 {
+                throw SampleError(id: id, file: path, problem: "is a greyscale PNG with an alpha channel; class indices are expected",
+                                  fix: "save it as a greyscale or palette PNG without alpha (one value per class)")
+            }
+            throw SampleError(
+                id: id, file: path,
+                problem: colour ? "is a colour-coded RGB label; class indices are expected" : "cannot be read as a label PNG (\(msg))",
+                fix: colour ? "convert it to a palette or greyscale PNG of class indices (one value per class)"
+                            : "re-export the label as an 8-bit palette or greyscale PNG, or run with --on-error skip")
+        }
+        defer { sp_codec_free(out) }
+        let n = Int(w) * Int(h)
+        return Raster(width: Int(w), height: Int(h), channels: 1, pixels: Array(UnsafeBufferPointer(start: out, count: n)))
+    }
+
+    /// Width and height a PNG file declares in its IHDR chunk, or nil when `data` does not start
+    /// like a PNG (the label reader then says why).
+    static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard data.count >= 24, data.prefix(8).elementsEqual(signature),
+              data.dropFirst(12).prefix(4).elementsEqual(Array("IHDR".utf8)) else { return nil }
+        func be32(_ at: Int) -> Int {
+            data.dropFirst(at).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        }
+        return (be32(16), be32(20))
+    }
+
+    /// Encodes `indices` (`width * height`, one byte each) as an 8-bit palette PNG with the first
+    /// `colours.count / 3` RGB entries of `colours` (libpng).
+    ///
+    /// Throws `VipsError` when libpng fails.
+    static func encodePalettePNG(_ indices: [UInt8], width: Int, height: Int, colours: [UInt8]) throws -> Data {
+        var out: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = indices.withUnsafeBufferPointer { p in
+            err.withUnsafeMutableBufferPointer { e in
+                sp_png_encode_palette(p.baseAddress, Int32(width), Int32(height), colours, Int32(colours.count / 3),
+                                      &out, &count, e.baseAddress, e.count)
+            }
+        }
+        guard rc == 0, let out else {
+            throw VipsError(operation: "png encode", message: err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        defer { sp_codec_free(out) }
+        return Data(bytes: out, count: count)
+    }
+}

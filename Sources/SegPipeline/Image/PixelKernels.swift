@@ -1,0 +1,89 @@
+import CPixelKernels
+import Foundation
+
+/// Pixel kernels written in C (`CPixelKernels`), for loops Swift does not compile as tightly.
+enum PixelKernels {
+    /// Asks the OS to back the 2 MiB-aligned part of `buffer` with huge pages (before its first
+    /// write, so its pages are born huge: one fault per 2 MiB instead of per 4 KiB). Advice only.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        let start = UInt(bitPattern: buffer.baseAddress)
+        let huge: UInt = 2 << 20
+        let first = (start + huge - 1) & ~(huge - 1)
+        let end = (start + UInt(buffer.count)) & ~(huge - 1)
+        if end > first {
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_HUGEPAGE)
+        }
+        #endif
+    }
+
+    /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
+    static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
+                                    first: Int, coefficients co: Resample.Coefficients, isa: Int = 2) {
+        src.pixels.withUnsafeBufferPointer { s in
+            co.bounds.withUnsafeBufferPointer { b in
+                co.weights.withUnsafeBufferPointer { w in
+                    sp_resample_horizontal3_isa(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width),
+                                                Int32(rows.count), out, Int32(width), Int32(first), b.baseAddress,
+                                                w.baseAddress, Int32(co.taps), Int32(isa))
+                }
+            }
+        }
+    }
+
+    /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
+    static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
+        var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums
+        image.pixels.withUnsafeBufferPointer { i in
+            label.pixels.withUnsafeBufferPointer { l in
+                counts.withUnsafeMutableBufferPointer { c in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        squares.withUnsafeMutableBufferPointer { q in
+                            sp_sample_stats(i.baseAddress, l.baseAddress, l.count, c.baseAddress, s.baseAddress, q.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        return (counts.map { Int($0) }, sums.map { Int($0) }, squares.map { Int($0) })
+    }
+
+    /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
+    static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
+                                 weights: [Int32], taps: Int) {
+        src.pixels.withUnsafeBufferPointer { s in
+            bounds.withUnsafeBufferPointer { b in
+                weights.withUnsafeBufferPointer { w in
+                    sp_resample_vertical(s.baseAddress, Int32(src.width * src.channels), out, Int32(rows),
+                                         b.baseAddress, w.baseAddress, Int32(taps))
+                }
+            }
+        }
+    }
+
+    /// Maps every byte of `pixels` through `table` (256 entries) in place.
+    ///
+    /// `isa` caps the instruction set (0 portable C, 1 AVX-512; tests run each).
+    static func lookUp(_ pixels: inout [UInt8], table: [UInt8], isa: Int = 1) {
+        precondition(table.count == 256)
+        table.withUnsafeBufferPointer { t in
+            pixels.withUnsafeMutableBufferPointer { sp_lut8_isa($0.baseAddress, $0.count, t.baseAddress, Int32(isa)) }
+        }
+    }
+
+    /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
+    ///
+    /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).
+    static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], isa: Int = 2) {
+        let w = Int32(image.width), h = Int32(image.height)
+        luts[0].withUnsafeBufferPointer { lh in
+            luts[1].withUnsafeBufferPointer { ls in
+                luts[2].withUnsafeBufferPointer { lv in
+                    image.pixels.withUnsafeMutableBufferPointer { p in
+                        sp_hsv_jitter_isa(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress, Int32(isa))
+                    }
+                }
+            }
+        }
+    }
+}
