@@ -30,15 +30,15 @@ struct BenchDecode: ParsableCommand {
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec.input, root: inputRoot)
-        let files = try zip(input.imagePaths, input.labelPaths).map {
-            (try Data(contentsOf: URL(fileURLWithPath: $0.0)), try Data(contentsOf: URL(fileURLWithPath: $0.1)), $0.0)
+        let files = try input.records.map {
+            (try Data(contentsOf: URL(fileURLWithPath: $0.image)), try Data(contentsOf: URL(fileURLWithPath: $0.label)), $0)
         }
         let start = Date()
         var pixels = 0
         for _ in 0..<repeats {
-            for (image, label, path) in files {
-                let (rgb, _) = try ImageCodec.decodeRGB(image, shrink: shrink, id: path, path: path)
-                let l = try ImageCodec.readLabel(label, id: path, path: path)
+            for (image, label, record) in files {
+                let (rgb, _) = try ImageCodec.decodeRGB(image, shrink: shrink, id: record.id, path: record.image)
+                let l = try input.source.readLabel(label, record: record)
                 pixels += rgb.pixels.count + l.pixels.count
             }
         }

@@ -76,10 +76,10 @@ struct Inspect: ParsableCommand {
             ignore = spec.classes.count
             let skip = (onError ?? spec.onError) == .skip
             var item = index
-            while entries.count < count && item < input.ids.count * spec.repeats {
-                let k = item % input.ids.count
-                var s = Sample(id: input.ids[k], repeatIndex: item / input.ids.count,
-                               imagePath: input.imagePaths[k], labelPath: input.labelPaths[k])
+            let n = input.records.count
+            while entries.count < count && item < n * spec.repeats {
+                let r = input.records[item % n]
+                var s = Sample(id: r.id, repeatIndex: item / n, imagePath: r.image, labelPath: r.label)
                 item += 1
                 do {
                     try spec.process(&s)

@@ -42,16 +42,14 @@ public struct PipelineRunner: Sendable {
         let start = Date()
         try Vips.start()
         var input = try DatasetInput(spec.input, root: options.inputRoot)
-        if let limit = options.limit, limit < input.ids.count {
-            input.ids = Array(input.ids.prefix(limit))
-            input.imagePaths = Array(input.imagePaths.prefix(limit))
-            input.labelPaths = Array(input.labelPaths.prefix(limit))
+        if let limit = options.limit, limit < input.records.count {
+            input.records = Array(input.records.prefix(limit))
         }
         // libvips decodes every image that is not a JPEG: start it now, so that a libvips that
         // cannot start stops the run instead of failing each sample.
-        try Vips.start(vips: input.imagePaths.contains { !ImageCodec.isJPEGName($0) })
+        try Vips.start(vips: input.records.contains { !ImageCodec.isJPEGName($0.image) })
         let onError = options.onError ?? spec.onError
-        let n = input.ids.count
+        let n = input.records.count
         let totalItems = n * spec.repeats
         let perShard = spec.samplesPerShard
         let totalShards = (totalItems + perShard - 1) / perShard

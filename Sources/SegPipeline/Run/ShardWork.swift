@@ -63,10 +63,10 @@ struct ShardWork: @unchecked Sendable {
 
     /// Runs every stage on global item `item` and stores the pixels in `slot`.
     func process(item: Int, context: StageContext, into a: ShardAssembly, slot: Int) -> ShardAssembly.SlotResult {
-        let n = input.ids.count
+        let n = input.records.count
         let idx = item % n, rep = item / n
-        let id = input.ids[idx]
-        var s = Sample(id: id, repeatIndex: rep, imagePath: input.imagePaths[idx], labelPath: input.labelPaths[idx])
+        let record = input.records[idx], id = record.id
+        var s = Sample(id: id, repeatIndex: rep, imagePath: record.image, labelPath: record.label)
         do {
             try spec.process(&s)
         } catch let e as SampleError {

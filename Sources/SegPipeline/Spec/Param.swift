@@ -87,6 +87,14 @@ extension Param {
     }
 
 
+    /// One of `choices`, with a default.
+    public static func word(_ name: String, choices: [String], default d: String, _ doc: String) -> Param<String> {
+        .init(info: Parameter(name, .choice(choices), default: d, doc)) { v in
+            if case .word(let w) = v { return w }
+            return d
+        }
+    }
+
     /// A map of label values (empty when not given).
     public static func labelMap(_ name: String, _ doc: String) -> Param<[UInt8: LabelValue]> {
         .init(info: Parameter(name, .labelMap, doc)) { v in

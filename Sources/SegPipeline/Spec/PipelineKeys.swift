@@ -14,16 +14,9 @@ public enum PipelineKeys {
         public static let all = [version.info, input.info, classes.info, seed.info, repeats.info, stages.info, output.info, onError.info]
     }
 
-    /// `input:`.
+    /// `input:`: `format` picks the source (`SourceRegistry`), whose own keys follow.
     public enum Input {
-        public enum Format: String, Sendable, CaseIterable { case voc }
-        static let format = Param<Format>.choice("format", default: .voc, "dataset layout")
-        static let root = Param<String>.text("root", "dataset folder (relative to the pipeline file, or absolute)")
-        static let split = Param<String>.text("split", default: "train", "split file `ImageSets/Segmentation/<split>.txt`")
-        static let images = Param<String>.text("images", default: "JPEGImages", "image folder inside root")
-        static let labels = Param<String>.text("labels", default: "SegmentationClass", "label folder inside root")
-
-        public static let all = [format.info, root.info, split.info, images.info, labels.info]
+        static let format = Param<String>.word("format", choices: SourceRegistry.names, default: "voc", "dataset layout (the input source)")
     }
 
     /// `output:`.

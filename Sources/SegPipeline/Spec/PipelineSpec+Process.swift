@@ -1,6 +1,6 @@
 extension PipelineSpec {
     /// The context every stage of this pipeline sees.
-    public var context: StageContext { StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels) }
+    public var context: StageContext { StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels, source: input) }
 
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
     /// and checks the result: output size and label values within the classes or the ignore class.

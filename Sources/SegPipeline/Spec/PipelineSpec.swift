@@ -6,7 +6,8 @@ public struct PipelineSpec: Sendable {
     /// Where the file was read from, and its exact text (recorded in the manifest).
     public var file: String
     public var text: String
-    public var input: InputSpec
+    /// Where the samples come from.
+    public var input: any InputSource
     /// Class names (generated as `class0`… when the file gives a count).
     public var classes: [String]
     public var seed: UInt64
@@ -26,16 +27,6 @@ public struct PipelineSpec: Sendable {
 
     /// What to do with a sample whose input is bad.
     public enum OnError: String, Sendable, CaseIterable { case fail, skip }
-
-    /// Where the samples come from.
-    public struct InputSpec: Sendable {
-        public var format: String
-        /// Dataset root (absolute, resolved against the pipeline file's folder).
-        public var root: String
-        public var split: String
-        public var imageDir: String
-        public var labelDir: String
-    }
 
     /// Reads, parses and plans the pipeline at `path`.
     ///
@@ -78,16 +69,9 @@ public struct PipelineSpec: Sendable {
                                       line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
 
-        typealias I = PipelineKeys.Input
         typealias O = PipelineKeys.Output
         typealias T = PipelineKeys.Top
-        let input = try section(top[T.input], "input", I.all)
-        let inputSpec = InputSpec(
-            format: input[I.format].rawValue,
-            root: resolve(input[I.root], against: base),
-            split: input[I.split],
-            imageDir: input[I.images],
-            labelDir: input[I.labels])
+        let inputSpec = try source(top[T.input], file: file, base: base)
 
         let classesNode = top[T.classes].node
         var classes: [String]
@@ -156,6 +140,22 @@ public struct PipelineSpec: Sendable {
             stages: stages, stageNames: names,
             outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
+    }
+
+    /// The input source `located` (the `input:` mapping) names with `format`, built from its keys.
+    static func source(_ located: ParameterValues.Located, file: String, base: URL) throws -> any InputSource {
+        let node = located.node
+        let formatNode = node.mapping?.first { $0.key.string == PipelineKeys.Input.format.name }?.value
+        let format = formatNode?.string ?? "voc"
+        guard let type = SourceRegistry.named(format) else {
+            let at = formatNode ?? node
+            throw PipelineError(file: file, line: at.mark?.line ?? 0, column: at.mark?.column ?? 0,
+                                message: "'input.format' is '\(format)'; \(Suggest.hint(format, in: SourceRegistry.names))",
+                                fix: "use a \(PipelineKeys.Input.format.info.kind.summary) — \(PipelineKeys.Input.format.info.doc)")
+        }
+        let keys = try ParameterValues([PipelineKeys.Input.format.info] + type.declaration.keys, scope: .section("input"), node: node,
+                                       file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
+        return try type.init(keys, base: base)
     }
 
     /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).

@@ -28,9 +28,12 @@ public struct StageContext: Sendable {
     public var width: Int
     /// A pixel limit for decoded files that replaces `decode`'s `max_pixels` (`--max-pixels`).
     public var maxPixels: Int?
+    /// The input source, which reads label files into class indices (nil: palette/grey PNGs).
+    public var source: (any InputSource)?
 
-    public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil) {
+    public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
         self.classes = classes; self.height = height; self.width = width; self.maxPixels = maxPixels
+        self.source = source
     }
 }
 

@@ -11,9 +11,14 @@ public enum StageDocs {
             out += d.parameters.isEmpty ? "No parameters.\n" : table(d.parameters, heading: "parameter")
         }
         out += "\n## The rest of the pipeline file\n\nThe same declarations check these keys (paths are relative to the pipeline file).\n"
-        for (name, keys) in [("top level", PipelineKeys.Top.all), ("`input`", PipelineKeys.Input.all), ("`output`", PipelineKeys.Output.all)] {
-            out += "\n### \(name)\n\n" + table(keys, heading: "key")
+        out += "\n### top level\n\n" + table(PipelineKeys.Top.all, heading: "key")
+        out += "\n### `input`\n\n`format` picks the input source; the other keys are the source's own.\n\n"
+        out += table([PipelineKeys.Input.format.info], heading: "key")
+        for source in SourceRegistry.all {
+            let d = source.declaration
+            out += "\n#### `format: \(d.name)`\n\n\(d.summary) \(d.details)\n\n" + table(d.keys, heading: "key")
         }
+        out += "\n### `output`\n\n" + table(PipelineKeys.Output.all, heading: "key")
         return out
     }
 

@@ -47,7 +47,9 @@ public struct DecodeStage: Stage {
             try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
             try Self.checkSameSize(declared, (width, height), id: sample.id, path: sample.labelPath)
         }
-        let label = try ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
+        let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
+        let label = try context.source?.readLabel(labelData, record: record)
+            ?? ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
         try Self.checkSameSize((label.width, label.height), (width, height), id: sample.id, path: sample.labelPath)
         if shrinkOnLoad {
             sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A dataset layout: the keys it takes under `input:`, how it lists a split's samples, and how it
+/// reads a label file into class indices.
+///
+/// A new source is one file with a type conforming to `InputSource` plus one line in
+/// `SourceRegistry.all` (copy `VOCSource.swift`).
+public protocol InputSource: Sendable {
+    /// Name (the `format:` value), documentation and keys; the parser and the docs read this.
+    static var declaration: SourceDeclaration { get }
+    /// Builds the source from its checked keys; relative paths resolve against `base`.
+    init(_ keys: ParameterValues, base: URL) throws
+    /// The dataset folder (absolute).
+    var root: String { get }
+    /// The samples of the split in a stable order, with `root` in place of the file's root.
+    ///
+    /// Throws `InputError` naming the file and line at fault (missing split, duplicate or unsafe
+    /// ids, files leading out of the dataset).
+    func records(root: String) throws -> [SampleRecord]
+    /// The class indices of a label file's bytes (1 channel).
+    ///
+    /// Throws `SampleError` naming `record.label`.
+    func readLabel(_ data: Data, record: SampleRecord) throws -> Raster
+}
+
+extension InputSource {
+    /// Palette or greyscale PNGs whose values are the class indices.
+    public func readLabel(_ data: Data, record: SampleRecord) throws -> Raster {
+        try ImageCodec.readLabel(data, id: record.id, path: record.label)
+    }
+}
+
+/// What a source is, for the parser and the docs.
+public struct SourceDeclaration: Sendable {
+    /// The `format:` value.
+    public var name: String
+    public var summary: String
+    public var details: String
+    /// The keys of `input:` besides `format`.
+    public var keys: [Parameter]
+
+    public init(name: String, summary: String, details: String, keys: [Parameter]) {
+        self.name = name; self.summary = summary; self.details = details; self.keys = keys
+    }
+}

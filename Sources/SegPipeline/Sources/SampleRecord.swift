@@ -1,0 +1,11 @@
+/// One sample of a dataset as a source lists it: a stable id, its image file and its label file.
+public struct SampleRecord: Sendable, Equatable {
+    /// The id (unique in the dataset; keys every random draw and names the sample in the manifest).
+    public var id: String
+    public var image: String
+    public var label: String
+
+    public init(id: String, image: String, label: String) {
+        self.id = id; self.image = image; self.label = label
+    }
+}

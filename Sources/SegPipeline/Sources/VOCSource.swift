@@ -1,0 +1,77 @@
+import Foundation
+import SegFormat
+
+/// `format: voc`: the PASCAL VOC layout.
+///
+/// Layout: `root/<images>/<id>.jpg|.jpeg|.png|.bmp|.tif|.webp`, `root/<labels>/<id>.png`,
+/// `root/ImageSets/Segmentation/<split>.txt` (one id per line).
+public struct VOCSource: InputSource {
+    public static let declaration = SourceDeclaration(
+        name: "voc",
+        summary: "PASCAL VOC layout: a split file of ids, images and palette label PNGs named by id.",
+        details: "Ids come from `ImageSets/Segmentation/<split>.txt` (any line ending, UTF-8 with or without a byte-order mark); each id names `<images>/<id>.jpg` (or .jpeg, .png, .bmp, .tif, .tiff, .webp, in that order) and `<labels>/<id>.png`, whose palette indices or grey values are the classes.",
+        keys: [Keys.root.info, Keys.split.info, Keys.images.info, Keys.labels.info])
+
+    enum Keys {
+        static let root = Param<String>.text("root", "dataset folder (relative to the pipeline file, or absolute)")
+        static let split = Param<String>.text("split", default: "train", "split file `ImageSets/Segmentation/<split>.txt`")
+        static let images = Param<String>.text("images", default: "JPEGImages", "image folder inside root")
+        static let labels = Param<String>.text("labels", default: "SegmentationClass", "label folder inside root")
+    }
+
+    public let root: String
+    public let split: String
+    public let imageDir: String
+    public let labelDir: String
+
+    static let imageExtensions = ["jpg", "jpeg", "png", "JPG", "JPEG", "PNG", "bmp", "tif", "tiff", "webp"]
+
+    public init(_ keys: ParameterValues, base: URL) throws {
+        root = PipelineSpec.resolve(keys[Keys.root], against: base)
+        split = keys[Keys.split]
+        imageDir = keys[Keys.images]
+        labelDir = keys[Keys.labels]
+    }
+
+    public func records(root: String) throws -> [SampleRecord] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
+        }
+        let splitPath = "\(root)/ImageSets/Segmentation/\(split).txt"
+        let entries = try SplitFile.read(splitPath)
+        let imageFolder = "\(root)/\(imageDir)", labelFolder = "\(root)/\(labelDir)"
+        guard FileManager.default.fileExists(atPath: imageFolder) else {
+            throw InputError("image folder \(imageFolder) does not exist; the dataset must have \(imageDir)/ (or set `input.images`)")
+        }
+        guard FileManager.default.fileExists(atPath: labelFolder) else {
+            throw InputError("label folder \(labelFolder) does not exist; the dataset must have \(labelDir)/ (or set `input.labels`)")
+        }
+        let records = entries.map { e in
+            let image = Self.imageExtensions.lazy.map { "\(imageFolder)/\(e.id).\($0)" }.first { p in
+                var st = stat()
+                return lstat(p, &st) == 0   // any entry, so a link loop is reported as one
+            } ?? "\(imageFolder)/\(e.id).jpg"
+            return SampleRecord(id: e.id, image: image, label: "\(labelFolder)/\(e.id).png")
+        }
+        // Ids are checked for '..' and absolute paths; links must not lead out of the dataset either.
+        let realRoot = RealPath.resolve(root)
+        for (e, r) in zip(entries, records) {
+            for path in [r.image, r.label] {
+                guard let real = realpath(path, nil) else { continue }   // missing: reported per sample
+                defer { free(real) }
+                let resolved = String(cString: real)
+                if !RealPath.isSameOrInside(resolved, realRoot) {
+                    throw InputError("\(splitPath):\(e.line): id '\(e.id)' leads to \(path), which resolves to \(resolved) outside the dataset folder \(realRoot); seg-prep reads only files inside the dataset, so copy the file in or fix the link")
+                }
+            }
+        }
+        return records
+    }
+}
+
+/// A dataset folder problem found before any sample is processed; the message says what to do.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
