@@ -1,3 +1,4 @@
+import SegFormat
 import Foundation
 import Testing
 @testable import SegTrain

@@ -1,3 +1,4 @@
+import SegFormat
 import Testing
 @testable import SegTrain
 

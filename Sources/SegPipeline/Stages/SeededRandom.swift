@@ -1,10 +1,12 @@
+import SegFormat
+
 /// A SplitMix64 generator keyed by (seed, sample id, repeat, stage), so draws never depend on
 /// thread count, partitioning or the order samples are processed in.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var base: SplitMix64
 
     /// A generator seeded directly.
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// A generator for one stage of one sample: FNV-1a over the key, mixed with the seed.
     public init(seed: UInt64, id: String, repeatIndex: Int, stage: Int) {
@@ -15,17 +17,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         for v in [UInt64(truncatingIfNeeded: repeatIndex), UInt64(truncatingIfNeeded: stage)] {
             for i in 0..<8 { mix(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
         }
-        state = seed ^ h
+        base = SplitMix64(seed: seed ^ h)
         _ = next()
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }

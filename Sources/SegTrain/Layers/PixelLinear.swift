@@ -1,3 +1,5 @@
+import SegFormat
+
 /// Per-pixel linear classifier: `nn.Linear(3, C)` applied to every pixel's channel vector.
 ///
 /// Shapes: `[N, Cin, H, W]` → `[N, C, H, W]`; parameters `weight` `[C, Cin]` and `bias` `[C]`

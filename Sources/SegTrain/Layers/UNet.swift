@@ -1,3 +1,5 @@
+import SegFormat
+
 /// The small UNet `unet-s`: three resolutions, 16/32/64 channels, bilinear upsampling.
 ///
 /// Forward: `e1 = enc1(x)`, `e2 = enc2(maxpool(e1))`, `m = mid(maxpool(e2))`,

@@ -1,3 +1,5 @@
+import SegFormat
+
 /// Which samples a rank reads in an epoch, in order: a seeded shuffle partitioned like PyTorch's
 /// `DistributedSampler`.
 ///

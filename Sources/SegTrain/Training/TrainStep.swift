@@ -1,3 +1,5 @@
+import SegFormat
+
 /// `unet-s` with Adam in Float32, stepped by `TrainingStep` (the step `train` runs), for
 /// `bench train-step` and tests.
 public struct TrainStep {

@@ -1,7 +1,7 @@
 /// A small, fast, seeded random number generator (SplitMix64).
 ///
-/// Deterministic for a given seed on every platform; used for weight initialisation so that no
-/// code depends on global randomness.
+/// Deterministic for a given seed on every platform; the pipeline's keyed draws and the trainer's
+/// weight initialisation and shuffles both use it, so no code depends on global randomness.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -25,12 +25,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform double in `[low, high)`.
     public mutating func uniform(_ low: Double, _ high: Double) -> Double {
         low + (high - low) * nextUnit()
-    }
-
-    /// A standard normal sample (Box–Muller).
-    public mutating func normal() -> Double {
-        let u1 = max(nextUnit(), 1e-300)
-        let u2 = nextUnit()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
 }
