@@ -1,3 +1,5 @@
+import SegFormat
+
 /// How a `ShardLoader` batches, shuffles, partitions, normalises and prefetches.
 ///
 /// Defaults follow the reference `DataLoader`: shuffle on, `drop_last` off, images scaled by 1/255
