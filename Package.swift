@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "seg-prep", targets: ["SegPrepCLI"]),
         .library(name: "SegFormat", targets: ["SegFormat"]),
         .library(name: "SegPipeline", targets: ["SegPipeline"]),
+        .library(name: "SegLoader", targets: ["SegLoader"]),
         .library(name: "SegTrain", targets: ["SegTrain"]),
     ],
     dependencies: [
@@ -31,15 +32,19 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CDeflate"]),
         // Pixel kernels (resampling passes, HSV, statistics, byte lookup), one operation per file.
         .target(name: "CPixelKernels"),
-        // C kernels for training: direct 3x3 convolution (AVX-512, AVX2+FMA, portable), one-hot scatter.
-        .target(name: "TrainKernels"),
+        // Direct 3x3 convolution kernels for training (AVX-512, AVX2+FMA, portable).
+        .target(name: "CConvKernels"),
+        // Batch conversion kernels of the loader (planes, labels, one-hot; AVX-512).
+        .target(name: "CLoaderKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto", "CFileSync"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "Yams"]),
-        // Tensors, layers, losses, metrics, optimisers and the shard loader (no vips).
+        // The prefetching shard loader: batches of Float32 images and labels (no BLAS, no vips).
+        .target(name: "SegLoader", dependencies: ["SegFormat", "CLoaderKernels"]),
+        // Tensors, layers, losses, metrics, optimisers and the trainer (no vips).
         .target(name: "SegTrain", dependencies: [
-            "SegFormat", "COpenBLAS", "TrainKernels",
+            "SegFormat", "SegLoader", "COpenBLAS", "CConvKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(
@@ -51,6 +56,6 @@ let package = Package(
         ),
         .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
         .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat", "CDeflate"]),
-        .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegFormat"]),
+        .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegLoader", "SegFormat"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// The loader's C conversion kernels against the Swift loops they replace, on every tail length and
@@ -18,7 +19,7 @@ import Testing
                         BatchConverter.convertImage(s.baseAddress!, $0.baseAddress! + offset, plane: n, table: t.baseAddress!)
                     }
                     kernel.withUnsafeMutableBufferPointer {
-                        if !NativeKernels.rgbToPlanes(s.baseAddress!, plane: n, table: t.baseAddress!, into: $0.baseAddress! + offset) {
+                        if !LoaderKernels.rgbToPlanes(s.baseAddress!, plane: n, table: t.baseAddress!, into: $0.baseAddress! + offset) {
                             BatchConverter.convertImage(s.baseAddress!, $0.baseAddress! + offset, plane: n, table: t.baseAddress!)
                         }
                     }
@@ -37,7 +38,7 @@ import Testing
                 var kernel = [Int32](repeating: -1, count: offset + n)
                 let handled = src.withUnsafeBufferPointer { s in
                     kernel.withUnsafeMutableBufferPointer {
-                        NativeKernels.labels(s.baseAddress!, count: n, limit: limit, into: $0.baseAddress! + offset)
+                        LoaderKernels.labels(s.baseAddress!, count: n, limit: limit, into: $0.baseAddress! + offset)
                     }
                 }
                 guard handled else { return }   // no AVX-512 here: the Swift loop is used

@@ -1,6 +1,7 @@
 import SegFormat
 import Foundation
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Timings, not assertions: run with `SEGTRAIN_BENCH=1` (preferably `-c release`).

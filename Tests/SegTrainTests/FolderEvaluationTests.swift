@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Folder scoring with an in-memory reader: pairing, skipping and a hand-computed matrix.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// The schedules against values computed by hand from the reference's formulas.

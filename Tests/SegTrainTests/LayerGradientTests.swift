@@ -1,5 +1,6 @@
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 @Suite("Layer backward passes against finite differences (Double)")

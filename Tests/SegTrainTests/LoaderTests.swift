@@ -1,6 +1,7 @@
 import Foundation
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Every batch of an epoch: sample indices and a copy of the buffers.

@@ -1,5 +1,6 @@
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Losses against PyTorch autograd numbers in `fixtures/golden/losses.safetensors`.

@@ -1,4 +1,5 @@
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Loss gradients against central differences in Double, on inputs other than the golden ones.

@@ -1,5 +1,6 @@
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 @Suite("Metrics: confusion matrix and scores against the reference")

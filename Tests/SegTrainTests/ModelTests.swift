@@ -1,6 +1,7 @@
 import Foundation
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 @Suite("Models: unet-s structure, initialisation, state and checkpoints")

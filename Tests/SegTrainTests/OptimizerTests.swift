@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// A single parameter tensor with a settable gradient, for driving optimisers.

@@ -1,4 +1,5 @@
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 @Suite("Training end to end")

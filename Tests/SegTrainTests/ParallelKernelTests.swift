@@ -1,4 +1,5 @@
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// The parallel, fused and vectorised kernels against plain loops, on tensors large enough to be

@@ -1,5 +1,6 @@
 import Foundation
 import SegFormat
+@testable import SegLoader
 @testable import SegTrain
 
 /// Small shard folders written to a temporary directory for loader tests.

@@ -1,6 +1,7 @@
 import Foundation
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// Helpers shared by the SegTrain tests.

@@ -1,6 +1,7 @@
 import Foundation
 import SegFormat
 import Testing
+@testable import SegLoader
 @testable import SegTrain
 
 /// End-to-end training on generated shards: log keys, checkpoint names and shapes, resume.

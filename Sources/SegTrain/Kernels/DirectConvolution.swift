@@ -12,7 +12,7 @@ enum DirectConvolution {
     static let scratchScalars = 1 << 17
 
     /// The instruction set the kernels use: 0 portable C, 1 AVX2+FMA, 2 AVX-512F.
-    static let bestInstructionSet = NativeKernels.bestConvolutionInstructionSet
+    static let bestInstructionSet = ConvKernels.bestConvolutionInstructionSet
 
     /// True when the direct kernels handle this convolution: `Float`, 3x3, padding at most 2.
     static func handles<S: TensorScalar>(_ scalar: S.Type, kernel: Int, padding: Int) -> Bool {
@@ -27,7 +27,7 @@ enum DirectConvolution {
 
     /// Floats of scratch one worker needs for `p`.
     static func scratchCount(_ p: Convolution.Plan, rows: Int) -> Int {
-        NativeKernels.conv3x3ScratchCount(inChannels: p.cin, rows: rows, width: p.w, padding: p.padding)
+        ConvKernels.conv3x3ScratchCount(inChannels: p.cin, rows: rows, width: p.w, padding: p.padding)
     }
 
     /// Writes `out[b] = weight ⊛ x[b] (+ bias)` for every image.
@@ -36,7 +36,7 @@ enum DirectConvolution {
         _ bias: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, scratchScalars: Int = scratchScalars,
         instructionSet: Int = bestInstructionSet
     ) {
-        let packed = NativeKernels.conv3x3Pack(weight, outChannels: p.cout, inChannels: p.cin)
+        let packed = ConvKernels.conv3x3Pack(weight, outChannels: p.cout, inChannels: p.cin)
         let rows = rowsPerBlock(p, scratchScalars: scratchScalars)
         let blocks = (p.ho + rows - 1) / rows
         let items = p.n * blocks
@@ -49,7 +49,7 @@ enum DirectConvolution {
                 Parallel.chunks(items, workers: workers) { worker, range in
                     for item in range {
                         let b = item / blocks, y0 = (item % blocks) * rows
-                        NativeKernels.conv3x3Forward(
+                        ConvKernels.conv3x3Forward(
                             x + b * p.cin * p.h * p.w, inChannels: p.cin, height: p.h, width: p.w, padding: p.padding,
                             packed: wBase, outChannels: p.cout, bias: bias, out: out + b * p.cout * p.ho * p.wo,
                             rows: y0..<min(y0 + rows, p.ho), scratch: sBase + worker * size, instructionSet: instructionSet)
@@ -81,7 +81,7 @@ enum DirectConvolution {
                         let gb = g + b * p.cout * hw
                         for o in 0..<p.cout { db[o] = Float(Reduce.sum(gb + o * hw, hw)) }
                         for y0 in stride(from: 0, to: p.ho, by: rows) {
-                            NativeKernels.conv3x3WeightGradient(
+                            ConvKernels.conv3x3WeightGradient(
                                 x + b * p.cin * p.h * p.w, inChannels: p.cin, height: p.h, width: p.w, padding: p.padding,
                                 gradOutput: gb, outChannels: p.cout, into: dw, rows: y0..<min(y0 + rows, p.ho),
                                 scratch: sBase + worker * size, instructionSet: instructionSet)

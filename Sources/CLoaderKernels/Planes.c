@@ -1,4 +1,4 @@
-#include "TrainKernels.h"
+#include "CLoaderKernels.h"
 #include <immintrin.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include "TrainKernels.h"
+#include "CLoaderKernels.h"
 #include <immintrin.h>
 
 /* One-hot rows written with 16-byte non-temporal stores, so the batch buffer is not read into the

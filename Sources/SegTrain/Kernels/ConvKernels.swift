@@ -1,9 +1,8 @@
-import TrainKernels
+import CConvKernels
 
-/// Every call into the C training kernels (`Sources/TrainKernels`), with Swift integer arguments.
-///
-/// Shapes and layouts are documented in `TrainKernels.h`; callers guarantee buffer sizes.
-enum NativeKernels {
+/// Every call into the direct 3x3 convolution kernels (`Sources/CConvKernels`), with Swift integer
+/// arguments. Shapes and layouts are documented in `CConvKernels.h`; callers guarantee buffer sizes.
+enum ConvKernels {
     /// The best instruction set of this CPU for the convolution kernels: 0 portable C, 1 AVX2+FMA, 2 AVX-512F.
     static var bestConvolutionInstructionSet: Int { Int(sp_conv3x3_best_isa()) }
 
@@ -41,28 +40,5 @@ enum NativeKernels {
         sp_conv3x3_weight_grad_rows(x, Int32(inChannels), Int32(height), Int32(width), Int32(padding), gradOutput,
                                     Int32(outChannels), weightGrad, Int32(rows.lowerBound), Int32(rows.upperBound),
                                     scratch, Int32(instructionSet))
-    }
-
-    /// One-hot rows with non-temporal stores; false (nothing written) where the kernel does not apply.
-    static func oneHot(_ labels: UnsafePointer<Int32>, count: Int, channels: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
-        sp_one_hot_i32(labels, count, Int32(channels), dst) == 0
-    }
-
-    /// Interleaved RGB bytes `[plane, 3]` → three Float32 planes `[3, plane]` through `table`
-    /// (768 entries); false (nothing written) where the CPU lacks the kernel's AVX-512.
-    static func rgbToPlanes(_ src: UnsafePointer<UInt8>, plane: Int, table: UnsafePointer<Float>,
-                            into dst: UnsafeMutablePointer<Float>) -> Bool {
-        sp_rgb_to_planes(src, plane, table, dst, dst + plane, dst + 2 * plane) == 0
-    }
-
-    /// Byte labels → Int32 clamped to `limit`; false (nothing written) where the CPU lacks the
-    /// kernel's AVX-512.
-    static func labels(_ src: UnsafePointer<UInt8>, count: Int, limit: Int32, into dst: UnsafeMutablePointer<Int32>) -> Bool {
-        sp_labels_to_i32(src, count, limit, dst) == 0
-    }
-
-    /// One-hot rows from byte labels; false (nothing written) where the kernel does not apply.
-    static func oneHot(_ labels: UnsafePointer<UInt8>, count: Int, channels: Int, into dst: UnsafeMutablePointer<Float>) -> Bool {
-        sp_one_hot_u8(labels, count, Int32(channels), dst) == 0
     }
 }

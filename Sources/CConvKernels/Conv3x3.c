@@ -1,4 +1,4 @@
-#include "TrainKernels.h"
+#include "CConvKernels.h"
 #include <immintrin.h>
 #include <string.h>
 

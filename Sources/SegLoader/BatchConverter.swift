@@ -42,7 +42,7 @@ struct BatchConverter: Sendable {
             table.withUnsafeBufferPointer { t in
                 batch.images.withUnsafeMutableBufferPointer { dst in
                     let src = image.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                    if !NativeKernels.rgbToPlanes(src, plane: plane, table: t.baseAddress!, into: dst.baseAddress! + slot * 3 * plane) {
+                    if !LoaderKernels.rgbToPlanes(src, plane: plane, table: t.baseAddress!, into: dst.baseAddress! + slot * 3 * plane) {
                         BatchConverter.convertImage(src, dst.baseAddress! + slot * 3 * plane, plane: plane, table: t.baseAddress!)
                     }
                 }
@@ -51,7 +51,7 @@ struct BatchConverter: Sendable {
             case .int32:
                 batch.labels.withUnsafeMutableBufferPointer { dst in
                     let out = dst.baseAddress! + slot * plane
-                    if labelType != .u8 || !NativeKernels.labels(label.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    if labelType != .u8 || !LoaderKernels.labels(label.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                                                  count: plane, limit: Int32(min(ignore, 255)), into: out) {
                         convertLabels(label, out, count: plane)
                     }
@@ -141,11 +141,11 @@ struct BatchConverter: Sendable {
     static func scatterOneHot<T: FixedWidthInteger>(_ labels: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>,
                                                     count: Int, channels: Int) {
         if T.self == Int32.self,
-           NativeKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: Int32.self), count: count, channels: channels, into: dst) {
+           LoaderKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: Int32.self), count: count, channels: channels, into: dst) {
             return
         }
         if T.self == UInt8.self,
-           NativeKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: UInt8.self), count: count, channels: channels, into: dst) {
+           LoaderKernels.oneHot(UnsafeRawPointer(labels).assumingMemoryBound(to: UInt8.self), count: count, channels: channels, into: dst) {
             return
         }
         let vectors = (channels + 15) / 16
