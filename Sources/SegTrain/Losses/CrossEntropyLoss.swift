@@ -4,7 +4,9 @@
 /// value = Σ w[t]·(−log softmax(x)[t]) / Σ w[t] over pixels whose label t is in `0..<classes`;
 /// other labels are ignored. Without weights w = 1. If every pixel is ignored the loss is 0 with a
 /// zero gradient (PyTorch would return NaN).
-public struct CrossEntropyLoss: Sendable {
+public struct CrossEntropyLoss: LossTerm {
+    public static let name = "ce"
+    public static let role = LossRole.pixel
     public var classes: Int
     public var classWeights: [Double]?
 
@@ -13,6 +15,8 @@ public struct CrossEntropyLoss: Sendable {
         self.classes = classes
         self.classWeights = classWeights
     }
+
+    public init(_ setup: LossSetup) { self.init(classes: setup.classes, classWeights: setup.classWeights) }
 
     /// Loss and gradient for logits `[N, C, h, w]` and labels `[N, H, W]`.
     ///
@@ -28,7 +32,7 @@ public struct CrossEntropyLoss: Sendable {
     ///
     /// One pass per image computes the softmax and the final gradient together, images in parallel;
     /// per-image loss sums are added in image order, so the value does not depend on the thread count.
-    func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
+    public func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
         let c = logits.shape[1]
         precondition(c == classes, "logits have \(c) channels for \(classes) classes")
         let weights = try classWeightScalars(classWeights, classes: classes, as: S.self)

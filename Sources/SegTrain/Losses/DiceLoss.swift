@@ -4,7 +4,9 @@
 /// `tp = Σ onehot·p`, `fp = Σ p − tp` (ignored pixels count here), `fn = Σ onehot − tp`, sums over
 /// batch and pixels; `score = ((1+β²)tp + smooth) / ((1+β²)tp + β²fn + fp + smooth)`;
 /// `loss = 1 − mean(score)` over the real classes.
-public struct DiceLoss: Sendable {
+public struct DiceLoss: LossTerm {
+    public static let name = "dice"
+    public static let role = LossRole.region
     public var classes: Int
     public var beta: Double
     public var smooth: Double
@@ -14,6 +16,8 @@ public struct DiceLoss: Sendable {
         self.beta = beta
         self.smooth = smooth
     }
+
+    public init(_ setup: LossSetup) { self.init(classes: setup.classes) }
 
     /// Loss and gradient for logits `[N, C, h, w]` and labels `[N, H, W]`.
     ///
@@ -26,7 +30,7 @@ public struct DiceLoss: Sendable {
     }
 
     /// Loss at the labels' resolution (no resizing).
-    func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) -> LossOutput<S> {
+    public func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) -> LossOutput<S> {
         let c = logits.shape[1]
         precondition(c == classes, "logits have \(c) channels for \(classes) classes")
         let (probs, _) = Softmax.channels(logits)

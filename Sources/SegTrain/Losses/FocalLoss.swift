@@ -3,7 +3,9 @@
 /// Per pixel `logpt = −w[t]·CE` (0 for ignored pixels), `pt = exp(logpt)` (so with weights
 /// `pt = p_t^w[t]`), `loss = −α·(1 − pt)^γ·logpt`; the value is the mean over **all** N·H·W
 /// pixels, ignored ones included. α is one scalar for every class.
-public struct FocalLoss: Sendable {
+public struct FocalLoss: LossTerm {
+    public static let name = "focal"
+    public static let role = LossRole.pixel
     public var classes: Int
     public var classWeights: [Double]?
     public var alpha: Double
@@ -14,6 +16,10 @@ public struct FocalLoss: Sendable {
         self.classWeights = classWeights
         self.alpha = alpha
         self.gamma = gamma
+    }
+
+    public init(_ setup: LossSetup) {
+        self.init(classes: setup.classes, classWeights: setup.classWeights, alpha: setup.focalAlpha, gamma: setup.focalGamma)
     }
 
     /// Loss and gradient for logits `[N, C, h, w]` and labels `[N, H, W]`.
@@ -27,7 +33,7 @@ public struct FocalLoss: Sendable {
     }
 
     /// Loss at the labels' resolution (no resizing).
-    func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
+    public func evaluate<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
         let c = logits.shape[1]
         precondition(c == classes, "logits have \(c) channels for \(classes) classes")
         let weights = try classWeightScalars(classWeights, classes: classes, as: S.self)

@@ -1,25 +1,40 @@
-/// The losses `train` offers: cross-entropy or focal, each optionally plus Dice, or Dice alone.
-public enum LossKind: String, Sendable, CaseIterable {
-    case ce
-    case focal
-    case dice
-    case ceDice = "ce+dice"
-    case focalDice = "focal+dice"
+import ArgumentParser
+
+/// A training loss as `--loss` spells it: registered terms joined by `+` (`ce`, `focal+dice`), at
+/// most one term of each role, kept in registry order.
+public struct LossKind: Sendable, Hashable, CustomStringConvertible {
+    /// Term names in registry order.
+    public let terms: [String]
+
+    public static let ce = LossKind(known: ["ce"])
+    public static let focal = LossKind(known: ["focal"])
+    public static let dice = LossKind(known: ["dice"])
+    public static let ceDice = LossKind(known: ["ce", "dice"])
+    public static let focalDice = LossKind(known: ["focal", "dice"])
+
+    private init(known terms: [String]) { self.terms = terms }
 
     /// Parses terms joined by `+` in any order and case (`Dice+CE` is `ce+dice`).
     ///
-    /// - Returns: nil for an unknown term, no term, or both `ce` and `focal`.
+    /// - Returns: nil for an unknown term, no term, or two terms of one role (`ce+focal`).
     public init?(name: String) {
         let parts = Set(name.lowercased().split(separator: "+").map(String.init))
-        guard !parts.isEmpty, parts.isSubset(of: ["ce", "focal", "dice"]), !(parts.contains("ce") && parts.contains("focal"))
-        else { return nil }
-        switch (parts.contains("ce"), parts.contains("focal"), parts.contains("dice")) {
-        case (true, _, false): self = .ce
-        case (true, _, true): self = .ceDice
-        case (_, true, false): self = .focal
-        case (_, true, true): self = .focalDice
-        default: self = .dice
-        }
+        let types = parts.compactMap(LossRegistry.named)
+        guard !parts.isEmpty, types.count == parts.count,
+              Set(types.map { "\($0.role)" }).count == types.count else { return nil }
+        terms = LossRegistry.all.map { $0.name }.filter(parts.contains)
+    }
+
+    /// The spelling, e.g. `ce+dice`.
+    public var rawValue: String { terms.joined(separator: "+") }
+    public var description: String { rawValue }
+
+    /// Every valid spelling: each term alone, then each pixel term with each region term.
+    public static var allCases: [LossKind] {
+        let names = LossRegistry.all.map { $0.name }
+        let pixel = LossRegistry.all.filter { $0.role == .pixel }.map { $0.name }
+        let region = LossRegistry.all.filter { $0.role == .region }.map { $0.name }
+        return names.map { LossKind(known: [$0]) } + pixel.flatMap { p in region.map { LossKind(known: [p, $0]) } }
     }
 
     /// Every spelling, for messages: `ce, focal, dice, ce+dice or focal+dice`.
@@ -29,5 +44,11 @@ public enum LossKind: String, Sendable, CaseIterable {
     }
 
     /// Whether a Dice term is added.
-    public var dice: Bool { self == .dice || self == .ceDice || self == .focalDice }
+    public var dice: Bool { terms.contains(DiceLoss.name) }
+}
+
+extension LossKind: ExpressibleByArgument {
+    /// Any spelling `LossKind(name:)` accepts.
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

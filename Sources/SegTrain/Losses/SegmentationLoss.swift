@@ -1,4 +1,5 @@
-/// The training loss of the reference trainer: cross-entropy or focal, optionally plus Dice.
+/// The training loss of the reference trainer: cross-entropy or focal, optionally plus Dice — in
+/// general, the registered terms of a `LossKind`, added in registry order.
 ///
 /// Mirrors `loss = Focal_Loss(...) if focal_loss else CE_Loss(...); if dice_loss: loss += Dice_loss(...)`;
 /// logits smaller than the labels in both height and width are resized once (bilinear,
@@ -11,29 +12,30 @@ public struct SegmentationLoss: Sendable {
         case none
     }
 
-    public var classes: Int
-    public var classWeights: [Double]?
-    public var primary: Primary
-    public var dice: Bool
-    public var diceBeta: Double = 1
-    public var diceSmooth: Double = 1e-5
+    public let classes: Int
+    public let classWeights: [Double]?
+    /// The terms, in the order they are added.
+    public let terms: [any LossTerm]
 
-    public init(classes: Int, primary: Primary = .crossEntropy, dice: Bool = false, classWeights: [Double]? = nil) {
+    /// The loss `kind` names, its terms built from `classes`, `classWeights` and focal `alpha`, `gamma`.
+    public init(kind: LossKind, classes: Int, classWeights: [Double]? = nil, alpha: Double = 0.5, gamma: Double = 2) {
+        let setup = LossSetup(classes: classes, classWeights: classWeights, focalAlpha: alpha, focalGamma: gamma)
         self.classes = classes
-        self.primary = primary
-        self.dice = dice
         self.classWeights = classWeights
+        terms = kind.terms.compactMap(LossRegistry.named).map { $0.init(setup) }
     }
 
-    /// The loss `kind` names (focal with `alpha` and `gamma`).
-    public init(kind: LossKind, classes: Int, classWeights: [Double]? = nil, alpha: Double = 0.5, gamma: Double = 2) {
-        let primary: Primary
-        switch kind {
-        case .ce, .ceDice: primary = .crossEntropy
-        case .focal, .focalDice: primary = .focal(alpha: alpha, gamma: gamma)
-        case .dice: primary = .none
+    /// Cross-entropy or focal (or neither), plus Dice when `dice`.
+    public init(classes: Int, primary: Primary = .crossEntropy, dice: Bool = false, classWeights: [Double]? = nil) {
+        var names: [String] = [], alpha = 0.5, gamma = 2.0
+        switch primary {
+        case .crossEntropy: names.append(CrossEntropyLoss.name)
+        case let .focal(a, g): names.append(FocalLoss.name); (alpha, gamma) = (a, g)
+        case .none: break
         }
-        self.init(classes: classes, primary: primary, dice: kind.dice, classWeights: classWeights)
+        if dice { names.append(DiceLoss.name) }
+        self.init(kind: LossKind(name: names.joined(separator: "+")) ?? .dice, classes: classes, classWeights: classWeights,
+                  alpha: alpha, gamma: gamma)
     }
 
     /// Parses a loss spelled like `ce`, `focal`, `dice`, `ce+dice`, `focal+dice` (see `LossKind`).
@@ -44,26 +46,27 @@ public struct SegmentationLoss: Sendable {
         self.init(kind: kind, classes: classes, classWeights: classWeights, alpha: alpha, gamma: gamma)
     }
 
+    /// The pixel-wise term, if it is cross-entropy or focal.
+    public var primary: Primary {
+        for t in terms {
+            if t is CrossEntropyLoss { return .crossEntropy }
+            if let f = t as? FocalLoss { return .focal(alpha: f.alpha, gamma: f.gamma) }
+        }
+        return .none
+    }
+
+    /// Whether a Dice term is added.
+    public var dice: Bool { terms.contains { $0 is DiceLoss } }
+
     /// Loss and gradient for logits `[N, C, h, w]` and labels `[N, H, W]`.
     ///
     /// - Throws: `LossError` for mismatched shapes or weight counts.
     public func callAsFunction<S: TensorScalar>(_ logits: Tensor<S>, _ labels: LabelMap) throws -> LossOutput<S> {
         let aligned = try LogitAlignment(logits, targetShape: labels.shape)
         var total: LossOutput<S>?
-        func accumulate(_ term: LossOutput<S>) {
-            if total == nil { total = term } else { total!.add(term) }
-        }
-        switch primary {
-        case .crossEntropy:
-            accumulate(try CrossEntropyLoss(classes: classes, classWeights: classWeights).evaluate(aligned.logits, labels))
-        case let .focal(alpha, gamma):
-            accumulate(try FocalLoss(classes: classes, classWeights: classWeights, alpha: alpha, gamma: gamma)
-                .evaluate(aligned.logits, labels))
-        case .none:
-            break
-        }
-        if dice {
-            accumulate(DiceLoss(classes: classes, beta: diceBeta, smooth: diceSmooth).evaluate(aligned.logits, labels))
+        for term in terms {
+            let out = try term.evaluate(aligned.logits, labels)
+            if total == nil { total = out } else { total!.add(out) }
         }
         var result = total ?? LossOutput<S>(value: 0, gradient: Tensor(shape: aligned.logits.shape))
         result.gradient = aligned.backward(result.gradient)

@@ -140,7 +140,3 @@ public struct TrainOptions: ParsableArguments, Sendable {
 extension SegmentationModel.Kind: ExpressibleByArgument {}
 extension LRSchedule.Kind: ExpressibleByArgument {}
 
-extension LossKind: ExpressibleByArgument {
-    /// Any spelling `LossKind(name:)` accepts.
-    public init?(argument: String) { self.init(name: argument) }
-}
