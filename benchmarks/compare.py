@@ -188,7 +188,14 @@ def main():
         table.append(f"| {what} | {a} | {b} | {'' if ratio is None else f'{ratio:.2f}{unit}'} |")
     text = "\n".join(table)
     print(text)
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+    # The hand-written analysis after "## Notes" (method details, ranges over runs, profiles) is kept.
+    notes = ""
+    bench_md = os.path.join(ROOT, "BENCHMARKS.md")
+    if os.path.exists(bench_md):
+        old = open(bench_md).read()
+        if "\n## Notes" in old:
+            notes = old[old.index("\n## Notes"):]
+    with open(bench_md, "w") as f:
         f.write("# Benchmarks\n\nProduced by `benchmarks/run` (seg-prep release build vs the reference data path in "
                 "`benchmarks/reference.py`: PIL 9.4 + OpenCV 4.6 + torch 1.13 from Debian), same files, same machine. "
                 f"The `run`, decode, `__getitem__`, files → batches and loader-batch rows keep the best of {ROUNDS} runs on each side (the all-cores row: of five alternating runs); \"one core\" rows run both sides pinned to CPU 0 "
@@ -198,6 +205,7 @@ def main():
         f.write("Ratio = seg-prep's advantage (reference time / seg-prep time, higher is better), except the floor rows "
                 "(seg-prep time per sample / decode-only time, lower is better) and the RSS row (RSS at 40 / RSS at 1,000 samples).\n\n")
         f.write(text + "\n")
+        f.write(notes)
     shutil.rmtree(WORK, ignore_errors=True)
 
 
