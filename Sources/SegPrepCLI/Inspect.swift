@@ -79,7 +79,7 @@ struct Inspect: ParsableCommand {
             let n = input.records.count
             while entries.count < count && item < n * spec.repeats {
                 let r = input.records[item % n]
-                var s = Sample(id: r.id, repeatIndex: item / n, imagePath: r.image, labelPath: r.label)
+                var s = Sample(record: r, repeatIndex: item / n)
                 item += 1
                 do {
                     try spec.process(&s)

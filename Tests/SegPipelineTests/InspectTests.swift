@@ -83,5 +83,8 @@ import Testing
         let onDisk = try String(contentsOf: packageRoot.appendingPathComponent("docs/stages.md"), encoding: .utf8)
         #expect(onDisk == StageDocs.markdown(), "docs/stages.md is stale: regenerate it with `seg-prep stages --markdown > docs/stages.md`")
         for name in StageRegistry.names { #expect(onDisk.contains("## `\(name)`")) }
+        let sources = try String(contentsOf: packageRoot.appendingPathComponent("docs/sources.md"), encoding: .utf8)
+        #expect(sources == StageDocs.sourcesMarkdown(), "docs/sources.md is stale: regenerate it with `seg-prep sources --markdown > docs/sources.md`")
+        for name in SourceRegistry.names { #expect(sources.contains("## `format: \(name)`")) }
     }
 }

@@ -103,7 +103,7 @@ public enum ImageCodec {
             throw SampleError(
                 id: id, file: path,
                 problem: colour ? "is a colour-coded RGB label; class indices are expected" : "cannot be read as a label PNG (\(msg))",
-                fix: colour ? "convert it to a palette or greyscale PNG of class indices (one value per class)"
+                fix: colour ? "convert it to a palette or greyscale PNG of class indices (one value per class), or add `label_colors` to `input` (a palette such as `camvid`, or {color, class} entries)"
                             : "re-export the label as an 8-bit palette or greyscale PNG, or run with --on-error skip")
         }
         defer { sp_codec_free(out) }

@@ -66,7 +66,7 @@ struct ShardWork: @unchecked Sendable {
         let n = input.records.count
         let idx = item % n, rep = item / n
         let record = input.records[idx], id = record.id
-        var s = Sample(id: id, repeatIndex: rep, imagePath: record.image, labelPath: record.label)
+        var s = Sample(record: record, repeatIndex: rep)
         do {
             try spec.process(&s)
         } catch let e as SampleError {

@@ -21,6 +21,9 @@ public protocol InputSource: Sendable {
     ///
     /// Throws `SampleError` naming `record.label`.
     func readLabel(_ data: Data, record: SampleRecord) throws -> Raster
+    /// A 256-entry map from the values a label file holds to class indices (`ignore` resolved to
+    /// `ignore`), applied after reading; nil when the values are the classes.
+    func labelTable(ignore: Int) -> [UInt8]?
 }
 
 extension InputSource {
@@ -28,6 +31,8 @@ extension InputSource {
     public func readLabel(_ data: Data, record: SampleRecord) throws -> Raster {
         try ImageCodec.readLabel(data, id: record.id, path: record.label)
     }
+
+    public func labelTable(ignore: Int) -> [UInt8]? { nil }
 }
 
 /// What a source is, for the parser and the docs.

@@ -4,8 +4,11 @@ public struct SampleRecord: Sendable, Equatable {
     public var id: String
     public var image: String
     public var label: String
+    /// Why the sample cannot be made (an image without a label, …), found while listing: the
+    /// sample fails with this error when it is processed (or is skipped with `--on-error skip`).
+    public var problem: SampleError?
 
-    public init(id: String, image: String, label: String) {
-        self.id = id; self.image = image; self.label = label
+    public init(id: String, image: String, label: String, problem: SampleError? = nil) {
+        self.id = id; self.image = image; self.label = label; self.problem = problem
     }
 }

@@ -2,6 +2,9 @@
 public enum SourceRegistry {
     public static let all: [any InputSource.Type] = [
         VOCSource.self,
+        FoldersSource.self,
+        CityscapesSource.self,
+        ADE20KSource.self,
     ]
 
     /// The source type whose `format` is `name`, if any.

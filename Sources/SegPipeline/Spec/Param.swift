@@ -111,11 +111,27 @@ extension Param {
         }
     }
 
+    /// A non-empty string, nil when not given.
+    public static func optionalText(_ name: String, _ doc: String) -> Param<String?> {
+        .init(info: Parameter(name, .text, doc)) { v in
+            if case .word(let w) = v { return w }
+            return nil
+        }
+    }
+
     /// A required non-empty string.
     public static func text(_ name: String, _ doc: String) -> Param<String> {
         .init(info: Parameter(name, .text, required: true, doc)) { v in
             guard case .word(let w) = v else { preconditionFailure("required parameter '\(name)' was not parsed") }
             return w
+        }
+    }
+
+    /// A value of a kind read by its own rules, nil when not given.
+    public static func optionalNode(_ name: String, _ kind: Parameter.Kind, _ doc: String) -> Param<ParameterValues.Located?> {
+        .init(info: Parameter(name, kind, doc)) { v in
+            if case .node(let n) = v { return n }
+            return nil
         }
     }
 

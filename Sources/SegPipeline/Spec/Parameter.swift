@@ -32,6 +32,8 @@ public struct Parameter: Sendable {
         case list
         /// A class count or a list of class names.
         case classes
+        /// A palette name or a list of `{color: [r, g, b], class: …}`.
+        case palette
 
         /// Human-readable type and range, for docs and messages.
         public var summary: String {
@@ -50,6 +52,7 @@ public struct Parameter: Sendable {
             case .section: return "mapping"
             case .list: return "list"
             case .classes: return "class count or list of names"
+            case .palette: return "palette name (`" + LabelColours.presets.keys.sorted().joined(separator: "`, `") + "`) or list of {color: [r, g, b], class: name, index or `ignore`}"
             }
         }
     }

@@ -17,6 +17,10 @@ public enum PipelineKeys {
     /// `input:`: `format` picks the source (`SourceRegistry`), whose own keys follow.
     public enum Input {
         static let format = Param<String>.word("format", choices: SourceRegistry.names, default: "voc", "dataset layout (the input source)")
+        static let labelColors = Param<ParameterValues.Located?>.optionalNode("label_colors", .palette, "label files are RGB images whose colours stand for classes (any colour not listed is an error); default: labels hold class indices")
+
+        /// The keys every source takes.
+        public static let common = [format.info, labelColors.info]
     }
 
     /// `output:`.

@@ -1,12 +1,17 @@
 extension PipelineSpec {
     /// The context every stage of this pipeline sees.
-    public var context: StageContext { StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels, source: input) }
+    public var context: StageContext {
+        var c = StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels, source: input)
+        c.labelColours = labelColours
+        return c
+    }
 
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
     /// and checks the result: output size and label values within the classes or the ignore class.
     ///
     /// Throws `SampleError` naming the file at fault.
     public func process(_ sample: inout Sample) throws {
+        if let problem = sample.problem { throw problem }
         let ctx = context
         for (i, stage) in stages.enumerated() {
             if !type(of: stage).acceptsPendingResize {

@@ -22,6 +22,8 @@ public struct PipelineSpec: Sendable {
     /// `one_hot` declared.
     public var oneHot: Bool
     public var onError: OnError
+    /// The colours of colour-coded label images (`input.label_colors`), or nil for class indices.
+    public var labelColours: LabelColours? = nil
     /// Replaces `decode`'s `max_pixels` when set (the `--max-pixels` option).
     public var maxPixels: Int? = nil
 
@@ -71,8 +73,6 @@ public struct PipelineSpec: Sendable {
 
         typealias O = PipelineKeys.Output
         typealias T = PipelineKeys.Top
-        let inputSpec = try source(top[T.input], file: file, base: base)
-
         let classesNode = top[T.classes].node
         var classes: [String]
         if let seq = classesNode.sequence {
@@ -89,6 +89,8 @@ public struct PipelineSpec: Sendable {
         guard (1...255).contains(classes.count) else {
             throw error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
         }
+        let (inputSpec, labelColours) = try source(top[T.input], classes: classes, file: file, base: base)
+
         let seed = top[T.seed]
         let repeats = top[T.repeats]
         let onError = top[T.onError]
@@ -135,15 +137,18 @@ public struct PipelineSpec: Sendable {
             throw error(stagesNode, "'random_resize' is not followed by 'place', so samples keep their random sizes",
                           fix: "add `- place: {}` after random_resize (and after flip, if any)")
         }
-        return PipelineSpec(
+        var spec = PipelineSpec(
             file: file, text: text, input: inputSpec, classes: classes, seed: UInt64(seed), repeats: repeats,
             stages: stages, stageNames: names,
             outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
+        spec.labelColours = labelColours
+        return spec
     }
 
     /// The input source `located` (the `input:` mapping) names with `format`, built from its keys.
-    static func source(_ located: ParameterValues.Located, file: String, base: URL) throws -> any InputSource {
+    static func source(_ located: ParameterValues.Located, classes: [String], file: String,
+                       base: URL) throws -> (any InputSource, LabelColours?) {
         let node = located.node
         let formatNode = node.mapping?.first { $0.key.string == PipelineKeys.Input.format.name }?.value
         let format = formatNode?.string ?? "voc"
@@ -153,9 +158,10 @@ public struct PipelineSpec: Sendable {
                                 message: "'input.format' is '\(format)'; \(Suggest.hint(format, in: SourceRegistry.names))",
                                 fix: "use a \(PipelineKeys.Input.format.info.kind.summary) — \(PipelineKeys.Input.format.info.doc)")
         }
-        let keys = try ParameterValues([PipelineKeys.Input.format.info] + type.declaration.keys, scope: .section("input"), node: node,
+        let keys = try ParameterValues(PipelineKeys.Input.common + type.declaration.keys, scope: .section("input"), node: node,
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
-        return try type.init(keys, base: base)
+        let colours = try keys[PipelineKeys.Input.labelColors].map { try LabelColours.parse($0, classes: classes, file: file) }
+        return (try type.init(keys, base: base), colours)
     }
 
     /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).

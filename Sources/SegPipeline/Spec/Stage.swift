@@ -30,6 +30,8 @@ public struct StageContext: Sendable {
     public var maxPixels: Int?
     /// The input source, which reads label files into class indices (nil: palette/grey PNGs).
     public var source: (any InputSource)?
+    /// The colours of colour-coded label images, or nil when label files hold class indices.
+    public var labelColours: LabelColours?
 
     public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
         self.classes = classes; self.height = height; self.width = width; self.maxPixels = maxPixels

@@ -16,8 +16,17 @@ public struct Sample: Sendable {
     /// The image file, kept encoded until a stage knows its target size (`shrink_on_load`).
     public var encoded: EncodedImage?
 
+    /// A problem found while listing the sample; processing it throws this.
+    public var problem: SampleError?
+
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath
+    }
+
+    /// The sample of `record` for augmentation repeat `repeatIndex`.
+    public init(record: SampleRecord, repeatIndex: Int) {
+        self.init(id: record.id, repeatIndex: repeatIndex, imagePath: record.image, labelPath: record.label)
+        problem = record.problem
     }
 }
 

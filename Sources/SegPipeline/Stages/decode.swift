@@ -48,8 +48,17 @@ public struct DecodeStage: Stage {
             try Self.checkSameSize(declared, (width, height), id: sample.id, path: sample.labelPath)
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
-        let label = try context.source?.readLabel(labelData, record: record)
-            ?? ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
+        var label: Raster
+        if let colours = context.labelColours {
+            let (rgb, _) = try ImageCodec.decodeRGB(labelData, id: sample.id, path: sample.labelPath)
+            label = try colours.indices(of: rgb, ignore: context.ignoreIndex, id: sample.id, path: sample.labelPath)
+        } else {
+            label = try context.source?.readLabel(labelData, record: record)
+                ?? ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
+        }
+        if let table = context.source?.labelTable(ignore: context.ignoreIndex) {
+            PixelKernels.lookUp(&label.pixels, table: table)
+        }
         try Self.checkSameSize((label.width, label.height), (width, height), id: sample.id, path: sample.labelPath)
         if shrinkOnLoad {
             sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)

@@ -1,0 +1,32 @@
+import Foundation
+
+/// `format: ade20k`: the ADE20K scene-parsing layout, with reduce-zero-label.
+public struct ADE20KSource: InputSource {
+    public static let declaration = SourceDeclaration(
+        name: "ade20k",
+        summary: "ADE20K: `images/<split>/*.jpg` with `annotations/<split>/*.png`, reduce-zero-label.",
+        details: "Label value 0 (\"other\") becomes the ignore class and every value v the class v − 1, as mmsegmentation's `reduce_zero_label` does; ADE20K has 150 classes (`classes: 150`).",
+        keys: [Keys.root.info, Keys.split.info])
+
+    enum Keys {
+        static let root = Param<String>.text("root", "dataset folder holding images/ and annotations/")
+        static let split = Param<String>.text("split", default: "training", "training or validation")
+    }
+
+    public let root: String
+    let split: String
+
+    public init(_ keys: ParameterValues, base: URL) throws {
+        root = PipelineSpec.resolve(keys[Keys.root], against: base)
+        split = keys[Keys.split]
+    }
+
+    public func records(root: String) throws -> [SampleRecord] {
+        try FoldersSource(root: root, layout: .init(images: "images/\(split)", labels: "annotations/\(split)",
+                                                    imageSuffix: ".jpg", labelSuffix: ".png")).records(root: root)
+    }
+
+    public func labelTable(ignore: Int) -> [UInt8]? {
+        [UInt8(truncatingIfNeeded: ignore)] + (1..<256).map { UInt8($0 - 1) }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import SegFormat
+
+/// `format: folders`: an image folder and a label folder paired by file stem (the common layout
+/// of converted public datasets, as mmsegmentation's `BaseSegDataset` reads them).
+public struct FoldersSource: InputSource {
+    public static let declaration = SourceDeclaration(
+        name: "folders",
+        summary: "Images and labels in two folders, paired by stem.",
+        details: "Both folders are searched recursively and sorted by relative path; a file's stem (its path relative to the folder, minus the suffix) is its sample id. An image without a label, or a label without an image, is a bad sample named in the run's errors (left out with `--on-error skip`). With `split`, only the stems it lists are taken, in its order.",
+        keys: [Keys.root.info, Keys.images.info, Keys.labels.info, Keys.imageSuffix.info, Keys.labelSuffix.info, Keys.split.info])
+
+    enum Keys {
+        static let root = Param<String>.text("root", "dataset folder (relative to the pipeline file, or absolute)")
+        static let images = Param<String>.text("images", default: "images", "image folder inside root")
+        static let labels = Param<String>.text("labels", default: "labels", "label folder inside root")
+        static let imageSuffix = Param<String>.text("image_suffix", default: ".jpg", "what image file names end with (the stem is the rest)")
+        static let labelSuffix = Param<String>.text("label_suffix", default: ".png", "what label file names end with")
+        static let split = Param<String?>.optionalText("split", "file of stems to take, one per line, relative to root (default: every pair found)")
+    }
+
+    public let root: String
+    public let layout: Layout
+
+    /// Where images and labels are and how their names end.
+    public struct Layout: Sendable {
+        public var images: String, labels: String
+        public var imageSuffix: String, labelSuffix: String
+        public var split: String?
+    }
+
+    public init(_ keys: ParameterValues, base: URL) throws {
+        self.init(root: PipelineSpec.resolve(keys[Keys.root], against: base),
+                  layout: Layout(images: keys[Keys.images], labels: keys[Keys.labels], imageSuffix: keys[Keys.imageSuffix],
+                                 labelSuffix: keys[Keys.labelSuffix], split: keys[Keys.split]))
+    }
+
+    public init(root: String, layout: Layout) {
+        self.root = root
+        self.layout = layout
+    }
+
+    public func records(root: String) throws -> [SampleRecord] {
+        let imageFolder = "\(root)/\(layout.images)", labelFolder = "\(root)/\(layout.labels)"
+        for (folder, key) in [(imageFolder, "images"), (labelFolder, "labels")] {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                throw InputError("\(key) folder \(folder) does not exist; fix `input.root` or `input.\(key)` in the pipeline file, or pass --input-root DIR")
+            }
+        }
+        let images = try Self.files(in: imageFolder, suffix: layout.imageSuffix)
+        let labels = try Self.files(in: labelFolder, suffix: layout.labelSuffix)
+        let stems: [String]
+        if let split = layout.split {
+            stems = try SplitFile.read("\(root)/\(split)").map(\.id)
+        } else {
+            stems = Set(images.keys).union(labels.keys).sorted()
+        }
+        guard !stems.isEmpty else {
+            throw InputError("no \(layout.imageSuffix) images or \(layout.labelSuffix) labels were found under \(imageFolder) and \(labelFolder); check `input.images`, `input.labels` and the suffixes")
+        }
+        let realRoot = RealPath.resolve(root)
+        return try stems.map { stem in
+            let image = images[stem] ?? "\(imageFolder)/\(stem)\(layout.imageSuffix)"
+            let label = labels[stem] ?? "\(labelFolder)/\(stem)\(layout.labelSuffix)"
+            for path in [image, label] {
+                guard let real = realpath(path, nil) else { continue }
+                defer { free(real) }
+                let resolved = String(cString: real)
+                if !RealPath.isSameOrInside(resolved, realRoot) {
+                    throw InputError("\(path) resolves to \(resolved) outside the dataset folder \(realRoot); seg-prep reads only files inside the dataset, so copy the file in or fix the link")
+                }
+            }
+            var problem: SampleError?
+            if images[stem] == nil && labels[stem] == nil {
+                problem = SampleError(id: stem, file: image, problem: "is listed in the split file but neither it nor \(label) exists",
+                                      fix: "add the files or remove '\(stem)' from the split file")
+            } else if images[stem] == nil {
+                problem = SampleError(id: stem, file: label, problem: "has no image (\(image) is missing)",
+                                      fix: "add the image, remove the label, or run with --on-error skip")
+            } else if labels[stem] == nil {
+                problem = SampleError(id: stem, file: image, problem: "has no label (\(label) is missing)",
+                                      fix: "add the label, remove the image, or run with --on-error skip")
+            }
+            return SampleRecord(id: stem, image: image, label: label, problem: problem)
+        }
+    }
+
+    /// Files under `folder` (recursively, not following links to folders) whose names end with
+    /// `suffix`, by stem (relative path without the suffix).
+    static func files(in folder: String, suffix: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return out }
+        while let rel = walker.nextObject() as? String {
+            guard rel.hasSuffix(suffix), rel.count > suffix.count else { continue }
+            let path = "\(folder)/\(rel)"
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            out[String(rel.dropLast(suffix.count))] = path
+        }
+        return out
+    }
+}
