@@ -14,7 +14,7 @@ struct SegPrep: ParsableCommand {
         Start with:  seg-prep run pipelines/camvid-train.yaml
         Stage docs:  seg-prep stages
         """,
-        subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self, Sources.self,
+        subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self, Sources.self, Check.self,
                        Bench.self,
                        Train.self, Predict.self, Eval.self])
 

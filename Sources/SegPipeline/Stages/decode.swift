@@ -43,9 +43,35 @@ public struct DecodeStage: Stage {
         let size = try ImageCodec.imageSize(imageData, id: sample.id, path: sample.imagePath)
         try Self.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
         let width = size.width, height = size.height
+        try readLabel(labelData, into: &sample, context: context, imageSize: (width, height))
+        if shrinkOnLoad {
+            sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)
+        } else {
+            let (image, _) = try ImageCodec.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
+            guard image.width == width, image.height == height else {
+                throw SampleError(id: sample.id, file: sample.imagePath,
+                                  problem: "decodes to \(image.width)x\(image.height) but its header says \(width)x\(height)",
+                                  fix: "re-export this image, or run with --on-error skip")
+            }
+            sample.image = image
+        }
+        sample.params["source_width"] = Double(width)
+        sample.params["source_height"] = Double(height)
+    }
+
+    /// A decode stage with the pipeline's pixel limit, for reading labels outside a run (`check`).
+    init(labelOnlyFor spec: PipelineSpec) {
+        shrinkOnLoad = false
+        maxPixels = spec.maxPixels ?? (spec.stages.first as? DecodeStage)?.maxPixels ?? DecodeStage.defaultMaxPixels
+    }
+
+    /// Reads the label (header checked against the limit and the image's size first) into
+    /// `sample.label` as class indices: colour-coded, palette or grey, then the source's value map.
+    func readLabel(_ labelData: Data, into sample: inout Sample, context: StageContext, imageSize: (Int, Int)) throws {
+        let limit = context.maxPixels ?? maxPixels
         if let declared = ImageCodec.pngSize(labelData) {
             try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
-            try Self.checkSameSize(declared, (width, height), id: sample.id, path: sample.labelPath)
+            try Self.checkSameSize(declared, imageSize, id: sample.id, path: sample.labelPath)
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
         var label: Raster
@@ -59,21 +85,8 @@ public struct DecodeStage: Stage {
         if let table = context.source?.labelTable(ignore: context.ignoreIndex) {
             PixelKernels.lookUp(&label.pixels, table: table)
         }
-        try Self.checkSameSize((label.width, label.height), (width, height), id: sample.id, path: sample.labelPath)
-        if shrinkOnLoad {
-            sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)
-        } else {
-            let (image, _) = try ImageCodec.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
-            guard image.width == width, image.height == height else {
-                throw SampleError(id: sample.id, file: sample.imagePath,
-                                  problem: "decodes to \(image.width)x\(image.height) but its header says \(width)x\(height)",
-                                  fix: "re-export this image, or run with --on-error skip")
-            }
-            sample.image = image
-        }
+        try Self.checkSameSize((label.width, label.height), imageSize, id: sample.id, path: sample.labelPath)
         sample.label = label
-        sample.params["source_width"] = Double(width)
-        sample.params["source_height"] = Double(height)
     }
 
     static func read(_ path: String, id: String, what: String) throws -> Data {

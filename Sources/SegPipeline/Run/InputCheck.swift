@@ -1,0 +1,88 @@
+import Foundation
+
+/// The checks `seg-prep check` runs over a pipeline's whole input before any shard is written:
+/// headers and labels only (images are not decoded). Each finding is one line naming the fix.
+public struct InputCheck: Sendable {
+    /// Pixels per label value after the source's decoding and the pipeline's `remap_labels`
+    /// stages (256 entries), over every readable sample.
+    public var valuePixels = [Int](repeating: 0, count: 256)
+    /// One line per problem, naming the file (or the dataset) and the fix.
+    public var problems: [String] = []
+    /// Notes that do not stop a run (EXIF orientation).
+    public var warnings: [String] = []
+    public var samples = 0
+
+    /// Runs the checks of `spec` over `input`.
+    public init(spec: PipelineSpec, input: DatasetInput) {
+        let ctx = spec.context
+        let remaps = spec.stages.compactMap { $0 as? RemapLabelsStage }.map { $0.table(ignoreIndex: ctx.ignoreIndex) }
+        var rawValues = Set<UInt8>()
+        for record in input.records {
+            if let p = record.problem { problems.append(p.description); continue }
+            do {
+                let imageData = try DecodeStage.read(record.image, id: record.id, what: "image")
+                let labelData = try DecodeStage.read(record.label, id: record.id, what: "label")
+                let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
+                if size.jpeg, let o = Self.exifOrientation(imageData), o != 1 {
+                    warnings.append("\(record.image): EXIF orientation \(o) would rotate or mirror the image in viewers that apply it; seg-prep (like the reference) ignores EXIF, so check that the label matches the stored pixels")
+                }
+                let decode = DecodeStage(labelOnlyFor: spec)
+                try DecodeStage.check(size.width, size.height, limit: ctx.maxPixels ?? decode.maxPixels, id: record.id, path: record.image)
+                var sample = Sample(record: record, repeatIndex: 0)
+                try decode.readLabel(labelData, into: &sample, context: ctx, imageSize: (size.width, size.height))
+                var counts = [Int](repeating: 0, count: 256)
+                for v in sample.label.pixels { counts[Int(v)] += 1 }
+                for v in 0..<256 where counts[v] > 0 { rawValues.insert(UInt8(v)) }
+                // Through the remap stages, on the histogram.
+                for table in remaps {
+                    var mapped = [Int](repeating: 0, count: 256)
+                    for v in 0..<256 { mapped[Int(table[v])] += counts[v] }
+                    counts = mapped
+                }
+                for v in 0..<256 { valuePixels[v] += counts[v] }
+                samples += 1
+            } catch let e as SampleError {
+                problems.append(e.description)
+            } catch {
+                problems.append("\(record.label): \(error)")
+            }
+        }
+        let classes = ctx.classes
+        let beyond = (0..<256).filter { $0 > ctx.ignoreIndex && valuePixels[$0] > 0 }
+        if !beyond.isEmpty {
+            let list = beyond.prefix(8).map { "\($0) (\(valuePixels[$0]) pixels)" }.joined(separator: ", ")
+            if classes == 2 && rawValues.isSubset(of: [0, 255]) && remaps.isEmpty {
+                problems.append("the labels are 0/255 masks but `classes` is 2 (values 0..1, ignore = 2); add `- remap_labels: {threshold: 127}` after decode")
+            } else {
+                problems.append("labels hold values beyond the \(classes) classes (0..\(classes - 1), ignore = \(ctx.ignoreIndex)): \(list); add `- remap_labels: {above: \(classes - 1), to: ignore}` after decode, or fix `classes`")
+            }
+        }
+    }
+
+    /// The EXIF orientation (1...8) of a JPEG, from its APP1 segment, or nil.
+    static func exifOrientation(_ data: Data) -> Int? {
+        let b = [UInt8](data.prefix(65_536))
+        var i = 2
+        while i + 4 <= b.count, b[i] == 0xFF {
+            let marker = b[i + 1], length = Int(b[i + 2]) << 8 | Int(b[i + 3])
+            if marker == 0xDA { return nil }
+            if marker == 0xE1, i + 10 < b.count, Array(b[(i + 4)..<(i + 10)]) == Array("Exif\0\0".utf8) {
+                let t = i + 10
+                guard t + 8 <= b.count else { return nil }
+                let little = b[t] == 0x49
+                func u16(_ p: Int) -> Int { p + 1 < b.count ? (little ? Int(b[p]) | Int(b[p + 1]) << 8 : Int(b[p]) << 8 | Int(b[p + 1])) : 0 }
+                func u32(_ p: Int) -> Int { u16(little ? p : p + 2) | u16(little ? p + 2 : p) << 16 }
+                let ifd = t + u32(t + 4)
+                let n = u16(ifd)
+                for k in 0..<min(n, 256) {
+                    let e = ifd + 2 + 12 * k
+                    guard e + 10 <= b.count else { return nil }
+                    if u16(e) == 0x0112 { return u16(e + 8) }
+                }
+                return nil
+            }
+            i += 2 + length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SegFormat
+import SegPipeline
+import SegTrain
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a pipeline's whole input before a run: pairing, sizes, label encodings and values, EXIF.",
+        discussion: """
+        Reads image headers and label files only (no image is decoded), so it is fast. Prints one line
+        per problem, naming the file and the fix, then the pixels of each class in the source labels
+        (after the pipeline's remap_labels stages). Exit 1 when there is a problem.
+
+        Examples:
+          seg-prep check pipelines/cityscapes-train.yaml --input-root /data/cityscapes
+          seg-prep check pipelines/voc-train.yaml --json
+        """)
+
+    @Argument(help: "Pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Dataset root replacing the file's input.root.")
+    var inputRoot: String?
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        BLASKernels.releaseIdleThreads()
+        try Vips.start()
+        let spec = try PipelineSpec.load(path: pipeline)
+        let input = try DatasetInput(spec.input, root: inputRoot)
+        let check = InputCheck(spec: spec, input: input)
+        let total = max(1, check.valuePixels.reduce(0, +))
+        let names = spec.classes + ["ignore"]
+        if json {
+            let classes = names.enumerated().map { ["index": $0.offset, "name": $0.element, "pixels": check.valuePixels[$0.offset]] as [String: Any] }
+            let obj: [String: Any] = ["samples": check.samples, "problems": check.problems, "warnings": check.warnings, "classes": classes]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        } else {
+            for p in check.problems { print("problem: \(p)") }
+            for w in check.warnings { print("warning: \(w)") }
+            print("\(check.samples) of \(input.records.count) samples read; pixels per class:")
+            for (i, name) in names.enumerated() {
+                let share = String(format: "%6.2f%%", 100 * Double(check.valuePixels[i]) / Double(total))
+                let count = String(check.valuePixels[i])
+                print("  " + String(repeating: " ", count: max(0, 3 - String(i).count)) + "\(i)  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + String(repeating: " ", count: max(0, 12 - count.count)) + count + "  " + share)
+            }
+        }
+        if !check.problems.isEmpty { throw ExitCode(1) }
+    }
+}
