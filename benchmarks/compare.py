@@ -13,6 +13,12 @@ WORK = tempfile.mkdtemp(prefix="segprep-bench-")
 ONE_CORE = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 ROUNDS = 1 if "--quick" in sys.argv else 3
 DATA = os.path.join(WORK, "data")
+# Peer data paths (benchmarks/peers.py) run from the venv that benchmarks/install-peers makes, pinned
+# like the one-core rows, with one OpenCV / OpenMP / BLAS thread.
+VENV_PY = os.path.join(ROOT, "benchmarks/.venv/bin/python")
+PEERS = os.path.join(ROOT, "benchmarks/peers.py")
+PEER_STATUS = os.path.join(ROOT, "benchmarks/.venv/peer-status")
+PEER_ENV = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", NO_ALBUMENTATIONS_UPDATE="1")
 
 
 def sh(cmd, env=None):
@@ -43,19 +49,35 @@ def train_stages(size, shrink=False):
             "place: {}", "hsv: {}", "remap_labels: {above: 20, to: ignore}"]
 
 
-def run_rate(p, threads, out, pin=False, rounds=None):
+def voc_train(name, root, repeats, shrink=False):
+    """The shipped pipelines/voc-train.yaml with `repeats` changed (and decode's shrink_on_load on if
+    `shrink`); its input root is replaced with --input-root `root` by run_rate."""
+    with open(os.path.join(ROOT, "pipelines/voc-train.yaml")) as f:
+        text = f.read()
+    text, k = re.subn(r"(?m)^repeats: \d+$", f"repeats: {repeats}", text)
+    assert k == 1, "pipelines/voc-train.yaml: no repeats line"
+    if shrink:
+        text, k = re.subn(r"(?m)^  - decode: \{\}$", "  - decode: {shrink_on_load: true}", text)
+        assert k == 1, "pipelines/voc-train.yaml: no `- decode: {}` stage"
+    path = os.path.join(WORK, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path, ["--input-root", root]
+
+
+def run_rate(p, threads, out, pin=False, rounds=None, extra=()):
     """Best samples/s of `rounds` (default ROUNDS) fresh runs, and the sample count."""
     best, n = 0.0, 0
     for _ in range(rounds or ROUNDS):
         shutil.rmtree(out, ignore_errors=True)
-        r = js((ONE_CORE if pin else []) + [BIN, "run", p, "--threads", str(threads), "--output", out, "--json"])
+        r = js((ONE_CORE if pin else []) + [BIN, "run", p, *extra, "--threads", str(threads), "--output", out, "--json"])
         best, n = max(best, r["samples_per_second"]), r["samples"]
     return best, n
 
 
-def best_of(cmd, key, higher=True):
+def best_of(cmd, key, higher=True, env=None):
     """The best value of `key` over ROUNDS runs of `cmd` (a JSON-printing command), and that run's JSON."""
-    runs = [js(cmd) for _ in range(ROUNDS)]
+    runs = [js(cmd, env) for _ in range(ROUNDS)]
     pick = max(runs, key=lambda r: r[key]) if higher else min(runs, key=lambda r: r[key])
     return pick[key], pick
 
@@ -67,6 +89,104 @@ def shrunk_floor(p, out, reps):
     share = {k: sum(1 for q in params if int(q.get("shrink_on_load", 1)) == k) / len(params) for k in (1, 2, 4, 8)}
     return sum(w * best_of(ONE_CORE + [BIN, "bench", "decode", p, "--json", "--repeats", str(reps), "--shrink", str(k)],
                            "ms_per_sample", higher=False)[0] for k, w in share.items() if w > 0)
+
+
+def peer_status():
+    """{peer: None when benchmarks/install-peers installed it, else why not}."""
+    st = {}
+    if os.path.exists(PEER_STATUS):
+        with open(PEER_STATUS) as f:
+            for line in f:
+                name, _, rest = line.strip().partition(" ")
+                if name:
+                    st[name] = None if rest == "ok" else rest
+    return st
+
+
+def failure(e):
+    """One line saying why a command failed: the last line of its error output."""
+    text = [l.strip() for l in str(e).splitlines() if l.strip()]
+    return (text[-1] if text else type(e).__name__)[:200].replace("|", "/")
+
+
+def peer_rows(rows, res):
+    """seg-prep's shipped voc-train pipeline (`run`, one core, 1 thread) side by side with
+    albumentations doing the same augmentation (in memory, and writing 64-sample files with fsync),
+    on the VOC-size and 1080p JPEGs, and mmsegmentation's own training recipe on the VOC-size JPEGs.
+    Each round runs every measurement once, alternating the sides; the best of ROUNDS is kept."""
+    status = peer_status()
+    why = {}
+    for peer in ("albumentations", "mmseg"):
+        if not os.path.exists(VENV_PY):
+            why[peer] = "benchmarks/.venv is missing (benchmarks/install-peers did not run or could not make it)"
+        elif peer not in status:
+            why[peer] = "no install status (run benchmarks/install-peers)"
+        elif status[peer]:
+            why[peer] = "install failed: " + status[peer]
+    repeats = 4 if QUICK else 8
+    sets = (("voc", "jpeg-voc", False, "VOC-size JPEG (480x360)"),
+            ("1080p", "jpeg-1080", True, "1920x1080 JPEG (seg-prep with shrink_on_load; albumentations decodes full size)"))
+    pipes = {name: voc_train("peer-" + name, os.path.join(DATA, root), repeats, shrink) for name, root, shrink, _ in sets}
+    best, info = {}, {}
+
+    def measure(key, fn):
+        if key in why:
+            return
+        try:
+            rate, r = fn()
+        except Exception as e:
+            why[key] = "failed: " + failure(e)
+            return
+        if rate > best.get(key, 0.0):
+            best[key], info[key] = rate, r
+
+    def peer(*args):
+        r = js(ONE_CORE + [VENV_PY, PEERS, *args], PEER_ENV)
+        return r["samples_per_second"], r
+
+    for _ in range(ROUNDS):
+        for name, root, _, _ in sets:
+            data = os.path.join(DATA, root)
+            p, extra = pipes[name]
+            out = os.path.join(WORK, "out", "peer-" + name)
+            measure(f"segprep_{name}", lambda: run_rate(p, 1, out, pin=True, rounds=1, extra=extra))
+            n = str(info.get(f"segprep_{name}", 40 * repeats))   # run_rate's second value: the sample count
+            if "albumentations" not in why:
+                measure(f"albu_{name}_memory", lambda: peer("albu", data, "--count", n))
+                shutil.rmtree(out + "-albu", ignore_errors=True)
+                measure(f"albu_{name}_disk", lambda: peer("albu", data, "--count", n, "--write", out + "-albu"))
+                shutil.rmtree(out + "-albu", ignore_errors=True)
+            if name == "voc" and "mmseg" not in why:
+                measure("mmseg", lambda: peer("mmseg", data, "--count", n))
+    # albumentations failing at run time (not at install) leaves its keys in `why`.
+    for name in ("voc", "1080p"):
+        for mode in ("memory", "disk"):
+            if f"albu_{name}_{mode}" in why and "albumentations" not in why:
+                why["albumentations"] = why[f"albu_{name}_{mode}"]
+    res["peers"] = {"install_status": {k: v or "ok" for k, v in status.items()}, "missing": why,
+                    "samples_per_second": best, "runs": info}
+
+    def rate(key):
+        return f"{best[key]:.1f} samples/s" if key in best else None
+
+    for name, _, _, label in sets:
+        ours = best.get(f"segprep_{name}")
+        ours_text = f"{ours:.1f} samples/s" if ours else "not measured: " + why.get(f"segprep_{name}", "?")
+        n = info.get(f"segprep_{name}", 40 * repeats)
+        for mode, how in (("memory", "in memory"), ("disk", "writing each 64 samples as one array to a file with fsync")):
+            key = f"albu_{name}_{mode}"
+            peer = best.get(key)
+            vs = "" if mode == "memory" else " (seg-prep writes safetensors shards with fsync either way)"
+            what = (f"voc-train augmentation, one core: `run` (1 thread) vs albumentations 2.0.8 {how}{vs}, {label} → 512x512, {n} samples")
+            theirs = f"{peer:.1f} samples/s (albumentations)" if peer else "not measured: " + why.get(key, why.get("albumentations", "?"))
+            rows.append((what, ours_text, theirs, ours / peer if ours and peer else None))
+    mm = best.get("mmseg")
+    ours = best.get("segprep_voc")
+    rows.append(("mmseg's recipe (seg-prep has no equivalent stage list yet): mmsegmentation 1.2.2 LoadImageFromFile, LoadAnnotations, "
+                 "RandomResize(scale=(2048, 512), ratio_range=(0.5, 2.0)), RandomCrop(512x512, cat_max_ratio=0.75), RandomFlip(0.5), "
+                 "PhotoMetricDistortion, one core, VOC-size JPEG; no ratio (different augmentation)",
+                 f"{ours:.1f} samples/s (voc-train `run`, for scale only)" if ours else "not measured",
+                 f"{mm:.1f} samples/s (mmseg)" if mm else "not measured: " + why.get("mmseg", "?"), None))
 
 
 def peak_rss_kb(cmd):
@@ -104,6 +224,9 @@ def main():
     ours, n = run_rate(p, 1, os.path.join(WORK, "out", "1080par"), pin=True)
     ref = res["run_1080p"]["reference_samples_per_second"]
     rows.append(("`run` one core, 1080p JPEG, parity mode (full decode) vs `__getitem__`", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
+
+    # 1b. peers: albumentations and mmsegmentation, one core, same files.
+    peer_rows(rows, res)
 
     # 2. all cores vs one core.
     p = pipeline("run-voc-cores", os.path.join(DATA, "jpeg-voc"), 512, 21, train_stages(512), repeats=2 if QUICK else 16)

@@ -57,7 +57,7 @@ extension Manifest {
     }
 
     /// A decoding error as the key path and kind of the problem, without quoting the file's bytes.
-    static func describe(_ error: Error) -> String {
+    public static func describe(_ error: Error) -> String {
         func at(_ c: DecodingError.Context) -> String {
             let key = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
             return key.isEmpty ? "" : " at \(key)"

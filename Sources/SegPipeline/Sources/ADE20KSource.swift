@@ -16,7 +16,7 @@ public struct ADE20KSource: InputSource {
     public let root: String
     let split: String
 
-    public init(_ keys: ParameterValues, base: URL) throws {
+    public init(_ keys: ParameterValues, base: URL, classes: [String]) throws {
         root = PipelineSpec.resolve(keys[Keys.root], against: base)
         split = keys[Keys.split]
     }

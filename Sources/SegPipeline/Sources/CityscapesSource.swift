@@ -20,7 +20,7 @@ public struct CityscapesSource: InputSource {
     public let root: String
     let split: String
 
-    public init(_ keys: ParameterValues, base: URL) throws {
+    public init(_ keys: ParameterValues, base: URL, classes: [String]) throws {
         root = PipelineSpec.resolve(keys[Keys.root], against: base)
         split = keys[Keys.split]
     }

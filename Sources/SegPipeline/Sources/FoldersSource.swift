@@ -29,7 +29,7 @@ public struct FoldersSource: InputSource {
         public var split: String?
     }
 
-    public init(_ keys: ParameterValues, base: URL) throws {
+    public init(_ keys: ParameterValues, base: URL, classes: [String]) throws {
         self.init(root: PipelineSpec.resolve(keys[Keys.root], against: base),
                   layout: Layout(images: keys[Keys.images], labels: keys[Keys.labels], imageSuffix: keys[Keys.imageSuffix],
                                  labelSuffix: keys[Keys.labelSuffix], split: keys[Keys.split]))

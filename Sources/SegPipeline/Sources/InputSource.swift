@@ -8,8 +8,9 @@ import Foundation
 public protocol InputSource: Sendable {
     /// Name (the `format:` value), documentation and keys; the parser and the docs read this.
     static var declaration: SourceDeclaration { get }
-    /// Builds the source from its checked keys; relative paths resolve against `base`.
-    init(_ keys: ParameterValues, base: URL) throws
+    /// Builds the source from its checked keys; relative paths resolve against `base`; `classes`
+    /// are the pipeline's class names.
+    init(_ keys: ParameterValues, base: URL, classes: [String]) throws
     /// The dataset folder (absolute).
     var root: String { get }
     /// The samples of the split in a stable order, with `root` in place of the file's root.
@@ -17,6 +18,10 @@ public protocol InputSource: Sendable {
     /// Throws `InputError` naming the file and line at fault (missing split, duplicate or unsafe
     /// ids, files leading out of the dataset).
     func records(root: String) throws -> [SampleRecord]
+    /// The bytes of a record's image file.
+    ///
+    /// Throws `SampleError` naming the file.
+    func imageData(_ record: SampleRecord) throws -> Data
     /// The class indices of a label file's bytes (1 channel).
     ///
     /// Throws `SampleError` naming `record.label`.
@@ -33,6 +38,10 @@ extension InputSource {
     }
 
     public func labelTable(ignore: Int) -> [UInt8]? { nil }
+
+    public func imageData(_ record: SampleRecord) throws -> Data {
+        try DecodeStage.read(record.image, id: record.id, what: "image")
+    }
 }
 
 /// What a source is, for the parser and the docs.

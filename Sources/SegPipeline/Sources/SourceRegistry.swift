@@ -5,6 +5,7 @@ public enum SourceRegistry {
         FoldersSource.self,
         CityscapesSource.self,
         ADE20KSource.self,
+        LabelmeSource.self,
     ]
 
     /// The source type whose `format` is `name`, if any.

@@ -26,7 +26,7 @@ public struct VOCSource: InputSource {
 
     static let imageExtensions = ["jpg", "jpeg", "png", "JPG", "JPEG", "PNG", "bmp", "tif", "tiff", "webp"]
 
-    public init(_ keys: ParameterValues, base: URL) throws {
+    public init(_ keys: ParameterValues, base: URL, classes: [String]) throws {
         root = PipelineSpec.resolve(keys[Keys.root], against: base)
         split = keys[Keys.split]
         imageDir = keys[Keys.images]

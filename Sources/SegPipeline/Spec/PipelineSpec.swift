@@ -161,7 +161,7 @@ public struct PipelineSpec: Sendable {
         let keys = try ParameterValues(PipelineKeys.Input.common + type.declaration.keys, scope: .section("input"), node: node,
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
         let colours = try keys[PipelineKeys.Input.labelColors].map { try LabelColours.parse($0, classes: classes, file: file) }
-        return (try type.init(keys, base: base), colours)
+        return (try type.init(keys, base: base, classes: classes), colours)
     }
 
     /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).

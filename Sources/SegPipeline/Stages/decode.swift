@@ -36,7 +36,8 @@ public struct DecodeStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let imageData = try Self.read(sample.imagePath, id: sample.id, what: "image")
+        let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
+        let imageData = try context.source?.imageData(record) ?? Self.read(sample.imagePath, id: sample.id, what: "image")
         let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
         // Sizes from the headers first: nothing is decoded for a file that claims too much.
         let limit = context.maxPixels ?? maxPixels

@@ -1,0 +1,144 @@
+import Foundation
+import SegFormat
+
+/// `format: labelme`: a folder of labelme JSON files, rasterised exactly as labelme's
+/// `shapes_to_label` does (`LabelmeRaster`).
+public struct LabelmeSource: InputSource {
+    public static let declaration = SourceDeclaration(
+        name: "labelme",
+        summary: "A folder of labelme JSON files (polygons, rectangles, circles, lines, points), each naming its image.",
+        details: "The JSON files are found recursively; the sample id is the file's path relative to the folder without `.json`. Each names its image by `imagePath` (relative to the JSON file, inside the dataset) or embeds it as `imageData`. Shapes are drawn in file order, later over earlier, onto class 0, with Pillow's ImageDraw rules (what labelme's `labelme2voc.py` writes): polygons filled, rectangles, circles, points (radius 5) and lines and line strips 10 pixels wide (line strips without the rounded joints of labelme 6+). A shape's label is a name from `classes` (`__ignore__` means the ignore class); any other name is a bad sample naming the file and the shape.",
+        keys: [Keys.root.info, Keys.split.info])
+
+    enum Keys {
+        static let root = Param<String>.text("root", "folder of labelme JSON files (relative to the pipeline file, or absolute)")
+        static let split = Param<String?>.optionalText("split", "file of ids to take, one per line, relative to root (default: every JSON file)")
+    }
+
+    public let root: String
+    let split: String?
+    let classes: [String]
+
+    public init(_ keys: ParameterValues, base: URL, classes: [String]) throws {
+        root = PipelineSpec.resolve(keys[Keys.root], against: base)
+        split = keys[Keys.split]
+        self.classes = classes
+    }
+
+    /// The parts of a labelme file seg-prep reads.
+    struct Document: Decodable {
+        struct Shape: Decodable {
+            var label: String
+            var points: [[Double]]
+            var shape_type: String?
+        }
+        var shapes: [Shape]
+        var imagePath: String?
+        var imageData: String?
+        var imageHeight: Int
+        var imageWidth: Int
+    }
+
+    public func records(root: String) throws -> [SampleRecord] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
+        }
+        let files = try FoldersSource.files(in: root, suffix: ".json")
+        let ids = try split.map { try SplitFile.read("\(root)/\($0)").map(\.id) } ?? files.keys.sorted()
+        guard !ids.isEmpty else { throw InputError("no labelme .json files were found under \(root); check `input.root`") }
+        let realRoot = RealPath.resolve(root)
+        return ids.map { id in
+            let json = files[id] ?? "\(root)/\(id).json"
+            var record = SampleRecord(id: id, image: json, label: json)
+            guard files[id] != nil else {
+                record.problem = SampleError(id: id, file: json, problem: "is listed in the split file but does not exist", fix: "add it or remove '\(id)' from the split file")
+                return record
+            }
+            do {
+                let doc = try Self.document(json, id: id)
+                if let path = doc.imagePath, !path.isEmpty, (doc.imageData ?? "").isEmpty {
+                    let image = ((json as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+                    let resolved = RealPath.resolve(image)
+                    guard RealPath.isSameOrInside(resolved, realRoot) else {
+                        throw SampleError(id: id, file: json, problem: "names the image \(path), which resolves to \(resolved) outside the dataset folder \(realRoot)",
+                                          fix: "keep images inside the dataset, or embed the image as imageData")
+                    }
+                    record.image = image
+                }
+            } catch let e as SampleError {
+                record.problem = e
+            } catch {
+                record.problem = SampleError(id: id, file: json, problem: "cannot be read (\(error))", fix: "check the file")
+            }
+            return record
+        }
+    }
+
+    static func document(_ path: String, id: String) throws -> Document {
+        let data = try DecodeStage.read(path, id: id, what: "labelme")
+        return try document(data, path: path, id: id)
+    }
+
+    static func document(_ data: Data, path: String, id: String) throws -> Document {
+        do { return try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw SampleError(id: id, file: path, problem: "is not a labelme file (\(Manifest.describe(error)))",
+                              fix: "save it with labelme, or run with --on-error skip")
+        }
+    }
+
+    public func imageData(_ record: SampleRecord) throws -> Data {
+        guard record.image == record.label else { return try DecodeStage.read(record.image, id: record.id, what: "image") }
+        let doc = try Self.document(record.label, id: record.id)
+        guard let b64 = doc.imageData, let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
+            throw SampleError(id: record.id, file: record.label, problem: "has neither an imagePath nor readable imageData",
+                              fix: "save the image with the annotation in labelme")
+        }
+        return data
+    }
+
+    public func readLabel(_ data: Data, record: SampleRecord) throws -> Raster {
+        let doc = try Self.document(data, path: record.label, id: record.id)
+        guard doc.imageWidth > 0, doc.imageHeight > 0, doc.imageWidth.multipliedReportingOverflow(by: doc.imageHeight).partialValue <= 1 << 30 else {
+            throw SampleError(id: record.id, file: record.label, problem: "gives the image size \(doc.imageWidth)x\(doc.imageHeight)",
+                              fix: "fix imageWidth and imageHeight, or run with --on-error skip")
+        }
+        var raster = LabelmeRaster(width: doc.imageWidth, height: doc.imageHeight)
+        for (k, s) in doc.shapes.enumerated() {
+            let ink: UInt8
+            if s.label == "__ignore__" {
+                ink = 255
+            } else if let i = classes.firstIndex(of: s.label) {
+                ink = UInt8(i)
+            } else {
+                throw SampleError(id: record.id, file: record.label,
+                                  problem: "shape \(k) has the label '\(s.label)', which is not in `classes`",
+                                  fix: "add it to `classes`, rename the shape, or run with --on-error skip")
+            }
+            let p = s.points.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }
+            let type = s.shape_type ?? "polygon"
+            let shape: LabelmeRaster.Shape
+            switch (type, p.count) {
+            case ("polygon", 3...), ("oriented_rectangle", 4): shape = .polygon(p)
+            case ("rectangle", 2): shape = .rectangle(p[0], p[1])
+            case ("circle", 2): shape = .circle(center: p[0], rim: p[1])
+            case ("line", 2), ("linestrip", 1...): shape = .line(p)
+            case ("point", 1): shape = .point(p[0])
+            default:
+                throw SampleError(id: record.id, file: record.label,
+                                  problem: "shape \(k) is a '\(type)' with \(p.count) point(s), which labelme does not draw",
+                                  fix: "fix or remove the shape, or run with --on-error skip")
+            }
+            // labelme draws each shape as a mask, then sets the mask's pixels to the class.
+            var mask = LabelmeRaster(width: doc.imageWidth, height: doc.imageHeight)
+            mask.draw(shape, ink: 1)
+            for i in 0..<mask.pixels.count where mask.pixels[i] != 0 { raster.pixels[i] = ink }
+        }
+        return Raster(width: raster.width, height: raster.height, channels: 1, pixels: raster.pixels)
+    }
+
+    /// 255 (`__ignore__`) becomes the ignore class.
+    public func labelTable(ignore: Int) -> [UInt8]? {
+        (0..<255).map { UInt8($0) } + [UInt8(truncatingIfNeeded: ignore)]
+    }
+}
