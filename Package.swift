@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Linux sync_file_range(2), which Swift's Glibc module does not declare.
         .systemLibrary(name: "CFileSync"),
@@ -37,7 +38,7 @@ let package = Package(
         // Batch conversion kernels of the loader (planes, labels, one-hot; AVX-512).
         .target(name: "CLoaderKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
-        .target(name: "SegFormat", dependencies: ["CCrypto", "CFileSync"]),
+        .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync"]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "Yams"]),
         // The prefetching shard loader: batches of Float32 images and labels (no BLAS, no vips).

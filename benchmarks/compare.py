@@ -99,7 +99,7 @@ def peer_status():
             for line in f:
                 name, _, rest = line.strip().partition(" ")
                 if name:
-                    st[name] = None if rest == "ok" else rest
+                    st[name] = None if rest == "ok" else rest.removeprefix("failed: ").replace("|", "/")
     return st
 
 
@@ -116,13 +116,13 @@ def peer_rows(rows, res):
     Each round runs every measurement once, alternating the sides; the best of ROUNDS is kept."""
     status = peer_status()
     why = {}
-    for peer in ("albumentations", "mmseg"):
+    for name in ("albumentations", "mmseg"):
         if not os.path.exists(VENV_PY):
-            why[peer] = "benchmarks/.venv is missing (benchmarks/install-peers did not run or could not make it)"
-        elif peer not in status:
-            why[peer] = "no install status (run benchmarks/install-peers)"
-        elif status[peer]:
-            why[peer] = "install failed: " + status[peer]
+            why[name] = "benchmarks/.venv is missing (benchmarks/install-peers did not run or could not make it)"
+        elif name not in status:
+            why[name] = "no install status (run benchmarks/install-peers)"
+        elif status[name]:
+            why[name] = "install failed: " + status[name]
     repeats = 4 if QUICK else 8
     sets = (("voc", "jpeg-voc", False, "VOC-size JPEG (480x360)"),
             ("1080p", "jpeg-1080", True, "1920x1080 JPEG (seg-prep with shrink_on_load; albumentations decodes full size)"))
@@ -135,12 +135,12 @@ def peer_rows(rows, res):
         try:
             rate, r = fn()
         except Exception as e:
-            why[key] = "failed: " + failure(e)
+            why[key] = "run failed: " + failure(e)
             return
         if rate > best.get(key, 0.0):
             best[key], info[key] = rate, r
 
-    def peer(*args):
+    def run_peer(*args):
         r = js(ONE_CORE + [VENV_PY, PEERS, *args], PEER_ENV)
         return r["samples_per_second"], r
 
@@ -152,12 +152,12 @@ def peer_rows(rows, res):
             measure(f"segprep_{name}", lambda: run_rate(p, 1, out, pin=True, rounds=1, extra=extra))
             n = str(info.get(f"segprep_{name}", 40 * repeats))   # run_rate's second value: the sample count
             if "albumentations" not in why:
-                measure(f"albu_{name}_memory", lambda: peer("albu", data, "--count", n))
+                measure(f"albu_{name}_memory", lambda: run_peer("albu", data, "--count", n))
                 shutil.rmtree(out + "-albu", ignore_errors=True)
-                measure(f"albu_{name}_disk", lambda: peer("albu", data, "--count", n, "--write", out + "-albu"))
+                measure(f"albu_{name}_disk", lambda: run_peer("albu", data, "--count", n, "--write", out + "-albu"))
                 shutil.rmtree(out + "-albu", ignore_errors=True)
             if name == "voc" and "mmseg" not in why:
-                measure("mmseg", lambda: peer("mmseg", data, "--count", n))
+                measure("mmseg", lambda: run_peer("mmseg", data, "--count", n))
     # albumentations failing at run time (not at install) leaves its keys in `why`.
     for name in ("voc", "1080p"):
         for mode in ("memory", "disk"):
@@ -166,27 +166,46 @@ def peer_rows(rows, res):
     res["peers"] = {"install_status": {k: v or "ok" for k, v in status.items()}, "missing": why,
                     "samples_per_second": best, "runs": info}
 
-    def rate(key):
-        return f"{best[key]:.1f} samples/s" if key in best else None
-
     for name, _, _, label in sets:
         ours = best.get(f"segprep_{name}")
         ours_text = f"{ours:.1f} samples/s" if ours else "not measured: " + why.get(f"segprep_{name}", "?")
         n = info.get(f"segprep_{name}", 40 * repeats)
         for mode, how in (("memory", "in memory"), ("disk", "writing each 64 samples as one array to a file with fsync")):
             key = f"albu_{name}_{mode}"
-            peer = best.get(key)
+            theirs = best.get(key)
             vs = "" if mode == "memory" else " (seg-prep writes safetensors shards with fsync either way)"
             what = (f"voc-train augmentation, one core: `run` (1 thread) vs albumentations 2.0.8 {how}{vs}, {label} → 512x512, {n} samples")
-            theirs = f"{peer:.1f} samples/s (albumentations)" if peer else "not measured: " + why.get(key, why.get("albumentations", "?"))
-            rows.append((what, ours_text, theirs, ours / peer if ours and peer else None))
+            text = f"{theirs:.1f} samples/s (albumentations)" if theirs else "not measured: " + why.get("albumentations", why.get(key, "?"))
+            rows.append((what, ours_text, text, ours / theirs if ours and theirs else None))
     mm = best.get("mmseg")
     ours = best.get("segprep_voc")
     rows.append(("mmseg's recipe (seg-prep has no equivalent stage list yet): mmsegmentation 1.2.2 LoadImageFromFile, LoadAnnotations, "
                  "RandomResize(scale=(2048, 512), ratio_range=(0.5, 2.0)), RandomCrop(512x512, cat_max_ratio=0.75), RandomFlip(0.5), "
-                 "PhotoMetricDistortion, one core, VOC-size JPEG; no ratio (different augmentation)",
+                 "PhotoMetricDistortion (crops of at most 512x512: mmseg pads in its model's data preprocessor), one core, "
+                 f"VOC-size JPEG, {info.get('segprep_voc', 40 * repeats)} samples; no ratio (a different augmentation)",
                  f"{ours:.1f} samples/s (voc-train `run`, for scale only)" if ours else "not measured",
                  f"{mm:.1f} samples/s (mmseg)" if mm else "not measured: " + why.get("mmseg", "?"), None))
+
+
+def peer_note(peers):
+    """The paragraph of BENCHMARKS.md that says what the peer rows ran."""
+    runs = peers.get("runs", {})
+    albu = next((r for k, r in runs.items() if k.startswith("albu_")), None)
+    mm = runs.get("mmseg")
+    have = []
+    if albu:
+        have.append(f"albumentations {albu['version']} with opencv-python-headless {albu['opencv']}")
+    if mm:
+        have.append(f"mmsegmentation {mm['version']} with mmcv-lite {mm['mmcv']}, mmengine {mm['mmengine']}, "
+                    f"OpenCV {mm['opencv']} and Debian's torch {mm['torch']}")
+    text = ("The peer rows run other libraries' data paths from PyPI in `benchmarks/.venv` (made by "
+            "`benchmarks/install-peers`; what each does is in `benchmarks/peers.py`)"
+            + (": " + "; ".join(have) if have else "") + ". They are pinned to CPU 0 like seg-prep's one-thread `run` of "
+            "`pipelines/voc-train.yaml` they are set against, with `cv2.setNumThreads(1)` and OMP/MKL/OpenBLAS threads 1, "
+            "on the same files, alternating with it round by round. A peer's time starts after its imports and one warm-up sample, "
+            "seg-prep's when `run` starts on the pipeline (listing the split, writing and fsyncing the shards and the manifest "
+            "included); the ratio is seg-prep's samples/s over the peer's. A peer that could not be installed or run says why in its row.\n\n")
+    return text
 
 
 def peak_rss_kb(cmd):
@@ -323,6 +342,7 @@ def main():
                 "`benchmarks/reference.py`: PIL 9.4 + OpenCV 4.6 + torch 1.13 from Debian), same files, same machine. "
                 f"The `run`, decode, `__getitem__`, files → batches and loader-batch rows keep the best of {ROUNDS} runs on each side (the all-cores row: of five alternating runs); \"one core\" rows run both sides pinned to CPU 0 "
                 "with `taskset` (seg-prep's writer thread shares that core).\n\n")
+        f.write(peer_note(res.get("peers", {})))
         f.write(f"Machine: {os.cpu_count()} cores, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
                 f"OPENBLAS_CORETYPE={res['machine']['openblas_coretype'] or 'unset'}.\n\n")
         f.write("Ratio = seg-prep's advantage (reference time / seg-prep time, higher is better), except the floor rows "

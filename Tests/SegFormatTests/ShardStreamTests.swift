@@ -19,7 +19,7 @@ import Testing
     @Test func streamedPiecesEqualTheWholeFile() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/s.safetensors"
-        let stream = try ShardStream(tensors, metadata: ["k": "v"], to: path)
+        let stream = try ShardStream(tensors, metadata: ["k": "v"], to: path, checksum: .sha256)
         for piece: [UInt8] in [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]] {
             try piece.withUnsafeBytes { try stream.append($0) }
         }
@@ -32,7 +32,7 @@ import Testing
         let written = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(written == expected)
         #expect(file.bytes == expected.count)
-        #expect(file.sha256 == Checksum.sha256(expected))
+        #expect(file.digest == Checksum.sha256(expected) && file.checksum == .sha256)
         #expect(try entries() == ["s.safetensors"])
     }
 
@@ -64,5 +64,18 @@ import Testing
         #expect(try entries().count == 1)   // the temporary file
         stream.abandon()
         #expect(try entries().isEmpty)
+    }
+
+    @Test func xxh3MatchesItsReferenceVectorsAndStreams() throws {
+        // XXH3-128 of no bytes, canonical form (xxHash's own test vector).
+        #expect(XXH3Hasher().finalize() == "99aa06d3014798d86001c324468d497f")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/x.safetensors"
+        let stream = try ShardStream(tensors, metadata: [:], to: path)
+        for piece: [UInt8] in [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]] { try piece.withUnsafeBytes { try stream.append($0) } }
+        let file = try stream.finish()
+        try file.commit()
+        #expect(file.checksum == .xxh3 && file.digest.count == 32)
+        #expect(try ChecksumAlgorithm.xxh3.digest(file: path) == file.digest)
     }
 }

@@ -64,7 +64,7 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         let a = try Manifest.load(from: single), b = try Manifest.load(from: merged)
         #expect(a.shards.count == 3 && b.shards.count == 3)
         for (x, y) in zip(a.shards, b.shards) {
-            #expect(x.sha256 == y.sha256 && x.ids == y.ids && x.repeats == y.repeats)
+            #expect(x.digest == y.digest && x.ids == y.ids && x.repeats == y.repeats)
             #expect(y.file.hasPrefix("../part\(y.index % 3)/"))
             let bytesA = try Data(contentsOf: URL(fileURLWithPath: "\(single)/\(x.file)"))
             let bytesB = try Data(contentsOf: URL(fileURLWithPath: "\(merged)/\(y.file)"))

@@ -97,7 +97,7 @@ struct Scratch {
         var pixels = [Int](repeating: 0, count: 12)
         for shard in m.shards {
             let path = "\(s.out.path)/\(shard.file)"
-            #expect(try Checksum.sha256(file: path) == shard.sha256)
+            #expect(try ChecksumAlgorithm.xxh3.digest(file: path) == shard.digest && shard.checksum == .xxh3)
             let f = try SafeTensorsFile(path: path)
             #expect(try f.info("image").shape == [shard.samples, 64, 96, 3])
             #expect(try f.info("label").shape == [shard.samples, 64, 96])
@@ -110,6 +110,29 @@ struct Scratch {
         }
         #expect(pixels == m.classPixels)
         #expect(m.sampleCount == 12)
+    }
+
+    @Test func sha256OnRequestSameShards() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let text = Scratch.augmented.replacingOccurrences(of: "samples_per_shard: 5}", with: "samples_per_shard: 5, checksum: sha256}")
+        let other = s.dir.appendingPathComponent("sha").path
+        _ = try s.run(text, output: other)
+        let a = try Manifest.load(from: s.out.path), b = try Manifest.load(from: other)
+        #expect(a.checksum == .xxh3 && b.checksum == .sha256)
+        for (x, y) in zip(a.shards, b.shards) {
+            let sha = try Checksum.sha256(file: "\(other)/\(y.file)")
+            #expect(y.checksum == .sha256 && y.digest == sha)
+            #expect(x.checksum == .xxh3 && x.digest != y.digest)
+            // The tensors are the same; only the run key in the header differs.
+            let fx = try SafeTensorsFile(path: "\(s.out.path)/\(x.file)"), fy = try SafeTensorsFile(path: "\(other)/\(y.file)")
+            #expect(try fx.bytes("image") == fy.bytes("image"))
+            #expect(try fx.bytes("label") == fy.bytes("label"))
+        }
+        #expect(try ShardVerifier.verify(other).isEmpty)
+        let index = try String(contentsOfFile: "\(other)/index.json", encoding: .utf8)
+        #expect(index.contains("\"sha256\" : \"") && !index.contains("\"xxh3\" : \""))
     }
 
     @Test func changingTheSeedChangesSamples() throws {
@@ -204,10 +227,17 @@ struct Scratch {
             assert t['image'].dtype.name == 'uint8' and t['image'].shape == (sh['samples'], 64, 96, 3)
             assert t['label'].shape == (sh['samples'], 64, 96) and int(t['label'].max()) <= m['ignore_index']
             print(sh['file'], int(t['image'].sum()), int(t['label'].sum()))
+        # The package's reader checks every shard's XXH3-128 (written by seg-prep) before serving it.
+        sys.path.insert(0, sys.argv[2])
+        from segprep import ShardDataset
+        ds = ShardDataset(sys.argv[1])
+        assert m['checksum'] == 'xxh3-128' and len(ds) == sum(sh['samples'] for sh in m['shards'])
+        assert int(ds[0][0].sum()) == int(load_file(sys.argv[1] + '/' + m['shards'][0]['file'])['image'][0].sum())
+        print('reader ok')
         """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, s.out.path]
+        p.arguments = ["python3", "-c", script, s.out.path, packageRoot.appendingPathComponent("python").path]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
@@ -217,6 +247,6 @@ struct Scratch {
         #expect(p.terminationStatus == 0, "\(out)")
         let f = try SafeTensorsFile(path: s.out.appendingPathComponent("shard-00000.safetensors").path)
         let sum = try f.bytes("image").reduce(0) { $0 + Int($1) }
-        #expect(out.contains("shard-00000.safetensors \(sum) "))
+        #expect(out.contains("shard-00000.safetensors \(sum) ") && out.contains("reader ok"), "\(out)")
     }
 }

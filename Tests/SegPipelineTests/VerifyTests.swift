@@ -21,7 +21,7 @@ import Testing
         try d.write(to: p)
         let damage = try ShardVerifier.verify(s.out.path)
         #expect(damage.map(\.file) == [p.path])
-        #expect(damage.first?.problem.hasPrefix("SHA-256 differs from the manifest") == true)
+        #expect(damage.first?.problem.hasPrefix("XXH3-128 differs from the manifest") == true)
     }
 
     @Test func missingAndTruncatedShards() throws {

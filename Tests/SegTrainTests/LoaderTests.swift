@@ -246,7 +246,7 @@ private func run(_ loader: ShardLoader, epoch: Int) throws -> Delivered {
         try bytes.write(to: URL(fileURLWithPath: g.shardPath(0)))
         _ = try ShardSet(folders: [g.folder])
         let corrupt = #expect(throws: LoaderError.self) { try ShardSet(folders: [g.folder], verifyChecksums: true) }
-        #expect(corrupt?.description.contains("SHA-256") == true)
+        #expect(corrupt?.description.contains("XXH3-128") == true)
         // No manifest.
         try FileManager.default.removeItem(atPath: (g.folder as NSString).appendingPathComponent("index.json"))
         #expect(throws: ManifestError.self) { try ShardSet(folders: [g.folder]) }

@@ -46,7 +46,7 @@ struct ShardFixture {
                     ], metadata: [:], to: (folder as NSString).appendingPathComponent(file))
                 }
             }
-            shards.append(.init(file: file, index: k, samples: n, bytes: written.bytes, sha256: written.sha256,
+            shards.append(.init(file: file, index: k, samples: n, bytes: written.bytes, digest: written.digest,
                                 ids: ids, repeats: reps, params: Array(repeating: [:], count: n)))
         }
         let manifest = Manifest(

@@ -41,9 +41,13 @@ def _count(x) -> bool:
     return type(x) is int and x >= 0
 
 
-def _entry_ok(e) -> bool:
+# The manifest's `checksum` names the algorithm; each shard entry stores its digest under this key.
+_CHECKSUMS = {"sha256": ("sha256", "SHA-256"), "xxh3-128": ("xxh3", "XXH3-128")}
+
+
+def _entry_ok(e, key: str) -> bool:
     return (isinstance(e, dict) and isinstance(e.get("file"), str) and _count(e.get("bytes"))
-            and _count(e.get("samples")) and isinstance(e.get("sha256"), str)
+            and _count(e.get("samples")) and isinstance(e.get(key), str)
             and isinstance(e.get("ids"), list) and isinstance(e.get("repeats"), list))
 
 
@@ -76,23 +80,37 @@ def _header(f, path: str, size: int) -> Tuple[dict, int]:
     return header, 8 + n
 
 
-def _sha256(f) -> str:
-    h = hashlib.sha256()
+def _digest(f, algorithm: str, path: str) -> str:
+    """The hex digest of the open file ``f`` with the manifest's algorithm (sha256 or xxh3-128)."""
+    if algorithm == "xxh3-128":
+        try:
+            import xxhash
+        except ImportError:
+            raise ShardError(f"{path} is checked with XXH3-128, which needs the xxhash package; `pip install xxhash` (segprep's own dependency) or pass verify_checksums=False.") from None
+        h = xxhash.xxh3_128()
+    else:
+        h = hashlib.sha256()
     for chunk in iter(lambda: f.read(4 << 20), b""):
         h.update(chunk)
     return h.hexdigest()
 
 
+def _sha256(f) -> str:
+    return _digest(f, "sha256", "")
+
+
 class _Shard:
     """One listed shard, checked on disk when the dataset is made and mapped on first use.
 
-    ``views()`` maps the file (and checks its SHA-256 unless turned off) the first time it is called
+    ``views()`` maps the file (and checks its checksum, SHA-256 or XXH3-128, unless turned off) the first time it is called
     in each process, so a forked DataLoader worker checks the file itself before serving from it.
     """
 
-    def __init__(self, path: str, entry: dict, layout: Tuple[int, int, str], folder: str, verify: bool):
-        self.path, self.layout, self.verify = path, layout, verify
-        self.bytes, self.sha256, self.samples = entry["bytes"], entry["sha256"].lower(), entry["samples"]
+    def __init__(self, path: str, entry: dict, layout: Tuple[int, int, str], folder: str, verify: bool,
+                 checksum: str = "sha256"):
+        self.path, self.layout, self.verify, self.checksum = path, layout, verify, checksum
+        key = _CHECKSUMS[checksum][0]
+        self.bytes, self.digest, self.samples = entry["bytes"], entry[key].lower(), entry["samples"]
         self.index = os.path.join(folder, "index.json")
         self.rerun = f"rerun `seg-prep run` with the same pipeline to rewrite it (`seg-prep verify {folder}` lists all damage)"
         self._pid, self._views = None, None
@@ -133,8 +151,8 @@ class _Shard:
         with open(fd, "rb") as f:
             self._check_stat(os.fstat(fd))
             if self.verify:
-                if _sha256(f) != self.sha256:
-                    raise ShardError(f"{self.path} does not match the SHA-256 in {self.index} (checksum mismatch), so its bytes are damaged; {self.rerun}.")
+                if _digest(f, self.checksum, self.path) != self.digest:
+                    raise ShardError(f"{self.path} does not match the {_CHECKSUMS[self.checksum][1]} in {self.index} (checksum mismatch), so its bytes are damaged; {self.rerun}.")
                 f.seek(0)
             header, start = _header(f, self.path, self.bytes)
             return self._map(f, header, start)
@@ -168,7 +186,7 @@ class ShardDataset:
     file) and size, raising ``ShardError`` when a folder has no index.json, a manifest is damaged or
     names a file outside its folder and parts, a shard is missing or has another size, or folders
     differ in size or classes. A shard is mapped the first time one of its samples is read in each
-    process; with ``verify_checksums`` (the default) its SHA-256 is checked then, before any of its
+    process; with ``verify_checksums`` (the default) its checksum (the manifest's SHA-256 or XXH3-128) is checked then, before any of its
     samples is served, and a mismatch raises ``ShardError``. Tensor dtypes and shapes are checked
     then too. ``verify_checksums=False`` skips only the hash (which reads every byte of the shard).
     """
@@ -203,7 +221,7 @@ class ShardDataset:
                 path = _shard_path(folder, entry["file"], parts, index, k)
                 if len(entry["ids"]) != entry["samples"] or len(entry["repeats"]) != entry["samples"]:
                     raise ShardError(f"{index} lists {entry['samples']} samples for {entry['file']} but {len(entry['ids'])} ids; rebuild the folder with `seg-prep run`.")
-                shard = _Shard(path, entry, key[:2] + (key[3],), folder, verify_checksums)
+                shard = _Shard(path, entry, key[:2] + (key[3],), folder, verify_checksums, m.get("checksum", "sha256"))
                 s = len(self._shards)
                 self._shards.append(shard)
                 self._where.extend((s, j) for j in range(entry["samples"]))
@@ -233,13 +251,14 @@ class ShardDataset:
         if version != 1:
             shown = version if _count(version) else "that is not a number"
             raise ShardError(f"{path} has format_version {shown}; this reader reads version 1.")
-        if m.get("checksum", "sha256") != "sha256":
-            raise ShardError(f"{path} names a checksum other than sha256 and this reader knows sha256; update segprep or rebuild the folder with `seg-prep run`.")
+        if m.get("checksum", "sha256") not in _CHECKSUMS:
+            raise ShardError(f"{path} names a checksum other than sha256 or xxh3-128, which this reader knows; update segprep or rebuild the folder with `seg-prep run`.")
+        key = _CHECKSUMS[m.get("checksum", "sha256")][0]
         parts = m.get("parts", [])
         if not isinstance(parts, list) or not all(isinstance(p, str) and p and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in p) for p in parts):
             raise _damaged(path, "its parts are not a list of folder names without control characters")
-        if not isinstance(m.get("shards"), list) or not all(_entry_ok(e) for e in m["shards"]):
-            raise _damaged(path, "a shard entry lacks file, bytes, sha256, samples, ids or repeats, or has one of another type")
+        if not isinstance(m.get("shards"), list) or not all(_entry_ok(e, key) for e in m["shards"]):
+            raise _damaged(path, f"a shard entry lacks file, bytes, {key}, samples, ids or repeats, or has one of another type")
         return m
 
     @staticmethod

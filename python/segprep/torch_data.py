@@ -20,7 +20,7 @@ class TorchShardDataset(Dataset):
     label: int64 ``[H, W]`` class indices; values above the class count become the ignore class.
     seg_labels (``one_hot=True``): float32 ``[H, W, C + 1]``, the last channel marking ignored pixels.
 
-    Shards are mapped, and their SHA-256 checked unless ``verify_checksums=False``, on first use in
+    Shards are mapped, and their checksum checked unless ``verify_checksums=False``, on first use in
     each process, so every DataLoader worker checks a shard before it serves a sample of it.
     """
 

@@ -18,12 +18,12 @@ MISMATCH = r"shard-00001.safetensors does not match the SHA-256 in .*index.json 
 def hashed(monkeypatch):
     """The digests of the shards the reader hashes, in order."""
     calls = []
-    real = segprep.shards._sha256
+    real = segprep.shards._digest
 
-    def spy(f):
-        calls.append(real(f))
+    def spy(f, algorithm, path):
+        calls.append(real(f, algorithm, path))
         return calls[-1]
-    monkeypatch.setattr(segprep.shards, "_sha256", spy)
+    monkeypatch.setattr(segprep.shards, "_digest", spy)
     return calls
 
 
@@ -97,3 +97,24 @@ def test_a_pickled_dataset_carries_no_data_and_checks_again(shards):
     np.testing.assert_array_equal(copy[0][1], labels[0])
     with pytest.raises(ShardError, match=MISMATCH):
         copy[4]
+
+
+def test_xxh3_manifests_are_checked_too(tmp_path):
+    """A folder whose manifest names xxh3-128 (seg-prep's default) is checked with xxhash."""
+    xxhash = pytest.importorskip("xxhash")
+    import json
+    from conftest import write_shards
+    folder = str(tmp_path / "x")
+    images, labels = write_shards(folder, [3, 2])
+    index = os.path.join(folder, "index.json")
+    m = json.load(open(index))
+    m["checksum"] = "xxh3-128"
+    for e in m["shards"]:
+        data = open(os.path.join(folder, e.pop("sha256") and e["file"]), "rb").read()
+        e["xxh3"] = xxhash.xxh3_128(data).hexdigest()
+    json.dump(m, open(index, "w"))
+    ds = ShardDataset(folder)
+    np.testing.assert_array_equal(ds[4][1], labels[4])
+    set_label_byte(os.path.join(folder, "shard-00000.safetensors"), 200)
+    with pytest.raises(ShardError, match="does not match the XXH3-128"):
+        ShardDataset(folder)[0]

@@ -198,7 +198,7 @@ def test_manifest_errors_quote_no_bytes_of_the_manifest(tmp_path):
     assert "has format_version that is not a number;" in message(lambda m: m.update(format_version="TOPSECRET"))
     assert "has format_version 2; this reader reads version 1." in message(lambda m: m.update(format_version=2))
     assert message(lambda m: m.update(checksum="TOPSECRET")).endswith(
-        "names a checksum other than sha256 and this reader knows sha256; update segprep or rebuild the folder with `seg-prep run`.")
+        "names a checksum other than sha256 or xxh3-128, which this reader knows; update segprep or rebuild the folder with `seg-prep run`.")
     assert "declares images other than U8 [H, W, 3]" in message(lambda m: m["image"].update(dtype="TOPSECRET"))
     assert "declares images other than U8 [H, W, 3]" in message(lambda m: m["image"].update(shape=[5, "TOPSECRET", 3]))
     assert "declares labels other than U8 or U16 [5, 7]" in message(lambda m: m["label"].update(dtype=["TOPSECRET"]))

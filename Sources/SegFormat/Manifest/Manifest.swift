@@ -36,6 +36,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var channelSquareSums: [Double]
     /// Samples left out by `on_error: skip`, with the reason.
     public var skipped: [SkippedSample]
+    /// The algorithm of the shards' checksums (absent in manifests from before the choice: SHA-256).
+    public var checksum: ChecksumAlgorithm?
     /// For a manifest made by `merge` without `--copy`: the part folders its shards live in, relative
     /// to this manifest's folder; each shard `file` is then `<part>/shard-NNNNN.safetensors`.
     public var parts: [String]?
@@ -48,17 +50,55 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var index: Int
         public var samples: Int
         public var bytes: Int
-        public var sha256: String
+        /// The file's checksum (lowercase hex) and its algorithm; stored under the key `xxh3` or
+        /// `sha256`.
+        public var digest: String
+        public var checksum: ChecksumAlgorithm
         /// Source id and repeat index of each sample, in order.
         public var ids: [String]
         public var repeats: [Int]
         /// Parameters each sample's stages drew (e.g. `scale`, `flip`, `dx`), in order.
         public var params: [[String: Double]]
 
-        public init(file: String, index: Int, samples: Int, bytes: Int, sha256: String,
+        public init(file: String, index: Int, samples: Int, bytes: Int, digest: String, checksum: ChecksumAlgorithm = .xxh3,
                     ids: [String], repeats: [Int], params: [[String: Double]]) {
             self.file = file; self.index = index; self.samples = samples; self.bytes = bytes
-            self.sha256 = sha256; self.ids = ids; self.repeats = repeats; self.params = params
+            self.digest = digest; self.checksum = checksum; self.ids = ids; self.repeats = repeats; self.params = params
+        }
+
+        enum CodingKeys: String, CodingKey { case file, index, samples, bytes, sha256, xxh3, ids, repeats, params }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            file = try c.decode(String.self, forKey: .file)
+            index = try c.decode(Int.self, forKey: .index)
+            samples = try c.decode(Int.self, forKey: .samples)
+            bytes = try c.decode(Int.self, forKey: .bytes)
+            if let x = try c.decodeIfPresent(String.self, forKey: .xxh3) {
+                (digest, checksum) = (x, .xxh3)
+            } else {
+                (digest, checksum) = (try c.decode(String.self, forKey: .sha256), .sha256)
+            }
+            ids = try c.decode([String].self, forKey: .ids)
+            repeats = try c.decode([Int].self, forKey: .repeats)
+            params = try c.decode([[String: Double]].self, forKey: .params)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(file, forKey: .file)
+            try c.encode(index, forKey: .index)
+            try c.encode(samples, forKey: .samples)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(digest, forKey: checksum == .xxh3 ? .xxh3 : .sha256)
+            try c.encode(ids, forKey: .ids)
+            try c.encode(repeats, forKey: .repeats)
+            try c.encode(params, forKey: .params)
+        }
+
+        /// Whether the file at `path` has this entry's checksum (reads it whole).
+        public func matches(file path: String) -> Bool {
+            (try? checksum.digest(file: path)) == digest
         }
     }
 

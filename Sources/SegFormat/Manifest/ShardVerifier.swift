@@ -1,6 +1,6 @@
 import Foundation
 
-/// Checks a shard folder against its manifest: presence, sizes, SHA-256, safetensors structure,
+/// Checks a shard folder against its manifest: presence, sizes, checksums, safetensors structure,
 /// tensor names, shapes and dtypes, and the label range.
 public enum ShardVerifier {
     /// One damaged shard (or the manifest itself when `file` is `index.json`), and why.
@@ -35,8 +35,8 @@ public enum ShardVerifier {
         }
         let size = (attrs[.size] as? Int) ?? -1
         if size != s.bytes { return "is \(size) bytes, the manifest says \(s.bytes); the file is truncated or replaced — rerun `seg-prep run` to regenerate it" }
-        guard let sha = try? Checksum.sha256(file: path) else { return "cannot be read" }
-        if sha != s.sha256 { return "SHA-256 differs from the manifest; the file is damaged — delete it and rerun `seg-prep run` to regenerate it" }
+        guard let digest = try? s.checksum.digest(file: path) else { return "cannot be read" }
+        if digest != s.digest { return "\(s.checksum.title) differs from the manifest; the file is damaged — delete it and rerun `seg-prep run` to regenerate it" }
         let f: SafeTensorsFile
         do { f = try SafeTensorsFile(path: path) } catch let e as SafeTensorsError { return e.reason } catch { return "\(error)" }
         guard let image = try? f.info("image"), let label = try? f.info("label") else {

@@ -158,9 +158,9 @@ public struct ShardReader: Sendable {
             throw LoaderError("\(path) has \(size) bytes but \(folder)/index.json says \(s.bytes), so it is truncated or was replaced; \(rerun).")
         }
         if verify {
-            let digest = try Checksum.sha256(file: path)
-            guard digest == s.sha256 else {
-                throw LoaderError("\(path) does not match the SHA-256 in \(folder)/index.json, so its bytes are damaged; \(rerun).")
+            let digest = try s.checksum.digest(file: path)
+            guard digest == s.digest else {
+                throw LoaderError("\(path) does not match the \(s.checksum.title) in \(folder)/index.json, so its bytes are damaged; \(rerun).")
             }
         }
         let file: SafeTensorsFile

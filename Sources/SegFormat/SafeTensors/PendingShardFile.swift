@@ -12,12 +12,15 @@ public final class PendingShardFile: @unchecked Sendable {
     /// Final path, size in bytes and SHA-256 (hex) of the whole file.
     public let path: String
     public let bytes: Int
-    public let sha256: String
+    /// The file's checksum (hex) and its algorithm.
+    public let digest: String
+    public let checksum: ChecksumAlgorithm
     private let temporaryPath: String
     private var fd: Int32
 
-    init(fd: Int32, temporaryPath: String, path: String, bytes: Int, sha256: String) {
-        self.fd = fd; self.temporaryPath = temporaryPath; self.path = path; self.bytes = bytes; self.sha256 = sha256
+    init(fd: Int32, temporaryPath: String, path: String, bytes: Int, digest: String, checksum: ChecksumAlgorithm) {
+        self.fd = fd; self.temporaryPath = temporaryPath; self.path = path; self.bytes = bytes
+        self.digest = digest; self.checksum = checksum
     }
 
     /// Flushes the file to disk, renames it to `path` and syncs the folder.

@@ -21,7 +21,9 @@ public final class ShardStream {
     public let path: String
     private let temporaryPath: String
     private var fd: Int32
-    private let hasher = SHA256Hasher()
+    private let hasher: any StreamingHasher
+    /// The checksum computed over every byte as it is written.
+    public let checksum: ChecksumAlgorithm
     private let headerBytes: Int
     /// Data bytes the header declares, and bytes appended so far.
     public let expected: Int
@@ -34,7 +36,10 @@ public final class ShardStream {
     /// to the same path that are open at once.
     ///
     /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full.
-    public init(_ tensors: [Declared], metadata: [String: String], to path: String, attempt: Int = 1) throws {
+    public init(_ tensors: [Declared], metadata: [String: String], to path: String, attempt: Int = 1,
+                checksum: ChecksumAlgorithm = .xxh3) throws {
+        self.checksum = checksum
+        hasher = checksum.hasher()
         var infos: [TensorInfo] = []
         var cursor = 0
         for t in tensors {
@@ -85,7 +90,7 @@ public final class ShardStream {
         }
         startWriteBack()
         let file = PendingShardFile(fd: fd, temporaryPath: temporaryPath, path: path, bytes: headerBytes + expected,
-                                    sha256: hasher.finalize())
+                                    digest: hasher.finalize(), checksum: checksum)
         fd = -1
         return file
     }

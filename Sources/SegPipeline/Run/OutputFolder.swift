@@ -18,6 +18,8 @@ struct OutputFolder {
     let dir: String
     let runKey: String
     let force: Bool
+    /// The checksum new shards get.
+    var checksum: ChecksumAlgorithm = .xxh3
 
     static let runKeyField = OwnedFile.runKeyField
 
@@ -67,7 +69,7 @@ struct OutputFolder {
     private func isIntact(_ s: Manifest.Shard) -> Bool {
         let path = "\(dir)/\(s.file)"
         guard case .ours = OwnedFile.shard(at: path), OwnedFile.regularFileSize(path) == s.bytes else { return false }
-        return (try? Checksum.sha256(file: path)) == s.sha256
+        return s.matches(file: path)
     }
 
     /// Complete shards of this run left by an interrupted invocation, by global index, and how many
@@ -100,7 +102,7 @@ struct OutputFolder {
             guard let entry, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
                   stored.entry.file == name, stored.entry.index == index else { continue }
             guard OwnedFile.regularFileSize(path) == stored.entry.bytes,
-                  (try? Checksum.sha256(file: path)) == stored.entry.sha256 else {
+                  stored.entry.matches(file: path) else {
                 damaged += 1
                 continue
             }
@@ -145,7 +147,7 @@ struct OutputFolder {
     /// Throws `SafeTensorsError` when the folder cannot take the file.
     func begin(_ a: ShardAssembly, height: Int, width: Int) throws -> ShardStream {
         try ShardStream(tensors(count: a.count, height: height, width: width), metadata: metadata,
-                        to: "\(dir)/\(PipelineRunner.shardName(a.index))")
+                        to: "\(dir)/\(PipelineRunner.shardName(a.index))", checksum: checksum)
     }
 
     /// Finishes one shard under its temporary name and returns what the manifest needs, with the
@@ -163,21 +165,21 @@ struct OutputFolder {
             for c in 0..<3 { sums[c] += r.channelSums[c]; squares[c] += r.channelSquares[c] }
         }
         var stored = StoredShard(
-            entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, sha256: "",
+            entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, digest: "", checksum: checksum,
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
             classPixels: classPixels, channelSums: sums, channelSquares: squares, skipped: skipped)
         let n = good.count
         var out = stream
         if n != a.count {
             out = try ShardStream(tensors(count: n, height: height, width: width), metadata: metadata,
-                                  to: "\(dir)/\(name)", attempt: 2)
+                                  to: "\(dir)/\(name)", attempt: 2, checksum: checksum)
             defer { stream.abandon() }
             try stream.copyData(0..<(n * a.imageBytes), to: out)
         }
         try a.withLabels(samples: n) { try out.append($0) }
         let file = try out.finish()
         stored.entry.bytes = file.bytes
-        stored.entry.sha256 = file.sha256
+        stored.entry.digest = file.digest
         return (stored, file)
     }
 

@@ -58,7 +58,8 @@ public struct PipelineRunner: Sendable {
         let inputSha = Checksum.sha256(Data((input.ids.joined(separator: "\n") + "\nrepeats=\(spec.repeats)").utf8))
         let runKey = Checksum.sha256(Data("\(pipelineSha)|\(inputSha)|\(perShard)".utf8))
         let dir = outputDir
-        let store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
+        var store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
+        store.checksum = spec.checksum
         let lock = try store.open(inputRoot: input.root)
         defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description
@@ -69,7 +70,7 @@ public struct PipelineRunner: Sendable {
                 // Same run, same inputs: a rebuilt shard has the bytes the manifest records.
                 let (rebuilt, _) = try produce(damaged, context, progress: progress, start: start)
                 for d in damaged {
-                    guard let want = done.shards.first(where: { $0.index == d }), rebuilt[d]?.entry.sha256 == want.sha256 else {
+                    guard let want = done.shards.first(where: { $0.index == d }), rebuilt[d]?.entry.digest == want.digest else {
                         throw RunError("\(dir)/\(PipelineRunner.shardName(d)) was damaged and has been rebuilt, but the new shard differs from the one index.json records, so the input files changed since this folder was written; rerun with --force to rebuild the whole folder")
                     }
                 }
@@ -98,12 +99,13 @@ public struct PipelineRunner: Sendable {
             for i in 0..<classPixels.count { classPixels[i] += s.classPixels[i] }
             for c in 0..<3 { sums[c] += Double(s.channelSums[c]); squares[c] += Double(s.channelSquares[c]) }
         }
-        let manifest = Manifest(
+        var manifest = Manifest(
             pipeline: spec.text, pipelineSha256: pipelineSha, seed: spec.seed, classes: spec.classes,
             image: .init(dtype: .u8, shape: [H, W, 3]), label: .init(dtype: .u8, shape: [H, W]),
             oneHot: spec.oneHot, inputSha256: inputSha, totalSamples: totalItems, samplesPerShard: perShard,
             partition: partitionText, shards: ordered.map(\.entry), classPixels: classPixels,
             channelSums: sums, channelSquareSums: squares, skipped: skipped)
+        manifest.checksum = spec.checksum
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,

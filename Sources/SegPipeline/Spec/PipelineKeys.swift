@@ -1,3 +1,5 @@
+import SegFormat
+
 /// The keys of a pipeline file outside `stages`, declared once for the parser and the docs.
 public enum PipelineKeys {
     /// The top level.
@@ -27,7 +29,8 @@ public enum PipelineKeys {
     public enum Output {
         static let dir = Param<String>.text("dir", "output folder (relative to the pipeline file, or absolute)")
         static let samplesPerShard = Param<Int>.integer("samples_per_shard", in: 1...100_000, default: 64, "samples in each shard file")
+        static let checksum = Param<ChecksumAlgorithm>.choice("checksum", default: .xxh3, "each shard's checksum in index.json: `xxh3-128` (fast integrity check) or `sha256` (cryptographic)")
 
-        public static let all = [dir.info, samplesPerShard.info]
+        public static let all = [dir.info, samplesPerShard.info, checksum.info]
     }
 }

@@ -1,3 +1,4 @@
+import SegFormat
 import Foundation
 import Yams
 
@@ -22,6 +23,8 @@ public struct PipelineSpec: Sendable {
     /// `one_hot` declared.
     public var oneHot: Bool
     public var onError: OnError
+    /// The checksum of each shard in `index.json`.
+    public var checksum: ChecksumAlgorithm = .xxh3
     /// The colours of colour-coded label images (`input.label_colors`), or nil for class indices.
     public var labelColours: LabelColours? = nil
     /// Replaces `decode`'s `max_pixels` when set (the `--max-pixels` option).
@@ -98,6 +101,7 @@ public struct PipelineSpec: Sendable {
         let output = try section(top[T.output], "output", O.all)
         let dir = output[O.dir]
         let perShard = output[O.samplesPerShard]
+        let checksum = output[O.checksum]
 
         let stagesNode = top[T.stages].node
         guard let seq = stagesNode.sequence, !seq.isEmpty else {
@@ -143,6 +147,7 @@ public struct PipelineSpec: Sendable {
             outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
         spec.labelColours = labelColours
+        spec.checksum = checksum
         return spec
     }
 
