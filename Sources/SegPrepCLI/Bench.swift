@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the loader (and other training-side parts) on real shards.",
-        subcommands: [BenchLoader.self, BenchTrainStep.self, BenchDecode.self, BenchConfusion.self])
+        subcommands: [BenchLoader.self, BenchTrainStep.self, BenchDecode.self, BenchStages.self, BenchConfusion.self])
 }

@@ -147,6 +147,17 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         #expect(limited == 1 && limitText.contains("above the limit of 1000") && limitText.contains("no sample was kept"), "\(limitText)")
     }
 
+    @Test func benchStagesTimesEveryStage() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        let (status, out) = try segPrep(["bench", "stages", try writePipeline(s), "--limit", "2", "--repeats", "1", "--json"])
+        #expect(status == 0, "\(out)")
+        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        let rows = obj?["stages"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["stage"] as? String } == ["decode", "remap_labels", "random_resize", "flip", "place", "hsv", "finish"])
+        #expect(obj?["samples"] as? Int == 2 && rows.allSatisfy { ($0["us_per_sample"] as? Double ?? -1) >= 0 })
+    }
+
     @Test func helpTeachesAndErrorsAreOneSentence() throws {
         let (status, help) = try segPrep(["run", "--help"])
         #expect(status == 0 && help.contains("--input-root") && help.contains("Examples:"))

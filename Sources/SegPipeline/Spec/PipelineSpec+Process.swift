@@ -1,3 +1,5 @@
+import Foundation
+
 extension PipelineSpec {
     /// The context every stage of this pipeline sees.
     public var context: StageContext {
@@ -9,20 +11,28 @@ extension PipelineSpec {
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
     /// and checks the result: output size and label values within the classes or the ignore class.
     ///
+    /// `timed`, when given, receives each stage's index and wall seconds (a deferred resize or
+    /// decode counts towards the stage that carries it out), and `stages.count` for the final one.
+    ///
     /// Throws `SampleError` naming the file at fault.
-    public func process(_ sample: inout Sample) throws {
+    public func process(_ sample: inout Sample, timed: ((Int, Double) -> Void)? = nil) throws {
         if let problem = sample.problem { throw problem }
         let ctx = context
+        let clock = ContinuousClock()
         for (i, stage) in stages.enumerated() {
+            let start = clock.now
             if !type(of: stage).acceptsPendingResize {
                 try sample.materialize()
                 try sample.decodeImage()
             }
             var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
             try stage.apply(&sample, random: &rng, context: ctx)
+            if let timed { timed(i, Self.seconds(clock.now - start)) }
         }
+        let start = clock.now
         try sample.materialize()
         try sample.decodeImage()
+        if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
         let s = sample
         guard s.image.width == width, s.image.height == height, s.label.width == width, s.label.height == height else {
             throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(width)x\(height)",
@@ -36,5 +46,9 @@ extension PipelineSpec {
                 problem: "has label values \(values) beyond the \(ctx.classes) classes (0..\(ctx.classes - 1), ignore = \(ctx.ignoreIndex))",
                 fix: "add `- remap_labels: {above: \(ctx.classes - 1), to: ignore}` after decode, or fix `classes`")
         }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

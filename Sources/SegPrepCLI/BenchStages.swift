@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SegPipeline
+import SegTrain
+
+/// `seg-prep bench stages`: where a pipeline's time goes, stage by stage.
+struct BenchStages: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stages",
+        abstract: "Time each stage of a pipeline per sample on its input, on one thread (no shards written).",
+        discussion: """
+        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample
+        and samples per second for each stage (a resize that random_resize defers is counted by the stage
+        that carries it out, usually place). The "finish" row is the work left after the last stage.
+
+        Example:
+          seg-prep bench stages pipelines/voc-train.yaml --input-root ~/data/VOC2012 --limit 64
+        """)
+
+    @Argument(help: "Pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Dataset root replacing the file's input.root.")
+    var inputRoot: String?
+
+    @Option(help: "Samples to time (the first N of the split).")
+    var limit = 32
+
+    @Option(help: "Passes over those samples.")
+    var repeats = 3
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard limit >= 1, repeats >= 1 else { throw ValidationError("--limit and --repeats must be at least 1") }
+    }
+
+    func run() throws {
+        BLASKernels.releaseIdleThreads()
+        try Vips.start()
+        let spec = try PipelineSpec.load(path: pipeline)
+        let input = try DatasetInput(spec.input, root: inputRoot)
+        let records = Array(input.records.prefix(limit))
+        var seconds = [Double](repeating: 0, count: spec.stages.count + 1)
+        var samples = 0
+        for rep in 0..<repeats {
+            for r in records {
+                var s = Sample(record: r, repeatIndex: rep)
+                try spec.process(&s) { seconds[$0] += $1 }
+                samples += 1
+            }
+        }
+        let names = spec.stageNames + ["finish"]
+        let rows = names.enumerated().map { (i, name) in
+            (name: name, us: seconds[i] / Double(samples) * 1e6, rate: seconds[i] > 0 ? Double(samples) / seconds[i] : 0)
+        }
+        if json {
+            let obj: [String: Any] = ["samples": samples, "stages": rows.map { ["stage": $0.name, "us_per_sample": $0.us, "samples_per_second": $0.rate] }]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        } else {
+            for r in rows { print(r.name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%10.1f us/sample %10.1f samples/s", r.us, r.rate)) }
+            let total = seconds.reduce(0, +)
+            print("all".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%10.1f us/sample %10.1f samples/s", total / Double(samples) * 1e6, Double(samples) / total))
+        }
+    }
+}
