@@ -33,7 +33,7 @@ struct Run: ParsableCommand {
     @Option(help: "Process only the first N ids of the split.")
     var limit: Int?
 
-    @Option(help: "Process only partition K of N (0 <= K < N): shards whose index % N == K.", transform: Partition.argument)
+    @Option(help: "Process only partition K of N (0 <= K < N): shards whose index % N == K; `auto` reads it from Slurm (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, SEGPREP_PARTITIONS).", transform: Partition.argument)
     var partition: Partition?
 
     @Option(help: "What to do with a bad sample: fail (exit 1 after keeping complete shards) or skip (default: the file's on_error).")

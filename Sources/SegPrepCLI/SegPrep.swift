@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegFormat
 import Foundation
 
 @main
@@ -14,6 +15,7 @@ struct SegPrep: ParsableCommand {
         Start with:  seg-prep run pipelines/camvid-train.yaml
         Stage docs:  seg-prep stages
         """,
+        version: SegPrepVersion.string,
         subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self, Sources.self, Check.self,
                        Bench.self,
                        Train.self, Predict.self, Eval.self])

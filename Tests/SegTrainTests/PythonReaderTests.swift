@@ -1,15 +1,20 @@
 import Foundation
 import Testing
 
-/// Runs the Python reader's tests (python/tests) when python3 with numpy, safetensors and pytest is installed.
+/// Runs the Python reader's tests (python/tests) when python3 with numpy, safetensors and pytest is
+/// installed: against the installed package with `SEGPREP_PYTHON` (a venv's python with
+/// `pip install ./python`, as scripts/test makes), else against the source folder.
 @Suite struct PythonReaderTests {
+    static let installed = ProcessInfo.processInfo.environment["SEGPREP_PYTHON"]
+    static let python = installed ?? "python3"
+
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let pythonReady: Bool = {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import numpy, safetensors, pytest"]
+        p.arguments = [python, "-c", "import numpy, safetensors, pytest"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return false }
@@ -21,8 +26,13 @@ import Testing
     func pythonReaderTestsPass() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"]
+        p.arguments = [Self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"]
         p.currentDirectoryURL = PythonReaderTests.packageRoot
+        if Self.installed != nil {
+            var env = ProcessInfo.processInfo.environment
+            env["SEGPREP_TEST_INSTALLED"] = "1"
+            p.environment = env
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

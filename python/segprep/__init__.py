@@ -3,6 +3,8 @@
 ``ShardDataset`` needs only numpy; ``TorchShardDataset`` and ``DistributedShardSampler`` need torch.
 """
 
+__version__ = "0.3.0"
+
 from .shards import ShardDataset, ShardError
 from .sampler import epoch_permutation, rank_indices
 

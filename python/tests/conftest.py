@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+# Against the source folder unless the package is installed (scripts/test installs it into a venv).
+if os.environ.get("SEGPREP_TEST_INSTALLED") != "1":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
 def write_shards(folder, shard_sizes, height=5, width=7, classes=3, seed=0, label_dtype=np.uint8):

@@ -101,3 +101,10 @@ def test_reads_shards_made_by_the_cli(tmp_path):
     image, label = ds[0]
     assert image.shape == (ds.height, ds.width, 3)
     assert int(label.max()) <= ds.ignore_index
+
+
+def test_the_installed_package_is_the_one_tested():
+    """With SEGPREP_TEST_INSTALLED=1 (scripts/test) the tests import `pip install ./python`'s copy."""
+    import segprep
+    if os.environ.get("SEGPREP_TEST_INSTALLED") == "1":
+        assert "site-packages" in segprep.__file__, segprep.__file__

@@ -44,3 +44,46 @@ public struct Partition: Sendable, Equatable, CustomStringConvertible {
     /// Whether global shard `index` belongs to this partition.
     public func owns(shard index: Int) -> Bool { index % n == k }
 }
+
+extension Partition {
+    /// The partition a scheduler gave this process: Slurm job arrays (`SLURM_ARRAY_TASK_ID` with
+    /// `SLURM_ARRAY_TASK_COUNT`, or `SLURM_ARRAY_TASK_MIN`/`MAX`) or Kubernetes Indexed Jobs
+    /// (`JOB_COMPLETION_INDEX` with the count in `SEGPREP_PARTITIONS`).
+    ///
+    /// - Returns: the partition, or a one-sentence reason naming the variable that is missing or wrong.
+    public static func fromEnvironment(_ env: [String: String]) -> Result<Partition, PartitionError> {
+        func int(_ name: String) -> Int? { env[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        if let id = int("SLURM_ARRAY_TASK_ID") {
+            let count: Int
+            var k = id
+            if let c = int("SLURM_ARRAY_TASK_COUNT") {
+                count = c
+                if let lo = int("SLURM_ARRAY_TASK_MIN") { k = id - lo }
+            } else if let lo = int("SLURM_ARRAY_TASK_MIN"), let hi = int("SLURM_ARRAY_TASK_MAX") {
+                count = hi - lo + 1
+                k = id - lo
+            } else {
+                return .failure(PartitionError(description: "--partition auto found SLURM_ARRAY_TASK_ID but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN and _MAX; submit with `sbatch --array=0-N` or pass --partition K/N"))
+            }
+            guard count >= 1, (0..<count).contains(k) else {
+                return .failure(PartitionError(description: "--partition auto read task \(id) of \(count) from Slurm, which is not a partition 0..\(count - 1); use --array=0-\(max(count - 1, 0)) or pass --partition K/N"))
+            }
+            return .success(Partition(k: k, n: count))
+        }
+        if let index = int("JOB_COMPLETION_INDEX") {
+            guard let n = int("SEGPREP_PARTITIONS") else {
+                return .failure(PartitionError(description: "--partition auto found JOB_COMPLETION_INDEX but not SEGPREP_PARTITIONS; set it to the Job's completions, or pass --partition K/N"))
+            }
+            guard n >= 1, (0..<n).contains(index) else {
+                return .failure(PartitionError(description: "--partition auto read index \(index) of SEGPREP_PARTITIONS=\(n), which is not a partition 0..\(n - 1); set SEGPREP_PARTITIONS to the Job's completions"))
+            }
+            return .success(Partition(k: index, n: n))
+        }
+        return .failure(PartitionError(description: "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N"))
+    }
+}
+
+/// Why `--partition auto` could not tell the partition.
+public struct PartitionError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
