@@ -5,6 +5,12 @@ import Foundation
 /// lists. Manifests are hostile input: an edited `file` such as `../../etc/passwd` is refused
 /// before anything is opened.
 extension Manifest {
+    /// The file name of global shard `index`: `shard-NNNNN.safetensors`.
+    public static func shardName(_ index: Int) -> String { String(format: "shard-%05d.safetensors", index) }
+
+    /// The file name of the entry written beside shard `index` while a run is going.
+    public static func entryName(_ index: Int) -> String { String(format: "shard-%05d.entry.json", index) }
+
     /// True for the names `seg-prep run` gives shards: `shard-` followed by at least five digits and
     /// `.safetensors`.
     public static func isShardName(_ name: String) -> Bool {

@@ -98,7 +98,7 @@ struct OutputFolder {
                 continue
             }
             let index = Int(name.dropFirst("shard-".count).prefix(while: \.isNumber)) ?? -1
-            let entry = fm.contents(atPath: "\(dir)/\(Self.entryName(index))")
+            let entry = fm.contents(atPath: "\(dir)/\(Manifest.entryName(index))")
             guard let entry, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
                   stored.entry.file == name, stored.entry.index == index else { continue }
             guard OwnedFile.regularFileSize(path) == stored.entry.bytes,
@@ -147,7 +147,7 @@ struct OutputFolder {
     /// Throws `SafeTensorsError` when the folder cannot take the file.
     func begin(_ a: ShardAssembly, height: Int, width: Int) throws -> ShardStream {
         try ShardStream(tensors(count: a.count, height: height, width: width), metadata: metadata,
-                        to: "\(dir)/\(PipelineRunner.shardName(a.index))", checksum: checksum)
+                        to: "\(dir)/\(Manifest.shardName(a.index))", checksum: checksum)
     }
 
     /// Finishes one shard under its temporary name and returns what the manifest needs, with the
@@ -157,17 +157,12 @@ struct OutputFolder {
     /// them too, so the shard is written afresh: new header, the images read back, the labels.
     func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream, height: Int, width: Int,
                skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
-        let name = PipelineRunner.shardName(a.index)
-        var classPixels = [Int](repeating: 0, count: classes + 1)
-        var sums = [0, 0, 0], squares = [0, 0, 0]
-        for r in good {
-            for i in 0...classes { classPixels[i] += r.classPixels[i] }
-            for c in 0..<3 { sums[c] += r.channelSums[c]; squares[c] += r.channelSquares[c] }
-        }
+        let name = Manifest.shardName(a.index)
+        let stats = good.reduce(into: PixelStatistics(classes: classes)) { $0 += $1.statistics }
         var stored = StoredShard(
             entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, digest: "", checksum: checksum,
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
-            classPixels: classPixels, channelSums: sums, channelSquares: squares, skipped: skipped)
+            classPixels: stats.classPixels, channelSums: stats.channelSums, channelSquares: stats.channelSquares, skipped: skipped)
         let n = good.count
         var out = stream
         if n != a.count {
@@ -197,7 +192,7 @@ struct OutputFolder {
     func writeEntry(_ stored: StoredShard) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys
-        let path = "\(dir)/\(Self.entryName(stored.entry.index))"
+        let path = "\(dir)/\(Manifest.entryName(stored.entry.index))"
         do { try AtomicFile.write(enc.encode(stored), to: path, durable: false) } catch {
             throw RunError("cannot write \(path): \(error.localizedDescription); check that the folder is writable and has free space")
         }
@@ -205,7 +200,7 @@ struct OutputFolder {
 
     /// Removes the entries of `shards` (the manifest holds them once written).
     func removeEntries(_ shards: [Int]) {
-        for i in shards { try? fm.removeItem(atPath: "\(dir)/\(Self.entryName(i))") }
+        for i in shards { try? fm.removeItem(atPath: "\(dir)/\(Manifest.entryName(i))") }
     }
 
     /// True for `shard-NNNNN.entry.json`.
@@ -227,8 +222,6 @@ struct OutputFolder {
     /// How every entry file begins (keys sorted).
     static let entryPrefix = Array("{\"channelSquares\":".utf8)
 
-    /// File name of shard `index`'s entry.
-    static func entryName(_ index: Int) -> String { String(format: "shard-%05d.entry.json", index) }
 
     func writeManifest(_ m: Manifest) throws {
         do { try m.write(to: dir) } catch {

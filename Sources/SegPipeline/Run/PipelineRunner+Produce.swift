@@ -23,42 +23,21 @@ extension PipelineRunner {
         let work = ShardWork(
             spec: spec, input: p.input, shards: shards, perShard: spec.samplesPerShard, totalItems: p.totalItems,
             threads: options.threads, imageBytes: H * W * 3, labelBytes: H * W)
-        var written: [Int: StoredShard] = [:]
-        var failures: [SampleError] = []
-        var skipped: [Manifest.SkippedSample] = []
-        let committer = ShardCommitter()
-        let store = p.store
+        let writer = ShardWriter(store: p.store, onError: p.onError, height: H, width: W, classes: spec.classes.count)
         do {
             try work.execute(progress: { done, total in
                 progress(Progress(done: done, total: total, seconds: Date().timeIntervalSince(start)))
-            }, begin: { assembly in
-                try committer.check()
-                return try store.begin(assembly, height: H, width: W)
-            }, write: { assembly, stream in
-                try committer.check()
-                let good = assembly.compact()
-                let errors = assembly.results.compactMap { $0?.error }
-                if !errors.isEmpty && p.onError == .fail {
-                    stream.abandon()
-                    failures.append(contentsOf: errors)
-                    return false
-                }
-                let shardSkipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
-                skipped.append(contentsOf: shardSkipped)
-                let (stored, file) = try store.write(assembly, good: good, stream: stream, height: H, width: W,
-                                                     skipped: shardSkipped, classes: spec.classes.count)
-                committer.submit(file) { try store.writeEntry(stored) }
-                written[assembly.index] = stored
-                return true
-            })
+            }, writer: writer)
         } catch {
-            try? committer.finish()   // shards already written stay valid for a rerun
+            try? writer.finish()   // shards already written stay valid for a rerun
             throw error
         }
-        try committer.finish()
-        if !failures.isEmpty {
-            throw RunFailure(errors: failures, keptShards: p.kept + written.count, outputDir: store.dir)
+        try writer.finish()
+        if !writer.failures.isEmpty {
+            throw RunFailure(errors: writer.failures, keptShards: p.kept + writer.written.count, outputDir: p.store.dir)
         }
+        let written = writer.written
+        let skipped = shards.compactMap { written[$0] }.flatMap(\.skipped)
         return (written, skipped)
     }
 }

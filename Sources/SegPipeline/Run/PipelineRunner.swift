@@ -31,7 +31,7 @@ public struct PipelineRunner: Sendable {
     }
 
     /// Shard file name of global shard `index`.
-    public static func shardName(_ index: Int) -> String { String(format: "shard-%05d.safetensors", index) }
+    public static func shardName(_ index: Int) -> String { Manifest.shardName(index) }
 
     /// Runs the pipeline.
     ///
@@ -93,12 +93,9 @@ public struct PipelineRunner: Sendable {
             let reasons = skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "\n")
             throw RunError("\(reasons.isEmpty ? "" : reasons + "\n")no sample was kept (\(skipped.count) skipped), so no index.json was written; fix the inputs above and rerun")
         }
-        var classPixels = [Int](repeating: 0, count: spec.classes.count + 1)
-        var sums = [Double](repeating: 0, count: 3), squares = [Double](repeating: 0, count: 3)
-        for s in ordered {
-            for i in 0..<classPixels.count { classPixels[i] += s.classPixels[i] }
-            for c in 0..<3 { sums[c] += Double(s.channelSums[c]); squares[c] += Double(s.channelSquares[c]) }
-        }
+        let total = ordered.reduce(into: PixelStatistics(classes: spec.classes.count)) { $0 += $1.statistics }
+        let classPixels = total.classPixels
+        let sums = total.channelSums.map(Double.init), squares = total.channelSquares.map(Double.init)
         var manifest = Manifest(
             pipeline: spec.text, pipelineSha256: pipelineSha, seed: spec.seed, classes: spec.classes,
             image: .init(dtype: .u8, shape: [H, W, 3]), label: .init(dtype: .u8, shape: [H, W]),

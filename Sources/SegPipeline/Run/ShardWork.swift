@@ -20,16 +20,15 @@ struct ShardWork: @unchecked Sendable {
 
     /// Processes all shards, handing each to the caller on this thread, in order, while it fills.
     ///
-    /// For each shard: `begin` once its first sample is done (a stream for its bytes), the stream
-    /// receives the image of each good sample as soon as that sample and all before it are done
-    /// (failed samples are left out), and `write` gets the complete shard with the stream. Throws
-    /// what the closures and the stream throw.
-    func execute(progress: (Int, Int) -> Void, begin: (ShardAssembly) throws -> ShardStream,
-                 write: (ShardAssembly, ShardStream) throws -> Bool) throws {
+    /// For each shard: `writer.begin` once its first sample is done (a stream for its bytes), the
+    /// stream receives the image of each good sample as soon as that sample and all before it are
+    /// done (failed samples are left out), and `writer.write` gets the complete shard with the
+    /// stream. Throws what the writer and the stream throw.
+    func execute(progress: (Int, Int) -> Void, writer: ShardWriter) throws {
         let total = shards.reduce(0) { $0 + items(of: $1).count }
         guard total > 0 else { return }
         let state = WorkState(work: self)
-        let context = StageContext(classes: spec.classes.count, height: spec.height, width: spec.width)
+        let context = spec.context
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
@@ -50,13 +49,13 @@ struct ShardWork: @unchecked Sendable {
         }
         for pos in 0..<shards.count {
             var (a, result) = state.waitForSlot(pos, 0) { progress($0, total) }
-            let stream = try begin(a)
+            let stream = try writer.begin(a)
             for slot in 0..<a.count {
                 if slot > 0 { (a, result) = state.waitForSlot(pos, slot) { progress($0, total) } }
                 if result.error == nil, let image = result.image { try image.withUnsafeBytes { try stream.append($0) } }
                 state.streamed(a, slot: slot)
             }
-            _ = try write(a, stream)
+            _ = try writer.write(a, stream)
             progress(state.released(pos), total)
         }
     }
