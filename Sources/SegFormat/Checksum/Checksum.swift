@@ -18,14 +18,6 @@ public enum Checksum {
     ///
     /// Throws when the file cannot be opened or read.
     public static func sha256(file path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SafeTensorsError(path: path, "cannot be opened for reading")
-        }
-        defer { try? handle.close() }
-        let h = SHA256Hasher()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { h.update($0) }
-        }
-        return h.finalize()
+        try ChecksumAlgorithm.sha256.digest(file: path)
     }
 }
