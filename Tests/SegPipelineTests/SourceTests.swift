@@ -159,5 +159,16 @@ import Testing
         _ = try s.run(Self.pipeline(input: "{format: ade20k, root: \(ade.path)}"), output: b)
         let x = try Self.samples(a), y = try Self.samples(b)
         #expect(x.ids == y.ids && x.images == y.images && x.labels == y.labels)
+        // The same as two folders with reduce_zero_label.
+        let c = s.dir.appendingPathComponent("c").path
+        _ = try s.run(Self.pipeline(input: "{format: folders, root: \(ade.path), images: images/training, labels: annotations/training, reduce_zero_label: true}"), output: c)
+        let z = try Self.samples(c)
+        #expect(z.ids == y.ids && z.images == y.images && z.labels == y.labels)
+    }
+
+    @Test func reduceZeroLabelIsMmsegs() {
+        // mmseg: gt[gt == 0] = 255; gt = gt - 1; gt[gt == 254] = 255 (255 is its ignore value).
+        let t = ADE20KSource.reduceZeroLabel(ignore: 11)
+        #expect(t[0] == 11 && t[255] == 11 && t[1] == 0 && t[150] == 149 && t[254] == 253)
     }
 }

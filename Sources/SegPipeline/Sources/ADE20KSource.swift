@@ -5,7 +5,7 @@ public struct ADE20KSource: InputSource {
     public static let declaration = SourceDeclaration(
         name: "ade20k",
         summary: "ADE20K: `images/<split>/*.jpg` with `annotations/<split>/*.png`, reduce-zero-label.",
-        details: "Label value 0 (\"other\") becomes the ignore class and every value v the class v − 1, as mmsegmentation's `reduce_zero_label` does; ADE20K has 150 classes (`classes: 150`).",
+        details: "Label value 0 (\"other\") becomes the ignore class and every value v the class v − 1, as mmsegmentation's `reduce_zero_label` does (255 stays ignored); ADE20K has 150 classes (`classes: 150`).",
         keys: [Keys.root.info, Keys.split.info])
 
     enum Keys {
@@ -26,7 +26,11 @@ public struct ADE20KSource: InputSource {
                                                     imageSuffix: ".jpg", labelSuffix: ".png")).records(root: root)
     }
 
-    public func labelTable(ignore: Int) -> [UInt8]? {
-        [UInt8(truncatingIfNeeded: ignore)] + (1..<256).map { UInt8($0 - 1) }
+    public func labelTable(ignore: Int) -> [UInt8]? { Self.reduceZeroLabel(ignore: ignore) }
+
+    /// mmsegmentation's `reduce_zero_label`: 0 and 255 become the ignore class, every other v is v − 1.
+    public static func reduceZeroLabel(ignore: Int) -> [UInt8] {
+        let ignored = UInt8(truncatingIfNeeded: ignore)
+        return (0..<256).map { (v: Int) -> UInt8 in v == 0 || v == 255 ? ignored : UInt8(v - 1) }
     }
 }

@@ -21,8 +21,10 @@ public enum PipelineKeys {
         static let format = Param<String>.word("format", choices: SourceRegistry.names, default: "voc", "dataset layout (the input source)")
         static let labelColors = Param<ParameterValues.Located?>.optionalNode("label_colors", .palette, "label files are RGB images whose colours stand for classes (any colour not listed is an error); default: labels hold class indices")
 
+        static let reduceZeroLabel = Param<Bool>.flag("reduce_zero_label", default: false, "mmsegmentation's reduce-zero-label after reading: 0 (and 255) become the ignore class, v becomes v − 1 (built into `format: ade20k`)")
+
         /// The keys every source takes.
-        public static let common = [format.info, labelColors.info]
+        public static let common = [format.info, labelColors.info, reduceZeroLabel.info]
     }
 
     /// `output:`.

@@ -5,6 +5,7 @@ extension PipelineSpec {
     public var context: StageContext {
         var c = StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels, source: input)
         c.labelColours = labelColours
+        c.reduceZeroLabel = reduceZeroLabel
         return c
     }
 

@@ -25,6 +25,8 @@ public struct PipelineSpec: Sendable {
     public var onError: OnError
     /// The checksum of each shard in `index.json`.
     public var checksum: ChecksumAlgorithm = .xxh3
+    /// Whether label values go through mmsegmentation's reduce-zero-label (`input.reduce_zero_label`).
+    public var reduceZeroLabel = false
     /// The colours of colour-coded label images (`input.label_colors`), or nil for class indices.
     public var labelColours: LabelColours? = nil
     /// Replaces `decode`'s `max_pixels` when set (the `--max-pixels` option).
@@ -92,7 +94,7 @@ public struct PipelineSpec: Sendable {
         guard (1...255).contains(classes.count) else {
             throw error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
         }
-        let (inputSpec, labelColours) = try source(top[T.input], classes: classes, file: file, base: base)
+        let (inputSpec, labelColours, reduceZeroLabel) = try source(top[T.input], classes: classes, file: file, base: base)
 
         let seed = top[T.seed]
         let repeats = top[T.repeats]
@@ -147,13 +149,14 @@ public struct PipelineSpec: Sendable {
             outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
         spec.labelColours = labelColours
+        spec.reduceZeroLabel = reduceZeroLabel
         spec.checksum = checksum
         return spec
     }
 
     /// The input source `located` (the `input:` mapping) names with `format`, built from its keys.
     static func source(_ located: ParameterValues.Located, classes: [String], file: String,
-                       base: URL) throws -> (any InputSource, LabelColours?) {
+                       base: URL) throws -> (any InputSource, LabelColours?, reduceZeroLabel: Bool) {
         let node = located.node
         let formatNode = node.mapping?.first { $0.key.string == PipelineKeys.Input.format.name }?.value
         let format = formatNode?.string ?? "voc"
@@ -166,7 +169,7 @@ public struct PipelineSpec: Sendable {
         let keys = try ParameterValues(PipelineKeys.Input.common + type.declaration.keys, scope: .section("input"), node: node,
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
         let colours = try keys[PipelineKeys.Input.labelColors].map { try LabelColours.parse($0, classes: classes, file: file) }
-        return (try type.init(keys, base: base, classes: classes), colours)
+        return (try type.init(keys, base: base, classes: classes), colours, keys[PipelineKeys.Input.reduceZeroLabel])
     }
 
     /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).

@@ -32,6 +32,8 @@ public struct StageContext: Sendable {
     public var source: (any InputSource)?
     /// The colours of colour-coded label images, or nil when label files hold class indices.
     public var labelColours: LabelColours?
+    /// Label values go through mmsegmentation's reduce-zero-label after the source's own mapping.
+    public var reduceZeroLabel = false
 
     public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
         self.classes = classes; self.height = height; self.width = width; self.maxPixels = maxPixels

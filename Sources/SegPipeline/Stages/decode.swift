@@ -86,6 +86,9 @@ public struct DecodeStage: Stage {
         if let table = context.source?.labelTable(ignore: context.ignoreIndex) {
             PixelKernels.lookUp(&label.pixels, table: table)
         }
+        if context.reduceZeroLabel {
+            PixelKernels.lookUp(&label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: context.ignoreIndex))
+        }
         try Self.checkSameSize((label.width, label.height), imageSize, id: sample.id, path: sample.labelPath)
         sample.label = label
     }
