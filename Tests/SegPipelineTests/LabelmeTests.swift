@@ -62,6 +62,11 @@ import Testing
         let r = try source.records(root: root.path)[0]
         let e = #expect(throws: SampleError.self) { try source.readLabel(Data(doc.utf8), record: r) }
         #expect(e?.description.contains("a.json: shape 1 has the label 'unicorn', which is not in `classes`") == true, "\(String(describing: e))")
+        let far = #"{"shapes": [{"label": "person", "points": [[1, 1], [1e300, 1], [5, 5]]}], "imagePath": "x.jpg", "imageHeight": 8, "imageWidth": 8}"#
+        let farError = #expect(throws: SampleError.self) { try source.readLabel(Data(far.utf8), record: r) }
+        #expect(farError?.problem.contains("shape 0 has a coordinate beyond") == true, "\(String(describing: farError))")
+        // A JSON claiming a huge map is refused from its declared size, before anything is drawn.
+        #expect(source.labelSize(Data(#"{"shapes": [], "imageHeight": 100000, "imageWidth": 100000}"#.utf8), record: r)! == (100000, 100000))
         let outside = #"{"shapes": [], "imagePath": "../../etc/passwd", "imageHeight": 8, "imageWidth": 8}"#
         try Data(outside.utf8).write(to: root.appendingPathComponent("b.json"))
         let b = try source.records(root: root.path)[1]

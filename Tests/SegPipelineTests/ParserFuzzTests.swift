@@ -128,4 +128,26 @@ import Testing
             }
         }
     }
+
+    @Test func labelmeFiles() throws {
+        var rng = Generator(seed: Self.seed &+ 5)
+        let dir = fixtures.appendingPathComponent("labelme-json")
+        let seeds = try ["2011_000003.json", "2011_000006.json", "2011_000025.json"].map { Array(try Data(contentsOf: dir.appendingPathComponent($0))) }
+        let names = try String(contentsOf: dir.appendingPathComponent("labels.txt"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init).filter { $0 != "__ignore__" }
+        let text = "input: {format: labelme, root: \(dir.path)}\nclasses: [\(names.map { "'\($0)'" }.joined(separator: ", "))]\nstages:\n  - decode: {}\n  - letterbox: {size: [8, 8]}\noutput: {dir: out}\n"
+        let source = try #require(try PipelineSpec.parse(text, file: "/tmp/p.yaml").input as? LabelmeSource)
+        let tokens = ["99999999", "-1", "1e300", "\"rectangle\"", "\"circle\"", "\"point\"", "\"line\"", "[]", "[[", "null", ","].map { Array($0.utf8) }
+        let record = SampleRecord(id: "f", image: "f.json", label: "f.json")
+        let limit = 4_000_000
+        for i in 0..<(Self.cases / 4) {
+            let data = Data(Self.mutate(seeds[i % seeds.count], tokens: tokens, rng: &rng))
+            // The order `decode` uses: the declared size against the limit, then the drawing.
+            if let size = source.labelSize(data, record: record),
+               (try? DecodeStage.check(size.width, size.height, limit: limit, id: "f", path: "f.json")) == nil { continue }
+            if let label = try? source.readLabel(data, record: record) {
+                #expect(label.pixels.count == label.width * label.height && label.width * label.height <= limit)
+            }
+        }
+    }
 }

@@ -26,6 +26,9 @@ public protocol InputSource: Sendable {
     ///
     /// Throws `SampleError` naming `record.label`.
     func readLabel(_ data: Data, record: SampleRecord) throws -> Raster
+    /// The size a label file's bytes declare, read from its header without decoding it (nil when
+    /// unknown), so a file claiming a huge map is refused before anything is allocated.
+    func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)?
     /// A 256-entry map from the values a label file holds to class indices (`ignore` resolved to
     /// `ignore`), applied after reading; nil when the values are the classes.
     func labelTable(ignore: Int) -> [UInt8]?
@@ -38,6 +41,9 @@ extension InputSource {
     }
 
     public func labelTable(ignore: Int) -> [UInt8]? { nil }
+
+    /// A PNG's IHDR size.
+    public func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)? { ImageCodec.pngSize(data) }
 
     public func imageData(_ record: SampleRecord) throws -> Data {
         try DecodeStage.read(record.image, id: record.id, what: "image")

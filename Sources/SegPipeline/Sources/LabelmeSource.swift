@@ -117,6 +117,15 @@ public struct LabelmeSource: InputSource {
             }
             let p = s.points.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }
             let type = s.shape_type ?? "polygon"
+            // Far beyond any image (and beyond what Pillow's int arithmetic handles): a damaged file.
+            let bound = Double(1 << 20)
+            var reach = p.map { max(abs($0.0), abs($0.1)) }.max() ?? 0
+            if type == "circle", p.count == 2 { reach += ((p[0].0 - p[1].0) * (p[0].0 - p[1].0) + (p[0].1 - p[1].1) * (p[0].1 - p[1].1)).squareRoot() }
+            guard reach.isFinite, reach <= bound else {
+                throw SampleError(id: record.id, file: record.label,
+                                  problem: "shape \(k) has a coordinate beyond ±\(Int(bound)) pixels (or not a number)",
+                                  fix: "fix or remove the shape, or run with --on-error skip")
+            }
             let shape: LabelmeRaster.Shape
             switch (type, p.count) {
             case ("polygon", 3...), ("oriented_rectangle", 4): shape = .polygon(p)
@@ -135,6 +144,12 @@ public struct LabelmeSource: InputSource {
             for i in 0..<mask.pixels.count where mask.pixels[i] != 0 { raster.pixels[i] = ink }
         }
         return Raster(width: raster.width, height: raster.height, channels: 1, pixels: raster.pixels)
+    }
+
+    /// `imageWidth` x `imageHeight` of the JSON, checked by `decode` against the image and the pixel
+    /// limit before any map is drawn.
+    public func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)? {
+        (try? Self.document(data, path: record.label, id: record.id)).map { ($0.imageWidth, $0.imageHeight) }
     }
 
     /// 255 (`__ignore__`) becomes the ignore class.

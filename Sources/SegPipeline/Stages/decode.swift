@@ -70,11 +70,11 @@ public struct DecodeStage: Stage {
     /// `sample.label` as class indices: colour-coded, palette or grey, then the source's value map.
     func readLabel(_ labelData: Data, into sample: inout Sample, context: StageContext, imageSize: (Int, Int)) throws {
         let limit = context.maxPixels ?? maxPixels
-        if let declared = ImageCodec.pngSize(labelData) {
+        let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
+        if let declared = context.source?.labelSize(labelData, record: record) ?? ImageCodec.pngSize(labelData) {
             try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
             try Self.checkSameSize(declared, imageSize, id: sample.id, path: sample.labelPath)
         }
-        let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
         var label: Raster
         if let colours = context.labelColours {
             let (rgb, _) = try ImageCodec.decodeRGB(labelData, id: sample.id, path: sample.labelPath)
