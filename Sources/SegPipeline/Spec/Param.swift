@@ -48,6 +48,14 @@ extension Param {
         }
     }
 
+    /// `[width, height]` as mmcv writes scales.
+    public static func scaleWH(_ name: String, default d: (width: Int, height: Int), _ doc: String) -> Param<(width: Int, height: Int)> {
+        .init(info: Parameter(name, .scaleWH, default: "[\(d.width), \(d.height)]", doc)) { v in
+            if case .size(let w, let h) = v { return (w, h) }
+            return d
+        }
+    }
+
     /// `[low, high]` within `bounds`.
     public static func interval(_ name: String, within bounds: ClosedRange<Double>, default d: (Double, Double),
                                 _ doc: String) -> Param<(Double, Double)> {

@@ -12,6 +12,8 @@ public struct Parameter: Sendable {
         case probability
         /// `[height, width]` in pixels, each 1...16384.
         case size
+        /// `[width, height]` in pixels, each 1...65536, as mmcv writes scales.
+        case scaleWH
         /// `[low, high]` with `bounds.lowerBound <= low <= high <= bounds.upperBound`.
         case interval(ClosedRange<Double>)
         /// An RGB colour `[r, g, b]` or one grey level, 0...255.
@@ -42,6 +44,7 @@ public struct Parameter: Sendable {
             case .integer(let r): return "integer in [\(r.lowerBound), \(r.upperBound)]"
             case .probability: return "probability in [0, 1]"
             case .size: return "[height, width], pixels 1..16384"
+            case .scaleWH: return "[width, height] (mmcv's order), pixels 1..65536"
             case .interval(let r): return "[low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .colour: return "[r, g, b] or a grey level, 0..255"
             case .labelValue: return "label value 0..255 or `ignore`"

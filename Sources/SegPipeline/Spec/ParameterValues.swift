@@ -167,6 +167,12 @@ public struct ParameterValues: Sendable {
             }
             guard (1...16384).contains(h), (1...16384).contains(w) else { throw bad("is [\(h), \(w)]; each side must be 1..16384") }
             return .size(h, w)
+        case .scaleWH:
+            guard let s = n.sequence, s.count == 2, let w = int(s[0]), let h = int(s[1]) else {
+                throw bad("must be a list [width, height] of two integers")
+            }
+            guard (1...65536).contains(w), (1...65536).contains(h) else { throw bad("is [\(w), \(h)]; each side must be 1..65536") }
+            return .size(w, h)
         case .interval(let r):
             guard let s = n.sequence, s.count == 2, let a = double(s[0]), let b = double(s[1]) else {
                 throw bad("must be a list [low, high] of two numbers")

@@ -8,6 +8,10 @@ public enum StageRegistry {
         FlipStage.self,
         PlaceStage.self,
         HSVStage.self,
+        ResizeStage.self,
+        RandomCropStage.self,
+        PhotometricStage.self,
+        PadStage.self,
         OneHotStage.self,
     ]
 

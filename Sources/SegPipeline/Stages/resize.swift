@@ -1,0 +1,59 @@
+/// `resize`: mmcv's `RandomResize` → `Resize` (mmsegmentation's recipe), OpenCV-exact.
+public struct ResizeStage: Stage {
+    public static let declaration = StageDeclaration(
+        name: "resize",
+        summary: "Resize by a random ratio of a target scale, as mmcv's RandomResize + Resize.",
+        details: "Draws `ratio` uniformly in `ratio_range` and scales `scale` by it (sides truncated). With `keep_ratio`, the image is fitted inside that scale keeping its aspect ratio, as `mmcv.imrescale` does (the long side against the long side of the scale, the short against the short, sides rounded half up); otherwise it is resized to the scale exactly. The image is resampled as OpenCV's 8-bit `cv2.resize` (`INTER_LINEAR`, 11-bit fixed point, bit for bit) or nearest; the label always nearest (`INTER_NEAREST`). Output sizes vary: follow with `random_crop` and `pad`.",
+        label: "Resized with nearest neighbour (no half-pixel offset, as cv2's INTER_NEAREST).",
+        random: true,
+        parameters: [Keys.scale.info, Keys.ratioRange.info, Keys.keepRatio.info, Keys.interpolation.info])
+
+    enum Interpolation: String, Sendable, CaseIterable { case bilinear, nearest }
+
+    enum Keys {
+        static let scale = Param<(width: Int, height: Int)>.scaleWH("scale", default: (2048, 512), "target scale before the ratio, [width, height] as in mmseg configs")
+        static let ratioRange = Param<(Double, Double)>.interval("ratio_range", within: 0.01...10, default: (1.0, 1.0), "the scale is multiplied by a ratio drawn uniformly in this range")
+        static let keepRatio = Param<Bool>.flag("keep_ratio", default: true, "fit inside the scale keeping the aspect ratio (mmcv.imrescale); false resizes to the scale exactly")
+        static let interpolation = Param<Interpolation>.choice("interpolation", default: .bilinear, "image resampling (cv2 INTER_LINEAR or INTER_NEAREST)")
+    }
+
+    let scale: (width: Int, height: Int)
+    let ratioRange: (Double, Double)
+    let keepRatio: Bool
+    let interpolation: Interpolation
+
+    public init(_ args: StageArgs) throws {
+        scale = args[Keys.scale]
+        ratioRange = args[Keys.ratioRange]
+        keepRatio = args[Keys.keepRatio]
+        interpolation = args[Keys.interpolation]
+    }
+
+    public func plan(_ state: inout PlanState) throws {
+        try state.requireDecoded()
+        if state.size != nil || state.awaitingPlacement {
+            throw state.fail("'resize' comes after a stage that already fixed the output size", fix: "put resize before random_crop and pad, and do not mix it with letterbox or random_resize")
+        }
+    }
+
+    /// The output size for a source of `width` x `height` at `ratio`.
+    func size(width: Int, height: Int, ratio: Double) -> (width: Int, height: Int) {
+        let target = (Int(Double(scale.width) * ratio), Int(Double(scale.height) * ratio))
+        return keepRatio ? CVResize.rescaledSize(width: width, height: height, scale: target) : target
+    }
+
+    /// Resizes `sample` at `ratio` (for tests with an explicit ratio, and `apply`).
+    func resize(_ sample: inout Sample, ratio: Double) {
+        let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
+        sample.image = interpolation == .bilinear ? CVResize.bilinear(sample.image, width: s.width, height: s.height)
+                                                  : CVResize.nearest(sample.image, width: s.width, height: s.height)
+        sample.label = CVResize.nearest(sample.label, width: s.width, height: s.height)
+        sample.params["ratio"] = ratio
+        sample.params["resize_width"] = Double(s.width)
+        sample.params["resize_height"] = Double(s.height)
+    }
+
+    public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        resize(&sample, ratio: random.uniform(ratioRange.0, ratioRange.1))
+    }
+}
