@@ -93,17 +93,44 @@ import Testing
             let p = sets[o["params"] as! String]!
             var image = Raster(width: input.shape[1], height: input.shape[0], channels: 3,
                                pixels: try file.bytes("photometric.\(o["input"] as! String).input"))
-            let d = PhotometricStage.Draw(
-                beta: (p["brightness"] as! Bool) ? p["beta"] as? Double : nil,
-                contrastFirst: (p["mode"] as! Int) == 1,
-                contrastAlpha: (p["contrast"] as! Bool) ? p["contrast_alpha"] as? Double : nil,
-                saturationAlpha: (p["saturation"] as! Bool) ? p["saturation_alpha"] as? Double : nil,
-                hueDelta: (p["hue"] as! Bool) ? p["hue_delta"] as? Int : nil)
-            PhotometricStage.distort(&image, d)
+            PhotometricStage.distort(&image, Self.draw(p))
             #expect(image.pixels == (try file.bytes("photometric.\(name).output")), "\(name)")
             checked += 1
         }
         #expect(checked == 24)
+    }
+
+    static func draw(_ p: [String: Any]) -> PhotometricStage.Draw {
+        PhotometricStage.Draw(
+            beta: (p["brightness"] as! Bool) ? p["beta"] as? Double : nil,
+            contrastFirst: (p["mode"] as! Int) == 1,
+            contrastAlpha: (p["contrast"] as! Bool) ? p["contrast_alpha"] as? Double : nil,
+            saturationAlpha: (p["saturation"] as! Bool) ? p["saturation_alpha"] as? Double : nil,
+            hueDelta: (p["hue"] as! Bool) ? p["hue_delta"] as? Int : nil)
+    }
+
+    /// The whole recipe (load with reduce-zero-label or not, resize, crop, flip, photometric) with
+    /// the draws mmseg made, against its stored outputs.
+    @Test func theChainEqualsMmsegs() throws {
+        let file = try SafeTensorsFile(path: Self.dir.appendingPathComponent("mmseg.safetensors").path)
+        for (name, c) in Self.cases("chain") {
+            var s = try decodedPair(c["pair"] as! String)
+            if c["reduce_zero_label"] as? Bool == true {
+                PixelKernels.lookUp(&s.label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: 255))
+            }
+            Self.resize.resize(&s, ratio: c["ratio"] as! Double)
+            #expect(sha(s.image.pixels) == (c["resized_image"] as? [String: Any])?["sha256"] as? String, "\(name): resized")
+            let candidates = (c["crop_candidates"] as! [[Int]]).map { ($0[0], $0[1]) }
+            let picked = Self.crop.pick(s.label, candidates: candidates, ignore: 255)
+            #expect(picked == c["picked"] as? Int, "\(name): picked")
+            let (y, x) = candidates[picked]
+            s.image = RandomCropStage.crop(s.image, y: y, x: x, height: 512, width: 512)
+            s.label = RandomCropStage.crop(s.label, y: y, x: x, height: 512, width: 512)
+            if c["flip"] as? Bool == true { s.image = s.image.flippedHorizontally(); s.label = s.label.flippedHorizontally() }
+            PhotometricStage.distort(&s.image, Self.draw(c["photometric"] as! [String: Any]))
+            #expect(s.image.pixels == (try file.bytes("chain.\(name).image")), "\(name): image")
+            #expect(s.label.pixels == (try file.bytes("chain.\(name).label")), "\(name): label")
+        }
     }
 
     @Test func theRecipeRunsAsAPipeline() throws {
