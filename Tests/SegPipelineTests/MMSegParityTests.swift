@@ -63,6 +63,11 @@ import Testing
             let label = RandomCropStage.crop(s.label, y: y, x: x, height: 512, width: 512)
             #expect(sha(image.pixels) == Self.expected(c, "image"), "\(name): image")
             #expect(sha(label.pixels) == Self.expected(c, "label"), "\(name): label")
+            // What a run does: only the window is resampled, with the same result.
+            let rc = (Self.params["resize"] as! [String: Any])[c["resize_case"] as! String] as! [String: Any]
+            let source = try decodedPair(rc["pair"] as! String)
+            let window = Resample.Window(x0: x, y0: y, x1: x + image.width, y1: y + image.height)
+            #expect(CVResize.bilinear(source.image, width: s.image.width, height: s.image.height, window: window) == image, "\(name): window")
         }
     }
 

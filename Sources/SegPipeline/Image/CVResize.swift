@@ -26,53 +26,61 @@ enum CVResize {
         }
     }
 
-    /// `cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR)` for 8-bit pixels.
-    static func bilinear(_ src: Raster, width: Int, height: Int) -> Raster {
+    /// `cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR)` for 8-bit pixels, computed
+    /// only in `window` of the output (the whole output when nil).
+    static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+        let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, sw = src.width, sh = src.height
+        let ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c
         let xs = Axis(source: sw, destination: width, clampWeight: true)
         let ys = Axis(source: sh, destination: height, clampWeight: false)
-        var out = [UInt8](repeating: 0, count: width * height * c)
+        var out = [UInt8](repeating: 0, count: ww * wh * c)
+        var h0 = [Int32](repeating: 0, count: rowLen), h1 = h0
+        var have0 = -1, have1 = -1
         src.pixels.withUnsafeBufferPointer { p in
-            func row(_ y: Int) -> [Int32] {
-                var h = [Int32](repeating: 0, count: width * c)
+            /// The horizontal pass of source row `y` over the window's columns.
+            func horizontal(_ y: Int, into h: inout [Int32]) {
                 let base = y * sw * c
-                for x in 0..<width {
+                for j in 0..<ww {
+                    let x = win.x0 + j
                     let x0 = xs.index[x], x1 = min(x0 + 1, sw - 1)
-                    for k in 0..<c {
-                        h[x * c + k] = Int32(p[base + x0 * c + k]) * Int32(xs.w0[x]) + Int32(p[base + x1 * c + k]) * Int32(xs.w1[x])
-                    }
+                    let a0 = Int32(xs.w0[x]), a1 = Int32(xs.w1[x])
+                    for k in 0..<c { h[j * c + k] = Int32(p[base + x0 * c + k]) * a0 + Int32(p[base + x1 * c + k]) * a1 }
                 }
-                return h
             }
-            var cache: [Int: [Int32]] = [:]
-            for y in 0..<height {
+            for i in 0..<wh {
+                let y = win.y0 + i
                 let r0 = min(max(ys.index[y], 0), sh - 1), r1 = min(max(ys.index[y] + 1, 0), sh - 1)
-                if cache.count > 4 { cache = cache.filter { $0.key >= r0 } }
-                let h0 = cache[r0] ?? row(r0); cache[r0] = h0
-                let h1 = cache[r1] ?? row(r1); cache[r1] = h1
+                if r0 == have1 { swap(&h0, &h1); (have0, have1) = (have1, have0) }
+                if r0 != have0 { horizontal(r0, into: &h0); have0 = r0 }
+                if r1 != have1 { if r1 == have0 { h1 = h0 } else { horizontal(r1, into: &h1) }; have1 = r1 }
                 let b0 = Int32(ys.w0[y]), b1 = Int32(ys.w1[y])
-                for i in 0..<(width * c) {
-                    let v = ((((h0[i] >> 4) &* b0) >> 16) &+ (((h1[i] >> 4) &* b1) >> 16) &+ 2) >> 2
-                    out[y * width * c + i] = UInt8(clamping: v)
+                out.withUnsafeMutableBufferPointer { o in
+                    let dst = o.baseAddress! + i * rowLen
+                    for q in 0..<rowLen {
+                        let v = ((((h0[q] >> 4) &* b0) >> 16) &+ (((h1[q] >> 4) &* b1) >> 16) &+ 2) >> 2
+                        dst[q] = UInt8(clamping: v)
+                    }
                 }
             }
         }
-        return Raster(width: width, height: height, channels: c, pixels: out)
+        return Raster(width: ww, height: wh, channels: c, pixels: out)
     }
 
     /// `cv2.resize(..., interpolation=cv2.INTER_NEAREST)`: `floor(x · src/dst)`, no half-pixel offset.
-    static func nearest(_ src: Raster, width: Int, height: Int) -> Raster {
-        let c = src.channels
+    static func nearest(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+        let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
+        let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
         let fx = 1.0 / (Double(width) / Double(src.width)), fy = 1.0 / (Double(height) / Double(src.height))
-        let sx = (0..<width).map { min(Int((Double($0) * fx).rounded(.down)), src.width - 1) }
-        var out = [UInt8](repeating: 0, count: width * height * c)
-        for y in 0..<height {
-            let syRow = min(Int((Double(y) * fy).rounded(.down)), src.height - 1) * src.width
-            for x in 0..<width {
-                for k in 0..<c { out[(y * width + x) * c + k] = src.pixels[(syRow + sx[x]) * c + k] }
+        let sx = (win.x0..<win.x1).map { min(Int((Double($0) * fx).rounded(.down)), src.width - 1) }
+        var out = [UInt8](repeating: 0, count: ww * wh * c)
+        for i in 0..<wh {
+            let syRow = min(Int((Double(win.y0 + i) * fy).rounded(.down)), src.height - 1) * src.width
+            for j in 0..<ww {
+                for k in 0..<c { out[(i * ww + j) * c + k] = src.pixels[(syRow + sx[j]) * c + k] }
             }
         }
-        return Raster(width: width, height: height, channels: c, pixels: out)
+        return Raster(width: ww, height: wh, channels: c, pixels: out)
     }
 
     /// mmcv `imrescale`'s size: the largest scale keeping the aspect ratio with the long side at most

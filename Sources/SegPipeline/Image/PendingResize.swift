@@ -7,8 +7,14 @@ public struct PendingResize: Sendable, Equatable {
     public var height: Int
     public var horizontalFlip = false
     public var verticalFlip = false
+    /// Pillow's bicubic (`random_resize`) or OpenCV's resize (`resize`); labels nearest either way.
+    public var method: Method = .pillowBicubic
 
-    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public enum Method: Sendable, Equatable { case pillowBicubic, cvBilinear, cvNearest }
+
+    public init(width: Int, height: Int, method: Method = .pillowBicubic) {
+        self.width = width; self.height = height; self.method = method
+    }
 
     /// Computes the window `[x0, x1) x [y0, y1)` of the resized (and flipped) sample.
     ///
@@ -19,6 +25,14 @@ public struct PendingResize: Sendable, Equatable {
         var src = w
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
         if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
+        if method != .pillowBicubic {
+            var image = method == .cvBilinear ? CVResize.bilinear(sample.image, width: width, height: height, window: src)
+                                              : CVResize.nearest(sample.image, width: width, height: height, window: src)
+            var label = CVResize.nearest(sample.label, width: width, height: height, window: src)
+            if horizontalFlip { image = image.flippedHorizontally(); label = label.flippedHorizontally() }
+            if verticalFlip { image = image.flippedVertically(); label = label.flippedVertically() }
+            return (image, label)
+        }
         let image = Resample.bicubic(sample.image, width: width, height: height, window: src,
                                      flipX: horizontalFlip, flipY: verticalFlip)
         let label = Resample.nearest(sample.label, width: width, height: height, window: src,

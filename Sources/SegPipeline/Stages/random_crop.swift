@@ -60,8 +60,22 @@ public struct RandomCropStage: Stage {
         return Raster(width: w, height: h, channels: c, pixels: out)
     }
 
+    /// Takes a pending `resize`: the whole resized label decides the window, then only the window
+    /// of the image is resampled.
+    public static var acceptsPendingResize: Bool { true }
+
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let marginH = max(sample.image.height - height, 0), marginW = max(sample.image.width - width, 0)
+        var window: PendingResize?
+        if let p = sample.pending, p.method != .pillowBicubic, !p.horizontalFlip, !p.verticalFlip {
+            window = p
+            sample.label = CVResize.nearest(sample.label, width: p.width, height: p.height)
+            sample.pending = nil
+        } else {
+            try sample.materialize()
+            try sample.decodeImage()
+        }
+        let (fullH, fullW) = window.map { ($0.height, $0.width) } ?? (sample.image.height, sample.image.width)
+        let marginH = max(fullH - height, 0), marginW = max(fullW - width, 0)
         // Drawn one window at a time, as mmseg does (rows first), so later draws are not consumed.
         var candidates: [(Int, Int)] = []
         var picked = 0
@@ -73,7 +87,13 @@ public struct RandomCropStage: Stage {
             }
         }
         let (y, x) = candidates[picked]
-        sample.image = Self.crop(sample.image, y: y, x: x, height: height, width: width)
+        if let p = window {
+            let area = Resample.Window(x0: x, y0: y, x1: min(x + width, p.width), y1: min(y + height, p.height))
+            sample.image = p.method == .cvBilinear ? CVResize.bilinear(sample.image, width: p.width, height: p.height, window: area)
+                                                   : CVResize.nearest(sample.image, width: p.width, height: p.height, window: area)
+        } else {
+            sample.image = Self.crop(sample.image, y: y, x: x, height: height, width: width)
+        }
         sample.label = Self.crop(sample.label, y: y, x: x, height: height, width: width)
         sample.params["crop_y"] = Double(y)
         sample.params["crop_x"] = Double(x)

@@ -53,7 +53,14 @@ public struct ResizeStage: Stage {
         sample.params["resize_height"] = Double(s.height)
     }
 
+    /// Draws the ratio and leaves the resize pending: `random_crop` computes only its window of
+    /// the image (the result is the same as resizing in full, which any other stage does first).
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        resize(&sample, ratio: random.uniform(ratioRange.0, ratioRange.1))
+        let ratio = random.uniform(ratioRange.0, ratioRange.1)
+        let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
+        sample.pending = PendingResize(width: s.width, height: s.height, method: interpolation == .bilinear ? .cvBilinear : .cvNearest)
+        sample.params["ratio"] = ratio
+        sample.params["resize_width"] = Double(s.width)
+        sample.params["resize_height"] = Double(s.height)
     }
 }
