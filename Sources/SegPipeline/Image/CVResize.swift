@@ -35,31 +35,47 @@ enum CVResize {
         let xs = Axis(source: sw, destination: width, clampWeight: true)
         let ys = Axis(source: sh, destination: height, clampWeight: false)
         var out = [UInt8](repeating: 0, count: ww * wh * c)
+        // Per output column of the window: the two source byte offsets and weights, per channel.
+        var offsets = [Int](repeating: 0, count: rowLen * 2), weights = [Int32](repeating: 0, count: rowLen * 2)
+        for j in 0..<ww {
+            let x = win.x0 + j, x0 = xs.index[x], x1 = min(x0 + 1, sw - 1)
+            for k in 0..<c {
+                offsets[2 * (j * c + k)] = x0 * c + k; offsets[2 * (j * c + k) + 1] = x1 * c + k
+                weights[2 * (j * c + k)] = Int32(xs.w0[x]); weights[2 * (j * c + k) + 1] = Int32(xs.w1[x])
+            }
+        }
         var h0 = [Int32](repeating: 0, count: rowLen), h1 = h0
         var have0 = -1, have1 = -1
         src.pixels.withUnsafeBufferPointer { p in
-            /// The horizontal pass of source row `y` over the window's columns.
-            func horizontal(_ y: Int, into h: inout [Int32]) {
-                let base = y * sw * c
-                for j in 0..<ww {
-                    let x = win.x0 + j
-                    let x0 = xs.index[x], x1 = min(x0 + 1, sw - 1)
-                    let a0 = Int32(xs.w0[x]), a1 = Int32(xs.w1[x])
-                    for k in 0..<c { h[j * c + k] = Int32(p[base + x0 * c + k]) * a0 + Int32(p[base + x1 * c + k]) * a1 }
-                }
-            }
-            for i in 0..<wh {
-                let y = win.y0 + i
-                let r0 = min(max(ys.index[y], 0), sh - 1), r1 = min(max(ys.index[y] + 1, 0), sh - 1)
-                if r0 == have1 { swap(&h0, &h1); (have0, have1) = (have1, have0) }
-                if r0 != have0 { horizontal(r0, into: &h0); have0 = r0 }
-                if r1 != have1 { if r1 == have0 { h1 = h0 } else { horizontal(r1, into: &h1) }; have1 = r1 }
-                let b0 = Int32(ys.w0[y]), b1 = Int32(ys.w1[y])
-                out.withUnsafeMutableBufferPointer { o in
-                    let dst = o.baseAddress! + i * rowLen
-                    for q in 0..<rowLen {
-                        let v = ((((h0[q] >> 4) &* b0) >> 16) &+ (((h1[q] >> 4) &* b1) >> 16) &+ 2) >> 2
-                        dst[q] = UInt8(clamping: v)
+            offsets.withUnsafeBufferPointer { off in
+                weights.withUnsafeBufferPointer { wt in
+                    /// The horizontal pass of source row `y` over the window's columns.
+                    func horizontal(_ y: Int, into h: inout [Int32]) {
+                        let row = p.baseAddress! + y * sw * c
+                        h.withUnsafeMutableBufferPointer { hp in
+                            for q in 0..<rowLen {
+                                hp[q] = Int32(row[off[2 * q]]) &* wt[2 * q] &+ Int32(row[off[2 * q + 1]]) &* wt[2 * q + 1]
+                            }
+                        }
+                    }
+                    out.withUnsafeMutableBufferPointer { o in
+                        for i in 0..<wh {
+                            let y = win.y0 + i
+                            let r0 = min(max(ys.index[y], 0), sh - 1), r1 = min(max(ys.index[y] + 1, 0), sh - 1)
+                            if r0 == have1 { swap(&h0, &h1); (have0, have1) = (have1, have0) }
+                            if r0 != have0 { horizontal(r0, into: &h0); have0 = r0 }
+                            if r1 != have1 { if r1 == have0 { h1 = h0 } else { horizontal(r1, into: &h1) }; have1 = r1 }
+                            let b0 = Int32(ys.w0[y]), b1 = Int32(ys.w1[y])
+                            let dst = o.baseAddress! + i * rowLen
+                            h0.withUnsafeBufferPointer { a in
+                                h1.withUnsafeBufferPointer { b in
+                                    for q in 0..<rowLen {
+                                        let v = ((((a[q] >> 4) &* b0) >> 16) &+ (((b[q] >> 4) &* b1) >> 16) &+ 2) >> 2
+                                        dst[q] = UInt8(clamping: v)
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -74,10 +90,20 @@ enum CVResize {
         let fx = 1.0 / (Double(width) / Double(src.width)), fy = 1.0 / (Double(height) / Double(src.height))
         let sx = (win.x0..<win.x1).map { min(Int((Double($0) * fx).rounded(.down)), src.width - 1) }
         var out = [UInt8](repeating: 0, count: ww * wh * c)
-        for i in 0..<wh {
-            let syRow = min(Int((Double(win.y0 + i) * fy).rounded(.down)), src.height - 1) * src.width
-            for j in 0..<ww {
-                for k in 0..<c { out[(i * ww + j) * c + k] = src.pixels[(syRow + sx[j]) * c + k] }
+        src.pixels.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                sx.withUnsafeBufferPointer { xs in
+                    for i in 0..<wh {
+                        let syRow = min(Int((Double(win.y0 + i) * fy).rounded(.down)), src.height - 1) * src.width
+                        let dst = o.baseAddress! + i * ww * c
+                        if c == 1 {
+                            let srcRow = p.baseAddress! + syRow
+                            for j in 0..<ww { dst[j] = srcRow[xs[j]] }
+                        } else {
+                            for j in 0..<ww { for k in 0..<c { dst[j * c + k] = p[(syRow + xs[j]) * c + k] } }
+                        }
+                    }
+                }
             }
         }
         return Raster(width: ww, height: wh, channels: c, pixels: out)

@@ -32,9 +32,13 @@ public struct RandomCropStage: Stage {
     func passes(_ label: Raster, y: Int, x: Int, ignore: Int) -> Bool {
         var counts = [Int](repeating: 0, count: 256)
         let h = min(height, label.height - y), w = min(width, label.width - x)
-        for r in y..<(y + h) {
-            let row = r * label.width
-            for c in x..<(x + w) { counts[Int(label.pixels[row + c])] += 1 }
+        label.pixels.withUnsafeBufferPointer { p in
+            counts.withUnsafeMutableBufferPointer { n in
+                for r in y..<(y + h) {
+                    let row = p.baseAddress! + r * label.width + x
+                    for c in 0..<w { n[Int(row[c])] += 1 }
+                }
+            }
         }
         counts[255] = 0
         if ignore < 256 { counts[ignore] = 0 }
