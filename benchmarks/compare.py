@@ -128,7 +128,7 @@ def peer_rows(rows, res):
             ("1080p", "jpeg-1080", True, "1920x1080 JPEG (seg-prep with shrink_on_load; albumentations decodes full size)"))
     pipes = {name: voc_train("peer-" + name, os.path.join(DATA, root), repeats, shrink) for name, root, shrink, _ in sets}
     best, info = {}, {}
-    # seg-prep's mmseg recipe (pipelines/ade20k-mmseg.yaml's stages) on the same files; labels hold
+    # seg-prep's mmseg recipe (pipelines/ade20k-train.yaml's stages) on the same files; labels hold
     # 255 for void, mapped to the ignore class first.
     mm_stages = ["decode: {}", "remap_labels: {above: 20, to: ignore}",
                  "resize: {scale: [2048, 512], ratio_range: [0.5, 2.0], keep_ratio: true}",
