@@ -134,7 +134,8 @@ def peer_rows(rows, res):
                  "resize: {scale: [2048, 512], ratio_range: [0.5, 2.0], keep_ratio: true}",
                  "random_crop: {size: [512, 512], cat_max_ratio: 0.75}", "flip: {p: 0.5}", "photometric: {}",
                  "pad: {size: [512, 512], fill: 0, label_fill: ignore}"]
-    mm_pipe = pipeline("peer-mmseg-recipe", os.path.join(DATA, "jpeg-voc"), 512, 21, mm_stages, repeats=repeats)
+    mm_pipes = {name: pipeline("peer-mmseg-recipe-" + name, os.path.join(DATA, root), 512, 21, mm_stages, repeats=repeats)
+                for name, root, _, _ in sets}
 
     def measure(key, fn):
         if key in why:
@@ -163,9 +164,10 @@ def peer_rows(rows, res):
                 shutil.rmtree(out + "-albu", ignore_errors=True)
                 measure(f"albu_{name}_disk", lambda: run_peer("albu", data, "--count", n, "--write", out + "-albu"))
                 shutil.rmtree(out + "-albu", ignore_errors=True)
-            if name == "voc" and "mmseg" not in why:
-                measure("segprep_mmseg", lambda: run_rate(mm_pipe, 1, out + "-mmseg", pin=True, rounds=1))
-                measure("mmseg", lambda: run_peer("mmseg", data, "--count", n))
+            if "mmseg" not in why:
+                suffix = "" if name == "voc" else "_" + name
+                measure("segprep_mmseg" + suffix, lambda: run_rate(mm_pipes[name], 1, out + "-mmseg", pin=True, rounds=1))
+                measure("mmseg" + suffix, lambda: run_peer("mmseg", data, "--count", n))
     # albumentations failing at run time (not at install) leaves its keys in `why`.
     for name in ("voc", "1080p"):
         for mode in ("memory", "disk"):
@@ -185,15 +187,16 @@ def peer_rows(rows, res):
             what = (f"voc-train augmentation, one core: `run` (1 thread) vs albumentations 2.0.8 {how}{vs}, {label} → 512x512, {n} samples")
             text = f"{theirs:.1f} samples/s (albumentations)" if theirs else "not measured: " + why.get("albumentations", why.get(key, "?"))
             rows.append((what, ours_text, text, ours / theirs if ours and theirs else None))
-    mm = best.get("mmseg")
-    ours = best.get("segprep_mmseg")
-    rows.append(("mmseg's recipe, one core: `run` (1 thread; resize → random_crop → flip → photometric → pad, shards written) vs "
-                 "mmsegmentation 1.2.2 LoadImageFromFile, LoadAnnotations, RandomResize(scale=(2048, 512), ratio_range=(0.5, 2.0)), "
-                 "RandomCrop(512x512, cat_max_ratio=0.75), RandomFlip(0.5), PhotoMetricDistortion (in memory; mmseg pads later, in its "
-                 f"model's data preprocessor), VOC-size JPEG, {info.get('segprep_voc', 40 * repeats)} samples",
-                 f"{ours:.1f} samples/s" if ours else "not measured: " + why.get("segprep_mmseg", "?"),
-                 f"{mm:.1f} samples/s (mmseg)" if mm else "not measured: " + why.get("mmseg", "?"),
-                 ours / mm if ours and mm else None))
+    for suffix, label in (("", "VOC-size JPEG (480x360)"), ("_1080p", "1920x1080 JPEG (full decode on both sides)")):
+        mm = best.get("mmseg" + suffix)
+        ours = best.get("segprep_mmseg" + suffix)
+        rows.append(("mmseg's recipe, one core: `run` (1 thread; resize → random_crop → flip → photometric → pad, shards written) vs "
+                     "mmsegmentation 1.2.2 LoadImageFromFile, LoadAnnotations, RandomResize(scale=(2048, 512), ratio_range=(0.5, 2.0)), "
+                     "RandomCrop(512x512, cat_max_ratio=0.75), RandomFlip(0.5), PhotoMetricDistortion (in memory; mmseg pads later, in its "
+                     f"model's data preprocessor), {label}, {info.get('segprep_voc', 40 * repeats)} samples",
+                     f"{ours:.1f} samples/s" if ours else "not measured: " + why.get("segprep_mmseg" + suffix, "?"),
+                     f"{mm:.1f} samples/s (mmseg)" if mm else "not measured: " + why.get("mmseg" + suffix, why.get("mmseg", "?")),
+                     ours / mm if ours and mm else None))
 
 
 def peer_note(peers):
