@@ -57,3 +57,20 @@ func closeness(_ a: [UInt8], _ b: [UInt8], tolerance: Int = 1) -> (fraction: Dou
 func sha(_ bytes: [UInt8]) -> String { Checksum.sha256(Data(bytes)) }
 
 let goldenPairs = ["voc_2011_000003", "voc_2011_000006", "bridge_43_portrait", "bridge_tt_146", "water_00813", "em_8_gray"]
+
+/// Runs `executable` with `arguments` (and `environment`, else the test's own), returning its exit
+/// status and its standard output and error together.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                in directory: URL? = nil) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = arguments
+    if let environment { p.environment = environment }
+    if let directory { p.currentDirectoryURL = directory }
+    let pipe = Pipe()
+    p.standardOutput = pipe; p.standardError = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, out)
+}

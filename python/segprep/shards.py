@@ -179,7 +179,8 @@ class ShardDataset:
     """Samples of one or more seg-prep output folders, memory-mapped.
 
     ``ds[i]`` returns ``(image, label)``: image uint8 ``[H, W, 3]`` (RGB), label ``[H, W]`` (uint8, or
-    uint16 above 255 classes) with the ignore class ``ds.ignore_index == len(ds.classes)``. Both are
+    uint16 above 255 classes) holding class indices and the ignore value ``ds.ignore_index`` (the
+    pipeline's ``ignore_index``: ``len(ds.classes)`` unless it set another, such as 255). Both are
     read-only views into the mapped shard. Samples are numbered across folders in the order given.
 
     Making the dataset reads the manifests and checks each listed shard's name, kind (a regular
@@ -209,13 +210,13 @@ class ShardDataset:
             index = os.path.join(folder, "index.json")
             m = self._load_manifest(folder)
             h, w = self._check_layout(m, folder)
-            key = (h, w, list(m["classes"]), m["label"]["dtype"])
+            key = (h, w, list(m["classes"]), m["label"]["dtype"], m["ignore_index"])
             if ref is None:
                 ref = (folder, key)
             elif ref[1][:2] != key[:2]:
                 raise ShardError(f"{folder} holds {w}x{h} images but {ref[0]} holds {ref[1][1]}x{ref[1][0]}; load only folders made at the same output size together.")
             elif ref[1][2:] != key[2:]:
-                raise ShardError(f"{folder} has classes {key[2]} ({key[3]} labels) but {ref[0]} has {ref[1][2]} ({ref[1][3]}); load only folders made with the same class list together.")
+                raise ShardError(f"{folder} has classes {key[2]} ({key[3]} labels, ignore {key[4]}) but {ref[0]} has {ref[1][2]} ({ref[1][3]}, ignore {ref[1][4]}); load only folders made with the same class list and ignore_index together.")
             parts = m.get("parts", [])
             for k, entry in enumerate(m["shards"]):
                 path = _shard_path(folder, entry["file"], parts, index, k)
@@ -232,7 +233,7 @@ class ShardDataset:
             raise ShardError(f"{', '.join(paths)} hold no samples; check the pipeline's split and its skipped samples in index.json.")
         self.height, self.width = ref[1][0], ref[1][1]
         self.classes: List[str] = ref[1][2]
-        self.ignore_index: int = len(self.classes)
+        self.ignore_index: int = ref[1][4]
 
     @staticmethod
     def _load_manifest(folder: str) -> dict:
@@ -274,8 +275,10 @@ class ShardDataset:
         h, w = shape[:2]
         if not isinstance(label.get("dtype"), str) or label["dtype"] not in _DTYPES or label.get("shape") != [h, w]:
             raise ShardError(f"{index} declares labels other than U8 or U16 [{h}, {w}], which this reader reads; rebuild the folder with `seg-prep run`.")
-        if m.get("ignore_index") != len(m["classes"]):
-            raise ShardError(f"{index} has an ignore_index other than {len(m['classes'])} for {len(m['classes'])} classes; rebuild the folder with `seg-prep run`.")
+        top = 255 if label["dtype"] == "U8" else 65535
+        ignore = m.get("ignore_index")
+        if type(ignore) is not int or not len(m["classes"]) <= ignore <= top:
+            raise ShardError(f"{index} has an ignore_index that is not a label value from {len(m['classes'])} (the class count) to {top}; rebuild the folder with `seg-prep run`.")
         return h, w
 
     def __len__(self) -> int:

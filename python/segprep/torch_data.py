@@ -17,7 +17,8 @@ class TorchShardDataset(Dataset):
     """``(image, label[, seg_labels])`` tensors as the reference ``UnetDataset`` returns them.
 
     image: float32 ``[3, H, W]``, ``v / 255`` then ``(x - mean) / std`` per channel when given.
-    label: int64 ``[H, W]`` class indices; values above the class count become the ignore class.
+    label: int64 ``[H, W]`` class indices, ignored pixels ``ignore_index`` (the manifest's: the class
+    count, or e.g. 255 when the pipeline set ``ignore_index: 255``; pass it to ``CrossEntropyLoss``).
     seg_labels (``one_hot=True``): float32 ``[H, W, C + 1]``, the last channel marking ignored pixels.
 
     Shards are mapped, and their checksum checked unless ``verify_checksums=False``, on first use in
@@ -29,6 +30,7 @@ class TorchShardDataset(Dataset):
         self.shards = paths if isinstance(paths, ShardDataset) else ShardDataset(paths, verify_checksums)
         self.one_hot = one_hot
         self.num_classes = len(self.shards.classes)
+        self.ignore_index = self.shards.ignore_index
         mean = np.zeros(3) if mean is None else np.asarray(mean, dtype=np.float64)
         std = np.ones(3) if std is None else np.asarray(std, dtype=np.float64)
         # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
@@ -46,6 +48,8 @@ class TorchShardDataset(Dataset):
             np.take(self._table[c], image[:, :, c], out=x[c])
         clamped = np.minimum(label, self.num_classes)
         y = torch.from_numpy(clamped.astype(np.int64))
+        if self.ignore_index != self.num_classes:
+            y[y == self.num_classes] = self.ignore_index
         if not self.one_hot:
             return torch.from_numpy(x), y
         return torch.from_numpy(x), y, torch.from_numpy(self._eye[clamped])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import struct
 import sys
 
@@ -12,12 +13,16 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
+# A parent that starts the tests with signals blocked (swift test's process launcher does) passes the
+# mask on to DataLoader workers, which then never see the SIGTERM that ends them: unblock them here.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
 # Against the source folder unless the package is installed (scripts/test installs it into a venv).
 if os.environ.get("SEGPREP_TEST_INSTALLED") != "1":
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
-def write_shards(folder, shard_sizes, height=5, width=7, classes=3, seed=0, label_dtype=np.uint8):
+def write_shards(folder, shard_sizes, height=5, width=7, classes=3, seed=0, label_dtype=np.uint8, ignore_index=None):
     """Write shards of random samples plus index.json; returns (images, labels) in global order."""
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -27,6 +32,8 @@ def write_shards(folder, shard_sizes, height=5, width=7, classes=3, seed=0, labe
         img = rng.integers(0, 256, size=(n, height, width, 3), dtype=np.uint8)
         lbl = rng.integers(0, classes + 1, size=(n, height, width)).astype(label_dtype)
         lbl[rng.random((n, height, width)) < 0.06] = 255
+        if ignore_index is not None:  # labels hold classes and the ignore value only
+            lbl[lbl >= classes] = ignore_index
         name = f"shard-{k:05d}.safetensors"
         path = os.path.join(folder, name)
         save_file({"image": img, "label": lbl}, path)
@@ -41,7 +48,7 @@ def write_shards(folder, shard_sizes, height=5, width=7, classes=3, seed=0, labe
         sample += n
     manifest = {
         "format_version": 1, "pipeline": "test", "pipeline_sha256": "", "seed": seed,
-        "classes": [f"c{i}" for i in range(classes)], "ignore_index": classes,
+        "classes": [f"c{i}" for i in range(classes)], "ignore_index": classes if ignore_index is None else ignore_index,
         "image": {"dtype": "U8", "shape": [height, width, 3]},
         "label": {"dtype": "U8" if label_dtype == np.uint8 else "U16", "shape": [height, width]},
         "one_hot": True, "input_sha256": "", "total_samples": sample, "samples_per_shard": shard_sizes[0],

@@ -27,6 +27,15 @@ def test_samples_equal_written_bytes(shards):
         ds[11]
 
 
+def test_folders_with_different_ignore_values_are_not_mixed(tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    write_shards(a, [2])
+    write_shards(b, [2], ignore_index=255)
+    assert ShardDataset(b).ignore_index == 255
+    with pytest.raises(ShardError, match="ignore 3.*ignore 255|ignore 255.*ignore 3"):
+        ShardDataset([a, b])
+
+
 def test_several_folders_and_u16_labels(tmp_path):
     a_img, _ = write_shards(str(tmp_path / "a"), [2], seed=1)
     b_img, _ = write_shards(str(tmp_path / "b"), [3], seed=2)

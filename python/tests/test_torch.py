@@ -26,6 +26,21 @@ def test_tensors_match_the_reference_conversion(shards):
     np.testing.assert_allclose(x2.numpy(), images[4].transpose(2, 0, 1) / 255.0, rtol=1e-6)
 
 
+def test_an_ignore_index_of_255_reaches_the_tensors(tmp_path):
+    from conftest import write_shards
+    folder = str(tmp_path / "i255")
+    _, labels = write_shards(folder, [3], ignore_index=255)
+    ds = TorchShardDataset(folder, one_hot=True)
+    assert ds.ignore_index == 255 and ds.shards.ignore_index == 255
+    _, y, seg = ds[1]
+    np.testing.assert_array_equal(y.numpy(), labels[1].astype(np.int64))
+    assert (y == 255).any() and set(np.unique(y.numpy())) <= {0, 1, 2, 255}
+    # One-hot marks the ignored pixels in channel C, as with the default ignore value.
+    np.testing.assert_array_equal(seg.numpy(), np.eye(4, dtype=np.float32)[np.minimum(labels[1], 3)])
+    loss = torch.nn.CrossEntropyLoss(ignore_index=ds.ignore_index)
+    assert torch.isfinite(loss(torch.zeros(1, 3, 5, 7), y[None]))
+
+
 def test_dataloader_with_distributed_sampler(shards):
     folder, _, _ = shards
     ds = TorchShardDataset(folder)
@@ -56,3 +71,25 @@ def test_dataloader_workers_check_each_shard_before_serving(shards):
     loader = torch.utils.data.DataLoader(ds, batch_size=1, sampler=[0, 5, 9], num_workers=2, multiprocessing_context="fork")
     with pytest.raises(ShardError, match=r"(?s)in DataLoader worker process .*shard-00001.safetensors does not match the SHA-256 .*checksum mismatch"):
         list(loader)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_workers_map_their_own_shards_under_a_distributed_sampler(shards, context):
+    folder, images, labels = shards
+    ds = TorchShardDataset(folder)
+    served = {}
+    for rank in range(2):
+        sampler = DistributedShardSampler(ds, num_replicas=2, rank=rank, seed=3)
+        sampler.set_epoch(2)
+        loader = torch.utils.data.DataLoader(ds, batch_size=2, sampler=sampler, num_workers=2,
+                                             multiprocessing_context=context)
+        order = list(sampler)
+        got = [(x, y) for xs, ys in loader for x, y in zip(xs, ys)]
+        assert len(got) == len(order) == 6
+        for i, (x, y) in zip(order, got):
+            np.testing.assert_allclose(x.numpy(), images[i].transpose(2, 0, 1) / 255.0, rtol=1e-6)
+            np.testing.assert_array_equal(y.numpy(), np.minimum(labels[i], 3))
+            served.setdefault(i, rank)
+    assert set(served) == set(range(11))
+    # The parent never mapped a shard: every worker opened (and checked) its own.
+    assert all(s._views is None for s in ds.shards._shards)

@@ -202,7 +202,7 @@ def test_manifest_errors_quote_no_bytes_of_the_manifest(tmp_path):
     assert "declares images other than U8 [H, W, 3]" in message(lambda m: m["image"].update(dtype="TOPSECRET"))
     assert "declares images other than U8 [H, W, 3]" in message(lambda m: m["image"].update(shape=[5, "TOPSECRET", 3]))
     assert "declares labels other than U8 or U16 [5, 7]" in message(lambda m: m["label"].update(dtype=["TOPSECRET"]))
-    assert "has an ignore_index other than 3 for 3 classes" in message(lambda m: m.update(ignore_index="TOPSECRET"))
+    assert "has an ignore_index that is not a label value from 3 (the class count) to 255" in message(lambda m: m.update(ignore_index="TOPSECRET"))
     assert "its image, label or classes fields are missing" in message(lambda m: m.pop("label"))
     assert "a shard entry lacks file, bytes" in message(lambda m: m["shards"][0].update(bytes="TOPSECRET"))
     assert "a shard entry lacks file, bytes" in message(lambda m: m["shards"][0].update(samples=True))

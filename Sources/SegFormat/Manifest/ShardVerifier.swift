@@ -51,9 +51,21 @@ public enum ShardVerifier {
         if s.ids.count != s.samples || s.repeats.count != s.samples {
             return "the manifest lists \(s.ids.count) ids for \(s.samples) samples"
         }
-        let maxLabel = (try? f.withBytes(label) { raw -> UInt8 in raw.max() ?? 0 }) ?? 0
-        if Int(maxLabel) > m.ignoreIndex {
-            return "holds label value \(maxLabel) above the ignore index \(m.ignoreIndex)"
+        let classes = m.classes.count, ignore = m.ignoreIndex
+        let stray = (try? f.withBytes(label) { raw -> Int? in
+            if label.dtype == .u16 {
+                for i in stride(from: 0, to: raw.count - 1, by: 2) {
+                    let v = Int(raw[i]) | Int(raw[i + 1]) << 8
+                    if v >= classes && v != ignore { return v }
+                }
+                return nil
+            }
+            var seen = [Bool](repeating: false, count: 256)
+            for v in raw { seen[Int(v)] = true }
+            return (classes..<256).first { seen[$0] && $0 != ignore }
+        }) ?? nil
+        if let v = stray {
+            return "holds label value \(v), neither one of the \(classes) classes nor the ignore value \(ignore)"
         }
         return nil
     }

@@ -14,7 +14,7 @@ public struct ShardReader: Sendable {
     /// Image height and width in pixels (images are `[H, W, 3]` U8 in the shards).
     public let height: Int
     public let width: Int
-    /// Class names; the ignore class is `classes.count`.
+    /// Class names.
     public let classes: [String]
     /// Stored label type: `.u8`, or `.u16` above 255 classes.
     public let labelType: DType
@@ -30,8 +30,8 @@ public struct ShardReader: Sendable {
 
     /// Number of samples over all folders.
     public var count: Int { ids.count }
-    /// Index of the ignore class in labels (the reference's `num_classes`).
-    public var ignoreIndex: Int { classes.count }
+    /// The stored label value of ignored pixels (the manifest's `ignore_index`).
+    public var ignoreIndex: Int { manifests[0].ignoreIndex }
     /// Whether any manifest declares a `one_hot` stage.
     public var declaresOneHot: Bool { manifests.contains { $0.oneHot } }
 
@@ -56,7 +56,7 @@ public struct ShardReader: Sendable {
         var shards: [MappedShard] = []
         var ids: [String] = [], repeats: [Int] = []
         var sampleShard: [Int32] = [], sampleSlot: [Int32] = []
-        var reference: (folder: String, h: Int, w: Int, classes: [String], label: DType)?
+        var reference: (folder: String, h: Int, w: Int, classes: [String], label: DType, ignore: Int)?
         for folder in folders {
             let m = try Manifest.load(from: folder)
             let (h, w) = try ShardReader.checkLayout(m, folder: folder)
@@ -64,14 +64,14 @@ public struct ShardReader: Sendable {
                 guard r.h == h && r.w == w else {
                     throw LoaderError("\(folder) holds \(w)x\(h) images but \(r.folder) holds \(r.w)x\(r.h); load only folders made at the same output size together.")
                 }
-                guard r.classes == m.classes else {
-                    throw LoaderError("\(folder) has classes \(m.classes) but \(r.folder) has \(r.classes); load only folders made with the same class list together.")
+                guard r.classes == m.classes, r.ignore == m.ignoreIndex else {
+                    throw LoaderError("\(folder) has classes \(m.classes) (ignore \(m.ignoreIndex)) but \(r.folder) has \(r.classes) (ignore \(r.ignore)); load only folders made with the same class list and ignore_index together.")
                 }
                 guard r.label == m.label.dtype else {
                     throw LoaderError("\(folder) stores \(m.label.dtype.rawValue) labels but \(r.folder) stores \(r.label.rawValue); load only folders with the same class count together.")
                 }
             } else {
-                reference = (folder, h, w, m.classes, m.label.dtype)
+                reference = (folder, h, w, m.classes, m.label.dtype, m.ignoreIndex)
             }
             for s in m.shards {
                 let mapped = try ShardReader.open(s, folder: folder, manifest: m, height: h, width: w, verify: verifyChecksums)
@@ -135,8 +135,8 @@ public struct ShardReader: Sendable {
         guard [DType.u8, .u16].contains(m.label.dtype), m.label.shape == [h, w] else {
             throw LoaderError("\(folder)/index.json declares labels \(m.label.dtype.rawValue) \(m.label.shape), but the loader reads U8 or U16 [\(h), \(w)]; rebuild the folder with `seg-prep run`.")
         }
-        guard m.ignoreIndex == m.classes.count else {
-            throw LoaderError("\(folder)/index.json has ignore_index \(m.ignoreIndex) for \(m.classes.count) classes; it must equal the class count, so rebuild the folder with `seg-prep run`.")
+        guard m.ignoreIndex >= m.classes.count, m.ignoreIndex <= (m.label.dtype == .u8 ? 255 : 65_535) else {
+            throw LoaderError("\(folder)/index.json has ignore_index \(m.ignoreIndex) for \(m.classes.count) \(m.label.dtype.rawValue) classes; it must be at least the class count and fit the label type, so rebuild the folder with `seg-prep run`.")
         }
         return (h, w)
     }

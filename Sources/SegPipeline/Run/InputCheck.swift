@@ -14,7 +14,7 @@ public struct InputCheck: Sendable {
 
     /// Runs the checks of `spec` over `input`.
     public init(spec: PipelineSpec, input: DatasetInput) {
-        let ctx = spec.context
+        let ctx = spec.context, classes = ctx.classes
         let remaps = spec.stages.compactMap { $0 as? RemapLabelsStage }.map { $0.table(ignoreIndex: ctx.ignoreIndex) }
         var rawValues = Set<UInt8>()
         for record in input.records {
@@ -47,8 +47,7 @@ public struct InputCheck: Sendable {
                 problems.append("\(record.label): \(error)")
             }
         }
-        let classes = ctx.classes
-        let beyond = (0..<256).filter { $0 > ctx.ignoreIndex && valuePixels[$0] > 0 }
+        let beyond = (classes..<256).filter { $0 != ctx.ignoreIndex && valuePixels[$0] > 0 }
         if !beyond.isEmpty {
             let list = beyond.prefix(8).map { "\($0) (\(valuePixels[$0]) pixels)" }.joined(separator: ", ")
             if classes == 2 && rawValues.isSubset(of: [0, 255]) && remaps.isEmpty {

@@ -103,6 +103,7 @@ public struct PipelineRunner: Sendable {
             partition: partitionText, shards: ordered.map(\.entry), classPixels: classPixels,
             channelSums: sums, channelSquareSums: squares, skipped: skipped)
         manifest.checksum = spec.checksum
+        manifest.ignoreIndex = spec.ignoreIndex
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,

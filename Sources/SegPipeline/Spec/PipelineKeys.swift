@@ -7,13 +7,14 @@ public enum PipelineKeys {
         static let version = Param<Int>.integer("version", in: 1...1, default: 1, "layout version of the file")
         static let input = Param<ParameterValues.Located>.node("input", .section, "the dataset: `{format: voc, root: DIR, split: train}`")
         static let classes = Param<ParameterValues.Located>.node("classes", .classes, "`N` or a list of class names; the ignore class takes index N")
+        static let ignoreIndex = Param<Int?>.integer("ignore_index", in: 1...255, "label value of ignored pixels (padding, `ignore` in remaps, void classes), recorded in index.json; default: the class count, as the reference (mmsegmentation uses 255); must not be a class index")
         static let seed = Param<Int>.integer("seed", in: 0...Int.max, default: 0, "seed every random draw is keyed by (with the sample id, repeat and stage)")
         static let repeats = Param<Int>.integer("repeats", in: 1...10_000, default: 1, "augmented copies of each source sample")
         static let stages = Param<ParameterValues.Located>.node("stages", .list, "a list of stages starting with `- decode: {}`")
         static let output = Param<ParameterValues.Located>.node("output", .section, "where shards go: `{dir: out/NAME}`")
         static let onError = Param<PipelineSpec.OnError>.choice("on_error", default: .fail, "bad samples: `fail` the run (after keeping complete shards) or `skip` them")
 
-        public static let all = [version.info, input.info, classes.info, seed.info, repeats.info, stages.info, output.info, onError.info]
+        public static let all = [version.info, input.info, classes.info, ignoreIndex.info, seed.info, repeats.info, stages.info, output.info, onError.info]
     }
 
     /// `input:`: `format` picks the source (`SourceRegistry`), whose own keys follow.

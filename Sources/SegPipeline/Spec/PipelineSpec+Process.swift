@@ -3,7 +3,7 @@ import Foundation
 extension PipelineSpec {
     /// The context every stage of this pipeline sees.
     public var context: StageContext {
-        var c = StageContext(classes: classes.count, height: height, width: width, maxPixels: maxPixels, source: input)
+        var c = StageContext(classes: classes.count, ignoreIndex: ignoreIndex, height: height, width: width, maxPixels: maxPixels, source: input)
         c.labelColours = labelColours
         c.reduceZeroLabel = reduceZeroLabel
         return c
@@ -39,14 +39,23 @@ extension PipelineSpec {
             throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(width)x\(height)",
                               fix: "check the geometric stages of the pipeline")
         }
-        let maxValue = s.label.pixels.max() ?? 0
-        if Int(maxValue) > ctx.ignoreIndex {
-            let values = Set(s.label.pixels.filter { Int($0) > ctx.ignoreIndex }).sorted().prefix(5).map(String.init).joined(separator: ", ")
-            throw SampleError(
-                id: s.id, file: s.labelPath,
-                problem: "has label values \(values) beyond the \(ctx.classes) classes (0..\(ctx.classes - 1), ignore = \(ctx.ignoreIndex))",
-                fix: "add `- remap_labels: {above: \(ctx.classes - 1), to: ignore}` after decode, or fix `classes`")
+        if let problem = Self.labelProblem(s.label.pixels, classes: ctx.classes, ignore: ctx.ignoreIndex) {
+            throw SampleError(id: s.id, file: s.labelPath, problem: problem,
+                              fix: "add `- remap_labels: {above: \(ctx.classes - 1), to: ignore}` after decode, or fix `classes`")
         }
+    }
+
+    /// "has label values … beyond the N classes …" when `labels` hold a value that is neither a
+    /// class index nor `ignore`, else nil.
+    static func labelProblem(_ labels: [UInt8], classes: Int, ignore: Int) -> String? {
+        let maxValue = Int(labels.max() ?? 0)
+        guard maxValue >= classes, maxValue != ignore || ignore != classes else { return nil }
+        var seen = [Bool](repeating: false, count: 256)
+        for v in labels { seen[Int(v)] = true }
+        let values = (classes..<256).filter { seen[$0] && $0 != ignore }
+        guard !values.isEmpty else { return nil }
+        let shown = values.prefix(5).map(String.init).joined(separator: ", ")
+        return "has label values \(shown) beyond the \(classes) classes (0..\(classes - 1), ignore = \(ignore))"
     }
 
     static func seconds(_ d: Duration) -> Double {

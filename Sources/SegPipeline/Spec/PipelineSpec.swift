@@ -7,6 +7,8 @@ public struct PipelineSpec: Sendable {
     /// Where the file was read from, and its exact text (recorded in the manifest).
     public var file: String
     public var text: String
+    /// Label value of ignored pixels: `classes.count` unless the file sets `ignore_index`.
+    public var ignoreIndex: Int
     /// Where the samples come from.
     public var input: any InputSource
     /// Class names (generated as `class0`… when the file gives a count).
@@ -94,6 +96,11 @@ public struct PipelineSpec: Sendable {
         guard (1...255).contains(classes.count) else {
             throw error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
         }
+        let ignoreIndex = top[T.ignoreIndex] ?? classes.count
+        guard ignoreIndex >= classes.count else {
+            throw top.error(T.ignoreIndex, "'ignore_index' is \(ignoreIndex), which is a class index (\(classes.count) classes: 0..\(classes.count - 1))",
+                            fix: "use \(classes.count) (the default) up to 255, e.g. `ignore_index: 255` as mmsegmentation")
+        }
         let (inputSpec, labelColours, reduceZeroLabel) = try source(top[T.input], classes: classes, file: file, base: base)
 
         let seed = top[T.seed]
@@ -144,7 +151,7 @@ public struct PipelineSpec: Sendable {
                           fix: "add `- place: {}` after random_resize (and after flip, if any)")
         }
         var spec = PipelineSpec(
-            file: file, text: text, input: inputSpec, classes: classes, seed: UInt64(seed), repeats: repeats,
+            file: file, text: text, ignoreIndex: ignoreIndex, input: inputSpec, classes: classes, seed: UInt64(seed), repeats: repeats,
             stages: stages, stageNames: names,
             outputDir: resolve(dir, against: base),
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)

@@ -20,9 +20,10 @@ extension Stage {
 
 /// Facts every stage may need while applying.
 public struct StageContext: Sendable {
-    /// Number of real classes; the ignore class has index `classes`.
+    /// Number of real classes.
     public var classes: Int
-    public var ignoreIndex: Int { classes }
+    /// Label value of ignored pixels (`classes` unless the pipeline sets `ignore_index`).
+    public var ignoreIndex: Int
     /// The pipeline's output size in pixels.
     public var height: Int
     public var width: Int
@@ -35,8 +36,8 @@ public struct StageContext: Sendable {
     /// Label values go through mmsegmentation's reduce-zero-label after the source's own mapping.
     public var reduceZeroLabel = false
 
-    public init(classes: Int, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
-        self.classes = classes; self.height = height; self.width = width; self.maxPixels = maxPixels
+    public init(classes: Int, ignoreIndex: Int? = nil, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
+        self.classes = classes; self.ignoreIndex = ignoreIndex ?? classes; self.height = height; self.width = width; self.maxPixels = maxPixels
         self.source = source
     }
 }
