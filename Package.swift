@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Linux sync_file_range(2), which Swift's Glibc module does not declare.
         .systemLibrary(name: "CFileSync"),
@@ -40,7 +41,7 @@ let package = Package(
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync"]),
         // Pipeline files, stages, planner and the sharding runner.
-        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "Yams"]),
+        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "CArchive", "Yams"]),
         // The prefetching shard loader: batches of Float32 images and labels (no BLAS, no vips).
         .target(name: "SegLoader", dependencies: ["SegFormat", "CLoaderKernels"]),
         // Tensors, layers, losses, metrics, optimisers and the trainer (no vips).

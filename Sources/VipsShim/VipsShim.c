@@ -146,6 +146,22 @@ int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const c
     return rc;
 }
 
+int sp_encode(const uint8_t *pixels, int width, int height, int bands, const char *suffix,
+              uint8_t **out, size_t *out_len) {
+    if (ensure_vips()) return -1;
+    VipsImage *im = vips_image_new_from_memory(pixels, (size_t)width * height * bands, width, height,
+                                               bands, VIPS_FORMAT_UCHAR);
+    if (!im) return -1;
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = vips_image_write_to_buffer(im, suffix, &buf, &len, NULL);
+    g_object_unref(im);
+    if (rc) return -1;
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
 static int write_out(VipsImage *im, int *w, int *h, uint8_t **out) {
     VipsImage *u = NULL;
     if (vips_cast_uchar(im, &u, NULL)) return -1;

@@ -28,11 +28,12 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [Self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"]
         p.currentDirectoryURL = PythonReaderTests.packageRoot
-        if Self.installed != nil {
-            var env = ProcessInfo.processInfo.environment
-            env["SEGPREP_TEST_INSTALLED"] = "1"
-            p.environment = env
-        }
+        var env = ProcessInfo.processInfo.environment
+        if Self.installed != nil { env["SEGPREP_TEST_INSTALLED"] = "1" }
+        // The CLI built beside this test binary, for the tests that make real shards and exports.
+        let cli = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seg-prep")
+        if env["SEGPREP_BIN"] == nil, FileManager.default.isExecutableFile(atPath: cli.path) { env["SEGPREP_BIN"] = cli.path }
+        p.environment = env
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

@@ -57,6 +57,20 @@ public enum Vips {
         if rc != 0 { throw VipsError(operation: "pngsave \(path)", message: takeError()) }
     }
 
+    /// Encodes a 1-, 3- or 4-channel raster in the format of `suffix` (`.png`, `.jpg[Q=95]`).
+    ///
+    /// Throws `VipsError` when libvips cannot encode it.
+    public static func encode(_ r: Raster, suffix: String) throws -> Data {
+        var out: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        let rc = r.pixels.withUnsafeBufferPointer { p in
+            sp_encode(p.baseAddress, Int32(r.width), Int32(r.height), Int32(r.channels), suffix, &out, &count)
+        }
+        guard rc == 0, let out else { throw VipsError(operation: "save \(suffix)", message: takeError()) }
+        defer { sp_free(out) }
+        return Data(bytes: out, count: count)
+    }
+
     /// Renders a caption (Pango markup) as a grey mask at most `width` pixels wide.
     public static func renderText(_ text: String, width: Int, dpi: Int = 72) throws -> Raster {
         var w: Int32 = 0, h: Int32 = 0

@@ -30,6 +30,10 @@ int sp_image_size(const void *buf, size_t len, int *width, int *height, int *is_
 
 /* Encodes packed 8-bit pixels (bands 1, 3 or 4) as PNG to a file. */
 int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const char *path);
+/* Encodes a raster to memory in the format of `suffix` (".png", ".jpg[Q=95]", ...): 0 with *out
+   (free with sp_free) and *out_len, -1 with the reason in the vips error buffer. */
+int sp_encode(const uint8_t *pixels, int width, int height, int bands, const char *suffix,
+              uint8_t **out, size_t *out_len);
 
 /* Renders `text` (Pango markup allowed) in white on black at `dpi`, `width` pixels wide at most.
    On success *out holds w*h grey bytes (free with sp_free). */
