@@ -88,3 +88,36 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
 
 
 void sp_codec_free(void *p) { free(p); }
+
+int sp_png_palette(const void *buf, size_t len, int *colour_type, int *bit_depth, uint8_t *rgb, int *colours,
+                   char *err, size_t err_len) {
+    if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
+        snprintf(err, err_len, "is not a PNG file");
+        return -1;
+    }
+    sp_png_ctx ctx;
+    ctx.err = err; ctx.err_len = err_len;
+    sp_png_src src = {(const uint8_t *)buf, len, 0};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, sp_png_error, sp_png_warning);
+    if (!png) { snprintf(err, err_len, "out of memory"); return -1; }
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(ctx.jmp)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    png_set_read_fn(png, &src, sp_png_read);
+    png_read_info(png, info);
+    *colour_type = png_get_color_type(png, info);
+    *bit_depth = png_get_bit_depth(png, info);
+    *colours = 0;
+    png_colorp palette = NULL;
+    int n = 0;
+    if (png_get_PLTE(png, info, &palette, &n) == PNG_INFO_PLTE) {
+        for (int i = 0; i < n && i < 256; i++) {
+            rgb[3 * i] = palette[i].red; rgb[3 * i + 1] = palette[i].green; rgb[3 * i + 2] = palette[i].blue;
+        }
+        *colours = n > 256 ? 256 : n;
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    return 0;
+}

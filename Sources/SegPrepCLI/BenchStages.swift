@@ -40,7 +40,7 @@ struct BenchStages: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
-        let input = try DatasetInput(spec.input, root: inputRoot)
+        let input = try DatasetInput(spec, root: inputRoot)
         let records = Array(input.records.prefix(limit))
         var seconds = [Double](repeating: 0, count: spec.stages.count + 1)
         var samples = 0

@@ -72,7 +72,7 @@ struct Inspect: ParsableCommand {
             var spec = try PipelineSpec.load(path: target)
             if let seed { spec.seed = seed }
             if let maxPixels { spec.maxPixels = maxPixels }
-            let input = try DatasetInput(spec.input, root: inputRoot)
+            let input = try DatasetInput(spec, root: inputRoot)
             ignore = spec.classes.count
             let skip = (onError ?? spec.onError) == .skip
             var item = index

@@ -1,6 +1,7 @@
 #include "VipsShim.h"
 #include <vips/vips.h>
 #include <string.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <malloc.h>
 
@@ -16,6 +17,9 @@ static int ensure_vips(void) {
     if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1) return 0;
     g_mutex_lock(&vips_lock);
     if (vips_state == 0) {
+        /* Files opened for window reads (tile) decode to a temporary file above this size
+           instead of into memory; a user's own setting wins. */
+        setenv("VIPS_DISC_THRESHOLD", "64m", 0);
         int ok = VIPS_INIT("seg-prep") == 0;
         if (!ok) {
             char *why = vips_error_buffer_copy();
@@ -145,6 +149,40 @@ int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const c
     g_object_unref(im);
     return rc;
 }
+
+int sp_window_open(const char *path, void **handle, int *width, int *height, int *bands, int *bits) {
+    if (ensure_vips()) return -1;
+    VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!im) return -1;
+    *width = im->Xsize;
+    *height = im->Ysize;
+    *bands = im->Bands;
+    *bits = vips_format_sizeof(im->BandFmt) * 8;
+    if (im->BandFmt != VIPS_FORMAT_UCHAR && im->BandFmt != VIPS_FORMAT_USHORT) *bits = -*bits;
+    *handle = im;
+    return 0;
+}
+
+int sp_window_read(void *handle, int x, int y, int w, int h, uint8_t *out, size_t out_len) {
+    VipsImage *im = (VipsImage *)handle;
+    if (im->BandFmt != VIPS_FORMAT_UCHAR) {
+        vips_error("seg-prep", "window reads take 8-bit images");
+        return -1;
+    }
+    VipsRegion *region = vips_region_new(im);
+    if (!region) return -1;
+    VipsRect r = {x, y, w, h};
+    int rc = vips_region_prepare(region, &r);
+    if (rc == 0) {
+        size_t row = (size_t)w * im->Bands;
+        if (row * h > out_len) { vips_error("seg-prep", "window buffer too small"); rc = -1; }
+        for (int j = 0; rc == 0 && j < h; j++) memcpy(out + row * j, VIPS_REGION_ADDR(region, x, y + j), row);
+    }
+    g_object_unref(region);
+    return rc;
+}
+
+void sp_window_close(void *handle) { if (handle) g_object_unref((VipsImage *)handle); }
 
 int sp_encode(const uint8_t *pixels, int width, int height, int bands, const char *suffix,
               uint8_t **out, size_t *out_len) {

@@ -94,7 +94,7 @@ import Testing
         #expect(error?.description == "/nonexistent/p.yaml: pipeline file not found; check the path (pipelines ship in the `pipelines/` folder)")
     }
 
-    @Test(arguments: ["camvid-train", "camvid-val", "em-membrane-train", "em-membrane-val", "voc-train", "voc-val", "cityscapes-train", "ade20k-train"])
+    @Test(arguments: ["camvid-train", "camvid-val", "em-membrane-train", "em-membrane-val", "voc-train", "voc-val", "cityscapes-train", "ade20k-train", "potsdam-tiles"])
     func shippedPipelinesParse(name: String) throws {
         let spec = try PipelineSpec.load(path: packageRoot.appendingPathComponent("pipelines/\(name).yaml").path)
         #expect(FileManager.default.fileExists(atPath: spec.input.root))

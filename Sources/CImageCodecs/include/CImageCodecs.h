@@ -29,6 +29,10 @@ void sp_jpeg_close(sp_jpeg *j);
    *colour_type receives the PNG colour type. On success *out holds w*h bytes (free with sp_codec_free). */
 int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
                       uint8_t **out, char *err, size_t err_len, int fast);
+/* Reads a PNG's header chunks up to its image data (buf may hold only the file's start): its colour
+   type, bit depth and palette (rgb: 768 bytes; *colours entries, 0 without PLTE). */
+int sp_png_palette(const void *buf, size_t len, int *colour_type, int *bit_depth, uint8_t *rgb, int *colours,
+                   char *err, size_t err_len);
 /* The fast path sp_read_png_label tries first when `fast` is set: non-interlaced 8-bit palette or
    grey PNGs, CRCs and Adler-32 checked, inflated by libdeflate. Returns 0 with the same results, or
    1 (nothing allocated) for any other layout or any damage, which libpng then reads and reports. */

@@ -143,4 +143,17 @@ public enum ImageCodec {
         defer { sp_codec_free(out) }
         return Data(bytes: out, count: count)
     }
+
+    /// A PNG's colour type, bit depth and palette (RGB triples), from the header chunks in `head`
+    /// (the file's first bytes); nil when `head` is not a PNG or ends before its image data.
+    static func pngPalette(_ head: Data) -> (colourType: Int, bitDepth: Int, palette: [[UInt8]])? {
+        var ctype: Int32 = 0, depth: Int32 = 0, count: Int32 = 0
+        var rgb = [UInt8](repeating: 0, count: 768)
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = head.withUnsafeBytes { raw in
+            sp_png_palette(raw.baseAddress, raw.count, &ctype, &depth, &rgb, &count, &err, err.count)
+        }
+        guard rc == 0 else { return nil }
+        return (Int(ctype), Int(depth), (0..<Int(count)).map { Array(rgb[(3 * $0)..<(3 * $0 + 3)]) })
+    }
 }

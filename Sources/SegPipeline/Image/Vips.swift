@@ -57,6 +57,40 @@ public enum Vips {
         if rc != 0 { throw VipsError(operation: "pngsave \(path)", message: takeError()) }
     }
 
+    /// An image file opened lazily for window reads (libvips random access): nothing is decoded
+    /// until a window is read; reads from several threads share it.
+    public final class WindowedImage: @unchecked Sendable {
+        private let handle: UnsafeMutableRawPointer
+        public let path: String
+        public let width: Int, height: Int, bands: Int
+        /// Bits per sample: 8 or 16 (negative for float or other formats).
+        public let bits: Int
+
+        /// Opens `path`'s header. Throws `VipsError` when libvips cannot read it.
+        public init(path: String) throws {
+            var h: UnsafeMutableRawPointer?
+            var w: Int32 = 0, ht: Int32 = 0, b: Int32 = 0, bits: Int32 = 0
+            guard sp_window_open(path, &h, &w, &ht, &b, &bits) == 0, let h else {
+                throw VipsError(operation: "open \(path)", message: Vips.takeError())
+            }
+            handle = h
+            self.path = path
+            width = Int(w); height = Int(ht); bands = Int(b); self.bits = Int(bits)
+        }
+
+        /// The 8-bit samples of every band of the window at (x, y), `w`x`h` pixels, inside the image.
+        public func read(x: Int, y: Int, width w: Int, height h: Int) throws -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: w * h * bands)
+            let rc = out.withUnsafeMutableBufferPointer { p in
+                sp_window_read(handle, Int32(x), Int32(y), Int32(w), Int32(h), p.baseAddress, p.count)
+            }
+            if rc != 0 { throw VipsError(operation: "read \(w)x\(h) at (\(x), \(y)) of \(path)", message: Vips.takeError()) }
+            return out
+        }
+
+        deinit { sp_window_close(handle) }
+    }
+
     /// Encodes a 1-, 3- or 4-channel raster in the format of `suffix` (`.png`, `.jpg[Q=95]`).
     ///
     /// Throws `VipsError` when libvips cannot encode it.
@@ -95,7 +129,7 @@ public enum Vips {
     }
 
     /// Copies and clears libvips' (thread-shared) error buffer.
-    private static func takeError() -> String {
+    fileprivate static func takeError() -> String {
         guard let p = sp_vips_error() else { return "unknown libvips error" }
         defer { sp_free(p) }
         let s = String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -41,7 +41,7 @@ public struct PipelineRunner: Sendable {
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) throws -> RunSummary {
         let start = Date()
         try Vips.start()
-        var input = try DatasetInput(spec.input, root: options.inputRoot)
+        var input = try DatasetInput(spec, root: options.inputRoot)
         if let limit = options.limit, limit < input.records.count {
             input.records = Array(input.records.prefix(limit))
         }

@@ -32,9 +32,10 @@ final class ShardWriter {
     func write(_ a: ShardAssembly, _ stream: ShardStream) throws -> Bool {
         try committer.check()
         let errors = a.results.compactMap { $0?.error }
-        if !errors.isEmpty && onError == .fail {
+        let failing = errors.filter { !$0.filtered }
+        if !failing.isEmpty && onError == .fail {
             stream.abandon()
-            failures.append(contentsOf: errors)
+            failures.append(contentsOf: failing)
             return false
         }
         let skipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }

@@ -20,4 +20,39 @@ public struct DatasetInput: Sendable {
         self.source = source
         records = try source.records(root: root)
     }
+
+    /// Lists the samples of `spec`'s input; with a `tile` stage, every record becomes its image's
+    /// windows in raster order (`<id>@<y>_<x>`), from the image header (a record whose header
+    /// cannot be read, or claims more than the stage's `max_pixels`, stays one failing record).
+    public init(_ spec: PipelineSpec, root overrideRoot: String? = nil) throws {
+        try self.init(spec.input, root: overrideRoot)
+        guard let tiling = spec.tiling else { return }
+        if source is LabelmeSource {
+            throw InputError("'tile' reads label image files; labelme JSON labels cannot be tiled (rasterise them first)")
+        }
+        records = records.flatMap { r -> [SampleRecord] in
+            guard r.problem == nil else { return [r] }
+            var failed = r
+            let image: Vips.WindowedImage
+            do { image = try Vips.WindowedImage(path: r.image) } catch {
+                let missing = !FileManager.default.fileExists(atPath: r.image)
+                failed.problem = SampleError(id: r.id, file: r.image, problem: missing ? "image file is missing" : "image header cannot be read (\(error))",
+                                             fix: "check the file, or run with --on-error skip")
+                return [failed]
+            }
+            let (pixels, overflow) = image.width.multipliedReportingOverflow(by: image.height)
+            if overflow || pixels > tiling.maxPixels {
+                failed.problem = SampleError(id: r.id, file: r.image,
+                                             problem: "claims \(image.width)x\(image.height) pixels in its header, above tile's limit of \(tiling.maxPixels)",
+                                             fix: "raise `max_pixels` of tile if the image is genuine, or run with --on-error skip")
+                return [failed]
+            }
+            return tiling.windows(imageHeight: image.height, imageWidth: image.width).map { w in
+                var t = r
+                t.id = w.id(of: r.id)
+                t.window = w
+                return t
+            }
+        }
+    }
 }

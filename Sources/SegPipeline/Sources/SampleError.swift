@@ -6,6 +6,9 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What is wrong, and what to do about it.
     public var problem: String
     public var fix: String
+    /// The sample was left out by a filter of the pipeline (`tile`'s `min_labelled`), not by a bad
+    /// input: it never fails a run.
+    public var filtered = false
 
     public init(id: String, file: String, problem: String, fix: String) {
         self.id = id; self.file = file; self.problem = problem; self.fix = fix

@@ -7,6 +7,9 @@ public struct SampleRecord: Sendable, Equatable {
     /// Why the sample cannot be made (an image without a label, …), found while listing: the
     /// sample fails with this error when it is processed (or is skipped with `--on-error skip`).
     public var problem: SampleError?
+    /// The window of the image this sample is (set by a `tile` stage's listing), or nil for the
+    /// whole image.
+    public var window: TileWindow?
 
     public init(id: String, image: String, label: String, problem: SampleError? = nil) {
         self.id = id; self.image = image; self.label = label; self.problem = problem

@@ -48,6 +48,14 @@ extension Param {
         }
     }
 
+    /// `[height, width]` in pixels, nil when not given.
+    public static func optionalSize(_ name: String, _ doc: String) -> Param<(height: Int, width: Int)?> {
+        .init(info: Parameter(name, .size, doc)) { v in
+            if case .size(let h, let w) = v { return (h, w) }
+            return nil
+        }
+    }
+
     /// `[width, height]` as mmcv writes scales.
     public static func scaleWH(_ name: String, default d: (width: Int, height: Int), _ doc: String) -> Param<(width: Int, height: Int)> {
         .init(info: Parameter(name, .scaleWH, default: "[\(d.width), \(d.height)]", doc)) { v in

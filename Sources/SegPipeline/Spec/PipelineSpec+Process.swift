@@ -6,6 +6,7 @@ extension PipelineSpec {
         var c = StageContext(classes: classes.count, ignoreIndex: ignoreIndex, height: height, width: width, maxPixels: maxPixels, source: input)
         c.labelColours = labelColours
         c.reduceZeroLabel = reduceZeroLabel
+        c.windows = windows
         return c
     }
 

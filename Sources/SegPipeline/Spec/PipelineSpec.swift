@@ -31,6 +31,10 @@ public struct PipelineSpec: Sendable {
     public var reduceZeroLabel = false
     /// The colours of colour-coded label images (`input.label_colors`), or nil for class indices.
     public var labelColours: LabelColours? = nil
+    /// The `tile` stage cutting each image into windows, if any, and the files its windows are read
+    /// from (shared by every sample of a run).
+    public var tiling: TileStage? { stages.lazy.compactMap { $0 as? TileStage }.first }
+    public var windows: WindowCache? = nil
     /// Replaces `decode`'s `max_pixels` when set (the `--max-pixels` option).
     public var maxPixels: Int? = nil
 
@@ -139,6 +143,7 @@ public struct PipelineSpec: Sendable {
             let stage = try type.init(args)
             state.current = args
             try stage.plan(&state)
+            state.planned += 1
             stages.append(stage)
             names.append(name)
         }
@@ -158,6 +163,13 @@ public struct PipelineSpec: Sendable {
         spec.labelColours = labelColours
         spec.reduceZeroLabel = reduceZeroLabel
         spec.checksum = checksum
+        if state.tiled {
+            if (stages.first as? DecodeStage)?.shrinkOnLoad == true {
+                throw error(stagesNode, "'decode: {shrink_on_load: true}' cannot be combined with 'tile', which reads windows at full resolution",
+                            fix: "remove shrink_on_load")
+            }
+            spec.windows = WindowCache()
+        }
         return spec
     }
 

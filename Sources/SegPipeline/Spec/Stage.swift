@@ -33,6 +33,8 @@ public struct StageContext: Sendable {
     public var source: (any InputSource)?
     /// The colours of colour-coded label images, or nil when label files hold class indices.
     public var labelColours: LabelColours?
+    /// The open files windows are read from, when a `tile` stage cuts the images.
+    public var windows: WindowCache?
     /// Label values go through mmsegmentation's reduce-zero-label after the source's own mapping.
     public var reduceZeroLabel = false
 
@@ -47,6 +49,10 @@ public struct PlanState: Sendable {
     public var classes: Int
     /// `decode` has run.
     public var decoded = false
+    /// Stages planned before the current one.
+    public var planned = 0
+    /// A `tile` stage cuts the images into windows.
+    public var tiled = false
     /// The fixed output size once a stage sets it: (height, width).
     public var size: (height: Int, width: Int)?
     /// A `random_resize` is waiting for a `place` to put it on its canvas.

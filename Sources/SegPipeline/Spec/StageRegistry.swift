@@ -2,6 +2,7 @@
 public enum StageRegistry {
     public static let all: [any Stage.Type] = [
         DecodeStage.self,
+        TileStage.self,
         RemapLabelsStage.self,
         LetterboxStage.self,
         RandomResizeStage.self,

@@ -18,6 +18,8 @@ public struct Sample: Sendable {
 
     /// A problem found while listing the sample; processing it throws this.
     public var problem: SampleError?
+    /// The window of the source image this sample is (`tile`), or nil.
+    public var window: TileWindow?
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath
@@ -27,6 +29,7 @@ public struct Sample: Sendable {
     public init(record: SampleRecord, repeatIndex: Int) {
         self.init(id: record.id, repeatIndex: repeatIndex, imagePath: record.image, labelPath: record.label)
         problem = record.problem
+        window = record.window
     }
 }
 

@@ -36,6 +36,11 @@ public struct DecodeStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        if let window = sample.window, let cache = context.windows {
+            // A window of a tiled image: libvips reads its region only.
+            try WindowReader.read(&sample, window: window, cache: cache, context: context)
+            return
+        }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
         let imageData = try context.source?.imageData(record) ?? Self.read(sample.imagePath, id: sample.id, what: "image")
         let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
