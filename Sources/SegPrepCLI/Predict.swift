@@ -15,8 +15,16 @@ struct Predict: ParsableCommand {
         <out>/<image name>.png, an 8-bit palette PNG whose pixel values are class indices (VOC colours),
         ready for `seg-prep eval`.
 
+        With --tile SIZE (and --stride S, default SIZE/2) images are predicted window by window at full
+        resolution instead, as mmsegmentation's slide inference: SIZExSIZE windows at stride S, the last
+        of each row and column shifted back inside the image, windows past a small image padded with grey
+        128; the logits of overlapping windows are averaged before the argmax. Images are read window by
+        window through libvips, so huge images (remote sensing, pathology) work; --label-format tiff
+        writes the class map as a single-band TIFF instead of a PNG.
+
         Example:
           seg-prep predict --checkpoint runs/em/best.safetensors --input fixtures/em-membrane/JPEGImages --out out/pred
+          seg-prep predict --checkpoint runs/potsdam/best.safetensors --input scene.tif --out out/pred --tile 512 --stride 256
         """)
 
     @Option(help: "Checkpoint written by `seg-prep train` (best.safetensors or last.safetensors).")
@@ -31,6 +39,17 @@ struct Predict: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Network input height and width (default: the training size stored in the checkpoint).")
     var size: [Int] = []
 
+    @Option(help: "Predict in SIZExSIZE windows at full resolution (sliding-window inference) instead of letterboxing.")
+    var tile: Int?
+
+    @Option(help: "Step between windows with --tile (default: half the tile).")
+    var stride: Int?
+
+    @Option(help: "Label map file format: png (palette PNG) or tiff (single-band, deflate).")
+    var labelFormat: LabelFormat = .png
+
+    enum LabelFormat: String, CaseIterable, ExpressibleByArgument { case png, tiff }
+
     @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
     var threads: Int?
 
@@ -41,13 +60,24 @@ struct Predict: ParsableCommand {
             throw ValidationError("--size takes two positive numbers, height and width, e.g. --size 256 256.")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if let tile, tile < 1 { throw ValidationError("--tile must be at least 1, e.g. --tile 512.") }
+        if let stride, stride < 1 || tile == nil || stride > tile! {
+            throw ValidationError(tile == nil ? "--stride needs --tile." : "--stride must be 1 to the tile size, e.g. --stride \(tile! / 2).")
+        }
+        if tile != nil && !size.isEmpty { throw ValidationError("--size letterboxes to a fixed size; with --tile the windows set the size, so give one of them.") }
     }
 
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
         let file = try SafeTensorsFile(path: checkpoint)
         var model = try SegmentationModel(checkpoint: checkpoint)
-        let (h, w) = try inputSize(file.metadata, multiple: model.sizeMultiple)
+        let (h, w) = try tile.map { t -> (Int, Int) in
+            guard t % model.sizeMultiple == 0 else {
+                throw ValidationError("--tile \(t) does not suit this model; use a multiple of \(model.sizeMultiple), e.g. 512.")
+            }
+            return (t, t)
+        } ?? inputSize(file.metadata, multiple: model.sizeMultiple)
+        let slide = tile.map { SlideInference(tile: $0, stride: stride ?? max(1, $0 / 2), classes: model.classes) }
         let images = try imagePaths()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try Vips.start()
@@ -55,13 +85,25 @@ struct Predict: ParsableCommand {
         let progress = ProgressLine(label: "predict")
         let clock = ContinuousClock(), start = clock.now
         for (k, path) in images.enumerated() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read \(path); check that the file exists and is readable.")
-            }
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let (image, _) = try ImageCodec.decodeRGB(data, id: name, path: path)
-            let label = Predict.labelMap(image, model: &model, height: h, width: w)
-            try PalettePNG.write(label, palette: palette, to: (out as NSString).appendingPathComponent(name + ".png"))
+            let label: Raster
+            if let slide {
+                label = try slide.labelMap(path: path) { window in
+                    model.forward(Tensor<Float>(rgb: window.pixels, height: window.height, width: window.width), training: false).scalars
+                }
+            } else {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("cannot read \(path); check that the file exists and is readable.")
+                }
+                let (image, _) = try ImageCodec.decodeRGB(data, id: name, path: path)
+                label = Predict.labelMap(image, model: &model, height: h, width: w)
+            }
+            let target = (out as NSString).appendingPathComponent(name + (labelFormat == .png ? ".png" : ".tif"))
+            if labelFormat == .png {
+                try PalettePNG.write(label, palette: palette, to: target)
+            } else {
+                try AtomicFile.write(try Vips.encode(label, suffix: ".tif[compression=deflate]"), to: target)
+            }
             progress.update(done: k + 1, total: images.count, seconds: (clock.now - start).seconds)
         }
         progress.finish()

@@ -89,4 +89,41 @@ import Testing
         #expect(single.status == 0, "\(single.err)")
         #expect(FileManager.default.fileExists(atPath: "\(dir)/one/tall.png"))
     }
+
+    @Test func slidingWindowPredictionCoversTheWholeImage() throws {
+        try Vips.start()
+        let dir = try scratch()
+        try FileManager.default.createDirectory(atPath: "\(dir)/images", withIntermediateDirectories: true)
+        // Random pixels: a per-pixel model's answer depends on exactly which pixel lands where.
+        let (w, h) = (101, 70)
+        var rng = SplitMix64(seed: 11)
+        let pixels = (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        try Vips.savePNG(Raster(width: w, height: h, channels: 3, pixels: pixels), to: "\(dir)/images/scene.png")
+        try Vips.savePNG(Raster(width: 20, height: 12, channels: 3, pixels: Array(pixels.prefix(20 * 12 * 3))), to: "\(dir)/images/small.png")
+        // Class 1 scores 10·(R − G), class 0 scores 0: class 1 exactly where R > G.
+        var writer = SafeTensorsWriter()
+        writer.add("weight", shape: [2, 3], floats: [0, 0, 0, 10, -10, 0])
+        writer.add("bias", shape: [2], floats: [0, 0])
+        try writer.write(to: "\(dir)/model.safetensors", metadata: ["height": "16", "width": "16", "model": "linear"])
+        for (tile, step, format) in [("32", "24", "png"), ("48", "48", "tiff"), ("16", "5", "png")] {
+            let out = "\(dir)/pred-\(tile)-\(step)"
+            let r = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", out,
+                             "--tile", tile, "--stride", step, "--label-format", format])
+            #expect(r.status == 0, "\(r.err)")
+            let file = "\(out)/scene.\(format == "png" ? "png" : "tif")"
+            let label = format == "png"
+                ? try ImageCodec.readLabel(Data(contentsOf: URL(fileURLWithPath: file)), id: "scene", path: file)
+                : try ImageCodec.decodeRGB(Data(contentsOf: URL(fileURLWithPath: file)), id: "scene", path: file).0
+            #expect(label.width == w && label.height == h)
+            let got = format == "png" ? label.pixels : stride(from: 0, to: label.pixels.count, by: 3).map { label.pixels[$0] }
+            let want: [UInt8] = (0..<(w * h)).map { i -> UInt8 in pixels[3 * i] > pixels[3 * i + 1] ? 1 : 0 }
+            // Where R == G the two scores tie up to the kernel's rounding (FMA), so either class is right.
+            var differ: [Int] = []
+            for i in 0..<(w * h) where got[i] != want[i] && pixels[3 * i] != pixels[3 * i + 1] { differ.append(i) }
+            #expect(differ.isEmpty, "tile \(tile) stride \(step): \(differ.prefix(10))")
+            #expect(FileManager.default.fileExists(atPath: "\(out)/small.\(format == "png" ? "png" : "tif")"))
+        }
+        let bad = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", "\(dir)/x", "--stride", "4"])
+        #expect(bad.status != 0 && bad.err.contains("--stride needs --tile."))
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Reads one window of a tiled sample (the part inside the image) through libvips region reads:
 /// the image as 8-bit RGB, the label as class indices (grey values, colours through
 /// `label_colors`, or palette colours mapped back to their indices).
-enum WindowReader {
+public enum WindowReader {
     /// Sets `sample.image` and `sample.label` to the part of `window` inside the image.
     ///
     /// Throws `SampleError` naming the file: unreadable, 16-bit, 4-band TIFF, label of another size,
@@ -41,7 +41,7 @@ enum WindowReader {
 
     /// The window as 8-bit RGB: grey replicated, alpha dropped; 16-bit images and TIFFs of 4 or
     /// more bands (multispectral) are refused.
-    static func rgb(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String) throws -> Raster {
+    public static func rgb(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String) throws -> Raster {
         guard f.bits == 8 else {
             throw SampleError(id: id, file: f.path, problem: "has \(abs(f.bits))-bit samples; tiles are cut from 8-bit images",
                               fix: "convert it to 8-bit RGB (e.g. `vips cast`/`gdal_translate -ot Byte -scale`), or run with --on-error skip")
