@@ -55,6 +55,8 @@ public struct PlanState: Sendable {
     public var tiled = false
     /// The fixed output size once a stage sets it: (height, width).
     public var size: (height: Int, width: Int)?
+    /// The largest size samples can have so far when it is bounded but not fixed (`random_crop`).
+    public var bound: (height: Int, width: Int)?
     /// A `random_resize` is waiting for a `place` to put it on its canvas.
     public var awaitingPlacement = false
     /// `one_hot` has been declared (it must be last).

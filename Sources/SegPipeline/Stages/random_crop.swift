@@ -26,6 +26,7 @@ public struct RandomCropStage: Stage {
         if state.size != nil || state.awaitingPlacement {
             throw state.fail("'random_crop' comes after a stage that already fixed the output size", fix: "put random_crop after resize and before pad")
         }
+        state.bound = (height, width)
     }
 
     /// Whether the window at (`y`, `x`) passes the `cat_max_ratio` test on `label`.
