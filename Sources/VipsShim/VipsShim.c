@@ -150,9 +150,9 @@ int sp_save_png(const uint8_t *pixels, int width, int height, int bands, const c
     return rc;
 }
 
-int sp_window_open(const char *path, void **handle, int *width, int *height, int *bands, int *bits) {
+static int window_open(const char *path, VipsAccess access, void **handle, int *width, int *height, int *bands, int *bits) {
     if (ensure_vips()) return -1;
-    VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    VipsImage *im = vips_image_new_from_file(path, "access", access, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (!im) return -1;
     *width = im->Xsize;
     *height = im->Ysize;
@@ -180,6 +180,14 @@ int sp_window_read(void *handle, int x, int y, int w, int h, uint8_t *out, size_
     }
     g_object_unref(region);
     return rc;
+}
+
+int sp_window_open(const char *path, void **handle, int *width, int *height, int *bands, int *bits) {
+    return window_open(path, VIPS_ACCESS_RANDOM, handle, width, height, bands, bits);
+}
+
+int sp_window_open_sequential(const char *path, void **handle, int *width, int *height, int *bands, int *bits) {
+    return window_open(path, VIPS_ACCESS_SEQUENTIAL, handle, width, height, bands, bits);
 }
 
 void sp_window_close(void *handle) { if (handle) g_object_unref((VipsImage *)handle); }

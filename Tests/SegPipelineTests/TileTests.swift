@@ -233,13 +233,16 @@ import Testing
         try Vips.encode(white, suffix: ".png").write(to: root.appendingPathComponent("labels/deep.png"))
 
         let (reasons, kept) = try skipped(s, Self.pipeline(root: root.path, suffix: ".tif"))
-        #expect(kept.count == 21 && kept.allSatisfy { $0.hasPrefix("good@") || $0 == "tiny@0_0" })
+        // A JPEG cut short streams until the damage: windows above it are kept, the rest are named.
+        let keptTruncated = kept.filter { $0.hasPrefix("truncjpeg@") }
+        #expect(kept.count == 21 + keptTruncated.count)
+        #expect(kept.allSatisfy { $0.hasPrefix("good@") || $0 == "tiny@0_0" || $0.hasPrefix("truncjpeg@0_") })
         #expect(reasons.keys.contains { $0.hasPrefix("truncated") })
         // A TIFF cut before its directory has no readable header; a JPEG cut short fails its windows.
         #expect(reasons["truncated"]?.contains("truncated.tif: image header cannot be read") == true)
-        #expect(reasons.filter { $0.key.hasPrefix("truncjpeg@") }.count == 20)
-        #expect(reasons["truncjpeg@0_0"]?.contains("truncjpeg.tif: cannot be read at 512x512+0+0") == true)
-        #expect(reasons["truncjpeg@0_0"]?.contains("(truncated or damaged)") == true)
+        let truncated = reasons.filter { $0.key.hasPrefix("truncjpeg@") }
+        #expect(truncated.count + keptTruncated.count == 20 && truncated.count >= 10)
+        #expect(truncated.values.allSatisfy { $0.contains("truncjpeg.tif: cannot be read at ") && $0.contains("(truncated or damaged)") }, "\(truncated)")
         #expect(reasons.first { $0.key.hasPrefix("fourband") }?.value.contains("has 4 bands; tiles are cut from grey or RGB images") == true)
         #expect(reasons.first { $0.key.hasPrefix("smalllabel") }?.value.contains("is 1000x1000 but its image is 1440x1080") == true)
         #expect(reasons["deep@0_0"]?.contains("has 16-bit samples; tiles are cut from 8-bit images") == true)
@@ -258,9 +261,9 @@ import Testing
     }
 }
 
-/// Peak memory of `run` tiling a 100-megapixel JPEG with its label: libvips decodes each to a
-/// temporary file and reads windows from it, so the process stays far below the 300 MB the image
-/// alone takes decoded (measured with getrusage of the child, not timed).
+/// Peak memory of `run` tiling a 100-megapixel JPEG with its label: both stream top to bottom and
+/// only a band of rows is kept, so the process stays below the 300 MB the image alone takes decoded
+/// (measured with getrusage of the child, not timed).
 @Suite struct TileMemoryTests {
     @Test func aHugeImageIsTiledInBoundedMemory() throws {
         let s = try Scratch(count: 1)
@@ -288,7 +291,7 @@ import Testing
         }
         let pipeline = s.dir.appendingPathComponent("huge.yaml")
         try TileTests.pipeline(root: root.path, labels: "", extra: "")
-            .replacingOccurrences(of: "stride: [256, 256]", with: "stride: [1024, 1024]")
+            .replacingOccurrences(of: "stride: [256, 256]", with: "stride: [512, 512]")
             .write(to: pipeline, atomically: true, encoding: .utf8)
         let script = "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
             + "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode, r.stderr[-300:].replace(chr(10), ' '))"
@@ -298,9 +301,9 @@ import Testing
         let fields = out.split(separator: " ")
         let rssKB = Int(fields.first ?? "") ?? .max
         #expect(fields.count > 1 && fields[1] == "0", "\(out)")
-        #expect(rssKB < 250_000, "peak RSS \(rssKB) KB: \(out)")
+        #expect(rssKB < 300_000, "peak RSS \(rssKB) KB: \(out)")
         let m = try Manifest.load(from: s.out.path)
-        #expect(m.sampleCount == 100)
+        #expect(m.sampleCount == 400)
     }
 }
 

@@ -66,11 +66,13 @@ public enum Vips {
         /// Bits per sample: 8 or 16 (negative for float or other formats).
         public let bits: Int
 
-        /// Opens `path`'s header. Throws `VipsError` when libvips cannot read it.
-        public init(path: String) throws {
+        /// Opens `path`'s header, for windows in any order or (`sequential`) top to bottom only.
+        /// Throws `VipsError` when libvips cannot read it.
+        public init(path: String, sequential: Bool = false) throws {
             var h: UnsafeMutableRawPointer?
             var w: Int32 = 0, ht: Int32 = 0, b: Int32 = 0, bits: Int32 = 0
-            guard sp_window_open(path, &h, &w, &ht, &b, &bits) == 0, let h else {
+            let rc = sequential ? sp_window_open_sequential(path, &h, &w, &ht, &b, &bits) : sp_window_open(path, &h, &w, &ht, &b, &bits)
+            guard rc == 0, let h else {
                 throw VipsError(operation: "open \(path)", message: Vips.takeError())
             }
             handle = h
@@ -80,12 +82,21 @@ public enum Vips {
 
         /// The 8-bit samples of every band of the window at (x, y), `w`x`h` pixels, inside the image.
         public func read(x: Int, y: Int, width w: Int, height h: Int) throws -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: w * h * bands)
-            let rc = out.withUnsafeMutableBufferPointer { p in
-                sp_window_read(handle, Int32(x), Int32(y), Int32(w), Int32(h), p.baseAddress, p.count)
+            var failed = false
+            let out = [UInt8](unsafeUninitializedCapacity: w * h * bands) { p, n in
+                failed = sp_window_read(handle, Int32(x), Int32(y), Int32(w), Int32(h), p.baseAddress, p.count) != 0
+                n = failed ? 0 : p.count
             }
-            if rc != 0 { throw VipsError(operation: "read \(w)x\(h) at (\(x), \(y)) of \(path)", message: Vips.takeError()) }
+            if failed { throw VipsError(operation: "read \(w)x\(h) at (\(x), \(y)) of \(path)", message: Vips.takeError()) }
             return out
+        }
+
+        /// Reads full-width rows `rows` into `into` (row-major, `width * bands` bytes a row).
+        public func readRows(_ rows: Range<Int>, into: UnsafeMutableRawBufferPointer) throws {
+            guard !rows.isEmpty else { return }
+            let rc = sp_window_read(handle, 0, Int32(rows.lowerBound), Int32(width), Int32(rows.count),
+                                    into.baseAddress!.assumingMemoryBound(to: UInt8.self), into.count)
+            if rc != 0 { throw VipsError(operation: "read rows \(rows.lowerBound)..<\(rows.upperBound) of \(path)", message: Vips.takeError()) }
         }
 
         deinit { sp_window_close(handle) }

@@ -168,7 +168,7 @@ public struct PipelineSpec: Sendable {
                 throw error(stagesNode, "'decode: {shrink_on_load: true}' cannot be combined with 'tile', which reads windows at full resolution",
                             fix: "remove shrink_on_load")
             }
-            spec.windows = WindowCache()
+            if let t = spec.tiling { spec.windows = WindowCache(window: (t.height, t.width), stride: (t.strideY, t.strideX)) }
         }
         return spec
     }

@@ -10,9 +10,10 @@ public struct TileStage: Stage {
         that reach past the image (image `fill`, label `label_fill`); `border: shift` moves the last \
         window of a row or column back to start at L − S (an image smaller than S is still padded). \
         Windows are listed in raster order per image before any pixel is read (from the image header), and \
-        libvips reads each window's region only: tiled TIFF (and BigTIFF) reads the tiles it needs, JPEG \
-        and PNG decode once per image to a temporary file when larger than libvips' disc threshold, so \
-        memory stays bounded. Windows with fewer than `min_labelled` of their pixels labelled (not \
+        libvips reads each window's region only: TIFF (tiled or striped, BigTIFF) reads the tiles or strips \
+        it needs; JPEG, PNG and other formats stream top to bottom, decoded once, keeping only the rows of \
+        the current band of windows (and a few behind, for threads still on them), so memory stays \
+        bounded. A file damaged part way gives its windows above the damage and names the rest. Windows with fewer than `min_labelled` of their pixels labelled (not \
         ignore) are left out and listed in the manifest's `skipped`. Must directly follow `decode`; the \
         stages after it apply per window.
         """,

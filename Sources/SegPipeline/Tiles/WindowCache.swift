@@ -6,21 +6,43 @@ import Foundation
 public final class WindowCache: @unchecked Sendable {
     /// An open file and, for palette PNGs that libvips expands to RGB, the map back to indices.
     final class Entry: @unchecked Sendable {
+        /// The file's header (and its random-access reader for TIFF).
         let image: Vips.WindowedImage
+        /// The top-to-bottom reader of JPEG, PNG and other formats that decode as a stream.
+        let band: BandReader?
         /// RGB (packed as r<<16|g<<8|b) → palette index, for palette PNGs; nil otherwise.
         let palette: [UInt32: UInt8]?
         /// The palette repeats a colour, so its expansion cannot be mapped back.
         let ambiguousPalette: Bool
-        init(image: Vips.WindowedImage, palette: [UInt32: UInt8]?, ambiguous: Bool) {
-            self.image = image; self.palette = palette; ambiguousPalette = ambiguous
+        init(image: Vips.WindowedImage, band: BandReader?, palette: [UInt32: UInt8]?, ambiguous: Bool) {
+            self.image = image; self.band = band; self.palette = palette; ambiguousPalette = ambiguous
+        }
+
+        /// The window at (x, y), inside the image, all bands interleaved.
+        func read(x: Int, y: Int, width w: Int, height h: Int) throws -> [UInt8] {
+            try band?.read(x: x, y: y, width: w, height: h) ?? image.read(x: x, y: y, width: w, height: h)
         }
     }
 
     private let lock = NSLock()
     private var entries: [(path: String, entry: Entry)] = []
     let capacity: Int
+    /// The windows' size and stride, for how many rows a band reader keeps.
+    let window: (height: Int, width: Int), stride: (y: Int, x: Int)
 
-    public init(capacity: Int = 4) { self.capacity = capacity }
+    public init(capacity: Int = 4, window: (height: Int, width: Int), stride: (y: Int, x: Int)) {
+        self.capacity = capacity; self.window = window; self.stride = stride
+    }
+
+    /// Rows a band reader keeps behind the newest window top for an image `width` wide: the band
+    /// rows of the 16 windows before it (workers take windows in order, so one still working lags
+    /// by fewer than the thread count), capped at 64 MB.
+    func keepBehind(width: Int, bands: Int) -> Int {
+        let perRow = TileWindow.starts(length: width, size: window.width, stride: stride.x, border: .pad).count
+        let bandRows = (16 + perRow - 1) / perRow
+        let cap = max(stride.y, (64 << 20) / max(1, width * bands))
+        return min(bandRows * stride.y, cap)
+    }
 
     /// The open file at `path` (opened now if needed). Throws `VipsError` when libvips cannot open it.
     func entry(_ path: String) throws -> Entry {
@@ -35,8 +57,14 @@ public final class WindowCache: @unchecked Sendable {
         // Opened outside the lock (a header read); a race opens a file twice, harmlessly.
         let image = try Vips.WindowedImage(path: path)
         var palette: [UInt32: UInt8]? = nil, ambiguous = false
-        if let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 1 << 20) }),
-           let info = ImageCodec.pngPalette(head), info.colourType == 3 {
+        let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 1 << 20) }) ?? Data()
+        // TIFF (classic or BigTIFF, either byte order) reads its tiles or strips in any order; the
+        // rest streams top to bottom.
+        let tiff = [Data([0x49, 0x49, 0x2A, 0]), Data([0x4D, 0x4D, 0, 0x2A]), Data([0x49, 0x49, 0x2B, 0]), Data([0x4D, 0x4D, 0, 0x2B])]
+            .contains(head.prefix(4))
+        let band = tiff ? nil : try BandReader(path: path, keepBehind: keepBehind(width: image.width, bands: image.bands),
+                                                 windowHeight: window.height, stride: stride.y)
+        if let info = ImageCodec.pngPalette(head), info.colourType == 3 {
             var map: [UInt32: UInt8] = [:]
             for (i, c) in info.palette.enumerated() {
                 let key = UInt32(c[0]) << 16 | UInt32(c[1]) << 8 | UInt32(c[2])
@@ -44,7 +72,7 @@ public final class WindowCache: @unchecked Sendable {
             }
             palette = map
         }
-        let entry = Entry(image: image, palette: palette, ambiguous: ambiguous)
+        let entry = Entry(image: image, band: band, palette: palette, ambiguous: ambiguous)
         lock.lock(); defer { lock.unlock() }
         entries.append((path, entry))
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }

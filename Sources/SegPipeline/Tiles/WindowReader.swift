@@ -18,7 +18,7 @@ public enum WindowReader {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "changed size since the windows were listed",
                               fix: "rerun the pipeline")
         }
-        sample.image = try rgb(image.image, inside, id: sample.id)
+        sample.image = try rgb(image.image, inside, id: sample.id) { try image.read(x: inside.x, y: inside.y, width: inside.width, height: inside.height) }
         sample.label = try indices(label, inside, id: sample.id, context: context)
         sample.params["source_width"] = Double(window.imageWidth)
         sample.params["source_height"] = Double(window.imageHeight)
@@ -32,8 +32,9 @@ public enum WindowReader {
         }
     }
 
-    static func region(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String) throws -> [UInt8] {
-        do { return try f.read(x: r.x, y: r.y, width: r.width, height: r.height) } catch {
+    static func region(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String,
+                       read: () throws -> [UInt8]) throws -> [UInt8] {
+        do { return try read() } catch {
             throw SampleError(id: id, file: f.path, problem: "cannot be read at \(r.width)x\(r.height)+\(r.x)+\(r.y): \(error) (truncated or damaged)",
                               fix: "re-export the file, or run with --on-error skip")
         }
@@ -42,6 +43,12 @@ public enum WindowReader {
     /// The window as 8-bit RGB: grey replicated, alpha dropped; 16-bit images and TIFFs of 4 or
     /// more bands (multispectral) are refused.
     public static func rgb(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String) throws -> Raster {
+        try rgb(f, r, id: id) { try f.read(x: r.x, y: r.y, width: r.width, height: r.height) }
+    }
+
+    /// `rgb` with the window's samples from `read` (a band reader, or `f` itself).
+    static func rgb(_ f: Vips.WindowedImage, _ r: (y: Int, x: Int, height: Int, width: Int), id: String,
+                    read: () throws -> [UInt8]) throws -> Raster {
         guard f.bits == 8 else {
             throw SampleError(id: id, file: f.path, problem: "has \(abs(f.bits))-bit samples; tiles are cut from 8-bit images",
                               fix: "convert it to 8-bit RGB (e.g. `vips cast`/`gdal_translate -ot Byte -scale`), or run with --on-error skip")
@@ -51,7 +58,7 @@ public enum WindowReader {
             throw SampleError(id: id, file: f.path, problem: "has \(f.bands) bands; tiles are cut from grey or RGB images",
                               fix: "write the RGB bands to their own TIFF (e.g. `vips extract_band IN OUT 0 --n 3`), or run with --on-error skip")
         }
-        let px = try region(f, r, id: id), n = r.width * r.height
+        let px = try region(f, r, id: id, read: read), n = r.width * r.height
         if f.bands == 3 { return Raster(width: r.width, height: r.height, channels: 3, pixels: px) }
         var out = [UInt8](repeating: 0, count: n * 3)
         for i in 0..<n {
@@ -68,6 +75,7 @@ public enum WindowReader {
     static func indices(_ e: WindowCache.Entry, _ r: (y: Int, x: Int, height: Int, width: Int), id: String,
                         context: StageContext) throws -> Raster {
         let f = e.image
+        let read = { try e.read(x: r.x, y: r.y, width: r.width, height: r.height) }
         guard f.bits == 8 else {
             throw SampleError(id: id, file: f.path, problem: "is a \(abs(f.bits))-bit label; tiled labels must be 8-bit",
                               fix: "write 8-bit labels, or run with --on-error skip")
@@ -78,13 +86,13 @@ public enum WindowReader {
                 throw SampleError(id: id, file: f.path, problem: "has \(f.bands) band(s) but `label_colors` expects RGB colour-coded labels",
                                   fix: "remove `label_colors`, or export RGB labels")
             }
-            let rgb = try Self.rgb(f, r, id: id)
+            let rgb = try Self.rgb(f, r, id: id, read: read)
             label = try colours.indices(of: rgb, ignore: context.ignoreIndex, id: id, path: f.path)
         } else if f.bands == 1 {
-            label = Raster(width: r.width, height: r.height, channels: 1, pixels: try region(f, r, id: id))
+            label = Raster(width: r.width, height: r.height, channels: 1, pixels: try region(f, r, id: id, read: read))
         } else if let palette = e.palette, !e.ambiguousPalette, f.bands <= 4 {
             // libvips expands palette PNGs to RGB(A); their colours map back to the indices.
-            let px = try region(f, r, id: id), n = r.width * r.height
+            let px = try region(f, r, id: id, read: read), n = r.width * r.height
             var out = [UInt8](repeating: 0, count: n)
             for i in 0..<n {
                 let key = UInt32(px[f.bands * i]) << 16 | UInt32(px[f.bands * i + 1]) << 8 | UInt32(px[f.bands * i + 2])

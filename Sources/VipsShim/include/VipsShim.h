@@ -26,10 +26,13 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
                   int *width, int *height, int *source_bands, uint8_t **out);
 
 /* Opens an image file lazily for window reads (nothing is decoded yet): random access (tiled
-   TIFF reads only the tiles a window needs; JPEG and PNG decode once, to a temporary file when
+   TIFF reads only the tiles a window needs; JPEG and PNG (opened this way) decode once, to a temporary file when
    larger than libvips' disc threshold, so memory stays bounded). Gives its size, bands and bits
    per sample (8 or 16); *handle is released with sp_window_close. */
 int sp_window_open(const char *path, void **handle, int *width, int *height, int *bands, int *bits);
+/* As sp_window_open with sequential access: windows must then be read top to bottom (JPEG and
+   PNG decode as they are read, nothing kept behind). */
+int sp_window_open_sequential(const char *path, void **handle, int *width, int *height, int *bands, int *bits);
 /* Copies the window (x, y, w, h), inside the image, as 8-bit samples of every band into out
    (w*h*bands bytes). Safe to call from several threads on one handle. */
 int sp_window_read(void *handle, int x, int y, int w, int h, uint8_t *out, size_t out_len);
