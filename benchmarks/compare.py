@@ -226,6 +226,41 @@ def peak_rss_kb(cmd):
     return int(m.group(1)) if m else None
 
 
+def tile_rows(rows, res):
+    """Rows of benchmarks/tiles.py at 20000x20000 (2000 with --quick): windows per second in memory
+    against pyvips and mmseg's converter, and `run` (shards written) with its peak RSS."""
+    venv = os.path.join(ROOT, "benchmarks/.venv/bin/python")
+    size = 2000 if QUICK else 20000
+    out = os.path.join(WORK, "tiles.json")
+    try:
+        sh([venv, os.path.join(ROOT, "benchmarks/tiles.py"), "all", "--size", str(size), "--bin", BIN, "--json", out,
+            "--only", "pyvips,mmseg,seg-prep,seg-prep-memory"])
+        got = json.load(open(out))
+    except Exception as e:
+        rows.append(("tiles from huge images (benchmarks/tiles.py)", "not measured", str(e).splitlines()[0][:80], None))
+        return
+    found = [r for run in got.get("runs", []) for r in run.get("rows", [])]
+    res["tiles"] = got
+    by = {(r.get("peer"), r.get("format")): r for r in found if isinstance(r, dict)}
+    names = {"jpg": "JPEG", "png": "PNG", "tif": "tiled TIFF"}
+    for fmt in ("jpg", "png", "tif"):
+        mem, run = by.get(("seg-prep-memory", fmt)), by.get(("seg-prep", fmt))
+        what = f"512x512 tiles at stride 256 from a {size}x{size} {names[fmt]} with its colour-coded PNG label, one core"
+        for peer, title in (("pyvips", "pyvips 3.2 (libvips 8.18) cutting the same windows into memory"),
+                            ("mmseg", "mmseg's potsdam.py approach (cv2 full decode + slicing)")):
+            other = by.get((peer, fmt))
+            if mem and other and mem.get("measured") and other.get("measured"):
+                rows.append((f"{what}: seg-prep windows into memory (`bench stages`, labels mapped to classes) vs {title}",
+                             f"{mem['windows_per_s']:.0f} windows/s, {mem['peak_rss_mb']:.0f} MB peak",
+                             f"{other['windows_per_s']:.0f} windows/s, {other['peak_rss_mb']:.0f} MB peak",
+                             mem["windows_per_s"] / other["windows_per_s"]))
+        mm = by.get(("mmseg", fmt))
+        if run and run.get("measured") and mm and mm.get("measured"):
+            rows.append((f"{what}: `run` writing shards (1 MiB a window), peak RSS vs mmseg's converter",
+                         f"{run['windows_per_s']:.0f} windows/s, {run['peak_rss_mb']:.0f} MB peak",
+                         f"{mm['peak_rss_mb']:.0f} MB peak (in memory)", mm["peak_rss_mb"] / run["peak_rss_mb"], "x less memory"))
+
+
 def main():
     sh([sys.executable, os.path.join(ROOT, "benchmarks/make-data.py"), os.path.join(ROOT, "fixtures"), DATA])
     rows, res = [], {}
@@ -330,6 +365,9 @@ def main():
         shutil.rmtree(out, ignore_errors=True)
     res["peak_rss_kb"] = rss
     rows.append(("`run` peak RSS, 40 vs 1,000 samples (512x512, 64 per shard)", f"{rss[1000] / 1024:.0f} MB at 1,000", f"{rss[40] / 1024:.0f} MB at 40", rss[40] / rss[1000]))
+
+    # 8. tiles from huge images (benchmarks/tiles.py): seg-prep against pyvips and mmseg's Potsdam converter.
+    tile_rows(rows, res)
 
     res["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "load_at_start": load,
                       "load_at_end": os.getloadavg()[0], "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "") or "Haswell (set by the benchmark for the train-step row)"}
