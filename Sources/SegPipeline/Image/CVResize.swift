@@ -29,11 +29,16 @@ enum CVResize {
     /// `cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR)` for 8-bit pixels, computed
     /// only in `window` of the output (the whole output when nil).
     static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+        linear(src, width: width, height: height, window: window,
+               xs: Axis(source: src.width, destination: width, clampWeight: true),
+               ys: Axis(source: src.height, destination: height, clampWeight: false))
+    }
+
+    /// INTER_LINEAR's two fixed-point passes over the positions and weights of `xs` and `ys`.
+    static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, sw = src.width, sh = src.height
         let ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c
-        let xs = Axis(source: sw, destination: width, clampWeight: true)
-        let ys = Axis(source: sh, destination: height, clampWeight: false)
         var out = [UInt8](repeating: 0, count: ww * wh * c)
         // Per output column of the window: the two source byte offsets and weights, per channel.
         var offsets = [Int](repeating: 0, count: rowLen * 2), weights = [Int32](repeating: 0, count: rowLen * 2)

@@ -10,7 +10,7 @@ public struct PendingResize: Sendable, Equatable {
     /// Pillow's bicubic (`random_resize`) or OpenCV's resize (`resize`); labels nearest either way.
     public var method: Method = .pillowBicubic
 
-    public enum Method: Sendable, Equatable { case pillowBicubic, cvBilinear, cvNearest }
+    public enum Method: Sendable, Equatable { case pillowBicubic, cvBilinear, cvBicubic, cvArea, cvNearest }
 
     public init(width: Int, height: Int, method: Method = .pillowBicubic) {
         self.width = width; self.height = height; self.method = method
@@ -26,8 +26,13 @@ public struct PendingResize: Sendable, Equatable {
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
         if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
         if method != .pillowBicubic {
-            var image = method == .cvBilinear ? CVResize.bilinear(sample.image, width: width, height: height, window: src)
-                                              : CVResize.nearest(sample.image, width: width, height: height, window: src)
+            var image: Raster
+            switch method {
+            case .cvBilinear: image = CVResize.bilinear(sample.image, width: width, height: height, window: src)
+            case .cvBicubic: image = CVResize.bicubic(sample.image, width: width, height: height, window: src)
+            case .cvArea: image = CVResize.area(sample.image, width: width, height: height, window: src)
+            default: image = CVResize.nearest(sample.image, width: width, height: height, window: src)
+            }
             var label = CVResize.nearest(sample.label, width: width, height: height, window: src)
             if horizontalFlip { image = image.flippedHorizontally(); label = label.flippedHorizontally() }
             if verticalFlip { image = image.flippedVertically(); label = label.flippedVertically() }

@@ -3,18 +3,18 @@ public struct ResizeStage: Stage {
     public static let declaration = StageDeclaration(
         name: "resize",
         summary: "Resize by a random ratio of a target scale, as mmcv's RandomResize + Resize.",
-        details: "Draws `ratio` uniformly in `ratio_range` and scales `scale` by it (sides truncated). With `keep_ratio`, the image is fitted inside that scale keeping its aspect ratio, as `mmcv.imrescale` does (the long side against the long side of the scale, the short against the short, sides rounded half up); otherwise it is resized to the scale exactly. The image is resampled as OpenCV's 8-bit `cv2.resize` (`INTER_LINEAR`, 11-bit fixed point, bit for bit) or nearest; the label always nearest (`INTER_NEAREST`). Output sizes vary: follow with `random_crop` and `pad`.",
+        details: "Draws `ratio` uniformly in `ratio_range` and scales `scale` by it (sides truncated). With `keep_ratio`, the image is fitted inside that scale keeping its aspect ratio, as `mmcv.imrescale` does (the long side against the long side of the scale, the short against the short, sides rounded half up); otherwise it is resized to the scale exactly. The image is resampled as OpenCV's 8-bit `cv2.resize`, bit for bit: `bilinear` (`INTER_LINEAR`, 11-bit fixed point), `bicubic` (`INTER_CUBIC`, OpenCV's own kernel: x86 wheels of OpenCV run Intel IPP's closed cubic by default, which differs by ±1 in a few percent of bytes, so mmcv's `bicubic` there is matched to ±1), `area` (`INTER_AREA`: block means, area sums, or the linear passes when upscaling) or `nearest`; the label always nearest (`INTER_NEAREST`). Output sizes vary: follow with `random_crop` and `pad`.",
         label: "Resized with nearest neighbour (no half-pixel offset, as cv2's INTER_NEAREST).",
         random: true,
         parameters: [Keys.scale.info, Keys.ratioRange.info, Keys.keepRatio.info, Keys.interpolation.info])
 
-    enum Interpolation: String, Sendable, CaseIterable { case bilinear, nearest }
+    enum Interpolation: String, Sendable, CaseIterable { case bilinear, bicubic, area, nearest }
 
     enum Keys {
         static let scale = Param<(width: Int, height: Int)>.scaleWH("scale", default: (2048, 512), "target scale before the ratio, [width, height] as in mmseg configs")
         static let ratioRange = Param<(Double, Double)>.interval("ratio_range", within: 0.01...10, default: (1.0, 1.0), "the scale is multiplied by a ratio drawn uniformly in this range")
         static let keepRatio = Param<Bool>.flag("keep_ratio", default: true, "fit inside the scale keeping the aspect ratio (mmcv.imrescale); false resizes to the scale exactly")
-        static let interpolation = Param<Interpolation>.choice("interpolation", default: .bilinear, "image resampling (cv2 INTER_LINEAR or INTER_NEAREST)")
+        static let interpolation = Param<Interpolation>.choice("interpolation", default: .bilinear, "image resampling (cv2 INTER_LINEAR, INTER_CUBIC, INTER_AREA or INTER_NEAREST)")
     }
 
     let scale: (width: Int, height: Int)
@@ -45,8 +45,12 @@ public struct ResizeStage: Stage {
     /// Resizes `sample` at `ratio` (for tests with an explicit ratio, and `apply`).
     func resize(_ sample: inout Sample, ratio: Double) {
         let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
-        sample.image = interpolation == .bilinear ? CVResize.bilinear(sample.image, width: s.width, height: s.height)
-                                                  : CVResize.nearest(sample.image, width: s.width, height: s.height)
+        switch interpolation {
+        case .bilinear: sample.image = CVResize.bilinear(sample.image, width: s.width, height: s.height)
+        case .bicubic: sample.image = CVResize.bicubic(sample.image, width: s.width, height: s.height)
+        case .area: sample.image = CVResize.area(sample.image, width: s.width, height: s.height)
+        case .nearest: sample.image = CVResize.nearest(sample.image, width: s.width, height: s.height)
+        }
         sample.label = CVResize.nearest(sample.label, width: s.width, height: s.height)
         sample.params["ratio"] = ratio
         sample.params["resize_width"] = Double(s.width)
@@ -58,9 +62,21 @@ public struct ResizeStage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         let ratio = random.uniform(ratioRange.0, ratioRange.1)
         let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
-        sample.pending = PendingResize(width: s.width, height: s.height, method: interpolation == .bilinear ? .cvBilinear : .cvNearest)
+        sample.pending = PendingResize(width: s.width, height: s.height, method: interpolation.method)
         sample.params["ratio"] = ratio
         sample.params["resize_width"] = Double(s.width)
         sample.params["resize_height"] = Double(s.height)
+    }
+}
+
+extension ResizeStage.Interpolation {
+    /// The pending resize that carries it out.
+    var method: PendingResize.Method {
+        switch self {
+        case .bilinear: return .cvBilinear
+        case .bicubic: return .cvBicubic
+        case .area: return .cvArea
+        case .nearest: return .cvNearest
+        }
     }
 }
