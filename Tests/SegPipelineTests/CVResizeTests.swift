@@ -59,4 +59,26 @@ import Testing
             #expect(s.image.pixels == want.pixels && s.image.width <= 300)
         }
     }
+
+    @Test func aCropOfAPendingResizeIsTheCropOfTheWholeResize() throws {
+        for kind in ["bilinear", "bicubic", "area", "nearest"] {
+            for ratio in [0.3, 1.7] {
+                let spec = try stages("- decode: {}\n- resize: {scale: [400, 300], ratio_range: [\(ratio), \(ratio)], interpolation: \(kind)}\n- random_crop: {size: [96, 128]}\n- pad: {size: [96, 128]}")
+                var lazy = try decodedPair(goldenPairs[1])
+                var whole = lazy
+                let resize = spec.stages[1] as! ResizeStage, crop = spec.stages[2] as! RandomCropStage
+                let ctx = StageContext(classes: 21, height: 96, width: 128)
+                var r1 = SeededRandom(seed: 1, id: "a", repeatIndex: 0, stage: 1), r2 = r1
+                try resize.apply(&lazy, random: &r1, context: ctx)        // leaves the resize pending
+                #expect(lazy.pending?.method == resize.interpolation.method)
+                try resize.apply(&whole, random: &r2, context: ctx)
+                try whole.materialize()                                   // the whole resize first
+                var c1 = SeededRandom(seed: 1, id: "a", repeatIndex: 0, stage: 2), c2 = c1
+                try crop.apply(&lazy, random: &c1, context: ctx)
+                try crop.apply(&whole, random: &c2, context: ctx)
+                #expect(lazy.image.pixels == whole.image.pixels && lazy.label.pixels == whole.label.pixels, "\(kind) \(ratio)")
+                #expect(lazy.params == whole.params)
+            }
+        }
+    }
 }

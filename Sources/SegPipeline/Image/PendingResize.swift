@@ -26,13 +26,7 @@ public struct PendingResize: Sendable, Equatable {
         if horizontalFlip { src.x0 = width - w.x1; src.x1 = width - w.x0 }
         if verticalFlip { src.y0 = height - w.y1; src.y1 = height - w.y0 }
         if method != .pillowBicubic {
-            var image: Raster
-            switch method {
-            case .cvBilinear: image = CVResize.bilinear(sample.image, width: width, height: height, window: src)
-            case .cvBicubic: image = CVResize.bicubic(sample.image, width: width, height: height, window: src)
-            case .cvArea: image = CVResize.area(sample.image, width: width, height: height, window: src)
-            default: image = CVResize.nearest(sample.image, width: width, height: height, window: src)
-            }
+            var image = cvImage(sample.image, window: src)
             var label = CVResize.nearest(sample.label, width: width, height: height, window: src)
             if horizontalFlip { image = image.flippedHorizontally(); label = label.flippedHorizontally() }
             if verticalFlip { image = image.flippedVertically(); label = label.flippedVertically() }
@@ -43,6 +37,18 @@ public struct PendingResize: Sendable, Equatable {
         let label = Resample.nearest(sample.label, width: width, height: height, window: src,
                                      flipX: horizontalFlip, flipY: verticalFlip)
         return (image, label)
+    }
+}
+
+extension PendingResize {
+    /// The window `w` of `image` resized by OpenCV's rule of `method` (unflipped).
+    func cvImage(_ image: Raster, window w: Resample.Window) -> Raster {
+        switch method {
+        case .cvBilinear: return CVResize.bilinear(image, width: width, height: height, window: w)
+        case .cvBicubic: return CVResize.bicubic(image, width: width, height: height, window: w)
+        case .cvArea: return CVResize.area(image, width: width, height: height, window: w)
+        case .cvNearest, .pillowBicubic: return CVResize.nearest(image, width: width, height: height, window: w)
+        }
     }
 }
 

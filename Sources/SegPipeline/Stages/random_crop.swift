@@ -94,8 +94,7 @@ public struct RandomCropStage: Stage {
         let (y, x) = candidates[picked]
         if let p = window {
             let area = Resample.Window(x0: x, y0: y, x1: min(x + width, p.width), y1: min(y + height, p.height))
-            sample.image = p.method == .cvBilinear ? CVResize.bilinear(sample.image, width: p.width, height: p.height, window: area)
-                                                   : CVResize.nearest(sample.image, width: p.width, height: p.height, window: area)
+            sample.image = p.cvImage(sample.image, window: area)
         } else {
             sample.image = Self.crop(sample.image, y: y, x: x, height: height, width: width)
         }
