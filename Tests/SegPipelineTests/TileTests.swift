@@ -217,6 +217,11 @@ import Testing
         var four = [UInt8](repeating: 0, count: image.width * image.height * 4)
         for i in 0..<(image.width * image.height) { for c in 0..<3 { four[4 * i + c] = image.pixels[3 * i + c] } }
         try put("fourband", image: try Vips.encode(Raster(width: image.width, height: image.height, channels: 4, pixels: four), suffix: ".tif"))
+        // A CMYK JPEG (libvips reads four bands; only decode's whole-image path converts CMYK).
+        let cmyk = fixtures.appendingPathComponent("cmyk-jpeg/cmyk.jpg")
+        let cmykSize = try Vips.WindowedImage(path: cmyk.path)
+        try put("cmyk", image: try Data(contentsOf: cmyk),
+                label: try Vips.encode(Raster(width: cmykSize.width, height: cmykSize.height, fill: [255, 255, 255]), suffix: ".png"))
         // A label smaller than its image.
         let (rgbLabel, _) = try ImageCodec.decodeRGB(try Data(contentsOf: label1), id: "l", path: label1.path)
         var small = Raster(width: 1000, height: 1000, fill: [255, 255, 255])
@@ -246,6 +251,8 @@ import Testing
         #expect(reasons.first { $0.key.hasPrefix("fourband") }?.value.contains("has 4 bands; tiles are cut from grey or RGB images") == true)
         #expect(reasons.first { $0.key.hasPrefix("smalllabel") }?.value.contains("is 1000x1000 but its image is 1440x1080") == true)
         #expect(reasons["deep@0_0"]?.contains("has 16-bit samples; tiles are cut from 8-bit images") == true)
+        #expect(reasons.filter { $0.key.hasPrefix("cmyk@") }.values.allSatisfy { $0.contains("cmyk.tif: is a CMYK JPEG; tiles are cut from grey or RGB images") })
+        #expect(reasons.keys.contains { $0.hasPrefix("cmyk@") } && !kept.contains { $0.hasPrefix("cmyk@") })
         // A claimed size over tile's limit: the image is one failing record, nothing is read.
         let (limited, rest) = try skipped(s, Self.pipeline(root: root.path, suffix: ".tif", tile: "{size: [512, 512], max_pixels: 100000}"))
         #expect(limited["good"]?.contains("claims 1440x1080 pixels in its header, above tile's limit of 100000") == true)

@@ -54,6 +54,12 @@ public enum WindowReader {
                               fix: "convert it to 8-bit RGB (e.g. `vips cast`/`gdal_translate -ot Byte -scale`), or run with --on-error skip")
         }
         let tiff = ["tif", "tiff"].contains((f.path as NSString).pathExtension.lowercased())
+        if f.bands == 4, let h = FileHandle(forReadingAtPath: f.path), (try? h.read(upToCount: 2)) == Data([0xFF, 0xD8]) {
+            try? h.close()
+            // JPEG has no alpha: four bands are CMYK, which only `decode`'s whole-image path converts.
+            throw SampleError(id: id, file: f.path, problem: "is a CMYK JPEG; tiles are cut from grey or RGB images",
+                              fix: "convert it to RGB first (e.g. `vips icc_transform` or `convert -colorspace sRGB`), or run with --on-error skip")
+        }
         guard f.bands <= 4, !(tiff && f.bands >= 4) else {
             throw SampleError(id: id, file: f.path, problem: "has \(f.bands) bands; tiles are cut from grey or RGB images",
                               fix: "write the RGB bands to their own TIFF (e.g. `vips extract_band IN OUT 0 --n 3`), or run with --on-error skip")
