@@ -7,6 +7,7 @@ extension PipelineSpec {
         c.labelColours = labelColours
         c.reduceZeroLabel = reduceZeroLabel
         c.windows = windows
+        c.cropWindows = windows != nil && tiling == nil
         return c
     }
 

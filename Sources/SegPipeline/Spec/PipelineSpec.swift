@@ -163,6 +163,9 @@ public struct PipelineSpec: Sendable {
         spec.labelColours = labelColours
         spec.reduceZeroLabel = reduceZeroLabel
         spec.checksum = checksum
+        if stages.count > 1, let crop = stages[1] as? RandomCropStage {
+            spec.windows = WindowCache(window: (crop.height, crop.width), stride: (crop.height, crop.width), randomOrder: true)
+        }
         if state.tiled {
             if (stages.first as? DecodeStage)?.shrinkOnLoad == true {
                 throw error(stagesNode, "'decode: {shrink_on_load: true}' cannot be combined with 'tile', which reads windows at full resolution",

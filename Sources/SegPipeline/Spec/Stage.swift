@@ -33,8 +33,11 @@ public struct StageContext: Sendable {
     public var source: (any InputSource)?
     /// The colours of colour-coded label images, or nil when label files hold class indices.
     public var labelColours: LabelColours?
-    /// The open files windows are read from, when a `tile` stage cuts the images.
+    /// The open files windows are read from, when a `tile` stage cuts the images or `random_crop`
+    /// follows `decode`.
     public var windows: WindowCache?
+    /// `random_crop` directly follows `decode` (large images are read as windows).
+    public var cropWindows = false
     /// Label values go through mmsegmentation's reduce-zero-label after the source's own mapping.
     public var reduceZeroLabel = false
 

@@ -20,6 +20,8 @@ public struct Sample: Sendable {
     public var problem: SampleError?
     /// The window of the source image this sample is (`tile`), or nil.
     public var window: TileWindow?
+    /// `decode` left the (large) image unread for `random_crop`, which reads its windows.
+    public var windowedSource = false
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath

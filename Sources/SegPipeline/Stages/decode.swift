@@ -8,9 +8,11 @@ public struct DecodeStage: Stage {
         details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload; CMYK and YCCK files as Pillow's `convert(\"RGB\")` reads them), other formats with libvips. Both files' sizes are read from their headers and checked against each other and against `max_pixels` before anything is decoded. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
         label: "Read as class indices; the label must have the image's size.",
         random: false,
-        parameters: [Keys.shrinkOnLoad.info, Keys.maxPixels.info])
+        parameters: [Keys.shrinkOnLoad.info, Keys.maxPixels.info, Keys.cropReadsAbove.info])
 
     enum Keys {
+        static let cropReadsAbove = Param<Int>.integer("crop_reads_above", in: 1...(1 << 40), default: 1 << 24,
+            "when `random_crop` directly follows decode, images with more pixels are not decoded: libvips reads only the crop and the label windows it tests")
         static let shrinkOnLoad = Param<Bool>.flag("shrink_on_load", default: false,
             "decode large JPEGs at reduced size when the output is much smaller (off = exact reference parity)")
         static let maxPixels = Param<Int>.integer("max_pixels", in: 1...(1 << 40), default: DecodeStage.defaultMaxPixels,
@@ -22,10 +24,12 @@ public struct DecodeStage: Stage {
 
     let shrinkOnLoad: Bool
     let maxPixels: Int
+    let cropReadsAbove: Int
 
     public init(_ args: StageArgs) throws {
         shrinkOnLoad = args[Keys.shrinkOnLoad]
         maxPixels = args[Keys.maxPixels]
+        cropReadsAbove = args[Keys.cropReadsAbove]
     }
 
     public func plan(_ state: inout PlanState) throws {
@@ -40,6 +44,23 @@ public struct DecodeStage: Stage {
             // A window of a tiled image: libvips reads its region only.
             try WindowReader.read(&sample, window: window, cache: cache, context: context)
             return
+        }
+        if context.cropWindows, let cache = context.windows, sample.window == nil, !(context.source is LabelmeSource) {
+            // random_crop comes next: a large image is left unread, random_crop reads its windows.
+            let image = try WindowReader.open(cache, sample.imagePath, id: sample.id, what: "image")
+            let (w, h) = (image.image.width, image.image.height)
+            // 8-bit grey or RGB only; CMYK and alpha images take the whole-image path, which converts them.
+            if w * h > cropReadsAbove, image.image.bits == 8, [1, 3].contains(image.image.bands),
+               let label = try? WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label"),
+               label.image.bits == 8, !label.ambiguousPalette {
+                // (A palette repeating a colour cannot be read back from libvips' RGB: whole path.)
+                try Self.check(w, h, limit: context.maxPixels ?? maxPixels, id: sample.id, path: sample.imagePath)
+                try Self.checkSameSize((label.image.width, label.image.height), (w, h), id: sample.id, path: sample.labelPath)
+                sample.windowedSource = true
+                sample.params["source_width"] = Double(w)
+                sample.params["source_height"] = Double(h)
+                return
+            }
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
         let imageData = try context.source?.imageData(record) ?? Self.read(sample.imagePath, id: sample.id, what: "image")
@@ -68,6 +89,7 @@ public struct DecodeStage: Stage {
     /// A decode stage with the pipeline's pixel limit, for reading labels outside a run (`check`).
     init(labelOnlyFor spec: PipelineSpec) {
         shrinkOnLoad = false
+        cropReadsAbove = 1 << 24
         maxPixels = spec.maxPixels ?? (spec.stages.first as? DecodeStage)?.maxPixels ?? DecodeStage.defaultMaxPixels
     }
 

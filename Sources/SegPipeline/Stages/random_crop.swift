@@ -70,6 +70,10 @@ public struct RandomCropStage: Stage {
     public static var acceptsPendingResize: Bool { true }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        if sample.windowedSource, let cache = context.windows {
+            try applyToWindows(&sample, random: &random, context: context, cache: cache)
+            return
+        }
         var window: PendingResize?
         if let p = sample.pending, p.method != .pillowBicubic, !p.horizontalFlip, !p.verticalFlip {
             window = p
@@ -101,6 +105,34 @@ public struct RandomCropStage: Stage {
         sample.label = Self.crop(sample.label, y: y, x: x, height: height, width: width)
         sample.params["crop_y"] = Double(y)
         sample.params["crop_x"] = Double(x)
+        sample.params["crop_tries"] = Double(picked + 1)
+    }
+
+    /// The same draws and test on a large source `decode` left unread: only each tested window of
+    /// the label, and the kept window of the image, are read (libvips region reads).
+    func applyToWindows(_ sample: inout Sample, random: inout SeededRandom, context: StageContext, cache: WindowCache) throws {
+        let image = try WindowReader.open(cache, sample.imagePath, id: sample.id, what: "image")
+        let labels = try WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label")
+        let (fullH, fullW) = (image.image.height, image.image.width)
+        let marginH = max(fullH - height, 0), marginW = max(fullW - width, 0)
+        func box(_ c: (Int, Int)) -> (y: Int, x: Int, height: Int, width: Int) {
+            (c.0, c.1, min(height, fullH - c.0), min(width, fullW - c.1))
+        }
+        var candidates: [(Int, Int)] = []
+        var picked = 0
+        var label: Raster?
+        for i in 0..<11 {
+            candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
+            if catMaxRatio >= 1 || i == 10 { picked = i; label = nil; break }
+            let l = try WindowReader.indices(labels, box(candidates[i]), id: sample.id, context: context)
+            if passes(l, y: 0, x: 0, ignore: context.ignoreIndex) { picked = i; label = l; break }
+        }
+        let b = box(candidates[picked])
+        sample.label = try label ?? WindowReader.indices(labels, b, id: sample.id, context: context)
+        sample.image = try WindowReader.rgb(image.image, b, id: sample.id) { try image.read(x: b.x, y: b.y, width: b.width, height: b.height) }
+        sample.windowedSource = false
+        sample.params["crop_y"] = Double(b.y)
+        sample.params["crop_x"] = Double(b.x)
         sample.params["crop_tries"] = Double(picked + 1)
     }
 }

@@ -30,8 +30,12 @@ public final class WindowCache: @unchecked Sendable {
     /// The windows' size and stride, for how many rows a band reader keeps.
     let window: (height: Int, width: Int), stride: (y: Int, x: Int)
 
-    public init(capacity: Int = 4, window: (height: Int, width: Int), stride: (y: Int, x: Int)) {
-        self.capacity = capacity; self.window = window; self.stride = stride
+    /// Windows come in any order (`random_crop` on huge sources): every file is opened for random
+    /// access (JPEG and PNG then decode once per opening, to a temporary file when large).
+    let randomOrder: Bool
+
+    public init(capacity: Int = 4, window: (height: Int, width: Int), stride: (y: Int, x: Int), randomOrder: Bool = false) {
+        self.capacity = capacity; self.window = window; self.stride = stride; self.randomOrder = randomOrder
     }
 
     /// Rows a band reader keeps behind the newest window top for an image `width` wide: the band
@@ -62,7 +66,7 @@ public final class WindowCache: @unchecked Sendable {
         // rest streams top to bottom.
         let tiff = [Data([0x49, 0x49, 0x2A, 0]), Data([0x4D, 0x4D, 0, 0x2A]), Data([0x49, 0x49, 0x2B, 0]), Data([0x4D, 0x4D, 0, 0x2B])]
             .contains(head.prefix(4))
-        let band = tiff ? nil : try BandReader(path: path, keepBehind: keepBehind(width: image.width, bands: image.bands),
+        let band = tiff || randomOrder ? nil : try BandReader(path: path, keepBehind: keepBehind(width: image.width, bands: image.bands),
                                                  windowHeight: window.height, stride: stride.y)
         if let info = ImageCodec.pngPalette(head), info.colourType == 3 {
             var map: [UInt32: UInt8] = [:]
