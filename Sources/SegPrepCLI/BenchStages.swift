@@ -10,8 +10,9 @@ struct BenchStages: ParsableCommand {
         abstract: "Time each stage of a pipeline per sample on its input, on one thread (no shards written).",
         discussion: """
         Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample
-        and samples per second for each stage (a resize that random_resize defers is counted by the stage
-        that carries it out, usually place). The "finish" row is the work left after the last stage.
+        and samples per second for each stage. Geometric stages (resize, random_resize, flip, random_crop,
+        place, pad, letterbox) only plan; the "render" row is the one pass that computes the output
+        window of their plan (and decodes a JPEG kept for shrink_on_load), and "finish" the final checks.
 
         Example:
           seg-prep bench stages pipelines/voc-train.yaml --input-root ~/data/VOC2012 --limit 64
@@ -42,7 +43,7 @@ struct BenchStages: ParsableCommand {
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec, root: inputRoot)
         let records = Array(input.records.prefix(limit))
-        var seconds = [Double](repeating: 0, count: spec.stages.count + 1)
+        var seconds = [Double](repeating: 0, count: spec.stages.count + 2)
         var samples = 0
         for rep in 0..<repeats {
             for r in records {
@@ -51,7 +52,7 @@ struct BenchStages: ParsableCommand {
                 samples += 1
             }
         }
-        let names = spec.stageNames + ["finish"]
+        let names = spec.stageNames + ["render", "finish"]
         let rows = names.enumerated().map { (i, name) in
             (name: name, us: seconds[i] / Double(samples) * 1e6, rate: seconds[i] > 0 ? Double(samples) / seconds[i] : 0)
         }

@@ -154,7 +154,7 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         #expect(status == 0, "\(out)")
         let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
         let rows = obj?["stages"] as? [[String: Any]] ?? []
-        #expect(rows.map { $0["stage"] as? String } == ["decode", "remap_labels", "random_resize", "flip", "place", "hsv", "finish"])
+        #expect(rows.map { $0["stage"] as? String } == ["decode", "remap_labels", "random_resize", "flip", "place", "hsv", "render", "finish"])
         #expect(obj?["samples"] as? Int == 2 && rows.allSatisfy { ($0["us_per_sample"] as? Double ?? -1) >= 0 })
     }
 

@@ -18,6 +18,7 @@ import Testing
         var s = try decodedPair(pair)
         var rng = SeededRandom(seed: 0)
         try spec.stages[1].apply(&s, random: &rng, context: StageContext(classes: 21, height: 256, width: 384))
+        try s.render()
         let file = try SafeTensorsFile(path: golden.appendingPathComponent("letterbox.safetensors").path)
         let label = try file.bytes("\(pair).256x384.label")
         let image = try file.bytes("\(pair).256x384.image")
@@ -32,6 +33,7 @@ import Testing
         var s = try decodedPair(pair)
         var rng = SeededRandom(seed: 0)
         try spec.stages[1].apply(&s, random: &rng, context: StageContext(classes: 21, height: 512, width: 512))
+        try s.render()
         let key = "\(pair).512x512"
         #expect(sha(s.label.pixels) == param("letterbox", key, "label_sha256") as? String)
         #expect(sha(s.image.pixels) == param("letterbox", key, "image_sha256") as? String)
@@ -56,9 +58,10 @@ import Testing
         var s = try decodedPair(pair)
         let resize = spec.stages[1] as! RandomResizeStage
         try resize.resize(&s, newAspect: c["new_ar"] as! Double, scale: c["scale"] as! Double)
-        #expect(s.pending == PendingResize(width: c["nw"] as! Int, height: c["nh"] as! Int))
+        #expect(s.geometry.resize == Geometry.Resize(width: c["nw"] as! Int, height: c["nh"] as! Int))
         try (spec.stages[2] as! FlipStage).flip(&s, c["flip"] as! Bool)
         try (spec.stages[3] as! PlaceStage).place(&s, dx: c["dx"] as! Int, dy: c["dy"] as! Int, context: ctx)
+        try s.render()
         let file = try SafeTensorsFile(path: golden.appendingPathComponent("random_branch.safetensors").path)
         #expect(s.label.pixels == (try file.bytes("case\(caseIndex).label")))
         let preHSV = sha(s.image.pixels)
@@ -209,7 +212,7 @@ import Testing
         }
     }
 
-    /// The deferred resize + flip + place path gives the same sample as materialising first.
+    /// The deferred resize + flip + place path gives the same sample as rendering first.
     @Test(arguments: 0..<6)
     func deferredPlacementEqualsFull(seed: Int) throws {
         let spec = try stages("- decode: {}\n- random_resize: {size: [160, 224]}\n- flip: {}\n- place: {}")
@@ -221,7 +224,8 @@ import Testing
             var r2 = r1
             try st.apply(&fast, random: &r1, context: ctx)
             try st.apply(&slow, random: &r2, context: ctx)
-            if i == 2 { try slow.materialize() }   // force the full path before placement
+            if i == 3 { try fast.render(); try slow.render() }
+            if i == 2 { try slow.render() }   // force the full path before placement
         }
         #expect(fast.image == slow.image && fast.label == slow.label)
         #expect(fast.params == slow.params)
@@ -241,10 +245,11 @@ import Testing
         let ctx = StageContext(classes: 21, height: 256, width: 384)
         var full = Sample(id: "w", image: try ImageCodec.decodeRGB(data, id: "w", path: "w").0, label: label)
         var fast = Sample(id: "w", image: Raster(width: 0, height: 0, channels: 3, pixels: []), label: label)
-        fast.encoded = EncodedImage(data: data, width: size.width, height: size.height, jpeg: true)
+        fast.source = .encoded(EncodedImage(data: data, width: size.width, height: size.height, jpeg: true))
         var rng = SeededRandom(seed: 0)
         try spec.stages[1].apply(&full, random: &rng, context: ctx)
         try spec.stages[1].apply(&fast, random: &rng, context: ctx)
+        try full.render(); try fast.render()
         #expect(fast.params["shrink_on_load"] == 4)
         #expect(fast.label == full.label)
         let c = closeness(fast.image.pixels, full.image.pixels, tolerance: 8)

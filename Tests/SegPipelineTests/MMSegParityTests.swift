@@ -35,7 +35,8 @@ import Testing
         let c = (params["resize"] as! [String: Any])[name] as! [String: Any]
         var s = try decodedPair(c["pair"] as! String)
         if reduce { PixelKernels.lookUp(&s.label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: 255)) }
-        resize.resize(&s, ratio: c["ratio"] as! Double)
+        try resize.resize(&s, ratio: c["ratio"] as! Double)
+        try s.render()
         return s
     }
 
@@ -83,6 +84,7 @@ import Testing
             }
             var rng = SeededRandom(seed: 0)
             try stage.apply(&s, random: &rng, context: Self.spec.context)
+            try s.render()
             #expect(sha(s.image.pixels) == Self.expected(c, "image"), "\(name): image")
             #expect(sha(s.label.pixels) == Self.expected(c, "label"), "\(name): label")
         }
@@ -123,7 +125,8 @@ import Testing
             if c["reduce_zero_label"] as? Bool == true {
                 PixelKernels.lookUp(&s.label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: 255))
             }
-            Self.resize.resize(&s, ratio: c["ratio"] as! Double)
+            try Self.resize.resize(&s, ratio: c["ratio"] as! Double)
+            try s.render()
             #expect(sha(s.image.pixels) == (c["resized_image"] as? [String: Any])?["sha256"] as? String, "\(name): resized")
             let candidates = (c["crop_candidates"] as! [[Int]]).map { ($0[0], $0[1]) }
             let picked = Self.crop.pick(s.label, candidates: candidates, ignore: 255)

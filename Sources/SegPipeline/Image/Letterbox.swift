@@ -23,13 +23,6 @@ public struct Letterbox: Sendable, Equatable {
         return canvas
     }
 
-    /// `label` resized (nearest) onto a canvas of `fill`.
-    public func label(_ label: Raster, fill: UInt8) -> Raster {
-        var canvas = Raster(width: width, height: height, fill: [fill])
-        canvas.paste(Resample.nearest(label, width: nw, height: nh), dx: dx, dy: dy)
-        return canvas
-    }
-
     /// The scaled image's window of a one-channel canvas map (`width * height` values), `nw` x `nh`.
     public func window(_ map: [UInt8]) -> Raster {
         var crop = [UInt8](repeating: 0, count: nw * nh)

@@ -45,6 +45,21 @@ public struct Raster: Sendable, Equatable {
         }
     }
 
+    /// The pixels of `w` (which must lie inside the raster).
+    public func window(_ w: Resample.Window) -> Raster {
+        if w.x0 == 0 && w.y0 == 0 && w.x1 == width && w.y1 == height { return self }
+        let c = channels, rowBytes = w.width * c
+        let out = [UInt8](unsafeUninitializedCapacity: rowBytes * w.height) { d, n in
+            pixels.withUnsafeBufferPointer { s in
+                for y in 0..<w.height {
+                    (d.baseAddress! + y * rowBytes).initialize(from: s.baseAddress! + ((w.y0 + y) * width + w.x0) * c, count: rowBytes)
+                }
+            }
+            n = rowBytes * w.height
+        }
+        return Raster(width: w.width, height: w.height, channels: c, pixels: out)
+    }
+
     /// The raster mirrored left to right.
     public func flippedHorizontally() -> Raster {
         let c = channels, w = width

@@ -14,28 +14,30 @@ extension PipelineSpec {
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
     /// and checks the result: output size and label values within the classes or the ignore class.
     ///
-    /// `timed`, when given, receives each stage's index and wall seconds (a deferred resize or
-    /// decode counts towards the stage that carries it out), and `stages.count` for the final one.
+    /// `timed`, when given, receives each stage's index and wall seconds, `stages.count` for
+    /// rendering the geometry (before the first stage that needs pixels, and at the end; a deferred
+    /// decode is part of it) and `stages.count + 1` for the final checks.
     ///
     /// Throws `SampleError` naming the file at fault.
     public func process(_ sample: inout Sample, timed: ((Int, Double) -> Void)? = nil) throws {
         if let problem = sample.problem { throw problem }
         let ctx = context
         let clock = ContinuousClock()
-        for (i, stage) in stages.enumerated() {
+        func render() throws {
             let start = clock.now
-            if !type(of: stage).acceptsPendingResize {
-                try sample.materialize()
-                try sample.decodeImage()
-            }
+            try sample.render(context: ctx)
+            if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
+        }
+        for (i, stage) in stages.enumerated() {
+            if !type(of: stage).isGeometric { try render() }
+            let start = clock.now
             var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
             try stage.apply(&sample, random: &rng, context: ctx)
             if let timed { timed(i, Self.seconds(clock.now - start)) }
         }
+        try render()
         let start = clock.now
-        try sample.materialize()
-        try sample.decodeImage()
-        if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
+        defer { if let timed { timed(stages.count + 1, Self.seconds(clock.now - start)) } }
         let s = sample
         guard s.image.width == width, s.image.height == height, s.label.width == width, s.label.height == height else {
             throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(width)x\(height)",

@@ -10,12 +10,13 @@ public protocol Stage: Sendable {
     func plan(_ state: inout PlanState) throws
     /// Transforms one sample; draws only from `random`, records its draws in `sample.params`.
     func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws
-    /// Whether `apply` accepts a sample with a pending resize (otherwise it is materialised first).
-    static var acceptsPendingResize: Bool { get }
+    /// Whether `apply` only composes onto the sample's geometry; any other stage sees the
+    /// rendered pixels (`Sample.render`).
+    static var isGeometric: Bool { get }
 }
 
 extension Stage {
-    public static var acceptsPendingResize: Bool { false }
+    public static var isGeometric: Bool { false }
 }
 
 /// Facts every stage may need while applying.

@@ -6,22 +6,21 @@ public struct Sample: Sendable {
     /// Source files (for messages).
     public var imagePath: String
     public var labelPath: String
-    /// RGB image (3 channels) and label map (1 channel, class indices); empty until `decode`.
+    /// RGB image (3 channels) and label map (1 channel, class indices): the source until the
+    /// geometry is rendered, then the output; empty until `decode`.
     public var image = Raster(width: 0, height: 0, channels: 3, pixels: [])
     public var label = Raster(width: 0, height: 0, channels: 1, pixels: [])
     /// Parameters drawn by the stages, by name (`scale`, `aspect`, `flip`, `dx`, `dy`, `hue`, …).
     public var params: [String: Double] = [:]
-    /// A resize (and flips) drawn but not yet applied: `place` computes only the visible window.
-    public var pending: PendingResize?
-    /// The image file, kept encoded until a stage knows its target size (`shrink_on_load`).
-    public var encoded: EncodedImage?
+    /// The geometric transforms drawn but not yet computed; `render()` computes the output window.
+    public var geometry = Geometry()
+    /// How the source image is held until the geometry is rendered (decoded, encoded, in its file).
+    public var source = SourceAccess.pixels
 
     /// A problem found while listing the sample; processing it throws this.
     public var problem: SampleError?
     /// The window of the source image this sample is (`tile`), or nil.
     public var window: TileWindow?
-    /// `decode` left the (large) image unread for `random_crop`, which reads its windows.
-    public var windowedSource = false
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath

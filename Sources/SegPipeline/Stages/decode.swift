@@ -56,7 +56,7 @@ public struct DecodeStage: Stage {
                 // (A palette repeating a colour cannot be read back from libvips' RGB: whole path.)
                 try Self.check(w, h, limit: context.maxPixels ?? maxPixels, id: sample.id, path: sample.imagePath)
                 try Self.checkSameSize((label.image.width, label.image.height), (w, h), id: sample.id, path: sample.labelPath)
-                sample.windowedSource = true
+                sample.source = .windows(width: w, height: h)
                 sample.params["source_width"] = Double(w)
                 sample.params["source_height"] = Double(h)
                 return
@@ -72,7 +72,7 @@ public struct DecodeStage: Stage {
         let width = size.width, height = size.height
         try readLabel(labelData, into: &sample, context: context, imageSize: (width, height))
         if shrinkOnLoad {
-            sample.encoded = EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg)
+            sample.source = .encoded(EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg))
         } else {
             let (image, _) = try ImageCodec.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
             guard image.width == width, image.height == height else {

@@ -18,7 +18,7 @@ public struct FlipStage: Stage {
     let p: Double
     let vertical: Bool
 
-    public static var acceptsPendingResize: Bool { true }
+    public static var isGeometric: Bool { true }
 
     public init(_ args: StageArgs) throws {
         p = args[Keys.p]
@@ -31,17 +31,9 @@ public struct FlipStage: Stage {
         try flip(&sample, random.unit() < p)
     }
 
-    /// Flips (or not) as given and records it.
+    /// Flips (or not) as given and records it; the mirror joins the geometry.
     public func flip(_ sample: inout Sample, _ flip: Bool) throws {
-        if !flip { sample.params[vertical ? "vflip" : "flip"] = 0; return }
-        if sample.pending == nil { try sample.decodeImage() }
-        if flip, var p = sample.pending {
-            if vertical { p.verticalFlip.toggle() } else { p.horizontalFlip.toggle() }
-            sample.pending = p
-        } else if flip {
-            sample.image = vertical ? sample.image.flippedVertically() : sample.image.flippedHorizontally()
-            sample.label = vertical ? sample.label.flippedVertically() : sample.label.flippedHorizontally()
-        }
+        if flip { sample.geometry.composeFlip(vertical: vertical, source: sample.sourceSize) }
         sample.params[vertical ? "vflip" : "flip"] = flip ? 1 : 0
     }
 }

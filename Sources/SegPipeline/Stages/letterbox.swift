@@ -25,7 +25,7 @@ public struct LetterboxStage: Stage {
         labelFill = args[Keys.labelFill]
     }
 
-    public static var acceptsPendingResize: Bool { true }
+    public static var isGeometric: Bool { true }
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
@@ -37,11 +37,11 @@ public struct LetterboxStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        try sample.materialize()
+        if !sample.geometry.isIdentity { try sample.render(context: context) }
         let box = Letterbox(source: sample.sourceSize, width: width, height: height)
-        try sample.decodeImage(forTarget: (box.nw, box.nh))
-        sample.image = box.image(sample.image, fill: fill)
-        sample.label = box.label(sample.label, fill: labelFill.resolve(ignore: context.ignoreIndex))
+        _ = sample.geometry.compose(resize: Geometry.Resize(width: box.nw, height: box.nh))
+        _ = sample.geometry.compose(canvas: Geometry.Canvas(width: width, height: height, dx: box.dx, dy: box.dy,
+                                                            fill: fill, labelFill: labelFill.resolve(ignore: context.ignoreIndex)))
         sample.params["scale"] = box.scale
         sample.params["nw"] = Double(box.nw)
         sample.params["nh"] = Double(box.nh)

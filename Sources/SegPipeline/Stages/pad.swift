@@ -51,16 +51,16 @@ public struct PadStage: Stage {
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         let (height, width) = sizeDivisor == nil ? (self.height, self.width) : (context.height, context.width)
-        guard sample.image.width <= width, sample.image.height <= height else {
+        if sample.geometry.canvas != nil { try sample.render(context: context) }
+        let size = sample.outputSize
+        guard size.width <= width, size.height <= height else {
             throw SampleError(id: sample.id, file: sample.imagePath,
-                              problem: "is \(sample.image.width)x\(sample.image.height) when it reaches pad, larger than \(width)x\(height)",
+                              problem: "is \(size.width)x\(size.height) when it reaches pad, larger than \(width)x\(height)",
                               fix: "add `- random_crop: {size: [\(height), \(width)]}` before pad")
         }
-        var image = Raster(width: width, height: height, fill: fill)
-        image.paste(sample.image, dx: 0, dy: 0)
-        var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
-        label.paste(sample.label, dx: 0, dy: 0)
-        sample.image = image
-        sample.label = label
+        _ = sample.geometry.compose(canvas: Geometry.Canvas(width: width, height: height, dx: 0, dy: 0,
+                                                            fill: fill, labelFill: labelFill.resolve(ignore: context.ignoreIndex)))
     }
+
+    public static var isGeometric: Bool { true }
 }

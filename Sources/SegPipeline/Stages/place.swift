@@ -17,7 +17,7 @@ public struct PlaceStage: Stage {
     let fill: [UInt8]
     let labelFill: LabelValue
     let center: Bool
-    public static var acceptsPendingResize: Bool { true }
+    public static var isGeometric: Bool { true }
 
     public init(_ args: StageArgs) throws {
         fill = args[Keys.fill]
@@ -35,7 +35,8 @@ public struct PlaceStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let nw = sample.pending?.width ?? sample.image.width, nh = sample.pending?.height ?? sample.image.height
+        if sample.geometry.canvas != nil { try sample.render(context: context) }
+        let (nw, nh) = sample.outputSize
         let width = context.width, height = context.height
         let dx: Int, dy: Int
         if center {
@@ -47,26 +48,12 @@ public struct PlaceStage: Stage {
         try place(&sample, dx: dx, dy: dy, context: context)
     }
 
-    /// Pastes at a given offset on the output canvas and records it.
+    /// Puts the sample at a given offset on the output canvas (in its geometry) and records it.
     public func place(_ sample: inout Sample, dx: Int, dy: Int, context: StageContext) throws {
-        let width = context.width, height = context.height
-        var image = Raster(width: width, height: height, fill: fill)
-        var label = Raster(width: width, height: height, fill: [labelFill.resolve(ignore: context.ignoreIndex)])
-        if let p = sample.pending {
-            // Only the part of the resized sample that lands on the canvas is computed.
-            let w = Resample.Window(x0: max(0, -dx), y0: max(0, -dy), x1: min(p.width, width - dx), y1: min(p.height, height - dy))
-            if w.x0 < w.x1 && w.y0 < w.y1 {
-                let r = try p.render(&sample, window: w)
-                image.paste(r.image, dx: dx + w.x0, dy: dy + w.y0)
-                label.paste(r.label, dx: dx + w.x0, dy: dy + w.y0)
-            }
-            sample.pending = nil
-        } else {
-            image.paste(sample.image, dx: dx, dy: dy)
-            label.paste(sample.label, dx: dx, dy: dy)
-        }
-        sample.image = image
-        sample.label = label
+        if sample.geometry.canvas != nil { try sample.render(context: context) }
+        let canvas = Geometry.Canvas(width: context.width, height: context.height, dx: dx, dy: dy,
+                                     fill: fill, labelFill: labelFill.resolve(ignore: context.ignoreIndex))
+        _ = sample.geometry.compose(canvas: canvas)
         sample.params["dx"] = Double(dx)
         sample.params["dy"] = Double(dy)
     }

@@ -59,80 +59,46 @@ public struct RandomCropStage: Stage {
 
     /// Crops image and label to the window at (`y`, `x`).
     static func crop(_ r: Raster, y: Int, x: Int, height: Int, width: Int) -> Raster {
-        let h = min(height, r.height - y), w = min(width, r.width - x), c = r.channels
-        var out = [UInt8](); out.reserveCapacity(h * w * c)
-        for row in y..<(y + h) { out += r.pixels[((row * r.width + x) * c)..<((row * r.width + x + w) * c)] }
-        return Raster(width: w, height: h, channels: c, pixels: out)
+        r.window(Resample.Window(x0: x, y0: y, x1: min(x + width, r.width), y1: min(y + height, r.height)))
     }
 
-    /// Takes a pending `resize`: the whole resized label decides the window, then only the window
-    /// of the image is resampled.
-    public static var acceptsPendingResize: Bool { true }
+    public static var isGeometric: Bool { true }
 
+    /// Draws the windows one at a time, as mmseg does (rows first), testing each on the label as
+    /// the geometry so far renders it, and composes the kept one onto the geometry; the renderer
+    /// then resamples only that window of the image. A source `decode` left in its (large) files
+    /// is tested on label windows read from the file alone.
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        if sample.windowedSource, let cache = context.windows {
-            try applyToWindows(&sample, random: &random, context: context, cache: cache)
-            return
-        }
-        var window: PendingResize?
-        if let p = sample.pending, p.method != .pillowBicubic, !p.horizontalFlip, !p.verticalFlip {
-            window = p
-            sample.label = CVResize.nearest(sample.label, width: p.width, height: p.height)
-            sample.pending = nil
-        } else {
-            try sample.materialize()
-            try sample.decodeImage()
-        }
-        let (fullH, fullW) = window.map { ($0.height, $0.width) } ?? (sample.image.height, sample.image.width)
+        if sample.geometry.canvas != nil { try sample.render(context: context) }
+        let (fullW, fullH) = sample.outputSize
         let marginH = max(fullH - height, 0), marginW = max(fullW - width, 0)
-        // Drawn one window at a time, as mmseg does (rows first), so later draws are not consumed.
+        func box(_ c: (Int, Int)) -> Resample.Window {
+            Resample.Window(x0: c.1, y0: c.0, x1: min(c.1 + width, fullW), y1: min(c.0 + height, fullH))
+        }
+        // The label of a candidate window, rendered (or read) only when the ratio test needs it.
+        var whole: Raster?
+        var labels: WindowCache.Entry?
+        if sample.windowedSource && sample.geometry.isIdentity, let cache = context.windows {
+            labels = try WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label")
+        }
+        func label(_ w: Resample.Window) throws -> Raster {
+            if let labels {
+                return try WindowReader.indices(labels, (w.y0, w.x0, w.height, w.width), id: sample.id, context: context)
+            }
+            if whole == nil { whole = try sample.renderedLabel(context: context) }
+            return whole!.window(w)
+        }
         var candidates: [(Int, Int)] = []
         var picked = 0
         for i in 0..<11 {
             candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
-            if catMaxRatio >= 1 || i == 10 || passes(sample.label, y: candidates[i].0, x: candidates[i].1, ignore: context.ignoreIndex) {
-                picked = i
-                break
-            }
+            if catMaxRatio >= 1 || i == 10 { picked = i; break }
+            if passes(try label(box(candidates[i])), y: 0, x: 0, ignore: context.ignoreIndex) { picked = i; break }
         }
         let (y, x) = candidates[picked]
-        if let p = window {
-            let area = Resample.Window(x0: x, y0: y, x1: min(x + width, p.width), y1: min(y + height, p.height))
-            sample.image = p.cvImage(sample.image, window: area)
-        } else {
-            sample.image = Self.crop(sample.image, y: y, x: x, height: height, width: width)
-        }
-        sample.label = Self.crop(sample.label, y: y, x: x, height: height, width: width)
+        _ = sample.geometry.compose(crop: box(candidates[picked]))
         sample.params["crop_y"] = Double(y)
         sample.params["crop_x"] = Double(x)
-        sample.params["crop_tries"] = Double(picked + 1)
-    }
-
-    /// The same draws and test on a large source `decode` left unread: only each tested window of
-    /// the label, and the kept window of the image, are read (libvips region reads).
-    func applyToWindows(_ sample: inout Sample, random: inout SeededRandom, context: StageContext, cache: WindowCache) throws {
-        let image = try WindowReader.open(cache, sample.imagePath, id: sample.id, what: "image")
-        let labels = try WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label")
-        let (fullH, fullW) = (image.image.height, image.image.width)
-        let marginH = max(fullH - height, 0), marginW = max(fullW - width, 0)
-        func box(_ c: (Int, Int)) -> (y: Int, x: Int, height: Int, width: Int) {
-            (c.0, c.1, min(height, fullH - c.0), min(width, fullW - c.1))
-        }
-        var candidates: [(Int, Int)] = []
-        var picked = 0
-        var label: Raster?
-        for i in 0..<11 {
-            candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
-            if catMaxRatio >= 1 || i == 10 { picked = i; label = nil; break }
-            let l = try WindowReader.indices(labels, box(candidates[i]), id: sample.id, context: context)
-            if passes(l, y: 0, x: 0, ignore: context.ignoreIndex) { picked = i; label = l; break }
-        }
-        let b = box(candidates[picked])
-        sample.label = try label ?? WindowReader.indices(labels, b, id: sample.id, context: context)
-        sample.image = try WindowReader.rgb(image.image, b, id: sample.id) { try image.read(x: b.x, y: b.y, width: b.width, height: b.height) }
-        sample.windowedSource = false
-        sample.params["crop_y"] = Double(b.y)
-        sample.params["crop_x"] = Double(b.x)
         sample.params["crop_tries"] = Double(picked + 1)
     }
 }

@@ -25,7 +25,7 @@ public struct RandomResizeStage: Stage {
         scale = args[Keys.scale]
     }
 
-    public static var acceptsPendingResize: Bool { true }
+    public static var isGeometric: Bool { true }
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
@@ -49,6 +49,7 @@ public struct RandomResizeStage: Stage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
+        if !sample.geometry.isIdentity { try sample.render(context: context) }
         let (iw, ih) = sample.sourceSize
         let j1 = random.uniform(1 - jitter, 1 + jitter)
         let j2 = random.uniform(1 - jitter, 1 + jitter)
@@ -57,12 +58,12 @@ public struct RandomResizeStage: Stage {
         try resize(&sample, newAspect: newAspect, scale: s)
     }
 
-    /// Records the resize for given draws (bicubic image, nearest label); `place` or the next
-    /// stage that needs pixels computes it.
+    /// Composes the resize for given draws (bicubic image, nearest label) onto the geometry; the
+    /// renderer computes only what `place` puts on the canvas.
     public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) throws {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
-        try sample.materialize()
-        sample.pending = PendingResize(width: nw, height: nh)
+        if !sample.geometry.isIdentity { try sample.render() }
+        _ = sample.geometry.compose(resize: Geometry.Resize(width: nw, height: nh))
         sample.params["aspect"] = newAspect
         sample.params["scale"] = s
         sample.params["nw"] = Double(nw)

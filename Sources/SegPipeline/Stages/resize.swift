@@ -42,36 +42,29 @@ public struct ResizeStage: Stage {
         return keepRatio ? CVResize.rescaledSize(width: width, height: height, scale: target) : target
     }
 
-    /// Resizes `sample` at `ratio` (for tests with an explicit ratio, and `apply`).
-    func resize(_ sample: inout Sample, ratio: Double) {
-        let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
-        switch interpolation {
-        case .bilinear: sample.image = CVResize.bilinear(sample.image, width: s.width, height: s.height)
-        case .bicubic: sample.image = CVResize.bicubic(sample.image, width: s.width, height: s.height)
-        case .area: sample.image = CVResize.area(sample.image, width: s.width, height: s.height)
-        case .nearest: sample.image = CVResize.nearest(sample.image, width: s.width, height: s.height)
-        }
-        sample.label = CVResize.nearest(sample.label, width: s.width, height: s.height)
+    public static var isGeometric: Bool { true }
+
+    /// Composes the resize at `ratio` onto the sample's geometry (rendering what came before it
+    /// unless it is the first transform) and records it.
+    func resize(_ sample: inout Sample, ratio: Double, context: StageContext? = nil) throws {
+        if !sample.geometry.isIdentity { try sample.render(context: context) }
+        let src = sample.sourceSize
+        let s = size(width: src.width, height: src.height, ratio: ratio)
+        _ = sample.geometry.compose(resize: Geometry.Resize(width: s.width, height: s.height, method: interpolation.method))
         sample.params["ratio"] = ratio
         sample.params["resize_width"] = Double(s.width)
         sample.params["resize_height"] = Double(s.height)
     }
 
-    /// Draws the ratio and leaves the resize pending: `random_crop` computes only its window of
-    /// the image (the result is the same as resizing in full, which any other stage does first).
+    /// Draws the ratio; the resize stays in the geometry, so `random_crop` resamples only its window.
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        let ratio = random.uniform(ratioRange.0, ratioRange.1)
-        let s = size(width: sample.image.width, height: sample.image.height, ratio: ratio)
-        sample.pending = PendingResize(width: s.width, height: s.height, method: interpolation.method)
-        sample.params["ratio"] = ratio
-        sample.params["resize_width"] = Double(s.width)
-        sample.params["resize_height"] = Double(s.height)
+        try resize(&sample, ratio: random.uniform(ratioRange.0, ratioRange.1), context: context)
     }
 }
 
 extension ResizeStage.Interpolation {
-    /// The pending resize that carries it out.
-    var method: PendingResize.Method {
+    /// The resize method of the geometry that carries it out.
+    var method: Geometry.Resize.Method {
         switch self {
         case .bilinear: return .cvBilinear
         case .bicubic: return .cvBicubic
