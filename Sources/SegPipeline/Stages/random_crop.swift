@@ -64,10 +64,10 @@ public struct RandomCropStage: Stage {
 
     public static var isGeometric: Bool { true }
 
-    /// Draws the windows one at a time, as mmseg does (rows first), testing each on the label as
-    /// the geometry so far renders it, and composes the kept one onto the geometry; the renderer
-    /// then resamples only that window of the image. A source `decode` left in its (large) files
-    /// is tested on label windows read from the file alone.
+    /// Draws the windows one at a time, as mmseg does (rows first), testing each on its window of
+    /// the label as the geometry so far renders it (only that window is rendered, or read from a
+    /// large source `decode` left in its files), and composes the kept one onto the geometry; the
+    /// renderer then resamples only that window of the image.
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         if sample.geometry.canvas != nil { try sample.render(context: context) }
         let (fullW, fullH) = sample.outputSize
@@ -75,18 +75,11 @@ public struct RandomCropStage: Stage {
         func box(_ c: (Int, Int)) -> Resample.Window {
             Resample.Window(x0: c.1, y0: c.0, x1: min(c.1 + width, fullW), y1: min(c.0 + height, fullH))
         }
-        // The label of a candidate window, rendered (or read) only when the ratio test needs it.
-        var whole: Raster?
-        var labels: WindowCache.Entry?
-        if sample.windowedSource && sample.geometry.isIdentity, let cache = context.windows {
-            labels = try WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label")
-        }
+        // A candidate's label, rendered (nearest; or read from the file) for its window only.
         func label(_ w: Resample.Window) throws -> Raster {
-            if let labels {
-                return try WindowReader.indices(labels, (w.y0, w.x0, w.height, w.width), id: sample.id, context: context)
-            }
-            if whole == nil { whole = try sample.renderedLabel(context: context) }
-            return whole!.window(w)
+            var probe = sample
+            _ = probe.geometry.compose(crop: w)
+            return try probe.renderedLabel(context: context)
         }
         var candidates: [(Int, Int)] = []
         var picked = 0
