@@ -27,7 +27,8 @@ static void sp_png_error(png_structp png, png_const_charp msg) {
 static void sp_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
 int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out, char *err, size_t err_len, int fast) {
+                      int *sample_bytes, uint8_t **out, char *err, size_t err_len, int fast) {
+    *sample_bytes = 1;
     if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
         snprintf(err, err_len, "is not a PNG file");
         return -1;
@@ -61,27 +62,27 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }
-    if (depth == 16) {
-        snprintf(err, err_len, "is a 16-bit PNG; labels must be 8-bit (or fewer) class indices");
-        png_destroy_read_struct(&png, &info, NULL);
-        return -1;
-    }
+    /* 16-bit grey values come out as two little-endian bytes each. */
+    size_t bytes = depth == 16 ? 2 : 1;
     if ((size_t)w * h > ((size_t)1 << 31)) {
         snprintf(err, err_len, "is too large (%ux%u)", w, h);
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }
     if (depth < 8) png_set_packing(png);
+    if (depth == 16) png_set_swap(png);
     png_read_update_info(png, info);
-    pixels = malloc((size_t)w * h);
+    pixels = malloc((size_t)w * h * bytes);
     rows = malloc(sizeof(png_bytep) * h);
-    for (png_uint_32 y = 0; y < h; y++) rows[y] = pixels + (size_t)y * w;
+    if (!pixels || !rows) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = pixels + (size_t)y * w * bytes;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
     *width = (int)w;
     *height = (int)h;
+    *sample_bytes = (int)bytes;
     *out = pixels;
     return 0;
 }

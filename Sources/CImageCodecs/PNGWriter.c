@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Palette PNG encoding with libpng into a growing memory buffer. */
+/* Label PNG encoding (palette, or 16-bit grey) with libpng into a growing memory buffer. */
 
 typedef struct { uint8_t *data; size_t len, cap; int failed; } sp_png_sink;
 typedef struct { jmp_buf jmp; char *err; size_t err_len; } sp_png_write_ctx;
@@ -34,8 +34,9 @@ static void write_error(png_structp png, png_const_charp msg) {
 
 static void write_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
-int sp_png_encode_palette(const uint8_t *indices, int width, int height, const uint8_t *rgb, int colours,
-                          uint8_t **out, size_t *out_len, char *err, size_t err_len) {
+/* One encoder for both layouts: 8-bit palette rows (rgb/colours) or 16-bit grey rows (little-endian). */
+static int encode(const uint8_t *pixels, int width, int height, int depth, const uint8_t *rgb, int colours,
+                  uint8_t **out, size_t *out_len, char *err, size_t err_len) {
     sp_png_write_ctx ctx = {.err = err, .err_len = err_len};
     sp_png_sink sink = {0};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, write_error, write_warning);
@@ -47,19 +48,34 @@ int sp_png_encode_palette(const uint8_t *indices, int width, int height, const u
         return -1;
     }
     png_set_write_fn(png, &sink, sink_write, sink_flush);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_PALETTE,
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, depth, depth == 16 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_PALETTE,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_color palette[256];
-    int n = colours < 1 ? 1 : colours > 256 ? 256 : colours;
-    for (int i = 0; i < n; i++) {
-        palette[i].red = rgb[3 * i]; palette[i].green = rgb[3 * i + 1]; palette[i].blue = rgb[3 * i + 2];
+    if (depth == 8) {
+        png_color palette[256];
+        int n = colours < 1 ? 1 : colours > 256 ? 256 : colours;
+        for (int i = 0; i < n; i++) {
+            palette[i].red = rgb[3 * i]; palette[i].green = rgb[3 * i + 1]; palette[i].blue = rgb[3 * i + 2];
+        }
+        png_set_PLTE(png, info, palette, n);
     }
-    png_set_PLTE(png, info, palette, n);
     png_write_info(png, info);
-    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(indices + (size_t)y * (size_t)width));
+    /* PNG stores 16-bit samples big-endian; libpng swaps the little-endian rows. */
+    if (depth == 16) png_set_swap(png);
+    size_t row = (size_t)width * (depth / 8);
+    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * row));
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     *out = sink.data;
     *out_len = sink.len;
     return 0;
+}
+
+int sp_png_encode_palette(const uint8_t *indices, int width, int height, const uint8_t *rgb, int colours,
+                          uint8_t **out, size_t *out_len, char *err, size_t err_len) {
+    return encode(indices, width, height, 8, rgb, colours, out, out_len, err, err_len);
+}
+
+int sp_png_encode_grey16(const uint8_t *values_le, int width, int height,
+                         uint8_t **out, size_t *out_len, char *err, size_t err_len) {
+    return encode(values_le, width, height, 16, NULL, 0, out, out_len, err, err_len);
 }

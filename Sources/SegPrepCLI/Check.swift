@@ -33,18 +33,20 @@ struct Check: ParsableCommand {
         let input = try DatasetInput(spec.input, root: inputRoot)
         let check = InputCheck(spec: spec, input: input)
         let total = max(1, check.valuePixels.reduce(0, +))
-        let names = spec.classes + ["ignore"]
+        // One row per class, then the ignore value's.
+        let rows = spec.classes.enumerated().map { (index: $0.offset, name: $0.element) } + [(index: spec.ignoreIndex, name: "ignore")]
+        func pixels(_ v: Int) -> Int { v < check.valuePixels.count ? check.valuePixels[v] : 0 }
         if json {
-            let classes = names.enumerated().map { ["index": $0.offset, "name": $0.element, "pixels": check.valuePixels[$0.offset]] as [String: Any] }
+            let classes = rows.map { ["index": $0.index, "name": $0.name, "pixels": pixels($0.index)] as [String: Any] }
             let obj: [String: Any] = ["samples": check.samples, "problems": check.problems, "warnings": check.warnings, "classes": classes]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         } else {
             for p in check.problems { print("problem: \(p)") }
             for w in check.warnings { print("warning: \(w)") }
             print("\(check.samples) of \(input.records.count) samples read; pixels per class:")
-            for (i, name) in names.enumerated() {
-                let share = String(format: "%6.2f%%", 100 * Double(check.valuePixels[i]) / Double(total))
-                let count = String(check.valuePixels[i])
+            for (i, name) in rows {
+                let share = String(format: "%6.2f%%", 100 * Double(pixels(i)) / Double(total))
+                let count = String(pixels(i))
                 print("  " + String(repeating: " ", count: max(0, 3 - String(i).count)) + "\(i)  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
                       + String(repeating: " ", count: max(0, 12 - count.count)) + count + "  " + share)
             }

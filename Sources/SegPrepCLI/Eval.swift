@@ -85,7 +85,7 @@ struct Eval: ParsableCommand {
             let palette = Palette.voc(ignoreIndex: classes)
             let chart = BarChart(title: String(format: "IoU per class — mIoU %.4f", m.meanIoU),
                                  labels: (0..<classes).map { "\($0) \(classNames[$0])" }, values: iou,
-                                 colours: (0..<classes).map { palette.colours[$0] })
+                                 colours: (0..<classes).map { palette.colour($0) })
             try chart.writePNG(to: plot)
             FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
         }

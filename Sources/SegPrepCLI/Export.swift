@@ -16,7 +16,8 @@ struct Export: ParsableCommand {
         discussion: """
         --format webdataset writes one OUTPUT/shard-NNNNN.tar per safetensors shard. Each sample is
         <key>.png (or .jpg) with the image, <key>.seg.png with the label as a palette PNG whose pixel
-        values are the class indices (ignored pixels keep the ignore value), and <key>.json with its
+        values are the class indices (ignored pixels keep the ignore value; 16-bit greyscale for U16
+        labels), and <key>.json with its
         source id, repeat, drawn parameters and shard; keys are the sample's position, 8 digits.
         OUTPUT/webdataset.json lists the tars with the classes and the ignore value. Every shard's
         checksum is checked first; merged folders are read through their parts.

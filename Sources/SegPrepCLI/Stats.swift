@@ -43,7 +43,7 @@ struct Stats: ParsableCommand {
             let palette = Palette.voc(ignoreIndex: m.ignoreIndex)
             let chart = BarChart(title: "class pixel fraction — \(stats.samples) samples",
                                  labels: stats.classes.map { "\($0.index) \($0.name)" }, values: stats.classes.map(\.fraction),
-                                 colours: stats.classes.map { palette.colours[$0.index] })
+                                 colours: stats.classes.map { palette.colour($0.index) })
             try chart.writePNG(to: plot)
             FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
         }

@@ -36,17 +36,22 @@ import Testing
         #expect(e?.message == "'ignore_index' is 4, which is a class index (11 classes: 0..10)")
         #expect(e?.fix.contains("ignore_index: 255") == true)
         #expect(e?.line == 3)  // the `ignore_index` line (1-based)
-        let over = #expect(throws: PipelineError.self) { try s.spec(Scratch.augmented.replacingOccurrences(of: "classes: 11\n", with: "classes: 11\nignore_index: 256\n")) }
+        let over = #expect(throws: PipelineError.self) { try s.spec(Scratch.augmented.replacingOccurrences(of: "classes: 11\n", with: "classes: 11\nignore_index: 65536\n")) }
         #expect(over?.message.contains("ignore_index") == true)
     }
 
     @Test func valuesBetweenTheClassesAndTheIgnoreValueAreNamed() throws {
         // Without the remap, CamVid's void (255) is the ignore value, but 11 is neither a class nor it.
         let labels = (0..<40).map { UInt8($0 % 13) } + [255]
-        #expect(PipelineSpec.labelProblem(labels, classes: 11, ignore: 255) == "has label values 11, 12 beyond the 11 classes (0..10, ignore = 255)")
-        #expect(PipelineSpec.labelProblem(labels.filter { $0 < 11 || $0 == 255 }, classes: 11, ignore: 255) == nil)
-        #expect(PipelineSpec.labelProblem(labels.filter { $0 <= 11 }, classes: 11, ignore: 11) == nil)
-        #expect(PipelineSpec.labelProblem([0, 12], classes: 11, ignore: 11) == "has label values 12 beyond the 11 classes (0..10, ignore = 11)")
+        func map(_ v: [UInt8]) -> Raster { Raster(width: v.count, height: 1, channels: 1, pixels: v) }
+        #expect(PipelineSpec.labelProblem(map(labels), classes: 11, ignore: 255) == "has label values 11, 12 beyond the 11 classes (0..10, ignore = 255)")
+        #expect(PipelineSpec.labelProblem(map(labels.filter { $0 < 11 || $0 == 255 }), classes: 11, ignore: 255) == nil)
+        #expect(PipelineSpec.labelProblem(map(labels.filter { $0 <= 11 }), classes: 11, ignore: 11) == nil)
+        #expect(PipelineSpec.labelProblem(map([0, 12]), classes: 11, ignore: 11) == "has label values 12 beyond the 11 classes (0..10, ignore = 11)")
+        // The same on 16-bit maps.
+        let wide = map(labels).label(bytes: 2)!
+        #expect(wide.channels == 2 && wide.labelValues == labels.map(UInt16.init))
+        #expect(PipelineSpec.labelProblem(wide, classes: 11, ignore: 255) == "has label values 11, 12 beyond the 11 classes (0..10, ignore = 255)")
         // A whole run names the sample; nothing is written.
         let s = try Scratch(count: 2)
         defer { s.remove() }

@@ -6,11 +6,11 @@ import Testing
 @Suite struct InspectTests {
     @Test func vocPaletteAndIgnoreColour() {
         let p = Palette.voc(ignoreIndex: 21)
-        #expect(p.colours[0] == [0, 0, 0])
-        #expect(p.colours[1] == [128, 0, 0])
-        #expect(p.colours[15] == [192, 128, 128])   // person
-        #expect(p.colours[21] == Palette.ignoreColour)
-        #expect(!(0..<21).contains { p.colours[$0] == Palette.ignoreColour })
+        #expect(p.colour(0) == [0, 0, 0])
+        #expect(p.colour(1) == [128, 0, 0])
+        #expect(p.colour(15) == [192, 128, 128])   // person
+        #expect(p.colour(21) == Palette.ignoreColour)
+        #expect(!(0..<21).contains { p.colour($0) == Palette.ignoreColour })
     }
 
     @Test func contactSheetShowsLabelColoursAndOverlay() throws {

@@ -34,7 +34,7 @@ import Testing
     static func resized(_ name: String, reduce: Bool = false) throws -> Sample {
         let c = (params["resize"] as! [String: Any])[name] as! [String: Any]
         var s = try decodedPair(c["pair"] as! String)
-        if reduce { PixelKernels.lookUp(&s.label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: 255)) }
+        if reduce { s.label.mapLabels(ADE20KSource.reduceZeroLabel(ignore: 255)) }
         try resize.resize(&s, ratio: c["ratio"] as! Double)
         try s.render()
         return s
@@ -123,7 +123,7 @@ import Testing
         for (name, c) in Self.cases("chain") {
             var s = try decodedPair(c["pair"] as! String)
             if c["reduce_zero_label"] as? Bool == true {
-                PixelKernels.lookUp(&s.label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: 255))
+                s.label.mapLabels(ADE20KSource.reduceZeroLabel(ignore: 255))
             }
             try Self.resize.resize(&s, ratio: c["ratio"] as! Double)
             try s.render()

@@ -112,6 +112,33 @@ def test_reads_shards_made_by_the_cli(tmp_path):
     assert int(label.max()) <= ds.ignore_index
 
 
+@pytest.mark.skipif(not os.environ.get("SEGPREP_BIN"), reason="set SEGPREP_BIN to a built seg-prep to read real shards")
+def test_reads_u16_labels_made_by_the_cli(tmp_path):
+    """16-bit label PNGs kept as 10008 classes: the shards hold U16 labels, read as uint16."""
+    fixtures = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "fixtures"))
+    pipeline = tmp_path / "wide.yaml"
+    pipeline.write_text(f"""version: 1
+input: {{format: folders, root: {fixtures}, images: camvid-mini/JPEGImages, labels: wide-labels/labels16, image_suffix: .png, label_suffix: .png, split: wide-labels/split.txt}}
+classes: 10008
+stages:
+  - decode: {{}}
+  - remap_labels: {{map: {{65535: ignore}}}}
+  - letterbox: {{size: [96, 128], label_fill: ignore}}
+output: {{dir: out, samples_per_shard: 4}}
+""")
+    out = str(tmp_path / "wide")
+    subprocess.run([os.environ["SEGPREP_BIN"], "run", str(pipeline), "--output", out], check=True, capture_output=True)
+    ds = ShardDataset(out, verify_checksums=True)
+    assert len(ds) == 6 and ds.ignore_index == 10008
+    allowed = {1000 * v + 7 for v in range(11)} | {10008}
+    seen = set()
+    for i in range(len(ds)):
+        _, label = ds[i]
+        assert label.dtype == np.uint16 and label.shape == (96, 128)
+        seen |= set(np.unique(label).tolist())
+    assert seen <= allowed and max(seen - {10008}) > 255, seen
+
+
 def test_the_installed_package_is_the_one_tested():
     """With SEGPREP_TEST_INSTALLED=1 (scripts/test) the tests import `pip install ./python`'s copy."""
     import segprep

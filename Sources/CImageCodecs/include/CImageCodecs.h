@@ -24,11 +24,12 @@ int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err,
 void sp_jpeg_close(sp_jpeg *j);
 
 /* Reads a PNG label map from memory keeping its indices: palette PNGs give palette indices,
-   grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling).
-   Returns -1 with a reason in err (at least 256 bytes) for colour or 16-bit PNGs or bad data.
-   *colour_type receives the PNG colour type. On success *out holds w*h bytes (free with sp_codec_free). */
+   grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling; 16-bit as two
+   little-endian bytes per pixel). Returns -1 with a reason in err (at least 256 bytes) for colour
+   PNGs or bad data. *colour_type receives the PNG colour type, *sample_bytes 1 or 2. On success
+   *out holds w*h*sample_bytes bytes (free with sp_codec_free). */
 int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out, char *err, size_t err_len, int fast);
+                      int *sample_bytes, uint8_t **out, char *err, size_t err_len, int fast);
 /* Reads a PNG's header chunks up to its image data (buf may hold only the file's start): its colour
    type, bit depth and palette (rgb: 768 bytes; *colours entries, 0 without PLTE). */
 int sp_png_palette(const void *buf, size_t len, int *colour_type, int *bit_depth, uint8_t *rgb, int *colours,
@@ -44,5 +45,9 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, i
    *out_len bytes to free with sp_codec_free; -1 with a reason in err otherwise. */
 int sp_png_encode_palette(const uint8_t *indices, int width, int height, const uint8_t *rgb, int colours,
                           uint8_t **out, size_t *out_len, char *err, size_t err_len);
+/* Encodes width*height 16-bit values (two little-endian bytes each) as a 16-bit greyscale PNG
+   (libpng). Returns 0 with *out (free with sp_codec_free), or -1 with a reason in err. */
+int sp_png_encode_grey16(const uint8_t *values_le, int width, int height,
+                         uint8_t **out, size_t *out_len, char *err, size_t err_len);
 
 #endif

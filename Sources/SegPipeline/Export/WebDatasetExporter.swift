@@ -3,7 +3,8 @@ import SegFormat
 
 /// Writes a finished shard folder as WebDataset tar shards: one `shard-NNNNN.tar` per safetensors
 /// shard, holding for each sample `<key>.png` (or `.jpg`) with the image, `<key>.seg.png` with the
-/// label as a palette PNG whose pixel values are the class indices (the ignore value included),
+/// label as a palette PNG whose pixel values are the class indices (the ignore value included;
+/// a 16-bit greyscale PNG of them for U16 labels),
 /// and `<key>.json` with the sample's source id, repeat, drawn parameters and shard; keys are the
 /// sample's position in the folder, eight digits. `webdataset.json` beside the tars lists them with
 /// the classes and the ignore value.
@@ -41,13 +42,10 @@ public struct WebDatasetExporter: Sendable {
 
     /// Reads `source` (checking every shard's checksum) and writes the tars and `webdataset.json`.
     ///
-    /// Throws `ExportError` (an output folder holding other files, U16 labels), `ManifestError` or
+    /// Throws `ExportError` (an output folder holding other files), `ManifestError` or
     /// `LoaderError` for a source that is not a finished, intact folder, `TarError` or file errors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Summary {
         let reader = try ShardReader(folder: source, verifyChecksums: true)
-        guard reader.labelType == .u8 else {
-            throw ExportError("\(source) holds 16-bit labels, which a palette PNG cannot keep; export supports up to 255 classes")
-        }
         try prepareOutput()
         // Samples grouped by shard, in order.
         var groupsFound: [(name: String, shard: Manifest.Shard, first: Int)] = []
@@ -98,7 +96,7 @@ public struct WebDatasetExporter: Sendable {
                 let key = String(format: "%08d", i)
                 let (shard, slot) = reader.location(of: i)
                 try tar.add("\(key).\(image.rawValue)", try Vips.encode(Raster(width: w, height: h, channels: 3, pixels: pixels), suffix: suffix))
-                try tar.add("\(key).seg.png", try PalettePNG.encode(Raster(width: w, height: h, channels: 1, pixels: labels), palette: palette))
+                try tar.add("\(key).seg.png", try PalettePNG.encode(Raster(width: w, height: h, channels: reader.labelType.size, pixels: labels), palette: palette))
                 let meta: [String: Any] = ["id": reader.ids[i], "repeat": reader.repeats[i], "params": shard.params[slot],
                                            "shard": shardFile, "index": i]
                 try tar.add("\(key).json", try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .withoutEscapingSlashes]))

@@ -31,7 +31,8 @@ public struct Geometry: Sendable, Equatable {
         public var width: Int, height: Int
         public var dx: Int, dy: Int
         public var fill: [UInt8]
-        public var labelFill: UInt8
+        /// The label value of the canvas (16-bit values make the label map 16-bit).
+        public var labelFill: Int
     }
 
     public var resize: Resize?

@@ -30,8 +30,9 @@ extension Sample {
                                       x1: inner.x0 + min(inner.width, c.width - c.dx), y1: inner.y0 + min(inner.height, c.height - c.dy))
             at = (c.dx + u0, c.dy + v0)
         }
+        let sourceLabelBytes = windowedSource ? (context?.labelBytes ?? 1) : label.channels
         var outImage = Raster(width: 0, height: 0, channels: 3, pixels: [])
-        var outLabel = Raster(width: 0, height: 0, channels: 1, pixels: [])
+        var outLabel = Raster(width: 0, height: 0, channels: sourceLabelBytes, pixels: [])
         if visible.x0 < visible.x1 && visible.y0 < visible.y1 {
             // The same window of the unmirrored resize.
             var w = visible
@@ -40,8 +41,9 @@ extension Sample {
             (outImage, outLabel) = try renderWindow(w, image: withImage, context: context)
         }
         if let c = g.canvas {
-            var canvasLabel = Raster(width: c.width, height: c.height, fill: [c.labelFill])
-            canvasLabel.paste(outLabel, dx: at.x, dy: at.y)
+            let bytes = max(outLabel.channels, c.labelFill > 255 ? 2 : 1)
+            var canvasLabel = Raster(width: c.width, height: c.height, label: c.labelFill, bytes: bytes)
+            canvasLabel.paste(outLabel.label(bytes: bytes)!, dx: at.x, dy: at.y)
             outLabel = canvasLabel
             if withImage {
                 var canvasImage = Raster(width: c.width, height: c.height, fill: c.fill)

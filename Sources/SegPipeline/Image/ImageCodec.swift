@@ -79,18 +79,19 @@ public enum ImageCodec {
         return try Vips.imageSize(data, id: id, path: path)
     }
 
-    /// Reads a palette or greyscale PNG label keeping its indices (1 channel).
+    /// Reads a palette or greyscale PNG label keeping its indices: one byte per value, or two
+    /// (little-endian) for 16-bit greyscale PNGs.
     ///
     /// Non-interlaced 8-bit files go through a libdeflate fast path (`fastPath`; libpng, its
-    /// oracle, reads everything else). Throws `SampleError` for colour PNGs, 16-bit PNGs, truncated,
-    /// damaged or non-PNG files.
+    /// oracle, reads everything else). Throws `SampleError` for colour PNGs, truncated, damaged or
+    /// non-PNG files.
     public static func readLabel(_ data: Data, id: String, path: String, fastPath: Bool = true) throws -> Raster {
-        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0
+        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0, bytes: Int32 = 1
         var out: UnsafeMutablePointer<UInt8>?
         var err = [CChar](repeating: 0, count: 512)
         let rc = data.withUnsafeBytes { raw in
             err.withUnsafeMutableBufferPointer { e in
-                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &out, e.baseAddress, e.count, fastPath ? 1 : 0)
+                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &bytes, &out, e.baseAddress, e.count, fastPath ? 1 : 0)
             }
         }
         guard rc == 0, let out else {
@@ -107,8 +108,8 @@ public enum ImageCodec {
                             : "re-export the label as an 8-bit palette or greyscale PNG, or run with --on-error skip")
         }
         defer { sp_codec_free(out) }
-        let n = Int(w) * Int(h)
-        return Raster(width: Int(w), height: Int(h), channels: 1, pixels: Array(UnsafeBufferPointer(start: out, count: n)))
+        let n = Int(w) * Int(h) * Int(bytes)
+        return Raster(width: Int(w), height: Int(h), channels: Int(bytes), pixels: Array(UnsafeBufferPointer(start: out, count: n)))
     }
 
     /// Width and height a PNG file declares in its IHDR chunk, or nil when `data` does not start
@@ -135,6 +136,23 @@ public enum ImageCodec {
             err.withUnsafeMutableBufferPointer { e in
                 sp_png_encode_palette(p.baseAddress, Int32(width), Int32(height), colours, Int32(colours.count / 3),
                                       &out, &count, e.baseAddress, e.count)
+            }
+        }
+        guard rc == 0, let out else {
+            throw VipsError(operation: "png encode", message: err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        defer { sp_codec_free(out) }
+        return Data(bytes: out, count: count)
+    }
+
+    /// Encodes a 16-bit label map (two little-endian bytes per value) as a 16-bit greyscale PNG.
+    static func encodeGrey16PNG(_ values: [UInt8], width: Int, height: Int) throws -> Data {
+        var out: UnsafeMutablePointer<UInt8>?
+        var count = 0
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = values.withUnsafeBufferPointer { p in
+            err.withUnsafeMutableBufferPointer { e in
+                sp_png_encode_grey16(p.baseAddress, Int32(width), Int32(height), &out, &count, e.baseAddress, e.count)
             }
         }
         guard rc == 0, let out else {

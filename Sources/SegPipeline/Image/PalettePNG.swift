@@ -2,16 +2,16 @@ import Foundation
 import SegFormat
 
 /// Writes 8-bit indexed (palette) PNGs of class maps, so label viewers show colours while the
-/// pixel values stay class indices (as VOC's `SegmentationClass` files). Encoded by libpng.
+/// pixel values stay class indices (as VOC's `SegmentationClass` files); 16-bit maps, which no
+/// palette holds, as 16-bit greyscale PNGs of the same values. Encoded by libpng.
 public enum PalettePNG {
-    /// Encodes `label` (1 channel of indices) with `palette` colours (up to 256 entries used).
-    ///
-    /// - Precondition: `label.channels == 1`.
+    /// Encodes `label` (class indices) with `palette` colours (up to 256 entries used), or a
+    /// 16-bit map as a 16-bit greyscale PNG.
     public static func encode(_ label: Raster, palette: Palette) throws -> Data {
-        precondition(label.channels == 1, "a palette PNG holds one channel of indices")
+        if label.channels == 2 { return try ImageCodec.encodeGrey16PNG(label.pixels, width: label.width, height: label.height) }
         let used = Int(label.pixels.max() ?? 0) + 1
         return try ImageCodec.encodePalettePNG(label.pixels, width: label.width, height: label.height,
-                                               colours: (0..<used).flatMap { palette.colours[$0] })
+                                               colours: (0..<used).flatMap { palette.colour($0) })
     }
 
     /// Encodes and writes `label` to `path` atomically.

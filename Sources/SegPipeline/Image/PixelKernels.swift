@@ -33,6 +33,12 @@ enum PixelKernels {
 
     /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
     static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
+        if label.channels != 1 {
+            // 16-bit labels: the kernel's channel sums over a blank 8-bit map, the values counted apart.
+            let blank = Raster(width: label.width, height: label.height, channels: 1, pixels: [UInt8](repeating: 0, count: label.width * label.height))
+            let (_, sums, squares) = sampleStats(image: image, label: blank)
+            return (label.labelHistogram, sums, squares)
+        }
         var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums
         image.pixels.withUnsafeBufferPointer { i in
             label.pixels.withUnsafeBufferPointer { l in

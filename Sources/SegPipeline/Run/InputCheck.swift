@@ -4,7 +4,7 @@ import Foundation
 /// headers and labels only (images are not decoded). Each finding is one line naming the fix.
 public struct InputCheck: Sendable {
     /// Pixels per label value after the source's decoding and the pipeline's `remap_labels`
-    /// stages (256 entries), over every readable sample.
+    /// stages, over every readable sample (256 entries, more when 16-bit labels hold larger values).
     public var valuePixels = [Int](repeating: 0, count: 256)
     /// One line per problem, naming the file (or the dataset) and the fix.
     public var problems: [String] = []
@@ -15,8 +15,10 @@ public struct InputCheck: Sendable {
     /// Runs the checks of `spec` over `input`.
     public init(spec: PipelineSpec, input: DatasetInput) {
         let ctx = spec.context, classes = ctx.classes
-        let remaps = spec.stages.compactMap { $0 as? RemapLabelsStage }.map { $0.table(ignoreIndex: ctx.ignoreIndex) }
-        var rawValues = Set<UInt8>()
+        let remapStages = spec.stages.compactMap { $0 as? RemapLabelsStage }
+        let narrowTables = remapStages.map { $0.table(ignoreIndex: ctx.ignoreIndex) }
+        var wideTables: [[UInt16]]?
+        var rawValues = Set<Int>()
         for record in input.records {
             if let p = record.problem { problems.append(p.description); continue }
             do {
@@ -30,16 +32,18 @@ public struct InputCheck: Sendable {
                 try DecodeStage.check(size.width, size.height, limit: ctx.maxPixels ?? decode.maxPixels, id: record.id, path: record.image)
                 var sample = Sample(record: record, repeatIndex: 0)
                 try decode.readLabel(labelData, into: &sample, context: ctx, imageSize: (size.width, size.height))
-                var counts = [Int](repeating: 0, count: 256)
-                for v in sample.label.pixels { counts[Int(v)] += 1 }
-                for v in 0..<256 where counts[v] > 0 { rawValues.insert(UInt8(v)) }
-                // Through the remap stages, on the histogram.
-                for table in remaps {
-                    var mapped = [Int](repeating: 0, count: 256)
-                    for v in 0..<256 { mapped[Int(table[v])] += counts[v] }
+                var counts = sample.label.labelHistogram
+                for v in counts.indices where counts[v] > 0 { rawValues.insert(v) }
+                // Through the remap stages, on the histogram (16-bit tables for 16-bit maps).
+                let wide = sample.label.channels == 2
+                if wide && wideTables == nil { wideTables = remapStages.map { $0.table(ignoreIndex: ctx.ignoreIndex, wide: true) } }
+                for table in wide ? wideTables! : narrowTables {
+                    var mapped = [Int](repeating: 0, count: max(256, Int(table.max() ?? 0) + 1, counts.count))
+                    for v in counts.indices where counts[v] > 0 { mapped[v < table.count ? Int(table[v]) : v] += counts[v] }
                     counts = mapped
                 }
-                for v in 0..<256 { valuePixels[v] += counts[v] }
+                if counts.count > valuePixels.count { valuePixels += [Int](repeating: 0, count: counts.count - valuePixels.count) }
+                for v in counts.indices { valuePixels[v] += counts[v] }
                 samples += 1
             } catch let e as SampleError {
                 problems.append(e.description)
@@ -47,11 +51,13 @@ public struct InputCheck: Sendable {
                 problems.append("\(record.label): \(error)")
             }
         }
-        let beyond = (classes..<256).filter { $0 != ctx.ignoreIndex && valuePixels[$0] > 0 }
+        let beyond = (classes..<max(classes, valuePixels.count)).filter { $0 != ctx.ignoreIndex && valuePixels[$0] > 0 }
         if !beyond.isEmpty {
             let list = beyond.prefix(8).map { "\($0) (\(valuePixels[$0]) pixels)" }.joined(separator: ", ")
-            if classes == 2 && rawValues.isSubset(of: [0, 255]) && remaps.isEmpty {
+            if classes == 2 && rawValues.isSubset(of: [0, 255]) && remapStages.isEmpty {
                 problems.append("the labels are 0/255 masks but `classes` is 2 (values 0..1, ignore = 2); add `- remap_labels: {threshold: 127}` after decode")
+            } else if beyond.contains(where: { $0 > 255 }) && spec.labelBytes == 1 {
+                problems.append("16-bit labels hold values beyond the \(classes) classes (0..\(classes - 1), ignore = \(ctx.ignoreIndex)): \(list); map them to classes with `- remap_labels: {map: {…}}` after decode, or give more `classes`")
             } else {
                 problems.append("labels hold values beyond the \(classes) classes (0..\(classes - 1), ignore = \(ctx.ignoreIndex)): \(list); add `- remap_labels: {above: \(classes - 1), to: ignore}` after decode, or fix `classes`")
             }

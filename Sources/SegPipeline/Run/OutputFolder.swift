@@ -20,6 +20,8 @@ struct OutputFolder {
     let force: Bool
     /// The checksum new shards get.
     var checksum: ChecksumAlgorithm = .xxh3
+    /// The label tensor's type: U8, or U16 above 255 classes or ignore values.
+    var labelType: DType = .u8
 
     static let runKeyField = OwnedFile.runKeyField
 
@@ -181,7 +183,7 @@ struct OutputFolder {
     /// The tensors of a shard of `count` samples, in file order: images, then labels.
     private func tensors(count: Int, height: Int, width: Int) -> [ShardStream.Declared] {
         [.init(name: "image", dtype: .u8, shape: [count, height, width, 3]),
-         .init(name: "label", dtype: .u8, shape: [count, height, width])]
+         .init(name: "label", dtype: labelType, shape: [count, height, width])]
     }
 
     private var metadata: [String: String] { [OutputFolder.runKeyField: runKey, "format": "seg-prep/1"] }

@@ -22,7 +22,7 @@ extension PipelineRunner {
         let H = spec.height, W = spec.width
         let work = ShardWork(
             spec: spec, input: p.input, shards: shards, perShard: spec.samplesPerShard, totalItems: p.totalItems,
-            threads: options.threads, imageBytes: H * W * 3, labelBytes: H * W)
+            threads: options.threads, imageBytes: H * W * 3, labelBytes: H * W * spec.labelBytes)
         let writer = ShardWriter(store: p.store, onError: p.onError, height: H, width: W, classes: spec.classes.count)
         do {
             try work.execute(progress: { done, total in

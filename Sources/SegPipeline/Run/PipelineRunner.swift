@@ -60,6 +60,7 @@ public struct PipelineRunner: Sendable {
         let dir = outputDir
         var store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
         store.checksum = spec.checksum
+        store.labelType = spec.labelType
         let lock = try store.open(inputRoot: input.root)
         defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description
@@ -98,7 +99,7 @@ public struct PipelineRunner: Sendable {
         let sums = total.channelSums.map(Double.init), squares = total.channelSquares.map(Double.init)
         var manifest = Manifest(
             pipeline: spec.text, pipelineSha256: pipelineSha, seed: spec.seed, classes: spec.classes,
-            image: .init(dtype: .u8, shape: [H, W, 3]), label: .init(dtype: .u8, shape: [H, W]),
+            image: .init(dtype: .u8, shape: [H, W, 3]), label: .init(dtype: spec.labelType, shape: [H, W]),
             oneHot: spec.oneHot, inputSha256: inputSha, totalSamples: totalItems, samplesPerShard: perShard,
             partition: partitionText, shards: ordered.map(\.entry), classPixels: classPixels,
             channelSums: sums, channelSquareSums: squares, skipped: skipped)

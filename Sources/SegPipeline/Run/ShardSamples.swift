@@ -28,7 +28,7 @@ public struct ShardSamples {
         let (image, label) = try reader.withSample(index) { (Array($0), Array($1)) }
         var s = Sample(id: reader.ids[index],
                        image: Raster(width: w, height: h, channels: 3, pixels: image),
-                       label: Raster(width: w, height: h, channels: 1, pixels: label))
+                       label: Raster(width: w, height: h, channels: reader.labelType.size, pixels: label))
         s.repeatIndex = reader.repeats[index]
         let (shard, slot) = reader.location(of: index)
         return (s, shard.params[slot])

@@ -76,7 +76,8 @@ struct ShardWork: @unchecked Sendable {
         }
         a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
-        return .init(id: id, repeatIndex: rep, params: s.params, classPixels: Array(counts[0..<context.classes]) + [counts[context.ignoreIndex]],
+        func count(_ v: Int) -> Int { v < counts.count ? counts[v] : 0 }
+        return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
                      channelSums: sums, channelSquares: squares, error: nil, image: s.image.pixels)
     }
 }

@@ -26,11 +26,12 @@ public struct ADE20KSource: InputSource {
                                                     imageSuffix: ".jpg", labelSuffix: ".png")).records(root: root)
     }
 
-    public func labelTable(ignore: Int) -> [UInt8]? { Self.reduceZeroLabel(ignore: ignore) }
+    public func labelTable(ignore: Int) -> [UInt16]? { Self.reduceZeroLabel(ignore: ignore) }
 
-    /// mmsegmentation's `reduce_zero_label`: 0 and 255 become the ignore class, every other v is v − 1.
-    public static func reduceZeroLabel(ignore: Int) -> [UInt8] {
-        let ignored = UInt8(truncatingIfNeeded: ignore)
-        return (0..<256).map { (v: Int) -> UInt8 in v == 0 || v == 255 ? ignored : UInt8(v - 1) }
+    /// mmsegmentation's `reduce_zero_label`: 0 and 255 become the ignore class, every other v is
+    /// v − 1. On 16-bit labels (`wide`), 255 is a value like the others: only 0 is ignored.
+    public static func reduceZeroLabel(ignore: Int, wide: Bool = false) -> [UInt16] {
+        let ignored = UInt16(ignore)
+        return (0..<(wide ? 65_536 : 256)).map { (v: Int) -> UInt16 in v == 0 || (v == 255 && !wide) ? ignored : UInt16(v - 1) }
     }
 }

@@ -30,7 +30,7 @@ public struct CityscapesSource: InputSource {
                                                     imageSuffix: "_leftImg8bit.png", labelSuffix: "_gtFine_labelIds.png")).records(root: root)
     }
 
-    public func labelTable(ignore: Int) -> [UInt8]? {
-        (0..<256).map { Self.trainIds[$0] ?? UInt8(truncatingIfNeeded: ignore) }
+    public func labelTable(ignore: Int) -> [UInt16]? {
+        (0..<256).map { Self.trainIds[$0].map(UInt16.init) ?? UInt16(ignore) }
     }
 }

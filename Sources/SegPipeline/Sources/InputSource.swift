@@ -29,9 +29,10 @@ public protocol InputSource: Sendable {
     /// The size a label file's bytes declare, read from its header without decoding it (nil when
     /// unknown), so a file claiming a huge map is refused before anything is allocated.
     func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)?
-    /// A 256-entry map from the values a label file holds to class indices (`ignore` resolved to
-    /// `ignore`), applied after reading; nil when the values are the classes.
-    func labelTable(ignore: Int) -> [UInt8]?
+    /// A map from the values a label file holds (the index; 256 entries for 8-bit files, values
+    /// beyond the table kept) to class indices (`ignore` resolved to `ignore`), applied after
+    /// reading; nil when the values are the classes.
+    func labelTable(ignore: Int) -> [UInt16]?
 }
 
 extension InputSource {
@@ -40,7 +41,7 @@ extension InputSource {
         try ImageCodec.readLabel(data, id: record.id, path: record.label)
     }
 
-    public func labelTable(ignore: Int) -> [UInt8]? { nil }
+    public func labelTable(ignore: Int) -> [UInt16]? { nil }
 
     /// A PNG's IHDR size.
     public func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)? { ImageCodec.pngSize(data) }

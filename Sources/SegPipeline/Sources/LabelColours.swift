@@ -45,12 +45,12 @@ public struct LabelColours: Sendable, Equatable {
             if name == "ignore" { return .ignore }
             if let i = Int(name) {
                 guard (0..<classes.count).contains(i) else { throw fail(n, "'input.label_colors' names class \(i), outside 0..\(classes.count - 1)", "use an index of `classes`, a class name or `ignore`") }
-                return .value(UInt8(i))
+                return .value(UInt16(i))
             }
             guard let i = classes.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
                 throw fail(n, "'input.label_colors' names class '\(name)', which is not in `classes`", Suggest.hint(name, in: classes + ["ignore"]))
             }
-            return .value(UInt8(i))
+            return .value(UInt16(i))
         }
         var table: [UInt32: LabelValue] = [:]
         if let name = located.node.scalar?.string {
@@ -81,12 +81,12 @@ public struct LabelColours: Sendable, Equatable {
 
     static func pack(_ rgb: [UInt8]) -> UInt32 { UInt32(rgb[0]) << 16 | UInt32(rgb[1]) << 8 | UInt32(rgb[2]) }
 
-    /// The class map of an RGB label image.
+    /// The class map of an RGB label image (16-bit when a class or `ignore` is above 255).
     ///
     /// Throws `SampleError` naming `path`, the first unlisted colour and where it is.
     func indices(of rgb: Raster, ignore: Int, id: String, path: String) throws -> Raster {
-        var out = [UInt8](repeating: 0, count: rgb.width * rgb.height)
-        var last: UInt32 = .max, lastValue: UInt8 = 0
+        var out = [UInt16](repeating: 0, count: rgb.width * rgb.height)
+        var last: UInt32 = .max, lastValue: UInt16 = 0
         for i in 0..<out.count {
             let key = UInt32(rgb.pixels[3 * i]) << 16 | UInt32(rgb.pixels[3 * i + 1]) << 8 | UInt32(rgb.pixels[3 * i + 2])
             if key != last {
@@ -96,10 +96,11 @@ public struct LabelColours: Sendable, Equatable {
                                       fix: "add it to `label_colors` (as a class or `ignore`), or run with --on-error skip")
                 }
                 last = key
-                lastValue = v.resolve(ignore: ignore)
+                lastValue = UInt16(v.resolve(ignore: ignore))
             }
             out[i] = lastValue
         }
-        return Raster(width: rgb.width, height: rgb.height, channels: 1, pixels: out)
+        let wide = table.values.contains { $0.resolve(ignore: ignore) > 255 }
+        return Raster(width: rgb.width, height: rgb.height, labelValues: out, bytes: wide ? 2 : 1)
     }
 }

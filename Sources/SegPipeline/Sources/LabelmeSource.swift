@@ -103,13 +103,16 @@ public struct LabelmeSource: InputSource {
             throw SampleError(id: record.id, file: record.label, problem: "gives the image size \(doc.imageWidth)x\(doc.imageHeight)",
                               fix: "fix imageWidth and imageHeight, or run with --on-error skip")
         }
-        var raster = LabelmeRaster(width: doc.imageWidth, height: doc.imageHeight)
+        // Class indices, with `__ignore__` as the largest value of the map's width (the table
+        // below makes it the ignore class).
+        let wide = classes.count > 255
+        var values = [UInt16](repeating: 0, count: doc.imageWidth * doc.imageHeight)
         for (k, s) in doc.shapes.enumerated() {
-            let ink: UInt8
+            let ink: UInt16
             if s.label == "__ignore__" {
-                ink = 255
+                ink = wide ? 65_535 : 255
             } else if let i = classes.firstIndex(of: s.label) {
-                ink = UInt8(i)
+                ink = UInt16(i)
             } else {
                 throw SampleError(id: record.id, file: record.label,
                                   problem: "shape \(k) has the label '\(s.label)', which is not in `classes`",
@@ -141,9 +144,9 @@ public struct LabelmeSource: InputSource {
             // labelme draws each shape as a mask, then sets the mask's pixels to the class.
             var mask = LabelmeRaster(width: doc.imageWidth, height: doc.imageHeight)
             mask.draw(shape, ink: 1)
-            for i in 0..<mask.pixels.count where mask.pixels[i] != 0 { raster.pixels[i] = ink }
+            for i in 0..<mask.pixels.count where mask.pixels[i] != 0 { values[i] = ink }
         }
-        return Raster(width: raster.width, height: raster.height, channels: 1, pixels: raster.pixels)
+        return Raster(width: doc.imageWidth, height: doc.imageHeight, labelValues: values, bytes: wide ? 2 : 1)
     }
 
     /// `imageWidth` x `imageHeight` of the JSON, checked by `decode` against the image and the pixel
@@ -152,8 +155,9 @@ public struct LabelmeSource: InputSource {
         (try? Self.document(data, path: record.label, id: record.id)).map { ($0.imageWidth, $0.imageHeight) }
     }
 
-    /// 255 (`__ignore__`) becomes the ignore class.
-    public func labelTable(ignore: Int) -> [UInt8]? {
-        (0..<255).map { UInt8($0) } + [UInt8(truncatingIfNeeded: ignore)]
+    /// 255 (`__ignore__`; 65535 above 255 classes) becomes the ignore class.
+    public func labelTable(ignore: Int) -> [UInt16]? {
+        let top = classes.count > 255 ? 65_535 : 255
+        return (0..<top).map { UInt16($0) } + [UInt16(ignore)]
     }
 }

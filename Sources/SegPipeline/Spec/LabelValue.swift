@@ -1,13 +1,14 @@
-/// A label value in a pipeline file: a number 0...255 or the ignore class.
+/// A label value in a pipeline file: a number 0...65535 (above 255 only where labels are 16-bit)
+/// or the ignore class.
 public enum LabelValue: Sendable, Equatable {
-    case value(UInt8)
+    case value(UInt16)
     case ignore
 
-    /// The byte this resolves to when the ignore class is `ignore`.
-    public func resolve(ignore: Int) -> UInt8 {
+    /// The value this resolves to when the ignore class is `ignore`.
+    public func resolve(ignore: Int) -> Int {
         switch self {
-        case .value(let v): return v
-        case .ignore: return UInt8(truncatingIfNeeded: ignore)
+        case .value(let v): return Int(v)
+        case .ignore: return ignore
         }
     }
 }

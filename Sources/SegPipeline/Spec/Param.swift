@@ -112,7 +112,7 @@ extension Param {
     }
 
     /// A map of label values (empty when not given).
-    public static func labelMap(_ name: String, _ doc: String) -> Param<[UInt8: LabelValue]> {
+    public static func labelMap(_ name: String, _ doc: String) -> Param<[UInt16: LabelValue]> {
         .init(info: Parameter(name, .labelMap, doc)) { v in
             if case .labelMap(let m) = v { return m }
             return [:]

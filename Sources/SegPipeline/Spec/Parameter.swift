@@ -47,10 +47,10 @@ public struct Parameter: Sendable {
             case .scaleWH: return "[width, height] (mmcv's order), pixels 1..65536"
             case .interval(let r): return "[low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .colour: return "[r, g, b] or a grey level, 0..255"
-            case .labelValue: return "label value 0..255 or `ignore`"
+            case .labelValue: return "label value (0..255; 0..65535 with 16-bit labels) or `ignore`"
             case .flag: return "true or false"
             case .choice(let c): return "one of " + c.map { "`\($0)`" }.joined(separator: ", ")
-            case .labelMap: return "map {from: to}, values 0..255 or `ignore`"
+            case .labelMap: return "map {from: to}, label values (0..65535) or `ignore`"
             case .text: return "string"
             case .section: return "mapping"
             case .list: return "list"

@@ -29,7 +29,7 @@ public struct ParameterValues: Sendable {
 
     enum Value: Sendable {
         case number(Double), integer(Int), size(Int, Int), interval(Double, Double), colour([UInt8])
-        case label(LabelValue), flag(Bool), word(String), labelMap([UInt8: LabelValue]), node(Located)
+        case label(LabelValue), flag(Bool), word(String), labelMap([UInt16: LabelValue]), node(Located)
 
         var double: Double? {
             switch self {
@@ -144,7 +144,7 @@ public struct ParameterValues: Sendable {
         }
         func label(_ n: Node) -> LabelValue? {
             if n.scalar?.string == "ignore" { return .ignore }
-            if let i = int(n), (0...255).contains(i) { return .value(UInt8(i)) }
+            if let i = int(n), (0...65_535).contains(i) { return .value(UInt16(i)) }
             return nil
         }
         let shown = n.scalar?.string ?? (n.sequence != nil ? "a list" : "a mapping")
@@ -194,7 +194,7 @@ public struct ParameterValues: Sendable {
             }
             return .colour(c)
         case .labelValue:
-            guard let l = label(n) else { throw bad("must be a label value 0..255 or `ignore`, not '\(shown)'") }
+            guard let l = label(n) else { throw bad("must be a label value 0..65535 or `ignore`, not '\(shown)'") }
             return .label(l)
         case .flag:
             guard let s = n.scalar?.string, let b = ["true": true, "false": false][s.lowercased()] else {
@@ -208,11 +208,11 @@ public struct ParameterValues: Sendable {
             return .word(s)
         case .labelMap:
             guard let m = n.mapping else { throw bad("must be a mapping {from: to}") }
-            var out: [UInt8: LabelValue] = [:]
+            var out: [UInt16: LabelValue] = [:]
             for (k, v) in m {
-                guard let ki = int(k), (0...255).contains(ki) else { throw bad("has a key '\(k.string ?? "?")' that is not a label value 0..255") }
-                guard let lv = label(v) else { throw bad("maps \(ki) to '\(v.string ?? "?")', which is not 0..255 or `ignore`") }
-                out[UInt8(ki)] = lv
+                guard let ki = int(k), (0...65_535).contains(ki) else { throw bad("has a key '\(k.string ?? "?")' that is not a label value 0..65535") }
+                guard let lv = label(v) else { throw bad("maps \(ki) to '\(v.string ?? "?")', which is not 0..65535 or `ignore`") }
+                out[UInt16(ki)] = lv
             }
             return .labelMap(out)
         case .text:

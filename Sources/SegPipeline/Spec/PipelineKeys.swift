@@ -7,7 +7,7 @@ public enum PipelineKeys {
         static let version = Param<Int>.integer("version", in: 1...1, default: 1, "layout version of the file")
         static let input = Param<ParameterValues.Located>.node("input", .section, "the dataset: `{format: voc, root: DIR, split: train}`")
         static let classes = Param<ParameterValues.Located>.node("classes", .classes, "`N` or a list of class names; the ignore class takes index N")
-        static let ignoreIndex = Param<Int?>.integer("ignore_index", in: 1...255, "label value of ignored pixels (padding, `ignore` in remaps, void classes), recorded in index.json; default: the class count, as the reference (mmsegmentation uses 255); must not be a class index")
+        static let ignoreIndex = Param<Int?>.integer("ignore_index", in: 1...65_535, "label value of ignored pixels (padding, `ignore` in remaps, void classes), recorded in index.json; default: the class count, as the reference (mmsegmentation uses 255); must not be a class index. Labels are stored as U8, or U16 when a class index or this value is above 255")
         static let seed = Param<Int>.integer("seed", in: 0...Int.max, default: 0, "seed every random draw is keyed by (with the sample id, repeat and stage)")
         static let repeats = Param<Int>.integer("repeats", in: 1...10_000, default: 1, "augmented copies of each source sample")
         static let stages = Param<ParameterValues.Located>.node("stages", .list, "a list of stages starting with `- decode: {}`")
@@ -22,7 +22,7 @@ public enum PipelineKeys {
         static let format = Param<String>.word("format", choices: SourceRegistry.names, default: "voc", "dataset layout (the input source)")
         static let labelColors = Param<ParameterValues.Located?>.optionalNode("label_colors", .palette, "label files are RGB images whose colours stand for classes (any colour not listed is an error); default: labels hold class indices")
 
-        static let reduceZeroLabel = Param<Bool>.flag("reduce_zero_label", default: false, "mmsegmentation's reduce-zero-label after reading: 0 (and 255) become the ignore class, v becomes v − 1 (built into `format: ade20k`)")
+        static let reduceZeroLabel = Param<Bool>.flag("reduce_zero_label", default: false, "mmsegmentation's reduce-zero-label after reading: 0 (and 255) become the ignore class, v becomes v − 1 (built into `format: ade20k`); on 16-bit label PNGs only 0 is ignored")
 
         /// The keys every source takes.
         public static let common = [format.info, labelColors.info, reduceZeroLabel.info]

@@ -6,6 +6,7 @@ extension PipelineSpec {
         var c = StageContext(classes: classes.count, ignoreIndex: ignoreIndex, height: height, width: width, maxPixels: maxPixels, source: input)
         c.labelColours = labelColours
         c.reduceZeroLabel = reduceZeroLabel
+        c.labelBytes = labelBytes
         c.windows = windows
         c.cropWindows = windows != nil && tiling == nil
         return c
@@ -38,12 +39,21 @@ extension PipelineSpec {
         try render()
         let start = clock.now
         defer { if let timed { timed(stages.count + 1, Self.seconds(clock.now - start)) } }
+        if sample.label.channels != labelBytes {
+            // 16-bit source values mapped into 8-bit classes, or 8-bit values of a 16-bit pipeline.
+            if let converted = sample.label.label(bytes: labelBytes) {
+                sample.label = converted
+            } else if let problem = Self.labelProblem(sample.label, classes: ctx.classes, ignore: ctx.ignoreIndex) {
+                throw SampleError(id: sample.id, file: sample.labelPath, problem: problem,
+                                  fix: "map the 16-bit values to classes with `- remap_labels: {map: {…}}` after decode, or fix `classes`")
+            }
+        }
         let s = sample
         guard s.image.width == width, s.image.height == height, s.label.width == width, s.label.height == height else {
             throw SampleError(id: s.id, file: s.imagePath, problem: "came out \(s.image.width)x\(s.image.height), not \(width)x\(height)",
                               fix: "check the geometric stages of the pipeline")
         }
-        if let problem = Self.labelProblem(s.label.pixels, classes: ctx.classes, ignore: ctx.ignoreIndex) {
+        if let problem = Self.labelProblem(s.label, classes: ctx.classes, ignore: ctx.ignoreIndex) {
             throw SampleError(id: s.id, file: s.labelPath, problem: problem,
                               fix: "add `- remap_labels: {above: \(ctx.classes - 1), to: ignore}` after decode, or fix `classes`")
         }
@@ -51,12 +61,19 @@ extension PipelineSpec {
 
     /// "has label values … beyond the N classes …" when `labels` hold a value that is neither a
     /// class index nor `ignore`, else nil.
-    static func labelProblem(_ labels: [UInt8], classes: Int, ignore: Int) -> String? {
-        let maxValue = Int(labels.max() ?? 0)
-        guard maxValue >= classes, maxValue != ignore || ignore != classes else { return nil }
-        var seen = [Bool](repeating: false, count: 256)
-        for v in labels { seen[Int(v)] = true }
-        let values = (classes..<256).filter { seen[$0] && $0 != ignore }
+    static func labelProblem(_ label: Raster, classes: Int, ignore: Int) -> String? {
+        let values: [Int]
+        if label.channels == 1 {
+            let labels = label.pixels
+            let maxValue = Int(labels.max() ?? 0)
+            guard maxValue >= classes, maxValue != ignore || ignore != classes else { return nil }
+            var seen = [Bool](repeating: false, count: 256)
+            for v in labels { seen[Int(v)] = true }
+            values = (classes..<256).filter { seen[$0] && $0 != ignore }
+        } else {
+            let counts = label.labelHistogram
+            values = counts.count > classes ? (classes..<counts.count).filter { counts[$0] > 0 && $0 != ignore } : []
+        }
         guard !values.isEmpty else { return nil }
         let shown = values.prefix(5).map(String.init).joined(separator: ", ")
         return "has label values \(shown) beyond the \(classes) classes (0..\(classes - 1), ignore = \(ignore))"

@@ -9,6 +9,14 @@ public struct PipelineSpec: Sendable {
     public var text: String
     /// Label value of ignored pixels: `classes.count` unless the file sets `ignore_index`.
     public var ignoreIndex: Int
+    /// Bytes per label value in the shards: 1 (U8), or 2 (U16) when a class index or the ignore
+    /// value is above 255.
+    public var labelBytes: Int { Self.labelBytes(classes: classes.count, ignore: ignoreIndex) }
+
+    static func labelBytes(classes: Int, ignore: Int) -> Int { max(classes - 1, ignore) > 255 ? 2 : 1 }
+
+    /// The shards' label tensor type.
+    public var labelType: DType { labelBytes == 2 ? .u16 : .u8 }
     /// Where the samples come from.
     public var input: any InputSource
     /// Class names (generated as `class0`… when the file gives a count).
@@ -97,13 +105,13 @@ public struct PipelineSpec: Sendable {
         } else {
             throw error(classesNode, "'classes' must be a count or a list of names", fix: "write `classes: 21` or `classes: [background, …]`")
         }
-        guard (1...255).contains(classes.count) else {
-            throw error(classesNode, "'classes' is \(classes.count); between 1 and 255 classes are supported (the ignore class takes the next index)", fix: "give 1 to 255 classes")
+        guard (1...65_535).contains(classes.count) else {
+            throw error(classesNode, "'classes' is \(classes.count); between 1 and 65535 classes are supported (the ignore class takes the next index)", fix: "give 1 to 65535 classes")
         }
         let ignoreIndex = top[T.ignoreIndex] ?? classes.count
         guard ignoreIndex >= classes.count else {
             throw top.error(T.ignoreIndex, "'ignore_index' is \(ignoreIndex), which is a class index (\(classes.count) classes: 0..\(classes.count - 1))",
-                            fix: "use \(classes.count) (the default) up to 255, e.g. `ignore_index: 255` as mmsegmentation")
+                            fix: "use \(classes.count) (the default) or more, e.g. `ignore_index: 255` as mmsegmentation")
         }
         let (inputSpec, labelColours, reduceZeroLabel) = try source(top[T.input], classes: classes, file: file, base: base)
 
@@ -120,7 +128,12 @@ public struct PipelineSpec: Sendable {
         guard let seq = stagesNode.sequence, !seq.isEmpty else {
             throw error(stagesNode, "'stages' must be a non-empty list", fix: "list stages such as `- decode: {}` and `- letterbox: {size: [512, 512]}`")
         }
+        guard ignoreIndex <= 65_535 else {
+            throw top.error(T.ignoreIndex, "'ignore_index' is \(ignoreIndex), above 65535, the largest 16-bit label value",
+                            fix: "use a value from \(classes.count) to 65535")
+        }
         var state = PlanState(classes: classes.count)
+        state.labelMax = Self.labelBytes(classes: classes.count, ignore: ignoreIndex) == 1 ? 255 : 65_535
         var stages: [any Stage] = []
         var names: [String] = []
         for item in seq {

@@ -34,6 +34,9 @@ public struct StageContext: Sendable {
     public var source: (any InputSource)?
     /// The colours of colour-coded label images, or nil when label files hold class indices.
     public var labelColours: LabelColours?
+    /// Bytes per label value the pipeline stores (1: U8; 2: U16, when a class or the ignore value
+    /// is above 255); labels are read at least this wide.
+    public var labelBytes = 1
     /// The open files windows are read from, when a `tile` stage cuts the images or `random_crop`
     /// follows `decode`.
     public var windows: WindowCache?
@@ -63,6 +66,8 @@ public struct PlanState: Sendable {
     public var bound: (height: Int, width: Int)?
     /// A `random_resize` is waiting for a `place` to put it on its canvas.
     public var awaitingPlacement = false
+    /// The largest label value the pipeline stores (255 for U8 labels, 65535 for U16).
+    public var labelMax = 255
     /// `one_hot` has been declared (it must be last).
     public var oneHot = false
     /// Name of the current stage and its args (for errors).
@@ -72,6 +77,13 @@ public struct PlanState: Sendable {
     public func fail(_ message: String, fix: String, parameter: String? = nil) -> PipelineError {
         guard let a = current else { return PipelineError(file: "", line: 0, column: 0, message: message, fix: fix) }
         return a.error(parameter, message, fix: fix)
+    }
+
+    /// Throws unless `value` fits the pipeline's labels (`parameter` names it).
+    public func checkLabel(_ value: LabelValue, parameter: String) throws {
+        guard case .value(let v) = value, Int(v) > labelMax else { return }
+        throw fail("'\(parameter)' is \(v), above \(labelMax), the largest label value with \(classes) classes and this ignore value",
+                   fix: "use a class index or `ignore` (labels become 16-bit when `classes` or `ignore_index` is above 255)", parameter: parameter)
     }
 
     /// Throws unless `decode` came before the current stage.

@@ -110,12 +110,7 @@ public struct DecodeStage: Stage {
             label = try context.source?.readLabel(labelData, record: record)
                 ?? ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
         }
-        if let table = context.source?.labelTable(ignore: context.ignoreIndex) {
-            PixelKernels.lookUp(&label.pixels, table: table)
-        }
-        if context.reduceZeroLabel {
-            PixelKernels.lookUp(&label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: context.ignoreIndex))
-        }
+        context.classIndices(&label)
         try Self.checkSameSize((label.width, label.height), imageSize, id: sample.id, path: sample.labelPath)
         sample.label = label
     }

@@ -29,6 +29,7 @@ public struct LetterboxStage: Stage {
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
+        try state.checkLabel(labelFill, parameter: "label_fill")
         if state.size != nil {
             throw state.fail("'letterbox' comes after another stage that already fixed the output size",
                              fix: "use either letterbox or random_resize + place, once")

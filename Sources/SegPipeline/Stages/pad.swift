@@ -35,6 +35,7 @@ public struct PadStage: Stage {
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
+        try state.checkLabel(labelFill, parameter: "label_fill")
         if state.size != nil || state.awaitingPlacement {
             throw state.fail("'pad' comes after a stage that already fixed the output size", fix: "use pad once, after resize and random_crop")
         }

@@ -27,6 +27,7 @@ public struct PlaceStage: Stage {
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
+        try state.checkLabel(labelFill, parameter: "label_fill")
         guard state.awaitingPlacement, state.size != nil else {
             throw state.fail("'place' needs a 'random_resize' before it to know the canvas size",
                              fix: "add `- random_resize: {size: [H, W]}` before `place`, or use letterbox instead")

@@ -31,18 +31,23 @@ public struct RandomCropStage: Stage {
 
     /// Whether the window at (`y`, `x`) passes the `cat_max_ratio` test on `label`.
     func passes(_ label: Raster, y: Int, x: Int, ignore: Int) -> Bool {
-        var counts = [Int](repeating: 0, count: 256)
         let h = min(height, label.height - y), w = min(width, label.width - x)
-        label.pixels.withUnsafeBufferPointer { p in
-            counts.withUnsafeMutableBufferPointer { n in
-                for r in y..<(y + h) {
-                    let row = p.baseAddress! + r * label.width + x
-                    for c in 0..<w { n[Int(row[c])] += 1 }
+        var counts: [Int]
+        if label.channels == 1 {
+            counts = [Int](repeating: 0, count: 256)
+            label.pixels.withUnsafeBufferPointer { p in
+                counts.withUnsafeMutableBufferPointer { n in
+                    for r in y..<(y + h) {
+                        let row = p.baseAddress! + r * label.width + x
+                        for c in 0..<w { n[Int(row[c])] += 1 }
+                    }
                 }
             }
+            counts[255] = 0
+        } else {
+            counts = label.window(Resample.Window(x0: x, y0: y, x1: x + w, y1: y + h)).labelHistogram
         }
-        counts[255] = 0
-        if ignore < 256 { counts[ignore] = 0 }
+        if ignore < counts.count { counts[ignore] = 0 }
         let present = counts.filter { $0 > 0 }
         let total = present.reduce(0, +)
         return present.count > 1 && Double(present.max() ?? 0) / Double(total) < catMaxRatio

@@ -53,6 +53,7 @@ public struct TileStage: Stage {
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
+        try state.checkLabel(labelFill, parameter: "label_fill")
         guard state.planned == 1 else {
             throw state.fail("'tile' must come directly after 'decode'", fix: "move `- tile: {…}` to the second place in `stages`")
         }
@@ -75,7 +76,8 @@ public struct TileStage: Stage {
         if sample.image.width != width || sample.image.height != height {
             var image = Raster(width: width, height: height, fill: fill)
             image.paste(sample.image, dx: 0, dy: 0)
-            var label = Raster(width: width, height: height, fill: [ignore])
+            var label = Raster(width: width, height: height, label: ignore, bytes: max(sample.label.channels, ignore > 255 ? 2 : 1))
+            if let wide = sample.label.label(bytes: label.channels) { sample.label = wide }
             label.paste(sample.label, dx: 0, dy: 0)
             sample.image = image
             sample.label = label
@@ -83,8 +85,9 @@ public struct TileStage: Stage {
         sample.params["tile_y"] = Double(w.y)
         sample.params["tile_x"] = Double(w.x)
         if minLabelled > 0 {
-            let ignored = sample.label.pixels.reduce(0) { $0 + ($1 == UInt8(context.ignoreIndex) ? 1 : 0) }
-            let labelled = Double(sample.label.pixels.count - ignored) / Double(sample.label.pixels.count)
+            let counts = sample.label.labelHistogram, n = sample.label.width * sample.label.height
+            let ignored = context.ignoreIndex < counts.count ? counts[context.ignoreIndex] : 0
+            let labelled = Double(n - ignored) / Double(n)
             if labelled < minLabelled {
                 var e = SampleError(id: sample.id, file: sample.labelPath,
                                     problem: "window has \(Int((labelled * 100).rounded()))% of its pixels labelled, below min_labelled \(minLabelled)",

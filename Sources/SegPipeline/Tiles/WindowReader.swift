@@ -112,12 +112,7 @@ public enum WindowReader {
             throw SampleError(id: id, file: f.path, problem: "is a colour image (\(f.bands) bands) of label colours",
                               fix: "add `label_colors:` to `input` (a list of {color, class} or a preset: camvid, cityscapes, isprs)")
         }
-        if let table = context.source?.labelTable(ignore: context.ignoreIndex) {
-            PixelKernels.lookUp(&label.pixels, table: table)
-        }
-        if context.reduceZeroLabel {
-            PixelKernels.lookUp(&label.pixels, table: ADE20KSource.reduceZeroLabel(ignore: context.ignoreIndex))
-        }
+        context.classIndices(&label)
         return label
     }
 }

@@ -70,6 +70,9 @@ public struct Trainer {
         guard val.shards.classes == names else {
             throw TrainError("validation folders have classes \(val.shards.classes) but training folders have \(names); prepare both with the same class list.")
         }
+        guard names.count <= 255 else {
+            throw TrainError("the folders have \(names.count) classes, but the trainer's predictions and metrics take up to 255; train on them in PyTorch through the Python reader, which reads their U16 labels.")
+        }
         guard train.batchesPerEpoch > 0 else {
             throw TrainError("\(train.samplesPerEpoch) training samples make no full batch of \(options.batchSize); lower --batch-size.")
         }
