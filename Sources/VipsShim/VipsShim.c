@@ -165,8 +165,8 @@ static int window_open(const char *path, VipsAccess access, void **handle, int *
 
 int sp_window_read(void *handle, int x, int y, int w, int h, uint8_t *out, size_t out_len) {
     VipsImage *im = (VipsImage *)handle;
-    if (im->BandFmt != VIPS_FORMAT_UCHAR) {
-        vips_error("seg-prep", "window reads take 8-bit images");
+    if (im->BandFmt != VIPS_FORMAT_UCHAR && im->BandFmt != VIPS_FORMAT_USHORT) {
+        vips_error("seg-prep", "window reads take 8- or 16-bit images");
         return -1;
     }
     VipsRegion *region = vips_region_new(im);
@@ -174,7 +174,8 @@ int sp_window_read(void *handle, int x, int y, int w, int h, uint8_t *out, size_
     VipsRect r = {x, y, w, h};
     int rc = vips_region_prepare(region, &r);
     if (rc == 0) {
-        size_t row = (size_t)w * im->Bands;
+        /* 16-bit samples in the host's byte order (little-endian on the targets). */
+        size_t row = (size_t)w * VIPS_IMAGE_SIZEOF_PEL(im);
         if (row * h > out_len) { vips_error("seg-prep", "window buffer too small"); rc = -1; }
         for (int j = 0; rc == 0 && j < h; j++) memcpy(out + row * j, VIPS_REGION_ADDR(region, x, y + j), row);
     }

@@ -60,6 +60,59 @@ import Testing
         #expect(reader.labelType == .u16 && reader.count == 12)
     }
 
+    /// The window paths (libvips region reads: `tile`, and `random_crop` on a source `decode`
+    /// leaves in its files) read 16-bit greyscale labels as 16-bit values too.
+    @Test(arguments: [("  - tile: {size: [128, 160], stride: [96, 120]}", ""), ("  - random_crop: {size: [128, 160]}", "  - pad: {size: [128, 160]}")])
+    func windowReadsKeepSixteenBitValues(stage: String, tail: String) throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        // Window reads cannot map CamVid's palette (it repeats a colour): its 8-bit labels as grey PNGs.
+        try Vips.start()
+        let root = s.dir.appendingPathComponent("root"), fm = FileManager.default
+        for d in ["images", "labels8", "labels16"] { try fm.createDirectory(at: root.appendingPathComponent(d), withIntermediateDirectories: true) }
+        let ids = try String(contentsOf: fixtures.appendingPathComponent("wide-labels/split.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
+        for id in ids {
+            try fm.copyItem(at: fixtures.appendingPathComponent("camvid-mini/JPEGImages/\(id).png"), to: root.appendingPathComponent("images/\(id).png"))
+            try fm.copyItem(at: fixtures.appendingPathComponent("wide-labels/labels16/\(id).png"), to: root.appendingPathComponent("labels16/\(id).png"))
+            let file = fixtures.appendingPathComponent("camvid-mini/SegmentationClass/\(id).png")
+            let label = try ImageCodec.readLabel(try Data(contentsOf: file), id: id, path: file.path)
+            try Vips.encode(label, suffix: ".png").write(to: root.appendingPathComponent("labels8/\(id).png"))
+        }
+        func text(_ labels: String, _ classes: Int, _ remap: String) -> String {
+            """
+            version: 1
+            input: {format: folders, root: \(root.path), images: images, labels: \(labels), image_suffix: .png, label_suffix: .png}
+            classes: \(classes)
+            seed: 4
+            stages:
+              - decode: {crop_reads_above: 1}
+            \(stage)
+              - remap_labels: \(remap)
+            \(tail)
+            output: {dir: out, samples_per_shard: 8}
+            """
+        }
+        if stage.contains("random_crop") {
+            // The window path is the one taken: decode leaves the 16-bit label in its file.
+            let spec = try s.spec(text("labels16", 10008, "{map: {65535: ignore}}"))
+            var probe = Sample(record: try DatasetInput(spec, root: nil).records[0], repeatIndex: 0)
+            var rng = SeededRandom(seed: 1)
+            try spec.stages[0].apply(&probe, random: &rng, context: spec.context)
+            #expect(probe.windowedSource)
+        }
+        let narrow = s.dir.appendingPathComponent("narrow").path, wide = s.dir.appendingPathComponent("wide").path
+        _ = try s.run(text("labels8", 11, "{above: 10, to: ignore}"), output: narrow)
+        _ = try s.run(text("labels16", 10008, "{map: {65535: ignore}}"), output: wide)
+        let a = try SourceTests.samples(narrow), b = try SourceTests.samples(wide)
+        #expect(a.ids == b.ids && a.images == b.images && !a.ids.isEmpty)
+        #expect(try Manifest.load(from: wide).label.dtype == .u16)
+        for (n8, w16) in zip(a.labels, b.labels) {
+            let values = w16.withUnsafeBytes { raw in (0..<n8.count).map { Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+            let expected: [Int] = n8.map { (n: UInt8) -> Int in n == 11 ? 10008 : 1000 * Int(n) + 7 }
+            #expect(values == expected)
+        }
+    }
+
     @Test func sixteenBitValuesOutsideTheClassesAreNamed() throws {
         let s = try Scratch(count: 1)
         defer { s.remove() }

@@ -65,6 +65,8 @@ public enum Vips {
         public let width: Int, height: Int, bands: Int
         /// Bits per sample: 8 or 16 (negative for float or other formats).
         public let bits: Int
+        /// Bytes per sample in window reads: 1, or 2 for 16-bit images (little-endian).
+        public var sampleBytes: Int { bits == 16 ? 2 : 1 }
 
         /// Opens `path`'s header, for windows in any order or (`sequential`) top to bottom only.
         /// Throws `VipsError` when libvips cannot read it.
@@ -80,10 +82,11 @@ public enum Vips {
             width = Int(w); height = Int(ht); bands = Int(b); self.bits = Int(bits)
         }
 
-        /// The 8-bit samples of every band of the window at (x, y), `w`x`h` pixels, inside the image.
+        /// The samples of every band of the window at (x, y), `w`x`h` pixels, inside the image
+        /// (`sampleBytes` bytes each).
         public func read(x: Int, y: Int, width w: Int, height h: Int) throws -> [UInt8] {
             var failed = false
-            let out = [UInt8](unsafeUninitializedCapacity: w * h * bands) { p, n in
+            let out = [UInt8](unsafeUninitializedCapacity: w * h * bands * sampleBytes) { p, n in
                 failed = sp_window_read(handle, Int32(x), Int32(y), Int32(w), Int32(h), p.baseAddress, p.count) != 0
                 n = failed ? 0 : p.count
             }
@@ -91,7 +94,7 @@ public enum Vips {
             return out
         }
 
-        /// Reads full-width rows `rows` into `into` (row-major, `width * bands` bytes a row).
+        /// Reads full-width rows `rows` into `into` (row-major, `width * bands * sampleBytes` bytes a row).
         public func readRows(_ rows: Range<Int>, into: UnsafeMutableRawBufferPointer) throws {
             guard !rows.isEmpty else { return }
             let rc = sp_window_read(handle, 0, Int32(rows.lowerBound), Int32(width), Int32(rows.count),

@@ -52,7 +52,7 @@ public struct DecodeStage: Stage {
             // 8-bit grey or RGB only; CMYK and alpha images take the whole-image path, which converts them.
             if w * h > cropReadsAbove, image.image.bits == 8, [1, 3].contains(image.image.bands),
                let label = try? WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label"),
-               label.image.bits == 8, !label.ambiguousPalette {
+               label.image.bits == 8 || (label.image.bits == 16 && label.image.bands == 1), !label.ambiguousPalette {
                 // (A palette repeating a colour cannot be read back from libvips' RGB: whole path.)
                 try Self.check(w, h, limit: context.maxPixels ?? maxPixels, id: sample.id, path: sample.imagePath)
                 try Self.checkSameSize((label.image.width, label.image.height), (w, h), id: sample.id, path: sample.labelPath)

@@ -24,7 +24,7 @@ final class BandReader: @unchecked Sendable {
         self.path = path
         image = try Vips.WindowedImage(path: path, sequential: true)
         self.keepBehind = keepBehind
-        rowBytes = image.width * image.bands
+        rowBytes = image.width * image.bands * image.sampleBytes
         capacityRows = min(image.height, keepBehind + windowHeight + stride)
         buffer = .allocate(byteCount: max(1, capacityRows * rowBytes), alignment: 64)
     }
@@ -40,7 +40,7 @@ final class BandReader: @unchecked Sendable {
         }
         defer { lock.unlock() }
         if y + h > bottom { try advance(to: y + h, keepFrom: y - keepBehind) }
-        let bands = image.bands, rb = rowBytes
+        let bands = image.bands * image.sampleBytes, rb = rowBytes   // bytes per pixel
         return [UInt8](unsafeUninitializedCapacity: w * h * bands) { out, n in
             let dst = UnsafeMutableRawBufferPointer(out)
             for i in 0..<h {

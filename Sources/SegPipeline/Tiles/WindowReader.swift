@@ -82,9 +82,9 @@ public enum WindowReader {
                         context: StageContext) throws -> Raster {
         let f = e.image
         let read = { try e.read(x: r.x, y: r.y, width: r.width, height: r.height) }
-        guard f.bits == 8 else {
-            throw SampleError(id: id, file: f.path, problem: "is a \(abs(f.bits))-bit label; tiled labels must be 8-bit",
-                              fix: "write 8-bit labels, or run with --on-error skip")
+        guard f.bits == 8 || (f.bits == 16 && f.bands == 1 && context.labelColours == nil) else {
+            throw SampleError(id: id, file: f.path, problem: "is a \(abs(f.bits))-bit label with \(f.bands) band(s); tiled labels are 8-bit, or 16-bit greyscale class values",
+                              fix: "write 8-bit or 16-bit greyscale labels, or run with --on-error skip")
         }
         var label: Raster
         if let colours = context.labelColours {
@@ -95,7 +95,7 @@ public enum WindowReader {
             let rgb = try Self.rgb(f, r, id: id, read: read)
             label = try colours.indices(of: rgb, ignore: context.ignoreIndex, id: id, path: f.path)
         } else if f.bands == 1 {
-            label = Raster(width: r.width, height: r.height, channels: 1, pixels: try region(f, r, id: id, read: read))
+            label = Raster(width: r.width, height: r.height, channels: f.sampleBytes, pixels: try region(f, r, id: id, read: read))
         } else if let palette = e.palette, !e.ambiguousPalette, f.bands <= 4 {
             // libvips expands palette PNGs to RGB(A); their colours map back to the indices.
             let px = try region(f, r, id: id, read: read), n = r.width * r.height
