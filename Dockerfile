@@ -2,7 +2,7 @@
 # Build: docker build -t seg-prep .   Run: docker run --rm -v /data:/data seg-prep run /data/p.yaml
 FROM swift:6.1-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libvips-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libdeflate-dev libssl-dev libxxhash-dev libarchive-dev pkg-config \
+      libvips-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libdeflate-dev libssl-dev libxxhash-dev libarchive-dev libtiff-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -11,7 +11,7 @@ RUN swift build -c release --product seg-prep --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libvips-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libdeflate-dev libssl-dev libxxhash-dev libarchive-dev \
+      libvips-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libdeflate-dev libssl-dev libxxhash-dev libarchive-dev libtiff-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/seg-prep /usr/local/bin/seg-prep
 COPY pipelines /pipelines

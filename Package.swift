@@ -24,14 +24,16 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Linux sync_file_range(2), which Swift's Glibc module does not declare.
         .systemLibrary(name: "CFileSync"),
         // Fixed-argument C wrappers over libvips' variadic API.
         .target(name: "VipsShim", dependencies: ["CVips"]),
         // Codecs called directly: libjpeg's in-thread decoder, the palette-preserving label PNG
-        // reader (libdeflate fast path, libpng for everything else), the palette PNG writer.
-        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CDeflate"]),
+        // reader (libdeflate fast path, libpng for everything else), the palette PNG writer, and
+        // GeoTIFF's georeferencing tags (libtiff).
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CDeflate", "CTIFF"]),
         // Pixel kernels (resampling passes, HSV, statistics, byte lookup), one operation per file.
         .target(name: "CPixelKernels"),
         // Direct 3x3 convolution kernels for training (AVX-512, AVX2+FMA, portable).

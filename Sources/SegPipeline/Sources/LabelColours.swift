@@ -85,8 +85,16 @@ public struct LabelColours: Sendable, Equatable {
     ///
     /// Throws `SampleError` naming `path`, the first unlisted colour and where it is.
     func indices(of rgb: Raster, ignore: Int, id: String, path: String) throws -> Raster {
-        var out = [UInt16](repeating: 0, count: rgb.width * rgb.height)
-        var last: UInt32 = .max, lastValue: UInt16 = 0
+        if table.values.contains(where: { $0.resolve(ignore: ignore) > 255 }) {
+            return Raster(width: rgb.width, height: rgb.height, labelValues: try values(of: rgb, ignore: ignore, id: id, path: path, as: UInt16.self), bytes: 2)
+        }
+        return Raster(width: rgb.width, height: rgb.height, channels: 1, pixels: try values(of: rgb, ignore: ignore, id: id, path: path, as: UInt8.self))
+    }
+
+    /// One value per pixel of `rgb`, in the label map's element type.
+    private func values<T: FixedWidthInteger>(of rgb: Raster, ignore: Int, id: String, path: String, as: T.Type) throws -> [T] {
+        var out = [T](repeating: 0, count: rgb.width * rgb.height)
+        var last: UInt32 = .max, lastValue: T = 0
         for i in 0..<out.count {
             let key = UInt32(rgb.pixels[3 * i]) << 16 | UInt32(rgb.pixels[3 * i + 1]) << 8 | UInt32(rgb.pixels[3 * i + 2])
             if key != last {
@@ -96,11 +104,10 @@ public struct LabelColours: Sendable, Equatable {
                                       fix: "add it to `label_colors` (as a class or `ignore`), or run with --on-error skip")
                 }
                 last = key
-                lastValue = UInt16(v.resolve(ignore: ignore))
+                lastValue = T(v.resolve(ignore: ignore))
             }
             out[i] = lastValue
         }
-        let wide = table.values.contains { $0.resolve(ignore: ignore) > 255 }
-        return Raster(width: rgb.width, height: rgb.height, labelValues: out, bytes: wide ? 2 : 1)
+        return out
     }
 }

@@ -14,8 +14,12 @@ public struct TileStage: Stage {
         it needs; JPEG, PNG and other formats stream top to bottom, decoded once, keeping only the rows of \
         the current band of windows (and a few behind, for threads still on them), so memory stays \
         bounded. A file damaged part way gives its windows above the damage and names the rest. Windows with fewer than `min_labelled` of their pixels labelled (not \
-        ignore) are left out and listed in the manifest's `skipped`. Must directly follow `decode`; the \
-        stages after it apply per window.
+        ignore) are left out and listed in the manifest's `skipped`. Labels may be 8-bit or 16-bit \
+        greyscale. A GeoTIFF image's georeferencing (ModelTransformationTag, or ModelTiepointTag with \
+        ModelPixelScaleTag, read with libtiff) goes into each window's parameters: `geo_x`, `geo_y` (the \
+        model coordinates of the window's top-left corner), `geo_pixel_width`, `geo_pixel_height` \
+        (negative for north-up), and `geo_row_rotation`, `geo_column_rotation` for rotated images. \
+        Must directly follow `decode`; the stages after it apply per window.
         """,
         label: "Cut like the image; padding gets `label_fill` (ignore by default).",
         random: false,
@@ -84,6 +88,9 @@ public struct TileStage: Stage {
         }
         sample.params["tile_y"] = Double(w.y)
         sample.params["tile_x"] = Double(w.x)
+        if let geo = try context.windows.flatMap({ try $0.entry(sample.imagePath).geo }) {
+            sample.params.merge(geo.params(x: w.x, y: w.y)) { _, new in new }
+        }
         if minLabelled > 0 {
             let counts = sample.label.labelHistogram, n = sample.label.width * sample.label.height
             let ignored = context.ignoreIndex < counts.count ? counts[context.ignoreIndex] : 0

@@ -8,14 +8,16 @@ public final class WindowCache: @unchecked Sendable {
     final class Entry: @unchecked Sendable {
         /// The file's header (and its random-access reader for TIFF).
         let image: Vips.WindowedImage
+        /// A GeoTIFF's georeferencing, nil for other files.
+        let geo: GeoReference?
         /// The top-to-bottom reader of JPEG, PNG and other formats that decode as a stream.
         let band: BandReader?
         /// RGB (packed as r<<16|g<<8|b) → palette index, for palette PNGs; nil otherwise.
         let palette: [UInt32: UInt8]?
         /// The palette repeats a colour, so its expansion cannot be mapped back.
         let ambiguousPalette: Bool
-        init(image: Vips.WindowedImage, band: BandReader?, palette: [UInt32: UInt8]?, ambiguous: Bool) {
-            self.image = image; self.band = band; self.palette = palette; ambiguousPalette = ambiguous
+        init(image: Vips.WindowedImage, band: BandReader?, palette: [UInt32: UInt8]?, ambiguous: Bool, geo: GeoReference? = nil) {
+            self.image = image; self.band = band; self.palette = palette; ambiguousPalette = ambiguous; self.geo = geo
         }
 
         /// The window at (x, y), inside the image, all bands interleaved.
@@ -76,7 +78,7 @@ public final class WindowCache: @unchecked Sendable {
             }
             palette = map
         }
-        let entry = Entry(image: image, band: band, palette: palette, ambiguous: ambiguous)
+        let entry = Entry(image: image, band: band, palette: palette, ambiguous: ambiguous, geo: tiff ? GeoReference.read(path) : nil)
         lock.lock(); defer { lock.unlock() }
         entries.append((path, entry))
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
