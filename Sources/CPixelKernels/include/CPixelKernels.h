@@ -40,4 +40,11 @@ void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t 
 void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
                                  int first, const int32_t *bounds, const int32_t *weights, int taps, int isa);
 
+/* Maps n packed RGB pixels to values (out_bytes 1 or 2 each; 16-bit values little-endian as the
+   host stores them) through the open-addressing table keys/values of 2^bits slots (empty slots
+   0xFFFFFFFF; slot of key k: (k * 0x9E3779B1) >> (32 - bits), then linear probing). Returns n, or
+   the index of the first pixel whose colour the table does not hold. */
+long sp_colour_map(const uint8_t *rgb, size_t n, const uint32_t *keys, const uint16_t *values, unsigned bits,
+                   void *out, int out_bytes);
+
 #endif

@@ -85,29 +85,15 @@ public struct LabelColours: Sendable, Equatable {
     ///
     /// Throws `SampleError` naming `path`, the first unlisted colour and where it is.
     func indices(of rgb: Raster, ignore: Int, id: String, path: String) throws -> Raster {
-        if table.values.contains(where: { $0.resolve(ignore: ignore) > 255 }) {
-            return Raster(width: rgb.width, height: rgb.height, labelValues: try values(of: rgb, ignore: ignore, id: id, path: path, as: UInt16.self), bytes: 2)
-        }
-        return Raster(width: rgb.width, height: rgb.height, channels: 1, pixels: try values(of: rgb, ignore: ignore, id: id, path: path, as: UInt8.self))
-    }
-
-    /// One value per pixel of `rgb`, in the label map's element type.
-    private func values<T: FixedWidthInteger>(of rgb: Raster, ignore: Int, id: String, path: String, as: T.Type) throws -> [T] {
-        var out = [T](repeating: 0, count: rgb.width * rgb.height)
-        var last: UInt32 = .max, lastValue: T = 0
-        for i in 0..<out.count {
+        let resolved = table.map { (key: $0.key, value: UInt16($0.value.resolve(ignore: ignore))) }
+        switch ColourLookup(resolved).map(rgb, bytes: resolved.contains { $0.value > 255 } ? 2 : 1) {
+        case .success(let label): return label
+        case .failure(let unlisted):
+            let i = unlisted.index
             let key = UInt32(rgb.pixels[3 * i]) << 16 | UInt32(rgb.pixels[3 * i + 1]) << 8 | UInt32(rgb.pixels[3 * i + 2])
-            if key != last {
-                guard let v = table[key] else {
-                    throw SampleError(id: id, file: path,
-                                      problem: "has the colour [\(key >> 16), \((key >> 8) & 255), \(key & 255)] at x=\(i % rgb.width), y=\(i / rgb.width), which `input.label_colors` does not list",
-                                      fix: "add it to `label_colors` (as a class or `ignore`), or run with --on-error skip")
-                }
-                last = key
-                lastValue = T(v.resolve(ignore: ignore))
-            }
-            out[i] = lastValue
+            throw SampleError(id: id, file: path,
+                              problem: "has the colour [\(key >> 16), \((key >> 8) & 255), \(key & 255)] at x=\(i % rgb.width), y=\(i / rgb.width), which `input.label_colors` does not list",
+                              fix: "add it to `label_colors` (as a class or `ignore`), or run with --on-error skip")
         }
-        return out
     }
 }

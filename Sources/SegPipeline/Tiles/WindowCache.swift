@@ -13,10 +13,10 @@ public final class WindowCache: @unchecked Sendable {
         /// The top-to-bottom reader of JPEG, PNG and other formats that decode as a stream.
         let band: BandReader?
         /// RGB (packed as r<<16|g<<8|b) → palette index, for palette PNGs; nil otherwise.
-        let palette: [UInt32: UInt8]?
+        let palette: ColourLookup?
         /// The palette repeats a colour, so its expansion cannot be mapped back.
         let ambiguousPalette: Bool
-        init(image: Vips.WindowedImage, band: BandReader?, palette: [UInt32: UInt8]?, ambiguous: Bool, geo: GeoReference? = nil) {
+        init(image: Vips.WindowedImage, band: BandReader?, palette: ColourLookup?, ambiguous: Bool, geo: GeoReference? = nil) {
             self.image = image; self.band = band; self.palette = palette; ambiguousPalette = ambiguous; self.geo = geo
         }
 
@@ -62,7 +62,7 @@ public final class WindowCache: @unchecked Sendable {
         lock.unlock()
         // Opened outside the lock (a header read); a race opens a file twice, harmlessly.
         let image = try Vips.WindowedImage(path: path)
-        var palette: [UInt32: UInt8]? = nil, ambiguous = false
+        var palette: ColourLookup? = nil, ambiguous = false
         let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 1 << 20) }) ?? Data()
         // TIFF (classic or BigTIFF, either byte order) reads its tiles or strips in any order; the
         // rest streams top to bottom.
@@ -76,7 +76,7 @@ public final class WindowCache: @unchecked Sendable {
                 let key = UInt32(c[0]) << 16 | UInt32(c[1]) << 8 | UInt32(c[2])
                 if map[key] != nil { ambiguous = true } else { map[key] = UInt8(i) }
             }
-            palette = map
+            palette = ColourLookup(map.map { (key: $0.key, value: UInt16($0.value)) })
         }
         let entry = Entry(image: image, band: band, palette: palette, ambiguous: ambiguous, geo: tiff ? GeoReference.read(path) : nil)
         lock.lock(); defer { lock.unlock() }

@@ -102,7 +102,7 @@ public enum WindowReader {
             var out = [UInt8](repeating: 0, count: n)
             for i in 0..<n {
                 let key = UInt32(px[f.bands * i]) << 16 | UInt32(px[f.bands * i + 1]) << 8 | UInt32(px[f.bands * i + 2])
-                out[i] = palette[key] ?? 0
+                out[i] = UInt8(truncatingIfNeeded: palette.find(key) ?? 0)
             }
             label = Raster(width: r.width, height: r.height, channels: 1, pixels: out)
         } else if e.palette != nil {
