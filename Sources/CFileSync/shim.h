@@ -16,3 +16,18 @@ static inline int sp_start_writeback(int fd, long long offset, long long nbytes)
     return 0;
 }
 #endif
+
+/* Direct I/O (Linux O_DIRECT, declared by glibc only under _GNU_SOURCE): turns it on or off for an
+   open file. Returns 0, or -1 with errno set (EINVAL where the file system does not support it);
+   elsewhere -1 with errno ENOTSUP. */
+#include <errno.h>
+#if defined(__linux__) && defined(__O_DIRECT)
+static inline int sp_set_direct(int fd, int on) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    /* glibc's per-architecture value of O_DIRECT, defined without _GNU_SOURCE. */
+    return fcntl(fd, F_SETFL, on ? (flags | __O_DIRECT) : (flags & ~__O_DIRECT));
+}
+#else
+static inline int sp_set_direct(int fd, int on) { (void)fd; (void)on; errno = ENOTSUP; return -1; }
+#endif

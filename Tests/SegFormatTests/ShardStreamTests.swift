@@ -36,6 +36,40 @@ import Testing
         #expect(try entries() == ["s.safetensors"])
     }
 
+    /// Direct I/O (the default on file systems that take it) and the page cache give the same
+    /// file; `copyData` reads back bytes from the file and from the staging buffer alike.
+    @Test(arguments: [true, false])
+    func directAndBufferedWritesGiveTheSameBytes(directIO: Bool) throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 9 MB + 123 bytes: two full 4 MiB staging buffers and an unaligned tail.
+        let n = 9 * (1 << 20) + 123
+        var rng = SplitMix64(seed: 3)
+        let data = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let big: [ShardStream.Declared] = [.init(name: "x", dtype: .u8, shape: [n])]
+        let stream = try ShardStream(big, metadata: ["k": "v"], to: "\(dir)/a.safetensors", checksum: .xxh3, directIO: directIO)
+        try data.withUnsafeBytes { raw in
+            for start in stride(from: 0, to: n, by: 700_001) {
+                try stream.append(UnsafeRawBufferPointer(rebasing: raw[start..<min(n, start + 700_001)]))
+            }
+        }
+        // A copy of everything but the first byte, read back before the stream finishes: it spans
+        // written blocks and (with direct I/O) the staged tail.
+        let copy = try ShardStream([.init(name: "x", dtype: .u8, shape: [n - 1])], metadata: ["k": "v"], to: "\(dir)/b.safetensors", directIO: directIO)
+        try stream.copyData(1..<n, to: copy)
+        let a = try stream.finish(), b = try copy.finish()
+        try a.commit(); try b.commit()
+        var w = SafeTensorsWriter()
+        w.add("x", dtype: .u8, shape: [n], data: data)
+        let expected = w.encoded(metadata: ["k": "v"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.safetensors")) == expected)
+        let digest = try ChecksumAlgorithm.xxh3.digest(file: "\(dir)/a.safetensors")
+        #expect(a.bytes == expected.count && a.digest == digest)
+        var w2 = SafeTensorsWriter()
+        w2.add("x", dtype: .u8, shape: [n - 1], data: Array(data.dropFirst()))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/b.safetensors")) == w2.encoded(metadata: ["k": "v"]))
+        #expect(try entries() == ["a.safetensors", "b.safetensors"])
+    }
+
     @Test func tooManyBytesAreRefused() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/s.safetensors"

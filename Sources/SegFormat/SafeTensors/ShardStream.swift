@@ -30,14 +30,17 @@ public final class ShardStream {
     public private(set) var appended = 0
     /// Bytes in the file so far (header included), and how many of them were sent to disk.
     private var written = 0, writtenBack = 0
+    /// The direct-I/O writer the bytes go through, or nil when they go through the page cache.
+    private var direct: DirectWriter?
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
     /// the given order) with `metadata`. `attempt` tells apart the temporary files of two streams
-    /// to the same path that are open at once.
+    /// to the same path that are open at once. With `directIO` (the default) the bytes bypass the
+    /// page cache where the file system allows it; the file is the same either way.
     ///
     /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full.
     public init(_ tensors: [Declared], metadata: [String: String], to path: String, attempt: Int = 1,
-                checksum: ChecksumAlgorithm = .xxh3) throws {
+                checksum: ChecksumAlgorithm = .xxh3, directIO: Bool = true) throws {
         self.checksum = checksum
         hasher = checksum.hasher()
         var infos: [TensorInfo] = []
@@ -53,6 +56,7 @@ public final class ShardStream {
         headerBytes = header.count
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
+        if directIO { direct = DirectWriter(fd: fd) }
         do {
             try header.withUnsafeBytes { try put($0) }
         } catch {
@@ -88,7 +92,15 @@ public final class ShardStream {
             abandon()
             throw SafeTensorsError(path: path, "received \(appended) data bytes but its header declares \(expected)")
         }
-        startWriteBack()
+        if let d = direct {
+            guard d.finish() else {
+                let e = AtomicFile.error(path, "cannot be written")
+                abandon()
+                throw e
+            }
+        } else {
+            startWriteBack()
+        }
         let file = PendingShardFile(fd: fd, temporaryPath: temporaryPath, path: path, bytes: headerBytes + expected,
                                     digest: hasher.finalize(), checksum: checksum)
         fd = -1
@@ -101,15 +113,29 @@ public final class ShardStream {
     /// Throws `SafeTensorsError` when the file cannot be read or `other` refuses the bytes.
     public func copyData(_ range: Range<Int>, to other: ShardStream) throws {
         precondition(fd >= 0 && range.upperBound <= appended, "shard \(path) has no such bytes to copy")
+        // With direct I/O the file holds the bytes before `flushed` (read through a second,
+        // ordinary descriptor: direct reads need aligned buffers) and the staging buffer the rest.
+        let inFile = direct.map { max(0, min(range.upperBound, $0.flushed - headerBytes)) } ?? range.upperBound
+        var readFd = fd
+        if direct != nil {
+            readFd = open(temporaryPath, O_RDONLY | O_CLOEXEC)
+            guard readFd >= 0 else { throw AtomicFile.error(path, "cannot be read back") }
+        }
+        defer { if readFd != fd { close(readFd) } }
         var piece = [UInt8](repeating: 0, count: min(range.count, 1 << 20))
         var at = range.lowerBound
-        while at < range.upperBound {
-            let want = min(piece.count, range.upperBound - at)
-            let n = piece.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(headerBytes + at)) }
+        let fileEnd = min(range.upperBound, inFile)
+        while at < fileEnd {
+            let want = min(piece.count, fileEnd - at)
+            let n = piece.withUnsafeMutableBytes { pread(readFd, $0.baseAddress!, want, off_t(headerBytes + at)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw AtomicFile.error(path, "cannot be read back") }
             try piece.withUnsafeBytes { try other.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             at += n
+        }
+        if let d = direct, at < range.upperBound {
+            let start = headerBytes + at - d.flushed
+            try other.append(UnsafeRawBufferPointer(rebasing: d.staged[start..<(start + range.upperBound - at)]))
         }
     }
 
@@ -136,6 +162,12 @@ public final class ShardStream {
         while start < raw.count {
             let end = min(raw.count, start + (1 << 18))
             hasher.update(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            if let d = direct {
+                guard d.append(UnsafeRawBufferPointer(rebasing: raw[start..<end])) else { throw AtomicFile.error(path, "cannot be written") }
+                written += end - start
+                start = end
+                continue
+            }
             var off = start
             while off < end {
                 let n = Glibc.write(fd, raw.baseAddress! + off, end - off)

@@ -12,4 +12,8 @@ enum WriteBack {
     static func start(fd: Int32, offset: Int, count: Int) {
         _ = sp_start_writeback(fd, Int64(offset), Int64(count))
     }
+
+    /// Turns direct I/O (O_DIRECT: no page cache) on or off for `fd`; false when the system or
+    /// the file system refuses.
+    static func setDirect(fd: Int32, _ on: Bool) -> Bool { sp_set_direct(fd, on ? 1 : 0) == 0 }
 }
