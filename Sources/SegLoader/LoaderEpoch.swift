@@ -35,6 +35,9 @@ public final class LoaderEpoch: @unchecked Sendable {
                     do {
                         let first = k * size
                         let count = min(size, order.count - first)
+                        // The batch this worker will likely take next: its pages are read meanwhile.
+                        let ahead = (k + loader.options.workers) * size
+                        if ahead < order.count { for i in order[ahead..<min(order.count, ahead + size)] { shards.prefetch(i) } }
                         batch.epoch = epoch
                         batch.index = k
                         batch.count = count

@@ -3,6 +3,7 @@ import Foundation
 import SegPipeline
 
 extension PipelineSpec.OnError: ExpressibleByArgument {}
+extension DirectIO: ExpressibleByArgument {}
 
 extension Partition {
     /// Parses `--partition K/N` or `auto` (from the scheduler's environment), saying what is

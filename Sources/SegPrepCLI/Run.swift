@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
     var maxPixels: Int?
 
+    @Option(help: "Write shards with direct I/O, bypassing the page cache: auto (when the run writes more than a quarter of the memory), on or off. Faster to write; a loader reading the shards right after reads them from disk.")
+    var directIO: DirectIO = .auto
+
     @Flag(help: "Replace an output folder that holds a different run instead of refusing (only files seg-prep wrote are removed).")
     var force = false
 
@@ -59,7 +62,7 @@ struct Run: ParsableCommand {
         let spec = try PipelineSpec.load(path: pipeline)
         let options = RunOptions(
             inputRoot: inputRoot, output: output, threads: threads, limit: limit,
-            partition: partition, force: force, onError: onError, maxPixels: maxPixels)
+            partition: partition, force: force, onError: onError, maxPixels: maxPixels, directIO: directIO)
         let runner = PipelineRunner(spec: spec, options: options)
         let bar = ProgressLine(label: "run")
         let summary = try runner.run { p in bar.update(done: p.done, total: p.total, seconds: p.seconds) }

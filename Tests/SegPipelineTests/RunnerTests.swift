@@ -82,6 +82,24 @@ struct Scratch {
         #expect(one.samples == 12)
     }
 
+    /// Direct I/O changes how shards reach the disk, not their bytes (a skipped sample makes a
+    /// shard be rewritten from its bytes read back, which direct I/O keeps partly in its buffer).
+    @Test func sameBytesWithAndWithoutDirectIO() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Data([0xFF, 0xD8, 0x00]).write(to: s.data.appendingPathComponent("JPEGImages/\(s.ids[1]).png"))
+        var outs: [[String: Data]] = []
+        for mode in [DirectIO.on, .off] {
+            let out = s.dir.appendingPathComponent("io-\(mode.rawValue)").path
+            _ = try PipelineRunner(spec: try s.spec(), options: RunOptions(output: out, threads: 2, onError: .skip, directIO: mode)).run()
+            outs.append(try s.files(out))
+        }
+        #expect(outs[0] == outs[1] && outs[0].count == 4)
+        #expect(try Manifest.load(from: s.dir.appendingPathComponent("io-on").path).skipped.count == 2)
+        #expect(!DirectIO.auto.use(forBytes: 1 << 20) && DirectIO.auto.use(forBytes: 1 << 60))
+        #expect(DirectIO.on.use(forBytes: 0) && !DirectIO.off.use(forBytes: 1 << 60))
+    }
+
     @Test func manifestDescribesShards() throws {
         let s = try Scratch()
         defer { s.remove() }

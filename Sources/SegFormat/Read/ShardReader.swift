@@ -126,6 +126,20 @@ public struct ShardReader: Sendable {
         }
     }
 
+    /// Asks the OS to start reading sample `i`'s pages of its mapped shard (`madvise` WILLNEED), so
+    /// converting it soon does not wait on the disk (shards written with direct I/O, or evicted,
+    /// are not in the page cache). Advice only.
+    public func prefetch(_ i: Int) {
+        _ = try? withSample(i) { image, label in
+            for r in [image, label] where r.count > 0 {
+                let page = Int(getpagesize())
+                let start = Int(bitPattern: r.baseAddress!) / page * page
+                let end = Int(bitPattern: r.baseAddress!) + r.count
+                _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_WILLNEED)
+            }
+        }
+    }
+
     /// Image height and width from a manifest, checking its declared layouts.
     static func checkLayout(_ m: Manifest, folder: String) throws -> (Int, Int) {
         guard m.image.dtype == .u8, m.image.shape.count == 3, m.image.shape[2] == 3, m.image.shape[0] > 0, m.image.shape[1] > 0 else {

@@ -35,12 +35,12 @@ public final class ShardStream {
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
     /// the given order) with `metadata`. `attempt` tells apart the temporary files of two streams
-    /// to the same path that are open at once. With `directIO` (the default) the bytes bypass the
-    /// page cache where the file system allows it; the file is the same either way.
+    /// to the same path that are open at once. With `directIO` the bytes bypass the page cache where
+    /// the file system allows it; the file is the same either way.
     ///
     /// Throws `SafeTensorsError` with the OS reason when the folder is unwritable or full.
     public init(_ tensors: [Declared], metadata: [String: String], to path: String, attempt: Int = 1,
-                checksum: ChecksumAlgorithm = .xxh3, directIO: Bool = true) throws {
+                checksum: ChecksumAlgorithm = .xxh3, directIO: Bool = false) throws {
         self.checksum = checksum
         hasher = checksum.hasher()
         var infos: [TensorInfo] = []

@@ -22,6 +22,8 @@ struct OutputFolder {
     var checksum: ChecksumAlgorithm = .xxh3
     /// The label tensor's type: U8, or U16 above 255 classes or ignore values.
     var labelType: DType = .u8
+    /// New shards bypass the page cache (`DirectIO`).
+    var directIO = false
 
     static let runKeyField = OwnedFile.runKeyField
 
@@ -149,7 +151,7 @@ struct OutputFolder {
     /// Throws `SafeTensorsError` when the folder cannot take the file.
     func begin(_ a: ShardAssembly, height: Int, width: Int) throws -> ShardStream {
         try ShardStream(tensors(count: a.count, height: height, width: width), metadata: metadata,
-                        to: "\(dir)/\(Manifest.shardName(a.index))", checksum: checksum)
+                        to: "\(dir)/\(Manifest.shardName(a.index))", checksum: checksum, directIO: directIO)
     }
 
     /// Finishes one shard under its temporary name and returns what the manifest needs, with the
@@ -169,7 +171,7 @@ struct OutputFolder {
         var out = stream
         if n != a.count {
             out = try ShardStream(tensors(count: n, height: height, width: width), metadata: metadata,
-                                  to: "\(dir)/\(name)", attempt: 2, checksum: checksum)
+                                  to: "\(dir)/\(name)", attempt: 2, checksum: checksum, directIO: directIO)
             defer { stream.abandon() }
             try stream.copyData(0..<(n * a.imageBytes), to: out)
         }

@@ -61,6 +61,9 @@ public struct PipelineRunner: Sendable {
         var store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
         store.checksum = spec.checksum
         store.labelType = spec.labelType
+        // This process's share of the shards, for the direct-I/O decision.
+        let myItems = myShards.count * perShard
+        store.directIO = options.directIO.use(forBytes: myItems * spec.height * spec.width * (3 + spec.labelBytes))
         let lock = try store.open(inputRoot: input.root)
         defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description

@@ -16,12 +16,15 @@ public struct RunOptions: Sendable {
     public var onError: PipelineSpec.OnError?
     /// Replaces `decode`'s `max_pixels`.
     public var maxPixels: Int?
+    /// Whether shards bypass the page cache.
+    public var directIO: DirectIO
 
     public init(inputRoot: String? = nil, output: String? = nil, threads: Int = 1, limit: Int? = nil,
                 partition: Partition? = nil, force: Bool = false, onError: PipelineSpec.OnError? = nil,
-                maxPixels: Int? = nil) {
+                maxPixels: Int? = nil, directIO: DirectIO = .auto) {
         self.inputRoot = inputRoot; self.output = output; self.threads = max(1, threads); self.limit = limit
         self.partition = partition; self.force = force; self.onError = onError; self.maxPixels = maxPixels
+        self.directIO = directIO
     }
 }
 
