@@ -58,6 +58,15 @@ import Testing
         #expect(try ShardVerifier.verify(dirs[1]).isEmpty)
         let reader = try ShardReader(folder: dirs[1], verifyChecksums: true)
         #expect(reader.labelType == .u16 && reader.count == 12)
+        // The commands that read shards take U16 labels: inspect paints them, stats counts them.
+        let sheet = s.dir.appendingPathComponent("sheet.png").path
+        let (inspected, inspectText) = try segPrep(["inspect", dirs[1], "--count", "2", "--out", sheet])
+        #expect(inspected == 0 && FileManager.default.fileExists(atPath: sheet), "\(inspectText)")
+        let (stats, statsText) = try segPrep(["stats", dirs[1], "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(statsText.utf8)) as? [String: Any]
+        #expect(stats == 0 && obj != nil, "\(statsText.prefix(300))")
+        let (verified, _) = try segPrep(["verify", dirs[1]])
+        #expect(verified == 0)
     }
 
     /// The window paths (libvips region reads: `tile`, and `random_crop` on a source `decode`
