@@ -25,6 +25,32 @@ import Testing
         #expect(ok.valuePixels[11] == raw.valuePixels[11] + raw.valuePixels[255] && raw.valuePixels[255] > 0 && ok.valuePixels.reduce(0, +) == 2 * 480 * 360)
     }
 
+    /// The histogram's ignore row is the ignore value's pixels, whatever `ignore_index` is.
+    @Test func theIgnoreRowCountsTheIgnoreValue() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        let text = Scratch.augmented.replacingOccurrences(of: "classes: 11\n", with: "classes: 11\nignore_index: 255\n")
+        let file = s.dir.appendingPathComponent("ignore255.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let (status, out) = try segPrep(["check", file.path, "--json"])
+        #expect(status == 0, "\(out)")
+        let rows = (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])?["classes"] as? [[String: Any]] ?? []
+        let expected = try check(s, text)
+        #expect(rows.count == 12 && rows.last?["name"] as? String == "ignore" && rows.last?["index"] as? Int == 255)
+        #expect(rows.last?["pixels"] as? Int == expected.valuePixels[255] && expected.valuePixels[255] > 0)
+    }
+
+    /// 16-bit label values are counted as themselves, through a 16-bit remap.
+    @Test func sixteenBitLabelsAreChecked() throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        let c = try check(s, WideLabelTests.mapped)
+        #expect(c.problems.isEmpty && c.samples == 6, "\(c.problems)")
+        let unmapped = try check(s, WideLabelTests.pipeline(labels: "wide-labels/labels16", classes: "11"))
+        #expect(unmapped.problems.count == 1 && unmapped.problems[0].contains("16-bit labels hold values beyond the 11 classes"), "\(unmapped.problems)")
+        #expect(unmapped.problems[0].contains("1007 (") && unmapped.valuePixels.count == 65536)
+    }
+
     @Test func binaryMasksWithTwoClassesSuggestAThreshold() throws {
         let s = try Scratch(count: 2)
         defer { s.remove() }
