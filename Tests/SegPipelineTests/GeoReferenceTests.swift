@@ -21,15 +21,17 @@ import Testing
         let m = try Manifest.load(from: s.out.path)
         let params = Dictionary(uniqueKeysWithValues: zip(m.shards.flatMap(\.ids), m.shards.flatMap(\.params)))
         let geo = try Self.written()
-        let north = geo["north"]!, t = geo["rotated"]!["transformation"]!
+        let north = geo["north"]!, t = geo["rotated"]!["transformation"]!, point = geo["point"]!
         var checked = 0
         for (id, p) in params {
             let x = p["tile_x"]!, y = p["tile_y"]!
             let (ex, ey, ew, eh): (Double, Double, Double, Double)
-            if id.hasPrefix("north@") {
-                // Tiepoint at raster (0, 0); raster y grows down, northing up.
-                (ex, ey) = (north["origin"]![0] + x * north["pixel_scale"]![0], north["origin"]![1] - y * north["pixel_scale"]![1])
-                (ew, eh) = (north["pixel_scale"]![0], -north["pixel_scale"]![1])
+            if id.hasPrefix("north@") || id.hasPrefix("point@") {
+                // Tiepoint at raster (0, 0); raster y grows down, northing up. PixelIsPoint: the
+                // tiepoint is the pixel's centre, its corner half a pixel up and left (as GDAL).
+                let g = id.hasPrefix("north@") ? north : point, half = g["pixel_is_point"] == nil ? 0.0 : 0.5
+                (ex, ey) = (g["origin"]![0] + (x - half) * g["pixel_scale"]![0], g["origin"]![1] - (y - half) * g["pixel_scale"]![1])
+                (ew, eh) = (g["pixel_scale"]![0], -g["pixel_scale"]![1])
                 #expect(p["geo_row_rotation"] == nil)
             } else {
                 (ex, ey) = (t[0] * x + t[1] * y + t[3], t[4] * x + t[5] * y + t[7])
@@ -40,8 +42,8 @@ import Testing
             #expect(p["geo_pixel_width"] == ew && p["geo_pixel_height"] == eh)
             checked += 1
         }
-        // 384x256 at size 128x160, stride 96x120: 3 rows of 3 windows per image.
-        #expect(checked == 18)
+        // 384x256 at size 128x160, stride 96x120: 3 rows of 3 windows per image; 160x128: one.
+        #expect(checked == 19 && params.keys.contains("point@0_0"))
     }
 
     @Test func plainFilesRecordNoGeoreferencing() throws {
@@ -52,5 +54,7 @@ import Testing
         #expect(!params.isEmpty && params.allSatisfy { $0["geo_x"] == nil })
         #expect(GeoReference.read(TileTests.potsdam.appendingPathComponent("images/area1.jpg").path) == nil)
         #expect(GeoReference.read("/nonexistent.tif") == nil)
+        // A pixel scale stored as FLOAT (GeoTIFF says DOUBLE) is not read as doubles.
+        #expect(GeoReference.read(GeoReferenceTests.root.appendingPathComponent("other/float.tif").path) == nil)
     }
 }

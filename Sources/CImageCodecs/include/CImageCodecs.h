@@ -53,8 +53,9 @@ int sp_png_encode_grey16(const uint8_t *values_le, int width, int height,
 /* Reads a TIFF's GeoTIFF georeferencing with libtiff: ModelPixelScaleTag (3 doubles into scale),
    ModelTiepointTag (its first 6 doubles: I, J, K, X, Y, Z into tiepoint) and
    ModelTransformationTag (16 doubles into matrix). Returns a bit set of what was found (1 scale,
-   2 tiepoint, 4 transformation), 0 for a plain TIFF, -1 when the file cannot be opened as TIFF.
-   Messages are not printed. */
-int sp_geotiff_read(const char *path, double *scale, double *tiepoint, double *matrix);
+   2 tiepoint, 4 transformation), 0 for a plain TIFF, -1 when the file cannot be opened as TIFF;
+   tags not stored as DOUBLE are left out. *pixel_is_point is 1 when the GeoKeyDirectory's
+   GTRasterTypeGeoKey says RasterPixelIsPoint. Messages are not printed. */
+int sp_geotiff_read(const char *path, double *scale, double *tiepoint, double *matrix, int *pixel_is_point);
 
 #endif

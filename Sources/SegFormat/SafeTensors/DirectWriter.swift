@@ -81,6 +81,9 @@ final class DirectWriter {
                 }
                 return false
             }
+            // A short direct write (the disk filling up) leaves the offset unaligned: the rest goes
+            // through the page cache, so the next write reports the real error.
+            if direct && n < count - off && WriteBack.setDirect(fd: fd, false) { direct = false }
             off += n
         }
         flushed += count

@@ -69,7 +69,7 @@ extension Sample {
             if g.resize != nil {
                 // A resize needs the whole source: read it all, then resize as for decoded pixels.
                 let (sw, sh) = sourceSize
-                try readWindows(box: (0, 0, sh, sw), image: true, cache: cache, context: context)
+                try readWindows(box: (0, 0, sh, sw), image: withImage, cache: cache, context: context)
             } else {
                 try readWindows(box: box, image: withImage, cache: cache, context: context)
                 return (withImage ? flipped(image, g) : image, flipped(label, g))

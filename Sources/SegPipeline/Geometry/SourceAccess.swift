@@ -36,6 +36,12 @@ extension Sample {
         guard case .encoded(let e) = source else { return }
         let s = e.shrink(forTarget: target)
         let (decoded, _) = try ImageCodec.decodeRGB(e.data, shrink: s, id: id, path: imagePath)
+        // Windows were planned on the header's size: a file that decodes to another is refused.
+        guard s > 1 || (decoded.width == e.width && decoded.height == e.height) else {
+            throw SampleError(id: id, file: imagePath,
+                              problem: "decodes to \(decoded.width)x\(decoded.height) but its header says \(e.width)x\(e.height)",
+                              fix: "re-export this image, or run with --on-error skip")
+        }
         image = decoded
         source = .pixels
         if s > 1 { params["shrink_on_load"] = Double(s) }

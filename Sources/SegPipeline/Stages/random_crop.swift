@@ -29,8 +29,10 @@ public struct RandomCropStage: Stage {
         state.bound = (height, width)
     }
 
-    /// Whether the window at (`y`, `x`) passes the `cat_max_ratio` test on `label`.
-    func passes(_ label: Raster, y: Int, x: Int, ignore: Int) -> Bool {
+    /// Whether the window at (`y`, `x`) passes the `cat_max_ratio` test on `label`; value 255 is
+    /// left out of the count too (mmseg's ignore value) unless the pipeline's labels are 16-bit
+    /// (`wide`), where it is a class.
+    func passes(_ label: Raster, y: Int, x: Int, ignore: Int, wide: Bool = false) -> Bool {
         let h = min(height, label.height - y), w = min(width, label.width - x)
         var counts: [Int]
         if label.channels == 1 {
@@ -43,10 +45,10 @@ public struct RandomCropStage: Stage {
                     }
                 }
             }
-            counts[255] = 0
         } else {
             counts = label.window(Resample.Window(x0: x, y0: y, x1: x + w, y1: y + h)).labelHistogram
         }
+        if !wide && counts.count > 255 { counts[255] = 0 }
         if ignore < counts.count { counts[ignore] = 0 }
         let present = counts.filter { $0 > 0 }
         let total = present.reduce(0, +)
@@ -91,7 +93,7 @@ public struct RandomCropStage: Stage {
         for i in 0..<11 {
             candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
             if catMaxRatio >= 1 || i == 10 { picked = i; break }
-            if passes(try label(box(candidates[i])), y: 0, x: 0, ignore: context.ignoreIndex) { picked = i; break }
+            if passes(try label(box(candidates[i])), y: 0, x: 0, ignore: context.ignoreIndex, wide: context.labelBytes == 2) { picked = i; break }
         }
         let (y, x) = candidates[picked]
         _ = sample.geometry.compose(crop: box(candidates[picked]))

@@ -55,14 +55,14 @@ public struct RandomResizeStage: Stage {
         let j2 = random.uniform(1 - jitter, 1 + jitter)
         let newAspect = Double(iw) / Double(ih) * j1 / j2
         let s = random.uniform(scale.0, scale.1)
-        try resize(&sample, newAspect: newAspect, scale: s)
+        try resize(&sample, newAspect: newAspect, scale: s, context: context)
     }
 
     /// Composes the resize for given draws (bicubic image, nearest label) onto the geometry; the
     /// renderer computes only what `place` puts on the canvas.
-    public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double) throws {
+    public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double, context: StageContext? = nil) throws {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
-        if !sample.geometry.isIdentity { try sample.render() }
+        if !sample.geometry.isIdentity { try sample.render(context: context) }
         _ = sample.geometry.compose(resize: Geometry.Resize(width: nw, height: nh))
         sample.params["aspect"] = newAspect
         sample.params["scale"] = s

@@ -11,18 +11,28 @@ public struct GeoReference: Sendable, Equatable {
     public var rowRotation = 0.0, columnRotation = 0.0
 
     /// The georeferencing of the TIFF at `path`: its ModelTransformationTag, or its
-    /// ModelTiepointTag with ModelPixelScaleTag; nil for a plain TIFF or another format.
+    /// ModelTiepointTag with ModelPixelScaleTag; nil for a plain TIFF or another format. For a
+    /// PixelIsPoint raster (GTRasterTypeGeoKey 2) the model point is a pixel's centre, so the
+    /// origin moves half a pixel up and left, as GDAL does.
     public static func read(_ path: String) -> GeoReference? {
         var scale = [Double](repeating: 0, count: 3), tie = [Double](repeating: 0, count: 6), m = [Double](repeating: 0, count: 16)
-        let found = sp_geotiff_read(path, &scale, &tie, &m)
+        var point: Int32 = 0
+        let found = sp_geotiff_read(path, &scale, &tie, &m, &point)
         guard found > 0 else { return nil }
+        var g: GeoReference
         if found & 4 != 0 {
-            return GeoReference(originX: m[3], originY: m[7], pixelWidth: m[0], pixelHeight: m[5], rowRotation: m[1], columnRotation: m[4])
+            g = GeoReference(originX: m[3], originY: m[7], pixelWidth: m[0], pixelHeight: m[5], rowRotation: m[1], columnRotation: m[4])
+        } else {
+            guard found & 3 == 3 else { return nil }
+            // The tiepoint pins raster (I, J) to model (X, Y); raster y grows down, model y up.
+            g = GeoReference(originX: tie[3] - tie[0] * scale[0], originY: tie[4] + tie[1] * scale[1],
+                             pixelWidth: scale[0], pixelHeight: -scale[1])
         }
-        guard found & 3 == 3 else { return nil }
-        // The tiepoint pins raster (I, J) to model (X, Y); raster y grows down, model y up.
-        return GeoReference(originX: tie[3] - tie[0] * scale[0], originY: tie[4] + tie[1] * scale[1],
-                            pixelWidth: scale[0], pixelHeight: -scale[1])
+        if point != 0 {
+            g.originX -= 0.5 * (g.pixelWidth + g.rowRotation)
+            g.originY -= 0.5 * (g.columnRotation + g.pixelHeight)
+        }
+        return g
     }
 
     /// Model coordinates of raster point (`x`, `y`).
