@@ -8,7 +8,7 @@ struct BenchDecode: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Time decoding only (image and label, as the decode stage reads them) of a pipeline's files, on one thread.",
-        discussion: "The floor `run` is compared against: no resizing, augmentation or writing. JPEGs decode with libjpeg (at 1/--shrink size), other images with libvips; labels with libdeflate or libpng. Reports ms_per_sample.")
+        discussion: "The floor `run` is compared against: no resizing, augmentation or writing. JPEGs decode with libjpeg (at 1/--shrink size), other images with libvips; labels with libdeflate or libpng, mapped to classes as the decode stage does (label_colors, the source's value map). Reports ms_per_sample.")
 
     @Argument(help: "Pipeline file (its input section names the files).")
     var pipeline: String
@@ -37,8 +37,9 @@ struct BenchDecode: ParsableCommand {
         var pixels = 0
         for _ in 0..<repeats {
             for (image, label, record) in files {
+                let size = try ImageCodec.imageSize(image, id: record.id, path: record.image)
                 let (rgb, _) = try ImageCodec.decodeRGB(image, shrink: shrink, id: record.id, path: record.image)
-                let l = try input.source.readLabel(label, record: record)
+                let l = try DecodeStage.label(label, record: record, spec: spec, imageSize: (size.width, size.height))
                 pixels += rgb.pixels.count + l.pixels.count
             }
         }

@@ -158,6 +158,15 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         #expect(obj?["samples"] as? Int == 2 && rows.allSatisfy { ($0["us_per_sample"] as? Double ?? -1) >= 0 })
     }
 
+    /// `bench decode` reads labels as the decode stage does: colour-coded ones through `label_colors`.
+    @Test func benchDecodeMapsColourCodedLabels() throws {
+        let (status, out) = try segPrep(["bench", "decode", packageRoot.appendingPathComponent("pipelines/potsdam-tiles.yaml").path,
+                                         "--repeats", "1", "--json"])
+        #expect(status == 0, "\(out)")
+        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        #expect(obj?["samples"] as? Int == 2 && (obj?["ms_per_sample"] as? Double ?? 0) > 0)
+    }
+
     @Test func helpTeachesAndErrorsAreOneSentence() throws {
         let (status, help) = try segPrep(["run", "--help"])
         #expect(status == 0 && help.contains("--input-root") && help.contains("Examples:"))

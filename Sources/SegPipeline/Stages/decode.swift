@@ -93,6 +93,15 @@ public struct DecodeStage: Stage {
         maxPixels = spec.maxPixels ?? (spec.stages.first as? DecodeStage)?.maxPixels ?? DecodeStage.defaultMaxPixels
     }
 
+    /// The label file `data` of `record` read as `spec`'s decode stage reads it (colour-coded,
+    /// palette or grey, the source's value map, reduce-zero-label), for uses outside a run
+    /// (`bench decode`). Throws `SampleError` like the stage.
+    public static func label(_ data: Data, record: SampleRecord, spec: PipelineSpec, imageSize: (Int, Int)) throws -> Raster {
+        var sample = Sample(record: record, repeatIndex: 0)
+        try DecodeStage(labelOnlyFor: spec).readLabel(data, into: &sample, context: spec.context, imageSize: imageSize)
+        return sample.label
+    }
+
     /// Reads the label (header checked against the limit and the image's size first) into
     /// `sample.label` as class indices: colour-coded, palette or grey, then the source's value map.
     func readLabel(_ labelData: Data, into sample: inout Sample, context: StageContext, imageSize: (Int, Int)) throws {
