@@ -34,7 +34,8 @@ static void write_error(png_structp png, png_const_charp msg) {
 
 static void write_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
-/* One encoder for both layouts: 8-bit palette rows (rgb/colours) or 16-bit grey rows (little-endian). */
+/* One encoder for every layout: 8-bit palette rows (rgb/colours), 8-bit grey rows (rgb NULL) or
+   16-bit grey rows (little-endian). */
 static int encode(const uint8_t *pixels, int width, int height, int depth, const uint8_t *rgb, int colours,
                   uint8_t **out, size_t *out_len, char *err, size_t err_len) {
     sp_png_write_ctx ctx = {.err = err, .err_len = err_len};
@@ -48,9 +49,9 @@ static int encode(const uint8_t *pixels, int width, int height, int depth, const
         return -1;
     }
     png_set_write_fn(png, &sink, sink_write, sink_flush);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, depth, depth == 16 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_PALETTE,
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, depth, (depth == 16 || !rgb) ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_PALETTE,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (depth == 8) {
+    if (depth == 8 && rgb) {
         png_color palette[256];
         int n = colours < 1 ? 1 : colours > 256 ? 256 : colours;
         for (int i = 0; i < n; i++) {
@@ -78,4 +79,9 @@ int sp_png_encode_palette(const uint8_t *indices, int width, int height, const u
 int sp_png_encode_grey16(const uint8_t *values_le, int width, int height,
                          uint8_t **out, size_t *out_len, char *err, size_t err_len) {
     return encode(values_le, width, height, 16, NULL, 0, out, out_len, err, err_len);
+}
+
+int sp_png_encode_grey8(const uint8_t *values, int width, int height,
+                        uint8_t **out, size_t *out_len, char *err, size_t err_len) {
+    return encode(values, width, height, 8, NULL, 0, out, out_len, err, err_len);
 }

@@ -28,8 +28,7 @@ struct BenchTrainStep: ParsableCommand {
     @Option(help: "Number of classes.")
     var classes = 21
 
-    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
-    var threads: Int?
+    @OptionGroup var threads: ComputeThreadsOption
 
     @Option(help: "Timed steps.")
     var steps = 5
@@ -46,11 +45,10 @@ struct BenchTrainStep: ParsableCommand {
         guard size >= 4, size % 4 == 0 else { throw ValidationError("--size must be a positive multiple of 4, e.g. 256.") }
         guard (1...255).contains(classes) else { throw ValidationError("--classes must be between 1 and 255.") }
         guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be at least 1 and --warmup 0 or more.") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
     }
 
     func run() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threads.apply()
         FileHandle.standardError.write(Data("timing \(warmup) + \(steps) steps, batch \(batchSize)x3x\(size)x\(size), \(classes) classes, \(ComputeThreads.current) thread(s)…\n".utf8))
         let t = try TrainStep.benchmark(batch: batchSize, size: size, classes: classes, steps: steps, warmup: warmup)
         let sorted = t.samples.sorted()

@@ -14,18 +14,13 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a shard folder in another dataset format (WebDataset tar shards).",
         discussion: """
-        --format webdataset writes one OUTPUT/shard-NNNNN.tar per safetensors shard. Each sample is
-        <key>.png (or .jpg) with the image, <key>.seg.png with the label as a palette PNG whose pixel
-        values are the class indices (ignored pixels keep the ignore value; 16-bit greyscale for U16
-        labels), and <key>.json with its
-        source id, repeat, drawn parameters and shard; keys are the sample's position, 8 digits.
-        OUTPUT/webdataset.json lists the tars with the classes and the ignore value. Every shard's
-        checksum is checked first; merged folders are read through their parts.
+        --format webdataset writes one OUTPUT/shard-NNNNN.tar per safetensors shard. Each sample is <key>.png (or .jpg) with the image, <key>.seg.png with the label, and <key>.json with its source id, repeat, drawn parameters and shard; keys are the sample's position, 8 digits. OUTPUT/webdataset.json lists the tars with the classes and the ignore value. Every shard's checksum is checked first; merged folders are read through their parts. Tars of an earlier export in OUTPUT that this one does not rewrite are removed, so the folder always holds one dataset.
 
-        Read it with the webdataset package, Ray Data's read_webdataset, DALI's webdataset reader or
-        Hugging Face datasets, e.g.:
+        Labels are greyscale PNGs whose grey values are the class indices (8-bit; 16-bit for U16 labels), ignored pixels holding the ignore value, so every decoder that keeps grey values reads classes: webdataset's .decode("l8") or .decode("pil") followed by numpy.asarray, Pillow's Image.open, Hugging Face datasets' webdataset loader. Do not decode them as RGB ("rgb8"): that repeats the index in three channels, and a float decoder ("l", "torchl") scales it to 0..1.
+
+        Read it with the webdataset package, Ray Data's read_webdataset, DALI's webdataset reader or Hugging Face datasets, e.g.:
           seg-prep export out/camvid-train --format webdataset --output out/camvid-wds
-          python -c "import webdataset as wds; print(next(iter(wds.WebDataset('out/camvid-wds/shard-00000.tar'))).keys())"
+          python -c "import webdataset as wds, numpy as np; s = next(iter(wds.WebDataset('out/camvid-wds/shard-00000.tar').decode('l8'))); print(np.unique(s['seg.png']))"
         """)
 
     @Argument(help: "Shard folder (holding index.json), as written by `run` or `merge`.")
@@ -43,15 +38,13 @@ struct Export: ParsableCommand {
     @Option(help: "JPEG quality for --image jpg (1-100).")
     var quality = 95
 
-    @Option(help: "Tars written at once (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: WorkerThreads
 
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func validate() throws {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -60,11 +53,13 @@ struct Export: ParsableCommand {
         var exporter = WebDatasetExporter(source: dir, output: output)
         exporter.image = image
         exporter.quality = quality
-        exporter.threads = threads
+        exporter.threads = threads.count
+        let bar = ProgressLine(label: "export", unit: "tars")
+        let start = Date()
         let summary = try exporter.run { done, total in
-            FileHandle.standardError.write(Data("\rexport: \(done)/\(total) tars".utf8))
+            bar.update(done: done, total: total, seconds: Date().timeIntervalSince(start))
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        bar.finish()
         if json {
             let obj: [String: Any] = ["output": output, "format": format.rawValue, "samples": summary.samples, "bytes": summary.bytes,
                                       "tars": summary.tars.map { ["file": $0.file, "samples": $0.samples] }]

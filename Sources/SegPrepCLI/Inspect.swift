@@ -67,17 +67,25 @@ struct Inspect: ParsableCommand {
         if fromShards {
             let shards = try ShardSamples(dir: target)
             ignore = shards.manifest.ignoreIndex
-            for i in index..<min(index + count, shards.count) { entries.append(try shards.sample(i)) }
+            guard index < shards.count else {
+                throw ValidationError("--index \(index) is past the end: \(target) holds \(shards.count) samples (0..\(shards.count - 1))")
+            }
+            for i in index..<(index + min(count, shards.count - index)) { entries.append(try shards.sample(i)) }
         } else {
             var spec = try PipelineSpec.load(path: target)
             if let seed { spec.seed = seed }
             if let maxPixels { spec.maxPixels = maxPixels }
             let input = try DatasetInput(spec, root: inputRoot)
-            ignore = spec.classes.count
+            // The stored ignore value, as the shards hold it, so both sheets paint ignored pixels alike.
+            ignore = spec.ignoreIndex
             let skip = (onError ?? spec.onError) == .skip
             var item = index
             let n = input.records.count
-            while entries.count < count && item < n * spec.repeats {
+            let (total, overflow) = n.multipliedReportingOverflow(by: spec.repeats)
+            guard overflow || index < total else {
+                throw ValidationError("--index \(index) is past the end: the pipeline makes \(total) samples (\(n) ids x \(spec.repeats) repeats)")
+            }
+            while entries.count < count && item < total {
                 let r = input.records[item % n]
                 var s = Sample(record: r, repeatIndex: item / n)
                 item += 1

@@ -50,8 +50,7 @@ struct Predict: ParsableCommand {
 
     enum LabelFormat: String, CaseIterable, ExpressibleByArgument { case png, tiff }
 
-    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
-    var threads: Int?
+    @OptionGroup var threads: ComputeThreadsOption
 
     static let extensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"]
 
@@ -59,16 +58,20 @@ struct Predict: ParsableCommand {
         guard size.isEmpty || (size.count == 2 && size.allSatisfy { $0 > 0 }) else {
             throw ValidationError("--size takes two positive numbers, height and width, e.g. --size 256 256.")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
-        if let tile, tile < 1 { throw ValidationError("--tile must be at least 1, e.g. --tile 512.") }
-        if let stride, stride < 1 || tile == nil || stride > tile! {
-            throw ValidationError(tile == nil ? "--stride needs --tile." : "--stride must be 1 to the tile size, e.g. --stride \(tile! / 2).")
+        // A window's logits are classes x tile x tile floats: 4096 keeps them within a few GB.
+        if let tile, !(1...4096).contains(tile) { throw ValidationError("--tile is \(tile); give 1 to 4096, e.g. --tile 512.") }
+        if let stride {
+            guard let tile else { throw ValidationError("--stride needs --tile.") }
+            guard (1...tile).contains(stride) else { throw ValidationError("--stride must be 1 to the tile size, e.g. --stride \(tile / 2).") }
+        }
+        if size.count == 2, !size.allSatisfy({ (1...8192).contains($0) }) {
+            throw ValidationError("--size takes a height and width of 1 to 8192 pixels, e.g. --size 256 256.")
         }
         if tile != nil && !size.isEmpty { throw ValidationError("--size letterboxes to a fixed size; with --tile the windows set the size, so give one of them.") }
     }
 
     func run() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threads.apply()
         let file = try SafeTensorsFile(path: checkpoint)
         var model = try SegmentationModel(checkpoint: checkpoint)
         let (h, w) = try tile.map { t -> (Int, Int) in
@@ -79,7 +82,15 @@ struct Predict: ParsableCommand {
         } ?? inputSize(file.metadata, multiple: model.sizeMultiple)
         let slide = tile.map { SlideInference(tile: $0, stride: stride ?? max(1, $0 / 2), classes: model.classes) }
         let images = try imagePaths()
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // Never into the images' folder or over files seg-prep did not write (ground truth, say).
+        var folder = try OwnedOutputFolder(out, command: "predict", inputs: [input, checkpoint])
+        var seen: [String: String] = [:]
+        for path in images {
+            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            if let other = seen.updateValue(path, forKey: name) {
+                throw ValidationError("\(other) and \(path) would both be written as \(name).\(labelFormat == .png ? "png" : "tif"); predict them into separate folders.")
+            }
+        }
         try Vips.start()
         let palette = Palette.voc(ignoreIndex: model.classes)
         let progress = ProgressLine(label: "predict")
@@ -98,7 +109,7 @@ struct Predict: ParsableCommand {
                 let (image, _) = try ImageCodec.decodeRGB(data, id: name, path: path)
                 label = Predict.labelMap(image, model: &model, height: h, width: w)
             }
-            let target = (out as NSString).appendingPathComponent(name + (labelFormat == .png ? ".png" : ".tif"))
+            let target = try folder.claim(name + (labelFormat == .png ? ".png" : ".tif"))
             if labelFormat == .png {
                 try PalettePNG.write(label, palette: palette, to: target)
             } else {
@@ -124,6 +135,9 @@ struct Predict: ParsableCommand {
         if size.count == 2 {
             (h, w) = (size[0], size[1])
         } else if let mh = metadata["height"].flatMap(Int.init), let mw = metadata["width"].flatMap(Int.init) {
+            guard (1...8192).contains(mh), (1...8192).contains(mw) else {
+                throw ValidationError("\(checkpoint) records a training size of \(mw)x\(mh), not 1 to 8192 pixels a side; pass --size H W (the size of the training shards).")
+            }
             (h, w) = (mh, mw)
         } else {
             throw ValidationError("\(checkpoint) does not record its training size; pass --size H W (the size of the training shards).")

@@ -27,8 +27,7 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder replacing the file's output.dir.")
     var output: String?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threads: WorkerThreads
 
     @Option(help: "Process only the first N ids of the split.")
     var limit: Int?
@@ -52,7 +51,6 @@ struct Run: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
     }
@@ -61,7 +59,7 @@ struct Run: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         let spec = try PipelineSpec.load(path: pipeline)
         let options = RunOptions(
-            inputRoot: inputRoot, output: output, threads: threads, limit: limit,
+            inputRoot: inputRoot, output: output, threads: threads.count, limit: limit,
             partition: partition, force: force, onError: onError, maxPixels: maxPixels, directIO: directIO)
         let runner = PipelineRunner(spec: spec, options: options)
         let bar = ProgressLine(label: "run")

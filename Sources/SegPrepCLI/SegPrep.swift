@@ -1,5 +1,7 @@
 import ArgumentParser
 import SegFormat
+import SegPipeline
+import SegTrain
 import Foundation
 
 @main
@@ -8,9 +10,7 @@ struct SegPrep: ParsableCommand {
         commandName: "seg-prep",
         abstract: "Prepare semantic-segmentation datasets as sharded tensors, inspect them, and train on them.",
         discussion: """
-        A pipeline file (YAML, see pipelines/) names a dataset split, a list of stages (decode, letterbox,
-        random_resize, flip, place, hsv, remap_labels, one_hot) and an output folder. `seg-prep run` executes
-        it with libvips into safetensors shards plus an index.json manifest; the loader and trainer read them.
+        A pipeline file (YAML, see pipelines/) names a dataset (input formats: \(SourceRegistry.all.map { $0.declaration.name }.joined(separator: ", "))), a list of stages (\(StageRegistry.names.joined(separator: ", "))) and an output folder. `seg-prep run` executes it with libvips into safetensors shards plus an index.json manifest (shard checksums: \(ChecksumAlgorithm.allCases.map(\.rawValue).joined(separator: " (default), "))); the loader and trainer read them (losses: \(LossRegistry.all.map { $0.name }.joined(separator: ", "))).
 
         Start with:  seg-prep run pipelines/camvid-train.yaml
         Stage docs:  seg-prep stages

@@ -5,7 +5,7 @@ import SegTrain
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a shard folder against its index.json: files, sizes, SHA-256, structure, shapes, label range.",
+        abstract: "Check a shard folder against its index.json: files, sizes, checksums (the manifest's XXH3-128 or SHA-256), structure, shapes, label range.",
         discussion: "Exit status 0 when intact; 1 with one line per damaged shard on stdout.")
 
     @Argument(help: "Shard folder (holding index.json).")

@@ -159,7 +159,7 @@ class _Shard:
 
     def _map(self, f, header: dict, start: int) -> Tuple[np.ndarray, np.ndarray]:
         n, (h, w, label_dtype) = self.samples, self.layout
-        views = []
+        views, ranges = [], []
         for name, dtype, shape in (("image", "U8", [n, h, w, 3]), ("label", label_dtype, [n, h, w])):
             t = header.get(name)
             if not isinstance(t, dict):
@@ -171,7 +171,11 @@ class _Shard:
             if (not isinstance(offsets, list) or len(offsets) != 2 or not all(_count(x) for x in offsets)
                     or offsets[1] - offsets[0] != math.prod(shape) * np_dtype.itemsize or start + offsets[1] > self.bytes):
                 raise ShardError(f"{self.path} gives '{name}' a byte range that does not match its shape; {self.rerun}.")
+            ranges.append((offsets[0], offsets[1]))
             views.append(np.memmap(f, dtype=np_dtype, mode="r", offset=start + offsets[0], shape=tuple(shape)))
+        (a0, a1), (b0, b1) = ranges
+        if a0 < b1 and b0 < a1 and a1 > a0 and b1 > b0:
+            raise ShardError(f"{self.path} gives 'image' and 'label' overlapping byte ranges, so one would be read as the other; {self.rerun}.")
         return views[0], views[1]
 
 
@@ -276,6 +280,14 @@ class ShardDataset:
         if not isinstance(label.get("dtype"), str) or label["dtype"] not in _DTYPES or label.get("shape") != [h, w]:
             raise ShardError(f"{index} declares labels other than U8 or U16 [{h}, {w}], which this reader reads; rebuild the folder with `seg-prep run`.")
         top = 255 if label["dtype"] == "U8" else 65535
+        if not m["classes"] or len(m["classes"]) > top or not all(isinstance(c, str) for c in m["classes"]):
+            raise _damaged(index, f"its classes are not 1 to {top} names, as {label['dtype']} labels hold")
+        sps = m.get("samples_per_shard")
+        if type(sps) is not int or not 1 <= sps <= (1 << 20):
+            raise _damaged(index, "its samples_per_shard is not a count from 1 to 1048576")
+        for e in m["shards"]:
+            if not e["samples"] <= (1 << 20) or not isinstance(e.get("params", []), list) or len(e.get("params", [])) != e["samples"]:
+                raise _damaged(index, f"shard {_quoted(str(e['file']))} lists more than 1048576 samples or another number of parameter sets than samples")
         ignore = m.get("ignore_index")
         if type(ignore) is not int or not len(m["classes"]) <= ignore <= top:
             raise ShardError(f"{index} has an ignore_index that is not a label value from {len(m['classes'])} (the class count) to {top}; rebuild the folder with `seg-prep run`.")

@@ -211,3 +211,42 @@ def test_manifest_errors_quote_no_bytes_of_the_manifest(tmp_path):
     open(index, "w").write(text)
     edit_manifest(folder, lambda m: m.update(checksum="sha256"))
     assert len(ShardDataset(folder)) == 2
+
+
+def test_a_resigned_shard_whose_label_overlaps_its_image_is_refused(tmp_path):
+    folder = str(tmp_path / "shards")
+    write_shards(folder, [2, 2])
+    path = os.path.join(folder, "shard-00001.safetensors")
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    size = header["label"]["data_offsets"][1] - header["label"]["data_offsets"][0]
+    header["label"]["data_offsets"] = [0, size]  # the label read from the image's first bytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (n - len(text))  # same header length, so the data stays where it was
+    replace_shard(folder, 1, data[:8] + text + data[8 + n:])
+    ds = ShardDataset(folder)
+    image, label = ds[0]  # shard 0 is intact and served
+    assert image.shape == (5, 7, 3)
+    with pytest.raises(ShardError, match="gives 'image' and 'label' overlapping byte ranges"):
+        ds[2]
+
+
+def test_manifest_counts_are_checked_before_use(tmp_path):
+    folder = str(tmp_path / "shards")
+    write_shards(folder, [2, 2])
+    index = os.path.join(folder, "index.json")
+    cases = [
+        (lambda m: m.update(classes=[]), "its classes are not 1 to 255 names"),
+        (lambda m: m.update(classes=[f"c{i}" for i in range(300)], ignore_index=255), "its classes are not 1 to 255 names"),
+        (lambda m: m.update(samples_per_shard=0), "its samples_per_shard is not a count"),
+        (lambda m: m["shards"][0].update(params=[]), "another number of parameter sets"),
+    ]
+    original = open(index, "rb").read()
+    for change, message in cases:
+        open(index, "wb").write(original)
+        edit_manifest(folder, change)
+        with pytest.raises(ShardError, match=message):
+            ShardDataset(folder)
+    open(index, "wb").write(original)
+    assert len(ShardDataset(folder)) == 4

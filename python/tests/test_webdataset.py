@@ -22,9 +22,9 @@ def run(*args):
 
 
 def indices(data):
-    """A .seg.png's pixel values (palette indices), as Pillow reads them without conversion."""
+    """A .seg.png's pixel values: a greyscale PNG whose grey values are the class indices."""
     im = Image.open(io.BytesIO(data))
-    assert im.mode == "P"
+    assert im.mode == "L"
     return np.array(im)
 
 
@@ -94,3 +94,38 @@ def test_a_folder_with_other_files_is_refused_and_kept(tmp_path):
     first = open(os.path.join(export, "shard-00000.tar"), "rb").read()
     run("export", out, "--format", "webdataset", "--output", export)
     assert open(os.path.join(export, "shard-00000.tar"), "rb").read() == first  # deterministic bytes
+
+
+@needs_cli
+@pytest.mark.parametrize("decoder", ["l8", "pil"])
+def test_webdatasets_own_decoders_read_class_indices(tmp_path, decoder):
+    """The decoders users reach for give the class indices, not colours or scaled greys."""
+    out, export = str(tmp_path / "shards"), str(tmp_path / "wds")
+    run("run", os.path.join(ROOT, "pipelines", "cityscapes-train.yaml"), "--output", out, "--limit", "3")
+    run("export", out, "--format", "webdataset", "--output", export)
+    ds = ShardDataset(out)
+    listing = json.load(open(os.path.join(export, "webdataset.json")))
+    urls = [os.path.join(export, t["file"]) for t in listing["tars"]]
+    samples = list(wds.WebDataset(urls, shardshuffle=False).decode(decoder))
+    assert len(samples) == len(ds)
+    for i, s in enumerate(samples):
+        label = np.asarray(s["seg.png"])
+        assert label.shape == ds[i][1].shape
+        np.testing.assert_array_equal(label, ds[i][1])
+        assert set(np.unique(label)) <= set(range(len(ds.classes))) | {ds.ignore_index}
+
+
+@needs_cli
+def test_a_smaller_export_removes_the_earlier_tars(tmp_path):
+    big, small, export = str(tmp_path / "big"), str(tmp_path / "small"), str(tmp_path / "wds")
+    text = open(os.path.join(ROOT, "pipelines", "camvid-val.yaml")).read()
+    text = text.replace("samples_per_shard: 32", "samples_per_shard: 2").replace("../fixtures", os.path.join(ROOT, "fixtures"))
+    pipeline = str(tmp_path / "small-shards.yaml")
+    open(pipeline, "w").write(text)
+    run("run", pipeline, "--output", big, "--limit", "6")
+    run("export", big, "--format", "webdataset", "--output", export)
+    assert len([n for n in os.listdir(export) if n.endswith(".tar")]) == 3
+    run("run", pipeline, "--output", small, "--limit", "2")
+    run("export", small, "--format", "webdataset", "--output", export)
+    assert sorted(os.listdir(export)) == ["shard-00000.tar", "webdataset.json"]
+    assert len(list(wds.WebDataset([os.path.join(export, "shard-00000.tar")], shardshuffle=False))) == 2

@@ -49,6 +49,9 @@ int sp_png_encode_palette(const uint8_t *indices, int width, int height, const u
    (libpng). Returns 0 with *out (free with sp_codec_free), or -1 with a reason in err. */
 int sp_png_encode_grey16(const uint8_t *values_le, int width, int height,
                          uint8_t **out, size_t *out_len, char *err, size_t err_len);
+/* Encodes width*height 8-bit values as an 8-bit greyscale PNG (libpng); as sp_png_encode_grey16. */
+int sp_png_encode_grey8(const uint8_t *values, int width, int height,
+                        uint8_t **out, size_t *out_len, char *err, size_t err_len);
 
 /* Reads a TIFF's GeoTIFF georeferencing with libtiff: ModelPixelScaleTag (3 doubles into scale),
    ModelTiepointTag (its first 6 doubles: I, J, K, X, Y, Z into tiepoint) and

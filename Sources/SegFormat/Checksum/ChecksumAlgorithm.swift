@@ -10,6 +10,9 @@ public enum ChecksumAlgorithm: String, Sendable, CaseIterable, Codable {
     /// The name in messages.
     public var title: String { self == .xxh3 ? "XXH3-128" : "SHA-256" }
 
+    /// Hex digits of a digest: 32 for XXH3-128, 64 for SHA-256.
+    public var hexLength: Int { self == .xxh3 ? 32 : 64 }
+
     /// A new incremental hasher.
     func hasher() -> any StreamingHasher { self == .xxh3 ? XXH3Hasher() : SHA256Hasher() }
 

@@ -113,7 +113,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct SkippedSample: Codable, Sendable, Equatable {
         public var id: String
         public var reason: String
-        public init(id: String, reason: String) { self.id = id; self.reason = reason }
+        /// True when a filter of the pipeline left the sample out (`tile`'s `min_labelled`), which
+        /// any error mode does; absent for samples left out because their input was bad.
+        public var filtered: Bool?
+        public init(id: String, reason: String, filtered: Bool = false) {
+            self.id = id; self.reason = reason; self.filtered = filtered ? true : nil
+        }
     }
 
     public init(pipeline: String, pipelineSha256: String, seed: UInt64, classes: [String],
@@ -129,6 +134,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.channelSquareSums = channelSquareSums; self.skipped = skipped
     }
 
+    /// The largest `index.json` read (a manifest of a million samples is about 300 MiB).
+    public static let maxFileBytes: Int64 = 1 << 30
+
     /// File name of the manifest inside a shard folder.
     public static let fileName = "index.json"
 
@@ -143,6 +151,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ManifestError("\(dir) has no \(fileName): it is not a finished seg-prep output (run `seg-prep run` to completion first)")
         }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.int64Value > maxFileBytes {
+            throw ManifestError("\(path) is \(size.int64Value) bytes, more than a manifest can be (\(maxFileBytes >> 20) MiB); it is not a seg-prep index.json, so rebuild the folder with `seg-prep run`")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ManifestError("\(path) cannot be read: \(error.localizedDescription)")
@@ -155,6 +167,7 @@ public struct Manifest: Codable, Sendable, Equatable {
             throw ManifestError("\(path) has format_version \(m.formatVersion); this seg-prep reads version 1")
         }
         try m.checkShardFiles(manifestPath: path)
+        try m.validate(path: path)
         return m
     }
 

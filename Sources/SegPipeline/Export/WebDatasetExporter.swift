@@ -3,8 +3,9 @@ import SegFormat
 
 /// Writes a finished shard folder as WebDataset tar shards: one `shard-NNNNN.tar` per safetensors
 /// shard, holding for each sample `<key>.png` (or `.jpg`) with the image, `<key>.seg.png` with the
-/// label as a palette PNG whose pixel values are the class indices (the ignore value included;
-/// a 16-bit greyscale PNG of them for U16 labels),
+/// label as a greyscale PNG whose values are the class indices (the ignore value included; 8-bit,
+/// or 16-bit for U16 labels), which webdataset's `l8`/`pil` decoders and Hugging Face datasets
+/// read back as classes,
 /// and `<key>.json` with the sample's source id, repeat, drawn parameters and shard; keys are the
 /// sample's position in the folder, eight digits. `webdataset.json` beside the tars lists them with
 /// the classes and the ignore value.
@@ -56,7 +57,7 @@ public struct WebDatasetExporter: Sendable {
                 groupsFound.append((base + ".tar", shard, i))
             }
         }
-        let palette = Palette.voc(ignoreIndex: reader.ignoreIndex), groups = groupsFound
+        let groups = groupsFound
         let work = ExportWork(count: groups.count)
         let threads = max(1, min(threads, groups.count))
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -64,7 +65,7 @@ public struct WebDatasetExporter: Sendable {
                 let group = groups[g]
                 do {
                     let bytes = try writeTar(group.name, samples: group.first..<(group.first + group.shard.samples),
-                                             shardFile: group.shard.file, reader: reader, palette: palette)
+                                             shardFile: group.shard.file, reader: reader)
                     work.finished(g, bytes: bytes)
                     progress?(work.done, groups.count)
                 } catch {
@@ -75,16 +76,18 @@ public struct WebDatasetExporter: Sendable {
         if let e = work.error { throw e }
         let listing: [String: Any] = [
             "format": "webdataset", "source": source, "classes": reader.classes, "ignore_index": reader.ignoreIndex,
-            "image": image == .png ? "png" : "jpg", "label": "seg.png", "samples": reader.count,
+            "image": image == .png ? "png" : "jpg", "label": "seg.png", "label_encoding": "grey-class-index",
+            "samples": reader.count,
             "tars": groups.map { ["file": $0.name, "samples": $0.shard.samples] },
         ]
         let json = try JSONSerialization.data(withJSONObject: listing, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try AtomicFile.write(json, to: (output as NSString).appendingPathComponent("webdataset.json"))
+        try removeStale(keeping: Set(groups.map(\.name)))
         return Summary(tars: groups.map { ($0.name, $0.shard.samples) }, samples: reader.count, bytes: work.bytes)
     }
 
     /// One tar: every sample of one shard, through a temporary name and a rename.
-    func writeTar(_ name: String, samples: Range<Int>, shardFile: String, reader: ShardReader, palette: Palette) throws -> Int {
+    func writeTar(_ name: String, samples: Range<Int>, shardFile: String, reader: ShardReader) throws -> Int {
         let path = (output as NSString).appendingPathComponent(name)
         let tmp = "\(path).tmp-\(getpid())"
         let tar = try TarWriter(path: tmp)
@@ -96,7 +99,7 @@ public struct WebDatasetExporter: Sendable {
                 let key = String(format: "%08d", i)
                 let (shard, slot) = reader.location(of: i)
                 try tar.add("\(key).\(image.rawValue)", try Vips.encode(Raster(width: w, height: h, channels: 3, pixels: pixels), suffix: suffix))
-                try tar.add("\(key).seg.png", try PalettePNG.encode(Raster(width: w, height: h, channels: reader.labelType.size, pixels: labels), palette: palette))
+                try tar.add("\(key).seg.png", try PalettePNG.encodeValues(Raster(width: w, height: h, channels: reader.labelType.size, pixels: labels)))
                 let meta: [String: Any] = ["id": reader.ids[i], "repeat": reader.repeats[i], "params": shard.params[slot],
                                            "shard": shardFile, "index": i]
                 try tar.add("\(key).json", try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .withoutEscapingSlashes]))
@@ -127,6 +130,19 @@ public struct WebDatasetExporter: Sendable {
         guard head.count == 512, head[257..<262] == Data("ustar".utf8) else { return false }
         let member = String(decoding: head[0..<100].prefix { $0 != 0 }, as: UTF8.self)
         return member.wholeMatch(of: /\d{8}\.(png|jpg)/) != nil
+    }
+
+    /// Removes the tars of an earlier export into `output` that this export did not rewrite (only
+    /// files by export's names, which `prepareOutput` checked are an export's), so the folder never
+    /// mixes two datasets.
+    func removeStale(keeping names: Set<String>) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: output)
+        where Self.isOwnName(name) && name != "webdataset.json" && !names.contains(name) {
+            let path = (output as NSString).appendingPathComponent(name)
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw ExportError("cannot remove \(path), a tar of an earlier export: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// Creates `output`, or accepts it when it holds only files an export writes (regular files by

@@ -147,12 +147,22 @@ public enum ImageCodec {
 
     /// Encodes a 16-bit label map (two little-endian bytes per value) as a 16-bit greyscale PNG.
     static func encodeGrey16PNG(_ values: [UInt8], width: Int, height: Int) throws -> Data {
+        try encodeGreyPNG(values, width: width, height: height, bytes: 2)
+    }
+
+    /// Encodes `values` (`bytes` = 1: one byte each; 2: two little-endian bytes each) as an 8- or
+    /// 16-bit greyscale PNG whose sample values are the values themselves.
+    static func encodeGreyPNG(_ values: [UInt8], width: Int, height: Int, bytes: Int) throws -> Data {
         var out: UnsafeMutablePointer<UInt8>?
         var count = 0
         var err = [CChar](repeating: 0, count: 256)
+        guard let w = Int32(exactly: width), let h = Int32(exactly: height), values.count == width * height * bytes else {
+            throw VipsError(operation: "png encode", message: "a \(width)x\(height) map of \(values.count) bytes cannot be a PNG")
+        }
         let rc = values.withUnsafeBufferPointer { p in
             err.withUnsafeMutableBufferPointer { e in
-                sp_png_encode_grey16(p.baseAddress, Int32(width), Int32(height), &out, &count, e.baseAddress, e.count)
+                bytes == 2 ? sp_png_encode_grey16(p.baseAddress, w, h, &out, &count, e.baseAddress, e.count)
+                    : sp_png_encode_grey8(p.baseAddress, w, h, &out, &count, e.baseAddress, e.count)
             }
         }
         guard rc == 0, let out else {

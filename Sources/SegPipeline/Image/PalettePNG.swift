@@ -14,6 +14,13 @@ public enum PalettePNG {
                                                colours: (0..<used).flatMap { palette.colour($0) })
     }
 
+    /// Encodes `label` as a greyscale PNG of its values (8-bit, or 16-bit for a two-byte map), which
+    /// every PNG decoder reads back as the class indices: the label format of exports, which other
+    /// tools decode (a palette PNG becomes colours in decoders that convert to RGB or L).
+    public static func encodeValues(_ label: Raster) throws -> Data {
+        try ImageCodec.encodeGreyPNG(label.pixels, width: label.width, height: label.height, bytes: label.channels == 2 ? 2 : 1)
+    }
+
     /// Encodes and writes `label` to `path` atomically.
     ///
     /// - Throws: file-system errors naming the path.

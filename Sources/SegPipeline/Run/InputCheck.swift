@@ -12,14 +12,23 @@ public struct InputCheck: Sendable {
     public var warnings: [String] = []
     public var samples = 0
 
-    /// Runs the checks of `spec` over `input`.
-    public init(spec: PipelineSpec, input: DatasetInput) {
+    /// Images decoded whole (not only their headers read).
+    public var decoded = 0
+
+    /// Images decoded whole when the caller does not ask for all: spread evenly over the input, so a
+    /// damaged encoder or a truncated copy shows up without decoding the whole dataset.
+    public static let defaultDecodes = 16
+
+    /// Runs the checks of `spec` over `input`, decoding `decode` images whole (nil: every image).
+    public init(spec: PipelineSpec, input: DatasetInput, decode decodeCount: Int? = InputCheck.defaultDecodes) {
         let ctx = spec.context, classes = ctx.classes
         let remapStages = spec.stages.compactMap { $0 as? RemapLabelsStage }
         let narrowTables = remapStages.map { $0.table(ignoreIndex: ctx.ignoreIndex) }
         var wideTables: [[UInt16]]?
         var rawValues = Set<Int>()
-        for record in input.records {
+        let n = input.records.count
+        let every = decodeCount.map { $0 <= 0 ? n + 1 : max(1, n / $0) } ?? 1
+        for (k, record) in input.records.enumerated() {
             if let p = record.problem { problems.append(p.description); continue }
             do {
                 let imageData = try DecodeStage.read(record.image, id: record.id, what: "image")
@@ -30,6 +39,11 @@ public struct InputCheck: Sendable {
                 }
                 let decode = DecodeStage(labelOnlyFor: spec)
                 try DecodeStage.check(size.width, size.height, limit: ctx.maxPixels ?? decode.maxPixels, id: record.id, path: record.image)
+                if k % every == 0 {
+                    // A truncated or damaged file has a good header; only decoding finds it.
+                    _ = try ImageCodec.decodeRGB(imageData, id: record.id, path: record.image)
+                    decoded += 1
+                }
                 var sample = Sample(record: record, repeatIndex: 0)
                 try decode.readLabel(labelData, into: &sample, context: ctx, imageSize: (size.width, size.height))
                 var counts = sample.label.labelHistogram

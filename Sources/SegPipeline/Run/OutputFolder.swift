@@ -8,6 +8,8 @@ struct StoredShard: Codable, Sendable {
     var channelSums: [Int]
     var channelSquares: [Int]
     var skipped: [Manifest.SkippedSample]
+    /// The run's identity (absent in entries of earlier versions).
+    var identity: RunIdentity?
 }
 
 /// The output folder of a run: refuses to mix runs, finds reusable shards, writes shards and the manifest.
@@ -24,6 +26,8 @@ struct OutputFolder {
     var labelType: DType = .u8
     /// New shards bypass the page cache (`DirectIO`).
     var directIO = false
+    /// This run's inputs and error mode, recorded in each shard's entry and checked on resume.
+    var identity: RunIdentity?
 
     static let runKeyField = OwnedFile.runKeyField
 
@@ -105,6 +109,13 @@ struct OutputFolder {
             let entry = fm.contents(atPath: "\(dir)/\(Manifest.entryName(index))")
             guard let entry, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
                   stored.entry.file == name, stored.entry.index == index else { continue }
+            if let mine = identity, let theirs = stored.identity, mine != theirs {
+                if !force {
+                    throw RunError("output folder \(dir) holds \(name) of an unfinished run made with \(mine.differences(from: theirs).joined(separator: ", ")); finish it with the options it was started with, choose another --output, or pass --force to replace it")
+                }
+                try OwnedFile.remove(path)
+                continue
+            }
             guard OwnedFile.regularFileSize(path) == stored.entry.bytes,
                   stored.entry.matches(file: path) else {
                 damaged += 1
@@ -166,7 +177,8 @@ struct OutputFolder {
         var stored = StoredShard(
             entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, digest: "", checksum: checksum,
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
-            classPixels: stats.classPixels, channelSums: stats.channelSums, channelSquares: stats.channelSquares, skipped: skipped)
+            classPixels: stats.classPixels, channelSums: stats.channelSums, channelSquares: stats.channelSquares, skipped: skipped,
+            identity: identity)
         let n = good.count
         var out = stream
         if n != a.count {

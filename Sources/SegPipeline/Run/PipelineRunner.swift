@@ -64,12 +64,20 @@ public struct PipelineRunner: Sendable {
         // This process's share of the shards, for the direct-I/O decision.
         let myItems = myShards.count * perShard
         store.directIO = options.directIO.use(forBytes: myItems * spec.height * spec.width * (3 + spec.labelBytes))
+        store.identity = RunIdentity(inputRoot: RealPath.resolve(input.root), onError: onError.rawValue, maxPixels: options.maxPixels)
         let lock = try store.open(inputRoot: input.root)
         defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description
         var context = Production(input: input, store: store, totalItems: totalItems, onError: onError)
 
         if let (done, damaged) = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText) {
+            // A folder finished with `--on-error skip` is not what a failing run makes: it is refused
+            // as a fresh run would fail, naming what was left out.
+            let bad = done.skipped.filter { $0.filtered != true }
+            if onError == .fail && !bad.isEmpty {
+                let lines = bad.prefix(10).map { "\($0.id): \($0.reason)" }.joined(separator: "\n")
+                throw RunError("\(lines)\n\(dir) was finished with --on-error skip, which left out the \(bad.count) sample(s) above; this run fails on bad samples, so fix them and rerun with --force, or rerun with --on-error skip to keep the folder")
+            }
             if !damaged.isEmpty {
                 // Same run, same inputs: a rebuilt shard has the bytes the manifest records.
                 let (rebuilt, _) = try produce(damaged, context, progress: progress, start: start)

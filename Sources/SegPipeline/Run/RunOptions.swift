@@ -55,6 +55,15 @@ extension Partition {
     ///
     /// - Returns: the partition, or a one-sentence reason naming the variable that is missing or wrong.
     public static func fromEnvironment(_ env: [String: String]) -> Result<Partition, PartitionError> {
+        // Scheduler numbers are bounded before any arithmetic, so no value can overflow it.
+        let largest = Int(Int32.max)
+        for name in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX",
+                     "JOB_COMPLETION_INDEX", "SEGPREP_PARTITIONS"] {
+            guard let text = env[name] else { continue }
+            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), (0...largest).contains(v) else {
+                return .failure(PartitionError(description: "--partition auto read \(name)=\(text.prefix(40)), which is not a number from 0 to \(largest); fix the variable or pass --partition K/N"))
+            }
+        }
         func int(_ name: String) -> Int? { env[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         if let id = int("SLURM_ARRAY_TASK_ID") {
             let count: Int

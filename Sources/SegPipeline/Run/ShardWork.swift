@@ -18,6 +18,10 @@ struct ShardWork: @unchecked Sendable {
     /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
     func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
 
+    /// Samples a shard buffer holds: the largest shard this run makes, which is below
+    /// `samples_per_shard` when a run is limited or small (buffers are never sized by the setting alone).
+    var bufferSamples: Int { shards.map { items(of: $0).count }.max() ?? 0 }
+
     /// Processes all shards, handing each to the caller on this thread, in order, while it fills.
     ///
     /// For each shard: `writer.begin` once its first sample is done (a stream for its bytes), the
@@ -113,7 +117,7 @@ final class WorkState: @unchecked Sendable {
         let pos = nextPos, slot = nextSlot
         let a: ShardAssembly
         if let existing = assemblies[pos] { a = existing } else {
-            let buffers = pool.popLast() ?? ShardBuffers(samples: work.perShard, labelBytes: work.labelBytes)
+            let buffers = pool.popLast() ?? ShardBuffers(samples: work.bufferSamples, labelBytes: work.labelBytes)
             a = ShardAssembly(index: work.shards[pos], count: work.items(of: work.shards[pos]).count,
                               imageBytes: work.imageBytes, labelBytes: work.labelBytes, buffers: buffers)
             assemblies[pos] = a

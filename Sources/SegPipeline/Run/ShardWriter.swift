@@ -38,7 +38,7 @@ final class ShardWriter {
             failures.append(contentsOf: failing)
             return false
         }
-        let skipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.description) }
+        let skipped = errors.map { Manifest.SkippedSample(id: $0.id, reason: $0.skipReason, filtered: $0.filtered) }
         let (stored, file) = try store.write(a, good: a.compact(), stream: stream, height: height, width: width,
                                              skipped: skipped, classes: classes)
         let store = self.store

@@ -59,6 +59,9 @@ public struct FoldersSource: InputSource {
         guard !stems.isEmpty else {
             throw InputError("no \(layout.imageSuffix) images or \(layout.labelSuffix) labels were found under \(imageFolder) and \(labelFolder); check `input.images`, `input.labels` and the suffixes")
         }
+        if !images.isEmpty || !labels.isEmpty, !stems.contains(where: { images[$0] != nil && labels[$0] != nil }) {
+            throw InputError(noPairs(images: images, labels: labels, imageFolder: imageFolder, labelFolder: labelFolder))
+        }
         let realRoot = RealPath.resolve(root)
         return try stems.map { stem in
             let image = images[stem] ?? "\(imageFolder)/\(stem)\(layout.imageSuffix)"
@@ -84,6 +87,34 @@ public struct FoldersSource: InputSource {
             }
             return SampleRecord(id: stem, image: image, label: label, problem: problem)
         }
+    }
+
+    /// The message when not one image has its label: the counts, and what the other folder holds
+    /// instead (the suffix its files have after an image's stem), so a wrong suffix is one line.
+    func noPairs(images: [String: String], labels: [String: String], imageFolder: String, labelFolder: String) -> String {
+        let head = "none of the \(images.count) \(layout.imageSuffix) images under \(imageFolder) has its label under \(labelFolder) (\(labels.count) files end with \(layout.labelSuffix) there)"
+        // The most common ending of the label folder's files after an image's stem, or the reverse.
+        func suffixes(in folder: String, after stems: Set<String>) -> [(String, Int)] {
+            var counts: [String: Int] = [:]
+            guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+            var seen = 0
+            while let rel = walker.nextObject() as? String, seen < 100_000 {
+                seen += 1
+                var cut = rel.endIndex
+                while cut > rel.startIndex {
+                    cut = rel.index(before: cut)
+                    if stems.contains(String(rel[..<cut])) { counts[String(rel[cut...]), default: 0] += 1; break }
+                }
+            }
+            return counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        }
+        if !images.isEmpty, let (suffix, n) = suffixes(in: labelFolder, after: Set(images.keys)).first {
+            return "\(head); the labels folder holds \(n) files named <image stem>\(suffix): set `label_suffix: \(suffix)` in the pipeline's input"
+        }
+        if !labels.isEmpty, let (suffix, n) = suffixes(in: imageFolder, after: Set(labels.keys)).first {
+            return "\(head); the images folder holds \(n) files named <label stem>\(suffix): set `image_suffix: \(suffix)` in the pipeline's input"
+        }
+        return "\(head), and no file of one folder is named after a file of the other; check `input.images`, `input.labels` and the suffixes"
     }
 
     /// Files under `folder` (recursively, not following links to folders) whose names end with

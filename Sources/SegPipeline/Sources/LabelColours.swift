@@ -31,6 +31,12 @@ public struct LabelColours: Sendable, Equatable {
         // ISPRS Potsdam and Vaihingen (2D semantic labeling contest).
         "isprs": [("impervious_surfaces", [255, 255, 255]), ("building", [0, 0, 255]), ("low_vegetation", [0, 255, 255]),
                   ("tree", [0, 255, 0]), ("car", [255, 255, 0]), ("clutter", [255, 0, 0])],
+        // PASCAL VOC's 21 classes in VOC's bit-interleaved colour map (`Palette.voc`), and its
+        // object-boundary colour (224, 224, 192) as Void (ignored unless `classes` names it): the
+        // RGB renderings of VOC-layout masks.
+        "voc": zip(["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+                    "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"],
+                   0...).map { ($0, Palette.vocColour($1, ignore: -1)) } + [("Void", [224, 224, 192])],
     ]
 
     /// Reads `input.label_colors` against the pipeline's `classes` (names, case-insensitive).

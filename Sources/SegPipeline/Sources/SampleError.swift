@@ -15,4 +15,12 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String { "\(file): \(problem); \(fix)" }
+
+    /// The line stored for a sample a run left out (`--on-error skip`): the description without the
+    /// advice to skip, which that run followed.
+    public var skipReason: String {
+        let advice = fix.replacingOccurrences(of: ", or run with --on-error skip", with: "")
+            .replacingOccurrences(of: "or run with --on-error skip", with: "")
+        return advice.isEmpty ? "\(file): \(problem)" : "\(file): \(problem); \(advice)"
+    }
 }

@@ -101,7 +101,11 @@ public struct PipelineSpec: Sendable {
                 classes.append(s)
             }
         } else if let n = classesNode.int {
-            classes = (0..<max(n, 0)).map { "class\($0)" }
+            // Checked before the names are made: a count of 10^8 would allocate gigabytes first.
+            guard (1...65_535).contains(n) else {
+                throw error(classesNode, "'classes' is \(n); between 1 and 65535 classes are supported (the ignore class takes the next index)", fix: "give 1 to 65535 classes")
+            }
+            classes = (0..<n).map { "class\($0)" }
         } else {
             throw error(classesNode, "'classes' must be a count or a list of names", fix: "write `classes: 21` or `classes: [background, …]`")
         }

@@ -46,6 +46,10 @@ public struct PadStage: Stage {
             }
             state.size = ((bound.height + d - 1) / d * d, (bound.width + d - 1) / d * d)
         } else {
+            if let bound = state.bound, bound.height > height || bound.width > width {
+                throw state.fail("'pad' to \(height)x\(width) comes after random_crop's \(bound.height)x\(bound.width) windows, so samples would reach it larger than it pads to",
+                                 fix: "make pad's `size` at least the crop's (`size: [\(max(bound.height, height)), \(max(bound.width, width))]`), or crop to \(height)x\(width)", parameter: "size")
+            }
             state.size = (height, width)
         }
     }

@@ -44,13 +44,27 @@ public struct TrainCheckpoint: Sendable {
         try Checkpoint.save(&model, extra: optimizer?.namedState ?? [], to: path, metadata: metadata)
     }
 
+    /// The metadata key recording option `option` (`--batch-size` → `option.batch-size`).
+    static func optionKey(_ option: String) -> String { "option." + option.drop { $0 == "-" } }
+
     /// Reads a checkpoint's position and optimiser tensors, loading its model state into `model`.
     ///
     /// - Throws: `TrainError` when it was saved from another architecture or class count, or holds no
     ///   optimiser state of the requested kind; reader and `Checkpoint.LoadError` errors otherwise.
     public static func restore(_ path: String, into model: inout SegmentationModel,
-                               optimizer: inout TrainingOptimizer) throws -> Position {
+                               optimizer: inout TrainingOptimizer, options: TrainOptions? = nil) throws -> Position {
         let file = try SafeTensorsFile(path: path)
+        if let options {
+            // Options that change the batch order, the model or the step must match the run that
+            // wrote the checkpoint, or the run would skip or repeat samples under another recipe.
+            let changed = options.resumeKey.filter { key in
+                file.metadata[optionKey(key.option)].map { $0 != key.value } ?? false
+            }
+            if !changed.isEmpty {
+                let list = changed.map { "\($0.option) \(file.metadata[optionKey($0.option)] ?? "") (now \($0.value))" }.joined(separator: ", ")
+                throw TrainError("\(path) was written with \(list); resume with the options it was written with, or start a new run without --resume.")
+            }
+        }
         let (kind, classes) = try SegmentationModel.describe(checkpoint: file)
         guard kind == model.kind, classes == model.classes else {
             throw TrainError("\(path) holds a \(kind.rawValue) model for \(classes) classes but this run trains \(model.kind.rawValue) for \(model.classes); resume with the same --model and shard folders.")
@@ -65,14 +79,28 @@ public struct TrainCheckpoint: Sendable {
             tensors[t.name] = Tensor(shape: t.shape, scalars: try file.floats(t.name))
         }
         let m = file.metadata
+        func count(_ key: String) throws -> Int {
+            guard let text = m[key] else { return 0 }
+            guard let v = Int(text), (0...Int(Int32.max)).contains(v) else {
+                throw TrainError("\(path) has \(key) \(text.prefix(40)) in its metadata, not a count; resume from a last.safetensors that `seg-prep train` wrote.")
+            }
+            return v
+        }
+        func number(_ key: String, default d: Double) throws -> Double {
+            guard let text = m[key] else { return d }
+            guard let v = Double(text), v.isFinite else {
+                throw TrainError("\(path) has \(key) \(text.prefix(40)) in its metadata, not a finite number; resume from a last.safetensors that `seg-prep train` wrote.")
+            }
+            return v
+        }
         var p = Position()
-        p.epoch = Int(m["epoch"] ?? "") ?? 0
-        p.batch = Int(m["batch"] ?? "") ?? 0
-        p.lossSum = Double(m["loss_sum"] ?? "") ?? 0
-        p.seconds = Double(m["seconds"] ?? "") ?? 0
-        p.waitSeconds = Double(m["wait_seconds"] ?? "") ?? 0
-        p.bestMIoU = Double(m["best_miou"] ?? "") ?? -1
-        p.optimizerStep = Int(m["optimizer_step"] ?? "") ?? 0
+        p.epoch = try count("epoch")
+        p.batch = try count("batch")
+        p.lossSum = try number("loss_sum", default: 0)
+        p.seconds = try number("seconds", default: 0)
+        p.waitSeconds = try number("wait_seconds", default: 0)
+        p.bestMIoU = try number("best_miou", default: -1)
+        p.optimizerStep = try count("optimizer_step")
         optimizer.loadState(tensors, step: p.optimizerStep)
         return p
     }

@@ -98,6 +98,26 @@ public struct TrainOptions: ParsableArguments, Sendable {
         self = try! TrainOptions.parse(trainFolders.flatMap { ["--train", $0] } + valFolders.flatMap { ["--val", $0] } + ["--out", outDir])
     }
 
+    /// The options a resumed run must share with the run that wrote its checkpoint, as (option,
+    /// value) pairs: what decides the order of the batches (data, batch size, seed), the model and what
+    /// each step computes. `--epochs` may grow (it counts the whole run); threads and workers do not
+    /// change results.
+    public var resumeKey: [(option: String, value: String)] {
+        let weights: String
+        switch classWeights {
+        case .none: weights = "none"
+        case .inverse: weights = "inverse"
+        case .median: weights = "median"
+        case .explicit(let w): weights = w.map { "\($0)" }.joined(separator: ",")
+        }
+        return [("--train", trainFolders.joined(separator: ",")), ("--batch-size", String(batchSize)), ("--seed", String(seed)),
+                ("--model", model.rawValue), ("--loss", loss.rawValue), ("--class-weights", weights),
+                ("--focal-alpha", "\(focalAlpha)"), ("--focal-gamma", "\(focalGamma)"), ("--optimizer", optimizer.rawValue),
+                ("--lr", "\(lr)"), ("--min-lr", minLR.map { "\($0)" } ?? "default"), ("--momentum", "\(momentum)"),
+                ("--weight-decay", "\(weightDecay)"), ("--schedule", schedule.rawValue),
+                ("--warmup-epochs", warmupEpochs.map { "\($0)" } ?? "default")]
+    }
+
     /// The learning-rate schedule these options describe.
     public var lrSchedule: LRSchedule {
         LRSchedule(kind: schedule, lr: lr, minLR: minLR ?? lr * 0.01, epochs: epochs, warmupEpochs: warmupEpochs)

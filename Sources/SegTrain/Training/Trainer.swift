@@ -90,7 +90,10 @@ public struct Trainer {
         try FileManager.default.createDirectory(atPath: options.outDir, withIntermediateDirectories: true)
         let logPath = (options.outDir as NSString).appendingPathComponent("log.jsonl")
         if let resume = options.resume {
-            position = try TrainCheckpoint.restore(resume, into: &model, optimizer: &optimizer)
+            position = try TrainCheckpoint.restore(resume, into: &model, optimizer: &optimizer, options: options)
+            guard position.epoch <= options.epochs, position.batch < train.batchesPerEpoch else {
+                throw TrainError("\(resume) stands at epoch \(position.epoch + 1) batch \(position.batch), past this run's \(options.epochs) epochs of \(train.batchesPerEpoch) batches; resume with the options and folders that wrote it, or raise --epochs.")
+            }
             log = TrainLog(path: logPath, keepThrough: position.epoch)
         } else {
             log = TrainLog(path: logPath)
@@ -118,6 +121,7 @@ public struct Trainer {
     var checkpointInfo: [String: String] {
         ["height": String(train.shards.height), "width": String(train.shards.width),
          "class_names": classNames.joined(separator: "\n"), "loss": options.loss.rawValue, "schedule": options.schedule.rawValue]
+            .merging(options.resumeKey.map { (TrainCheckpoint.optionKey($0.option), $0.value) }) { a, _ in a }
     }
 
     /// Trains until `options.epochs` are done or `shouldStop` returns true after a batch.

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The one gate every manifest passes before any command or reader uses it: `Manifest.load` calls
+/// `validate(path:)`, so `verify`, `stats`, `inspect`, `export`, `merge`, the loader and `train` all
+/// see only manifests whose counts, layouts and per-shard lists agree with each other and are small
+/// enough to allocate for. A hand-edited or damaged `index.json` is a `ManifestError` naming the key.
+extension Manifest {
+    /// The largest image side a manifest may declare (libvips' own limit is 10 million; a shard of
+    /// samples this wide could not be written anyway).
+    public static let maxSide = 1 << 16
+    /// The largest `samples_per_shard` and shard count a manifest may declare.
+    public static let maxSamplesPerShard = 1 << 20
+    public static let maxShards = 1 << 24
+
+    /// Throws `ManifestError` unless the manifest is internally consistent (`path` names it in messages).
+    public func validate(path: String) throws {
+        let fix = "rebuild it with `seg-prep run` (or `seg-prep merge` for a merged folder)"
+        func bad(_ what: String) -> ManifestError { ManifestError("\(path) is damaged or was edited: \(what); \(fix)") }
+
+        // Classes and the ignore value against the label type.
+        guard !classes.isEmpty else { throw bad("`classes` is empty") }
+        guard [DType.u8, .u16].contains(label.dtype) else {
+            throw bad("labels are \(label.dtype.rawValue); seg-prep stores U8 or U16 labels")
+        }
+        let labelMax = label.dtype == .u8 ? 255 : 65_535
+        guard classes.count <= labelMax else {
+            throw bad("\(classes.count) classes do not fit \(label.dtype.rawValue) labels (at most \(labelMax))")
+        }
+        guard ignoreIndex >= classes.count, ignoreIndex <= labelMax else {
+            throw bad("`ignore_index` is \(ignoreIndex); with \(classes.count) classes and \(label.dtype.rawValue) labels it must be in \(classes.count)...\(labelMax)")
+        }
+
+        // Layouts: images U8 [H, W, 3], labels [H, W], sides bounded.
+        guard image.dtype == .u8, image.shape.count == 3, image.shape[2] == 3 else {
+            throw bad("images are declared \(image.dtype.rawValue) \(image.shape), not U8 [H, W, 3]")
+        }
+        let h = image.shape[0], w = image.shape[1]
+        guard (1...Manifest.maxSide).contains(h), (1...Manifest.maxSide).contains(w) else {
+            throw bad("the image size \(w)x\(h) is outside 1...\(Manifest.maxSide)")
+        }
+        guard label.shape == [h, w] else { throw bad("labels are declared \(label.shape), not [\(h), \(w)]") }
+
+        // Counts.
+        guard (1...Manifest.maxSamplesPerShard).contains(samplesPerShard) else {
+            throw bad("`samples_per_shard` is \(samplesPerShard), outside 1...\(Manifest.maxSamplesPerShard)")
+        }
+        guard shards.count <= Manifest.maxShards else { throw bad("it lists \(shards.count) shards") }
+        guard totalSamples >= 0 else { throw bad("`total_samples` is \(totalSamples)") }
+        if let p = partition {
+            let parts = p.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(k) else {
+                throw bad("`partition` is \(Manifest.quoted(p)), not K/N with 0 ≤ K < N")
+            }
+        }
+
+        // Per-shard lists, and their bytes against the layout (overflow-checked).
+        let imageBytes = h * w * 3, labelBytes = h * w * label.dtype.size
+        var seen = Set<Int>(), samples = 0
+        for s in shards {
+            let name = Manifest.quoted(s.file)
+            guard s.index >= 0, seen.insert(s.index).inserted else { throw bad("shard \(name) has index \(s.index), negative or listed twice") }
+            guard (0...Manifest.maxSamplesPerShard).contains(s.samples) else {
+                throw bad("shard \(name) holds \(s.samples) samples, outside 0...\(Manifest.maxSamplesPerShard)")
+            }
+            guard s.ids.count == s.samples, s.repeats.count == s.samples, s.params.count == s.samples else {
+                throw bad("shard \(name) lists \(s.samples) samples but \(s.ids.count) ids, \(s.repeats.count) repeats and \(s.params.count) parameter sets")
+            }
+            guard s.repeats.allSatisfy({ $0 >= 0 }) else { throw bad("shard \(name) has a negative repeat") }
+            let (payload, o1) = s.samples.multipliedReportingOverflow(by: imageBytes + labelBytes)
+            guard !o1, s.bytes > payload else {
+                throw bad("shard \(name) is said to be \(s.bytes) bytes, not more than the \(s.samples) samples' tensors need")
+            }
+            guard s.digest.count == s.checksum.hexLength, s.digest.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+                throw bad("shard \(name) has a checksum that is not \(s.checksum.hexLength) lowercase hex digits")
+            }
+            samples += s.samples
+        }
+        guard samples <= totalSamples else { throw bad("its shards hold \(samples) samples, more than `total_samples` (\(totalSamples))") }
+
+        // Statistics: one count per class plus the ignore class, three channels, finite and non-negative.
+        guard classPixels.count == classes.count + 1 else {
+            throw bad("`class_pixels` has \(classPixels.count) entries, not one per class plus the ignore class (\(classes.count + 1))")
+        }
+        var total = 0
+        for c in classPixels {
+            guard c >= 0 else { throw bad("`class_pixels` holds a negative count") }
+            let (t, o) = total.addingReportingOverflow(c)
+            guard !o else { throw bad("`class_pixels` adds up past the integer range") }
+            total = t
+        }
+        for (key, sums) in [("channel_sums", channelSums), ("channel_square_sums", channelSquareSums)] {
+            guard sums.count == 3, sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw bad("`\(key)` must be three finite non-negative sums (R, G, B)")
+            }
+        }
+    }
+}

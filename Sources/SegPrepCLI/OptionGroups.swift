@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import SegTrain
+
+/// `--threads` of the commands that process samples or files on worker threads (`run`, `export`):
+/// declared once, with one range and one message.
+struct WorkerThreads: ParsableArguments {
+    /// More workers than this only add memory: every worker holds a sample's buffers.
+    static let maximum = 256
+
+    @Option(name: .customLong("threads"), help: "Worker threads, 1 to \(WorkerThreads.maximum) (default: all cores).")
+    var value: Int?
+
+    /// The threads to start: the option, or one per core.
+    var count: Int { value ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        if let value, !(1...Self.maximum).contains(value) {
+            throw ValidationError("--threads is \(value); give 1 to \(Self.maximum) worker threads (the default is one per core).")
+        }
+    }
+}
+
+/// `--threads` of the commands that run the model (`predict`, `bench train-step`): OpenBLAS and
+/// convolution threads, declared once.
+struct ComputeThreadsOption: ParsableArguments {
+    @Option(name: .customLong("threads"), help: "Matrix-kernel threads, 1 to \(WorkerThreads.maximum) (default: OpenBLAS' own setting).")
+    var value: Int?
+
+    func validate() throws {
+        if let value, !(1...WorkerThreads.maximum).contains(value) {
+            throw ValidationError("--threads is \(value); give 1 to \(WorkerThreads.maximum) matrix-kernel threads (the default is OpenBLAS' own).")
+        }
+    }
+
+    /// Sets the compute threads when the option was given.
+    func apply() { if let value { ComputeThreads.set(value) } }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// `predict` writes through an owned output folder: never into the images' folder, never over a file
+/// seg-prep did not write, and again over its own earlier outputs.
+@Suite(.serialized) struct PredictOwnershipTests {
+    func setUp() throws -> String {
+        try Vips.start()
+        let dir = NSTemporaryDirectory() + "predict-own-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(dir)/images", withIntermediateDirectories: true)
+        try Vips.savePNG(Raster(width: 12, height: 9, fill: [250, 10, 10]), to: "\(dir)/images/a.png")
+        try Vips.savePNG(Raster(width: 8, height: 8, fill: [10, 250, 10]), to: "\(dir)/images/b.png")
+        var writer = SafeTensorsWriter()
+        writer.add("weight", shape: [2, 3], floats: [0, 0, 0, 10, -10, 0])
+        writer.add("bias", shape: [2], floats: [0, 0])
+        try writer.write(to: "\(dir)/model.safetensors", metadata: ["height": "8", "width": "8", "model": "linear"])
+        return dir
+    }
+
+    func predict(_ dir: String, out: String) throws -> (Int32, String) {
+        try segPrep(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", out])
+    }
+
+    @Test func theImagesFolderIsRefused() throws {
+        let dir = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let before = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/images").sorted()
+        let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/images/a.png"))
+        for out in ["\(dir)/images", "\(dir)/images/", "\(dir)/images/pred", dir] {
+            let (status, text) = try predict(dir, out: out)
+            #expect(status != 0, "\(out)")
+            #expect(text.contains("which predict reads; give the outputs a folder of their own"), "\(text)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/images").sorted() == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/images/a.png")) == a)
+        // Through a symbolic link to the images' folder too.
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/link", withDestinationPath: "\(dir)/images")
+        let (status, _) = try predict(dir, out: "\(dir)/link")
+        #expect(status != 0)
+    }
+
+    @Test func aFileItDidNotWriteIsKept() throws {
+        let dir = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: "\(dir)/gt", withIntermediateDirectories: true)
+        try Data("ground truth".utf8).write(to: URL(fileURLWithPath: "\(dir)/gt/b.png"))
+        let (status, text) = try predict(dir, out: "\(dir)/gt")
+        #expect(status != 0)
+        #expect(text.contains("\(dir)/gt/b.png exists and was not written by seg-prep, so predict will not replace it"), "\(text)")
+        #expect(try String(contentsOfFile: "\(dir)/gt/b.png", encoding: .utf8) == "ground truth")
+    }
+
+    @Test func itsOwnOutputsAreRewritten() throws {
+        let dir = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try predict(dir, out: "\(dir)/pred")
+        #expect(first.0 == 0, "\(first.1)")
+        let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/a.png"))
+        let again = try predict(dir, out: "\(dir)/pred")
+        #expect(again.0 == 0, "\(again.1)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/a.png")) == a)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// Checks that run at plan time or before a run, messages that say what happened, and commands
+/// that refuse to write over what they did not write.
+@Suite(.serialized) struct TrustTests {
+    @Test func padSmallerThanTheCropIsAPlanError() throws {
+        let yaml = """
+        version: 1
+        input: {format: voc, root: data, split: train}
+        classes: 3
+        stages:
+          - decode: {}
+          - random_crop: {size: [512, 512]}
+          - pad: {size: [256, 256]}
+        output: {dir: out}
+        """
+        let e = #expect(throws: PipelineError.self) { try PipelineSpec.parse(yaml, file: "p.yaml") }
+        let text = e?.description ?? ""
+        #expect(text.hasPrefix("p.yaml:7:"), "\(text)")
+        #expect(text.contains("'pad' to 256x256 comes after random_crop's 512x512 windows"), "\(text)")
+        #expect(text.contains("size: [512, 512]"), "\(text)")
+        // A pad at least the crop's size plans.
+        _ = try PipelineSpec.parse(yaml.replacingOccurrences(of: "[256, 256]", with: "[512, 512]"), file: "p.yaml")
+    }
+
+    /// A folders dataset with `<stem>_mask.png` labels and the default suffix.
+    func maskFolders() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-trust-\(UUID().uuidString)")
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: dir.appendingPathComponent("labels"), withIntermediateDirectories: true)
+        let src = fixtures.appendingPathComponent("camvid-mini")
+        let ids = try String(contentsOf: src.appendingPathComponent("ImageSets/Segmentation/train.txt"), encoding: .utf8)
+            .split(separator: "\n").prefix(3).map(String.init)
+        for id in ids {
+            try fm.copyItem(at: src.appendingPathComponent("JPEGImages/\(id).png"), to: dir.appendingPathComponent("images/\(id).png"))
+            try fm.copyItem(at: src.appendingPathComponent("SegmentationClass/\(id).png"), to: dir.appendingPathComponent("labels/\(id)_mask.png"))
+        }
+        return dir
+    }
+
+    @Test func aWrongLabelSuffixIsOneLineNamingTheRightOne() throws {
+        let dir = try maskFolders()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = """
+        input: {format: folders, root: \(dir.path), image_suffix: .png, label_suffix: .png}
+        classes: 11
+        stages: [{decode: {}}, {letterbox: {size: [32, 32]}}]
+        output: {dir: out}
+        """
+        let spec = try PipelineSpec.parse(yaml, file: dir.appendingPathComponent("p.yaml").path)
+        let e = #expect(throws: InputError.self) { _ = try DatasetInput(spec.input) }
+        let text = e?.description ?? ""
+        #expect(text.contains("none of the 3 .png images under \(dir.path)/images has its label under \(dir.path)/labels"), "\(text)")
+        #expect(text.contains("the labels folder holds 3 files named <image stem>_mask.png: set `label_suffix: _mask.png`"), "\(text)")
+        // With the suffix it names, every sample pairs.
+        let fixed = try PipelineSpec.parse(yaml.replacingOccurrences(of: "label_suffix: .png", with: "label_suffix: _mask.png"),
+                                           file: dir.appendingPathComponent("p.yaml").path)
+        #expect(try DatasetInput(fixed.input).records.allSatisfy { $0.problem == nil })
+    }
+
+    @Test func checkDecodesAndFindsATruncatedImage() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        let victim = s.data.appendingPathComponent("JPEGImages/\(s.ids[1]).png")
+        let whole = try Data(contentsOf: victim)
+        try whole.prefix(whole.count / 2).write(to: victim)
+        let spec = try s.spec()
+        let check = InputCheck(spec: spec, input: try DatasetInput(spec.input))
+        #expect(check.problems.count == 1, "\(check.problems)")
+        #expect(check.problems.first?.contains(victim.path) == true, "\(check.problems)")
+        #expect(check.samples == 2)
+        // Headers only (no decode) cannot see it.
+        #expect(InputCheck(spec: spec, input: try DatasetInput(spec.input), decode: 0).problems.isEmpty)
+    }
+
+    @Test func skipReasonsDoNotAdviseSkipping() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        try FileManager.default.removeItem(at: s.data.appendingPathComponent("SegmentationClass/\(s.ids[0]).png"))
+        _ = try s.run(onError: .skip)
+        let m = try Manifest.load(from: s.out.path)
+        #expect(m.skipped.count == 2)
+        for k in m.skipped {
+            #expect(!k.reason.contains("--on-error"), "\(k.reason)")
+            #expect(k.reason.contains("label file is missing"), "\(k.reason)")
+        }
+    }
+
+    @Test func vocIsAPalette() throws {
+        let names = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+                     "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"]
+        let yaml = """
+        input: {format: voc, root: data, split: train, label_colors: voc}
+        classes: [\(names.joined(separator: ", "))]
+        stages: [{decode: {}}, {letterbox: {size: [32, 32]}}]
+        output: {dir: out}
+        """
+        let spec = try PipelineSpec.parse(yaml, file: "p.yaml")
+        let colours = try #require(spec.context.labelColours)
+        // Each class is VOC's colour map entry; the boundary colour is ignored.
+        for (i, _) in names.enumerated() {
+            #expect(colours.table[LabelColours.pack(Palette.voc(ignoreIndex: 255).colour(i))] == .value(UInt16(i)))
+        }
+        #expect(colours.table[LabelColours.pack([224, 224, 192])] == .ignore)
+    }
+
+    @Test func inspectPastTheEndNamesTheCount() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        for index in ["6", "900", "9223372036854775807"] {
+            let (status, out) = try segPrep(["inspect", s.out.path, "--index", index, "--json"])
+            #expect(status != 0 && status != 132 && status != 133, "\(index): \(out)")
+            #expect(out.contains("--index \(index) is past the end: \(s.out.path) holds 6 samples (0..5)"), "\(out)")
+        }
+        let (status, out) = try segPrep(["inspect", s.out.path, "--index", "5", "--count", "9223372036854775807", "--json"])
+        #expect(status == 0, "\(out)")
+    }
+
+    @Test func helpListsEveryStageSourceAndLoss() throws {
+        let (status, out) = try segPrep(["--help"])
+        #expect(status == 0)
+        let flat = out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for name in StageRegistry.names + SourceRegistry.all.map({ $0.declaration.name }) + ["ce", "focal", "dice", "xxh3-128", "sha256"] {
+            #expect(flat.contains(name), "\(name) is missing from seg-prep --help")
+        }
+        let (_, verify) = try segPrep(["verify", "--help"])
+        #expect(verify.contains("XXH3-128"))
+        let (_, run) = try segPrep(["run", "--help"])
+        #expect(!run.contains("(default: all cores). (default:"), "\(run)")
+        let (bad, message) = try segPrep(["run", "p.yaml", "--threads", "20000"])
+        #expect(bad != 0 && message.contains("--threads is 20000; give 1 to 256 worker threads"), "\(message)")
+    }
+}
