@@ -68,16 +68,52 @@ char *sp_vips_error(void) {
 
 void sp_free(void *p) { g_free(p); }
 
-static int to_rgb(VipsImage *in, VipsImage **out) {
+/* Pillow's CMYK -> RGB (libImaging's cmyk2rgb): r = nk - c*nk/255 with nk = 255 - k, the
+   division rounded as its MULDIV255. Applied in place on w*h pixels of 4 bytes, packing 3. */
+static void cmyk_to_rgb(uint8_t *px, size_t pixels) {
+    for (size_t i = 0; i < pixels; i++) {
+        const uint8_t *in = px + 4 * i;
+        int nk = 255 - in[3], tmp, r[3];
+        for (int c = 0; c < 3; c++) {
+            tmp = in[c] * nk + 128;
+            r[c] = nk - (((tmp >> 8) + tmp) >> 8);
+            if (r[c] < 0) r[c] = 0;
+        }
+        uint8_t *o = px + 3 * i;
+        o[0] = (uint8_t)r[0]; o[1] = (uint8_t)r[1]; o[2] = (uint8_t)r[2];
+    }
+}
+
+/* 8-bit RGB as Pillow's Image.open(...).convert("RGB") gives it, or an error naming what cannot
+   be converted that way: 8-bit grey (+alpha) replicated, RGB(A) with alpha dropped, 16-bit
+   RGB(A) by its high byte (Pillow's RGB;16B raw mode), CMYK through Pillow's formula (marked in
+   *cmyk for the caller to apply after decoding). 16-bit grey, float and 32-bit images have no
+   single 8-bit reading (Pillow keeps them as I/F modes) and are refused by name. */
+static int to_rgb(VipsImage *in, VipsImage **out, int *cmyk) {
     VipsImage *t = NULL;
     int bands = in->Bands;
-    if (in->BandFmt != VIPS_FORMAT_UCHAR) {
-        if (vips_cast_uchar(in, &t, NULL)) return -1;
-    } else {
+    *cmyk = 0;
+    if (in->BandFmt == VIPS_FORMAT_USHORT && bands >= 3) {
+        if (vips_rshift_const1(in, &t, 8, NULL)) return -1;
+        VipsImage *c = NULL;
+        int rc = vips_cast_uchar(t, &c, NULL);
+        g_object_unref(t);
+        if (rc) return -1;
+        t = c;
+    } else if (in->BandFmt == VIPS_FORMAT_UCHAR) {
         t = in; g_object_ref(t);
+    } else {
+        const char *what = in->BandFmt == VIPS_FORMAT_USHORT ? "16-bit greyscale" : in->BandFmt == VIPS_FORMAT_FLOAT || in->BandFmt == VIPS_FORMAT_DOUBLE ? "floating-point" : "32-bit or signed";
+        vips_error("seg-prep", "it is a %s image, which has no single 8-bit reading; convert it to 8-bit grey or RGB first", what);
+        return -1;
     }
     VipsImage *r = NULL;
-    if (bands == 1 || bands == 2) {
+    if (in->Type == VIPS_INTERPRETATION_CMYK && bands >= 4) {
+        int rc = vips_extract_band(t, &r, 0, "n", 4, NULL);
+        g_object_unref(t);
+        if (rc) return -1;
+        *cmyk = 1;
+    } else if (bands == 1 || bands == 2) {
         VipsImage *g = NULL;
         if (vips_extract_band(t, &g, 0, "n", 1, NULL)) { g_object_unref(t); return -1; }
         VipsImage *arr[3] = {g, g, g};
@@ -115,7 +151,8 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
     }
     *source_bands = im->Bands;
     VipsImage *rgb = NULL;
-    if (to_rgb(im, &rgb)) { g_object_unref(im); return -1; }
+    int cmyk = 0;
+    if (to_rgb(im, &rgb, &cmyk)) { g_object_unref(im); return -1; }
     g_object_unref(im);
     size_t size = 0;
     void *mem = vips_image_write_to_memory(rgb, &size);
@@ -123,6 +160,7 @@ int sp_decode_rgb(const void *buf, size_t len, int shrink, int fail_on_truncated
     *height = rgb->Ysize;
     g_object_unref(rgb);
     if (!mem) return -1;
+    if (cmyk) cmyk_to_rgb(mem, (size_t)*width * (size_t)*height);
     *out = mem;
     return 0;
 }

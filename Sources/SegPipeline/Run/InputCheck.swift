@@ -31,8 +31,10 @@ public struct InputCheck: Sendable {
         for (k, record) in input.records.enumerated() {
             if let p = record.problem { problems.append(p.description); continue }
             do {
-                let imageData = try DecodeStage.read(record.image, id: record.id, what: "image")
-                let labelData = try DecodeStage.read(record.label, id: record.id, what: "label")
+                // The image as a run reads it: through the source (labelme may embed it as imageData).
+                let pixelLimit = ctx.maxPixels ?? DecodeStage(labelOnlyFor: spec).maxPixels
+                let imageData = try input.source.imageData(record, maxPixels: pixelLimit)
+                let labelData = try DecodeStage.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit)
                 let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
                 if size.jpeg, let o = Self.exifOrientation(imageData), o != 1 {
                     warnings.append("\(record.image): EXIF orientation \(o) would rotate or mirror the image in viewers that apply it; seg-prep (like the reference) ignores EXIF, so check that the label matches the stored pixels")

@@ -18,10 +18,11 @@ public protocol InputSource: Sendable {
     /// Throws `InputError` naming the file and line at fault (missing split, duplicate or unsafe
     /// ids, files leading out of the dataset).
     func records(root: String) throws -> [SampleRecord]
-    /// The bytes of a record's image file.
+    /// The bytes of a record's image file, refused unread when larger than any image of at most
+    /// `maxPixels` pixels can be.
     ///
     /// Throws `SampleError` naming the file.
-    func imageData(_ record: SampleRecord) throws -> Data
+    func imageData(_ record: SampleRecord, maxPixels: Int) throws -> Data
     /// The class indices of a label file's bytes (1 channel).
     ///
     /// Throws `SampleError` naming `record.label`.
@@ -46,8 +47,8 @@ extension InputSource {
     /// A PNG's IHDR size.
     public func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)? { ImageCodec.pngSize(data) }
 
-    public func imageData(_ record: SampleRecord) throws -> Data {
-        try DecodeStage.read(record.image, id: record.id, what: "image")
+    public func imageData(_ record: SampleRecord, maxPixels: Int) throws -> Data {
+        try DecodeStage.read(record.image, id: record.id, what: "image", maxPixels: maxPixels)
     }
 }
 

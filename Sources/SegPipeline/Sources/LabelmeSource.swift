@@ -87,8 +87,8 @@ public struct LabelmeSource: InputSource {
         }
     }
 
-    public func imageData(_ record: SampleRecord) throws -> Data {
-        guard record.image == record.label else { return try DecodeStage.read(record.image, id: record.id, what: "image") }
+    public func imageData(_ record: SampleRecord, maxPixels: Int) throws -> Data {
+        guard record.image == record.label else { return try DecodeStage.read(record.image, id: record.id, what: "image", maxPixels: maxPixels) }
         let doc = try Self.document(record.label, id: record.id)
         guard let b64 = doc.imageData, let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
             throw SampleError(id: record.id, file: record.label, problem: "has neither an imagePath nor readable imageData",

@@ -9,6 +9,8 @@ enum SourceFile {
     enum Problem: Error, Equatable, CustomStringConvertible {
         case missing, directory, loop, special, permission
         case unreadable(String)
+        /// Larger than anything of its kind can be (its size and the limit, in bytes).
+        case tooLarge(Int, Int)
 
         var description: String {
             switch self {
@@ -18,6 +20,7 @@ enum SourceFile {
             case .special: return "is a device, pipe or socket, not a regular file"
             case .permission: return "cannot be read (permission denied)"
             case .unreadable(let reason): return "cannot be read (\(reason))"
+            case .tooLarge(let size, let limit): return "is \(size) bytes, more than the \(limit) bytes any file within the pixel limit takes, so it was not read"
             }
         }
 
@@ -28,12 +31,14 @@ enum SourceFile {
             case .directory, .special, .loop: return "put the file itself at this path"
             case .permission: return "fix its permissions"
             case .unreadable: return "check the disk and the file"
+            case .tooLarge: return "raise `max_pixels` of decode (or pass --max-pixels) if the file is genuine"
             }
         }
     }
 
-    /// The file's bytes.
-    static func read(_ path: String) -> Result<Data, Problem> {
+    /// The file's bytes, when it holds at most `limit` of them (checked before anything is read,
+    /// so a huge or sparse file is refused without allocating for it).
+    static func read(_ path: String, limit: Int = Int.max) -> Result<Data, Problem> {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             switch errno {
@@ -52,6 +57,7 @@ enum SourceFile {
         default: return .failure(.special)
         }
         let size = Int(st.st_size)
+        if size > limit { return .failure(.tooLarge(size, limit)) }
         var data = Data(count: size)
         var got = 0
         let failure: Problem? = data.withUnsafeMutableBytes { raw -> Problem? in

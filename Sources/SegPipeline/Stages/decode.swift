@@ -63,10 +63,10 @@ public struct DecodeStage: Stage {
             }
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
-        let imageData = try context.source?.imageData(record) ?? Self.read(sample.imagePath, id: sample.id, what: "image")
-        let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label")
-        // Sizes from the headers first: nothing is decoded for a file that claims too much.
         let limit = context.maxPixels ?? maxPixels
+        let imageData = try context.source?.imageData(record, maxPixels: limit) ?? Self.read(sample.imagePath, id: sample.id, what: "image", maxPixels: limit)
+        let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label", maxPixels: limit)
+        // Sizes from the headers first: nothing is decoded for a file that claims too much.
         let size = try ImageCodec.imageSize(imageData, id: sample.id, path: sample.imagePath)
         try Self.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
         let width = size.width, height = size.height
@@ -107,7 +107,14 @@ public struct DecodeStage: Stage {
     func readLabel(_ labelData: Data, into sample: inout Sample, context: StageContext, imageSize: (Int, Int)) throws {
         let limit = context.maxPixels ?? maxPixels
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
-        if let declared = context.source?.labelSize(labelData, record: record) ?? ImageCodec.pngSize(labelData) {
+        // Every label's header is checked before it is decoded: colour-coded labels may be any
+        // format libvips reads (JPEG, TIFF, …), whose size its header gives.
+        let header = try context.source?.labelSize(labelData, record: record) ?? ImageCodec.pngSize(labelData)
+            ?? (context.labelColours == nil ? nil : {
+                let s = try ImageCodec.imageSize(labelData, id: sample.id, path: sample.labelPath)
+                return (width: s.width, height: s.height)
+            }())
+        if let declared = header {
             try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
             try Self.checkSameSize(declared, imageSize, id: sample.id, path: sample.labelPath)
         }
@@ -124,8 +131,15 @@ public struct DecodeStage: Stage {
         sample.label = label
     }
 
-    static func read(_ path: String, id: String, what: String) throws -> Data {
-        switch SourceFile.read(path) {
+    /// The most bytes an image or label file within `maxPixels` may have: 8 bytes a pixel (16-bit
+    /// RGBA, uncompressed) and 16 MiB of metadata.
+    static func fileLimit(maxPixels: Int) -> Int {
+        let (bytes, overflow) = maxPixels.multipliedReportingOverflow(by: 8)
+        return overflow ? Int.max : bytes.addingReportingOverflow(16 << 20).overflow ? Int.max : bytes + (16 << 20)
+    }
+
+    static func read(_ path: String, id: String, what: String, maxPixels: Int = DecodeStage.defaultMaxPixels) throws -> Data {
+        switch SourceFile.read(path, limit: fileLimit(maxPixels: maxPixels)) {
         case .success(let data): return data
         case .failure(.missing):
             throw SampleError(id: id, file: path, problem: "\(what) file is missing",
