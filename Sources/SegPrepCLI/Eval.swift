@@ -49,13 +49,14 @@ struct Eval: ParsableCommand {
         try Vips.start()
         let ids = try FolderEvaluation.ids(gt: gt, list: list)
         let result = try FolderEvaluation(gt: gt, pred: pred, classes: classes, ids: ids, read: { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read \(path); check that the file exists and is readable.")
-            }
-            let r = try ImageCodec.readLabel(data, id: (path as NSString).lastPathComponent, path: path)
-            return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: r.pixels)
+            // Through the label gate: pixel limit before decoding, 16-bit files narrowed.
+            let r = try LabelFile.read(path)
+            return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: LabelFile.narrowed(r))
         }, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let m = result.matrix
+        if m.invalidPredictions > 0 {
+            FileHandle.standardError.write(Data("warning: \(m.invalidPredictions) predicted pixels hold values of \(classes) or more, which no class of --classes \(classes) is; they are left out of the scores, so check --classes and the predictions\n".utf8))
+        }
         let (iou, recall, precision, pixels) = (m.iou, m.recall, m.precision, m.labelTotals)
         if json {
             var perClass: [[String: Any]] = []

@@ -63,3 +63,30 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/pred/a.png")) == a)
     }
 }
+
+/// `eval` reads every label through the label gate and says when predictions hold values it cannot score.
+@Suite struct EvalGateTests {
+    @Test func sixteenBitGroundTruthAndOutOfRangePredictions() throws {
+        try Vips.start()
+        let dir = NSTemporaryDirectory() + "eval-gate-\(UUID().uuidString)"
+        for sub in ["gt", "pred"] { try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true) }
+        // 16-bit ground truth: 0, 1 and 300 (ignored); predictions 0, 1 and 7 (no class of 2).
+        let gt: [UInt16] = [0, 1, 300, 1]
+        try ImageCodec.encodeGrey16PNG(gt.flatMap { [UInt8($0 & 255), UInt8($0 >> 8)] }, width: 2, height: 2).write(to: URL(fileURLWithPath: "\(dir)/gt/a.png"))
+        try Vips.savePNG(Raster(width: 2, height: 2, channels: 1, pixels: [0, 1, 1, 7]), to: "\(dir)/pred/a.png")
+        let (status, out) = try segPrep(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "2", "--json"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("warning: 1 predicted pixels hold values of 2 or more"), "\(out)")
+        #expect(out.contains("\"accuracy\" : 1"), "\(out)")
+        // A ground truth claiming more pixels than the limit is refused before it is decoded.
+        var ihdr = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]) + Data("IHDR".utf8)
+        ihdr += Data([0, 1, 0, 0, 0, 1, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0])
+        try ihdr.write(to: URL(fileURLWithPath: "\(dir)/gt/a.png"))
+        let (bad, message) = try segPrep(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "2"])
+        #expect(bad != 0 && message.contains("claims 65536x65536 pixels in its header, above the limit"), "\(message)")
+        // A list given through a pipe.
+        let (listed, listOut) = try runProcess(URL(fileURLWithPath: "/bin/bash"),
+            ["-c", "\"$0\" eval --gt \(dir)/pred --pred \(dir)/pred --classes 8 --list <(echo a) --json", segPrepBinary.path])
+        #expect(listed == 0 && listOut.contains("\"images\" : 1"), "\(listOut)")
+    }
+}

@@ -29,7 +29,9 @@ public struct FolderEvaluation: Sendable {
     /// - Throws: `TrainError` when the list or folder cannot be read or names nothing.
     public static func ids(gt: String, list: String?) throws -> [String] {
         if let list {
-            guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
+            // Read as a stream, so a pipe or process substitution (`--list <(…)`) works like a file.
+            guard let handle = FileHandle(forReadingAtPath: list), let bytes = try? handle.readToEnd() ?? Data(),
+                  let text = String(data: bytes, encoding: .utf8) else {
                 throw TrainError("cannot read --list \(list); give a text file with one image id per line.")
             }
             let ids = text.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
