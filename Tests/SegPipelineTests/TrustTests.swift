@@ -135,4 +135,23 @@ import Testing
         let (bad, message) = try segPrep(["run", "p.yaml", "--threads", "20000"])
         #expect(bad != 0 && message.contains("--threads is 20000; give 1 to 256 worker threads"), "\(message)")
     }
+
+    @Test func aMergeThroughALinkNamesPartsFromTheRealFolder() throws {
+        let s = try Scratch(count: 4)
+        defer { s.remove() }
+        let parts = (0..<2).map { s.dir.appendingPathComponent("parts/part\($0)").path }
+        for (k, p) in parts.enumerated() { _ = try s.run(output: p, partition: Partition(k: k, n: 2)) }
+        // scratch/all is a link to a folder elsewhere, as cluster scratch folders often are.
+        let real = s.dir.appendingPathComponent("elsewhere/deep/all")
+        try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: s.dir.appendingPathComponent("scratch"), withIntermediateDirectories: true)
+        let link = s.dir.appendingPathComponent("scratch/all").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real.path)
+        _ = try ManifestMerger.merge(parts: parts, into: link)
+        for folder in [link, real.path] {
+            let reader = try ShardReader(folder: folder, verifyChecksums: true)
+            #expect(reader.count == 8, "\(folder)")
+        }
+        #expect(try ShardVerifier.verify(real.path).isEmpty)
+    }
 }

@@ -36,7 +36,9 @@ public enum ManifestMerger {
             if RealPath.isSameOrInside(realOut, realPart) || RealPath.isSameOrInside(realPart, realOut) {
                 throw ManifestError("output folder \(out.path) \(realOut == realPart ? "is" : RealPath.isSameOrInside(realOut, realPart) ? "lies inside" : "contains") the part \(dir.path); merge into a folder outside every part")
             }
-            loaded.append((dir, m, k, n))
+            // Part paths are recorded between real paths: a --output reached through a symbolic
+            // link (a scratch folder) must name parts as seen from where its files really are.
+            loaded.append((URL(fileURLWithPath: realPart), m, k, n))
         }
         let first = loaded[0]
         for part in loaded.dropFirst() {
@@ -68,8 +70,9 @@ public enum ManifestMerger {
         try checkOutput(out.path, first.m, copying: copy ? loaded.flatMap { $0.m.shards.map(\.file) } : [])
         var shards: [Manifest.Shard] = []
         var partNames: [String] = []
+        let realOutURL = URL(fileURLWithPath: realOut)
         for part in loaded {
-            let partName = relativePath(from: out, to: part.dir)
+            let partName = relativePath(from: realOutURL, to: part.dir)
             partNames.append(partName)
             for var s in part.m.shards {
                 let src = try part.m.path(of: s, in: part.dir.path)
@@ -90,9 +93,18 @@ public enum ManifestMerger {
         merged.partition = nil
         merged.parts = copy ? nil : partNames
         merged.shards = shards
-        merged.classPixels = loaded.map(\.m.classPixels).reduce(into: [Int](repeating: 0, count: first.m.classPixels.count)) { acc, c in
-            for i in acc.indices { acc[i] += c[i] }
+        var pixels = [Int](repeating: 0, count: first.m.classPixels.count)
+        for part in loaded {
+            guard part.m.classPixels.count == pixels.count else {
+                throw ManifestError("\(part.dir.path) counts \(part.m.classPixels.count - 1) classes but \(first.dir.path) \(pixels.count - 1); merge only the parts of one run")
+            }
+            for i in pixels.indices {
+                let (sum, overflow) = pixels[i].addingReportingOverflow(part.m.classPixels[i])
+                guard !overflow else { throw ManifestError("the parts' class_pixels add up past the integer range; their manifests were edited, so rebuild them with `seg-prep run`") }
+                pixels[i] = sum
+            }
         }
+        merged.classPixels = pixels
         merged.channelSums = (0..<3).map { c in loaded.reduce(0) { $0 + $1.m.channelSums[c] } }
         merged.channelSquareSums = (0..<3).map { c in loaded.reduce(0) { $0 + $1.m.channelSquareSums[c] } }
         merged.skipped = loaded.flatMap(\.m.skipped)
