@@ -38,9 +38,17 @@ struct Train: ParsableCommand {
         let start = trainer.position
         FileHandle.standardError.write(Data("training \(options.model.rawValue) on \(trainer.classNames.count) classes, \(ComputeThreads.current) thread(s), epoch \(start.epoch + 1)\(start.batch > 0 ? " batch \(start.batch + 1)" : "") of \(epochs)\n".utf8))
         var records = trainer.log.records
+        // Steps in this invocation (for --max-steps) and their pace (for the ETA).
+        var steps = 0
+        let began = Date()
+        let totalBatches = epochs * trainer.batchesPerEpoch
         let outcome = try trainer.run(onStep: { p in
+            steps += 1
             guard tty else { return }
-            let line = String(format: "\repoch %d/%d  batch %d/%d  loss %.4f  %.1fs   ", p.epoch + 1, epochs, p.batch, p.batches, p.meanLoss, p.seconds)
+            let done = p.epoch * p.batches + p.batch
+            let pace = Date().timeIntervalSince(began) / Double(steps)
+            let eta = Self.duration(pace * Double(max(totalBatches - done, 0)))
+            let line = String(format: "\repoch %d/%d  batch %d/%d  loss %.4f  %.1fs  ETA %@   ", p.epoch + 1, epochs, p.batch, p.batches, p.meanLoss, p.seconds, eta)
             FileHandle.standardError.write(Data(line.utf8))
         }, onEpoch: { r in
             if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
@@ -51,7 +59,7 @@ struct Train: ParsableCommand {
             do { try TrainCurves.chart(records).writePNG(to: curvesPath) } catch {
                 FileHandle.standardError.write(Data("warning: \(curvesPath) not written: \(error)\n".utf8))
             }
-        }, shouldStop: { interrupt.isRaised })
+        }, shouldStop: { interrupt.isRaised || options.maxSteps.map { steps >= $0 } == true })
         switch outcome {
         case .finished:
             let best = records.max { $0.miou < $1.miou }
@@ -60,8 +68,21 @@ struct Train: ParsableCommand {
             }
         case let .interrupted(epoch, batch):
             if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if !interrupt.isRaised, let maxSteps = options.maxSteps {
+                print("stopped after \(maxSteps) steps (--max-steps) in epoch \(epoch + 1) after batch \(batch); continue with --resume \(trainer.lastPath)")
+                return
+            }
             print("interrupted in epoch \(epoch + 1) after batch \(batch); continue with --resume \(trainer.lastPath)")
             throw ExitCode(130)
         }
+    }
+
+    /// Seconds as `1h02m`, `3m05s` or `42s`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(min(seconds, 1e9).rounded())
+        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, s / 60 % 60) }
+        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return "\(s)s"
     }
 }

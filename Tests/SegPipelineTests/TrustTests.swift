@@ -154,4 +154,22 @@ import Testing
         }
         #expect(try ShardVerifier.verify(real.path).isEmpty)
     }
+
+    @Test func trainStopsAtMaxStepsAndRefusesAResumeWithAnotherBatchSize() throws {
+        let s = try Scratch(count: 4)
+        defer { s.remove() }
+        _ = try s.run()
+        let runs = s.dir.appendingPathComponent("runs").path
+        let common = ["train", "--train", s.out.path, "--val", s.out.path, "--out", runs, "--epochs", "2", "--threads", "1", "--workers", "1"]
+        let (status, out) = try segPrep(common + ["--batch-size", "2", "--max-steps", "2"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("stopped after 2 steps (--max-steps) in epoch 1 after batch 2"), "\(out)")
+        let last = runs + "/last.safetensors"
+        let (refused, message) = try segPrep(common + ["--batch-size", "4", "--resume", last])
+        #expect(refused != 0)
+        #expect(message.contains("was written with --batch-size 2 (now 4)"), "\(message)")
+        let (resumed, text) = try segPrep(common + ["--batch-size", "2", "--resume", last])
+        #expect(resumed == 0, "\(text)")
+        #expect(text.contains("epoch 1 batch 3 of 2"), "\(text)")
+    }
 }

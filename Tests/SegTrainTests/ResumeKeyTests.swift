@@ -77,3 +77,34 @@ import Testing
         }
     }
 }
+
+/// `--val-every` and `--max-steps`.
+@Suite struct TrainScheduleOptionTests {
+    @Test func validationEveryOtherEpochKeepsTheBestCheckpointOfValidatedEpochs() throws {
+        let train = try ShardFixture(shardSizes: [4, 2], height: 8, width: 8, classes: 3, seed: 5, name: "train")
+        let val = try ShardFixture(shardSizes: [3], height: 8, width: 8, classes: 3, seed: 6, name: "val")
+        var o = TrainOptions(trainFolders: [train.folder], valFolders: [val.folder], outDir: NSTemporaryDirectory() + "val-every-\(UUID().uuidString)")
+        (o.epochs, o.batchSize, o.workers, o.threads, o.valEvery) = (5, 2, 1, 1, 2)
+        var t = try Trainer(options: o)
+        #expect(try t.run() == .finished)
+        let validated = t.log.records.map { $0.miou.isFinite }
+        #expect(validated == [false, true, false, true, true])
+        let log = try String(contentsOfFile: o.outDir + "/log.jsonl", encoding: .utf8)
+        #expect(log.split(separator: "\n").first?.contains("\"miou\": null") == true, "\(log)")
+        let best = try #require(t.log.records.filter { $0.miou.isFinite }.map(\.miou).max())
+        #expect(t.position.bestMIoU == best)
+    }
+
+    @Test func badValuesAreRefused() throws {
+        var o = TrainOptions(trainFolders: ["a"], valFolders: ["b"], outDir: "c")
+        o.valEvery = 0
+        #expect(throws: TrainError.self) { try o.validate() }
+        o.valEvery = 1
+        o.maxSteps = 0
+        #expect(throws: TrainError.self) { try o.validate() }
+        o.maxSteps = nil
+        o.workers = 20000
+        let e = #expect(throws: TrainError.self) { try o.validate() }
+        #expect(e?.description.contains("--workers is 20000; use 1 to 256") == true)
+    }
+}

@@ -86,6 +86,14 @@ public struct TrainOptions: ParsableArguments, Sendable {
     @Option(help: "Seed of the weights and the shuffle.")
     public var seed: UInt64 = 0
 
+    /// Validate every this many epochs (and after the last one).
+    @Option(help: "Validate every N epochs and after the last; the epochs between log null validation metrics.")
+    public var valEvery = 1
+
+    /// Stop after this many training steps in this invocation (a smoke test; `--resume` continues).
+    @Option(help: "Stop after N training steps in this run, saving last.safetensors (a quick check of a set-up; --resume continues).")
+    public var maxSteps: Int?
+
     /// Checkpoint to continue from (`last.safetensors` of an earlier run).
     @Option(help: "Continue from this checkpoint (a last.safetensors).")
     public var resume: String?
@@ -134,7 +142,12 @@ public struct TrainOptions: ParsableArguments, Sendable {
         guard momentum >= 0, momentum < 1 else { throw TrainError("--momentum is \(momentum); use a value in [0, 1).") }
         guard weightDecay >= 0 else { throw TrainError("--weight-decay is \(weightDecay); use 0 or more.") }
         if let w = warmupEpochs, !(w >= 0) { throw TrainError("--warmup-epochs is \(w); use 0 or more.") }
-        if let t = threads, t < 1 { throw TrainError("--threads is \(t); use at least 1.") }
+        if let t = threads, !(1...256).contains(t) { throw TrainError("--threads is \(t); use 1 to 256 matrix-kernel threads.") }
+        guard (1...256).contains(workers) else { throw TrainError("--workers is \(workers); use 1 to 256 loader threads.") }
+        guard epochs <= 1_000_000 else { throw TrainError("--epochs is \(epochs); use at most 1000000.") }
+        guard batchSize <= 65_536 else { throw TrainError("--batch-size is \(batchSize); use at most 65536.") }
+        guard (1...1_000_000).contains(valEvery) else { throw TrainError("--val-every is \(valEvery); validate every 1 or more epochs.") }
+        if let m = maxSteps, m < 1 { throw TrainError("--max-steps is \(m); train for at least 1 step.") }
     }
 
     /// Parses `--class-weights`: none, inverse, median, or a file of one weight per class.

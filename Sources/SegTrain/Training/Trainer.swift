@@ -41,6 +41,8 @@ public struct Trainer {
     public private(set) var position = TrainCheckpoint.Position()
 
     let train: ShardLoader
+    /// Training batches in one epoch.
+    public var batchesPerEpoch: Int { train.batchesPerEpoch }
     let val: ShardLoader
     let loss: SegmentationLoss
 
@@ -160,17 +162,22 @@ public struct Trainer {
             }
             let trainLoss = position.lossSum / Double(max(run.batchCount, 1))
             let wait = baseWait + run.stats.waitSeconds
-            let (valLoss, matrix) = try validate()
+            // Validation every `valEvery` epochs and after the last; other epochs log no metrics (NaN, null in the log).
+            let validating = (epoch + 1) % options.valEvery == 0 || epoch + 1 == options.epochs
+            let (valLoss, matrix) = validating ? try validate() : (Double.nan, nil)
             let record = EpochRecord(
-                epoch: epoch + 1, trainLoss: trainLoss, valLoss: valLoss, miou: matrix.meanIoU,
-                miouPresent: matrix.meanIoUPresent, mpa: matrix.meanPixelAccuracy, accuracy: matrix.accuracy, lr: lr,
+                epoch: epoch + 1, trainLoss: trainLoss, valLoss: valLoss, miou: matrix?.meanIoU ?? .nan,
+                miouPresent: matrix?.meanIoUPresent ?? .nan, mpa: matrix?.meanPixelAccuracy ?? .nan, accuracy: matrix?.accuracy ?? .nan, lr: lr,
                 seconds: baseSeconds + (clock.now - start).seconds, waitSeconds: wait)
             try log.append(record)
+            let best = position.bestMIoU
             position = TrainCheckpoint.Position()
             position.epoch = epoch + 1
             position.optimizerStep = optimizer.step
-            position.bestMIoU = max(position.bestMIoU, record.miou)
-            if record.miou >= position.bestMIoU {
+            // best.safetensors follows the best validated mIoU so far (epochs without validation keep it).
+            let improved = record.miou.isFinite && record.miou >= best
+            position.bestMIoU = improved ? record.miou : best
+            if improved {
                 try TrainCheckpoint.save(&model, optimizer: nil, position: position, info: checkpointInfo, to: bestPath)
             }
             try TrainCheckpoint.save(&model, optimizer: optimizer, position: position, info: checkpointInfo, to: lastPath)
