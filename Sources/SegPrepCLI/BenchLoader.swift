@@ -8,11 +8,7 @@ struct BenchLoader: ParsableCommand {
         commandName: "loader",
         abstract: "Iterate shard folders as a trainer would and report batch time and consumer wait.",
         discussion: """
-        Reports samples_per_second (delivered to the consumer), ms_per_batch (wall time one worker takes
-        to convert a batch; cpu_ms_per_batch is its CPU time, unaffected by other load), wait_ms_per_batch
-        (the consumer's mean wait for the next batch, including the first batch of each epoch) and
-        steady_wait_ms_per_batch (without it). --consumer-ms keeps the consumer busy that long per batch,
-        as a training step would.
+        Reports samples_per_second (delivered to the consumer), ms_per_batch (wall time one worker takes to convert a batch; cpu_ms_per_batch is its CPU time, unaffected by other load), wait_ms_per_batch (the consumer's mean wait for the next batch, including the first batch of each epoch) and steady_wait_ms_per_batch (without it). --consumer-ms keeps the consumer busy that long per batch, as a training step would.
 
         Examples:
           seg-prep bench loader out/camvid-train --batch-size 8 --epochs 3

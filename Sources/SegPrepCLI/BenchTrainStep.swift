@@ -8,9 +8,7 @@ struct BenchTrainStep: ParsableCommand {
         commandName: "train-step",
         abstract: "Time one unet-s training step (forward + cross-entropy + backward + Adam) on a random batch.",
         discussion: """
-        Reports ms_per_step, the mean over --steps timed steps after --warmup untimed ones. Compare with
-        PyTorch on the same batch and threads: benchmarks/reference.py (torch 1.13 CPU: 1.73 s a step on
-        1 thread, 1.06 s on 2 for batch 8, 3x256x256, 21 classes).
+        Reports ms_per_step, the mean over --steps timed steps after --warmup untimed ones. Compare with PyTorch on the same batch and threads: benchmarks/reference.py (torch 1.13 CPU: 1.73 s a step on 1 thread, 1.06 s on 2 for batch 8, 3x256x256, 21 classes).
 
         Example:
           seg-prep bench train-step --batch-size 8 --size 256 --classes 21 --threads 2 --json

@@ -8,11 +8,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score predicted label PNGs against ground-truth PNGs (mIoU, mPA, accuracy, per-class IoU/recall/precision).",
         discussion: """
-        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in
-        --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes
-        (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are
-        skipped with a warning on stderr. miou and mpa average over all classes (the reference);
-        miou_present averages over classes present in labels or predictions.
+        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are skipped with a warning on stderr. miou and mpa average over all classes (the reference); miou_present averages over classes present in labels or predictions.
 
         Example:
           seg-prep eval --gt fixtures/em-membrane/SegmentationClass --pred out/pred --classes 2 --list val.txt

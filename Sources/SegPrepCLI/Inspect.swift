@@ -8,8 +8,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render augmented samples as a contact sheet: image, coloured label and overlay, with the drawn parameters.",
         discussion: """
-        TARGET is a pipeline file (samples are augmented now, nothing is written but the sheet) or a finished
-        shard folder (samples are read from the shards). Labels use the PASCAL VOC colours; ignored pixels are white.
+        TARGET is a pipeline file (samples are augmented now, nothing is written but the sheet) or a finished shard folder (samples are read from the shards). Labels use the PASCAL VOC colours; ignored pixels are white.
 
         Examples:
           seg-prep inspect pipelines/camvid-train.yaml --count 8 --out sheet.png

@@ -7,10 +7,7 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the parts of a partitioned run (--partition K/N) into one manifest.",
         discussion: """
-        Writes OUTPUT/index.json over all parts without copying data: shard entries point at the part
-        folders by relative paths (use --copy to gather the files instead). Refuses parts of different
-        pipelines, seeds or inputs, and missing or duplicate partitions. `verify` and the loaders accept
-        the result.
+        Writes OUTPUT/index.json over all parts without copying data: shard entries point at the part folders by relative paths (use --copy to gather the files instead). Refuses parts of different pipelines, seeds or inputs, and missing or duplicate partitions. `verify` and the loaders accept the result.
 
         Example:
           for k in 0 1 2; do seg-prep run p.yaml --partition $k/3 --output out/part$k & done; wait

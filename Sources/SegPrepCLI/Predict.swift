@@ -9,18 +9,9 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict label maps for images with a trained checkpoint, as palette PNGs at each image's size.",
         discussion: """
-        Each image is letterboxed as the val pipelines do (Pillow-exact bicubic, grey 128 padding) to the
-        checkpoint's training size (or --size), run through the model in evaluation mode, and the class map
-        is cropped to the letterboxed region and resized back (nearest) to the image's own size. Output:
-        <out>/<image name>.png, an 8-bit palette PNG whose pixel values are class indices (VOC colours),
-        ready for `seg-prep eval`.
+        Each image is letterboxed as the val pipelines do (Pillow-exact bicubic, grey 128 padding) to the checkpoint's training size (or --size), run through the model in evaluation mode, and the class map is cropped to the letterboxed region and resized back (nearest) to the image's own size. Output: <out>/<image name>.png, an 8-bit palette PNG whose pixel values are class indices (VOC colours), ready for `seg-prep eval`.
 
-        With --tile SIZE (and --stride S, default SIZE/2) images are predicted window by window at full
-        resolution instead, as mmsegmentation's slide inference: SIZExSIZE windows at stride S, the last
-        of each row and column shifted back inside the image, windows past a small image padded with grey
-        128; the logits of overlapping windows are averaged before the argmax. Images are read window by
-        window through libvips, so huge images (remote sensing, pathology) work; --label-format tiff
-        writes the class map as a single-band TIFF instead of a PNG.
+        With --tile SIZE (and --stride S, default SIZE/2) images are predicted window by window at full resolution instead, as mmsegmentation's slide inference: SIZExSIZE windows at stride S, the last of each row and column shifted back inside the image, windows past a small image padded with grey 128; the logits of overlapping windows are averaged before the argmax. Images are read window by window through libvips, so huge images (remote sensing, pathology) work; --label-format tiff writes the class map as a single-band TIFF instead of a PNG.
 
         Example:
           seg-prep predict --checkpoint runs/em/best.safetensors --input fixtures/em-membrane/JPEGImages --out out/pred

@@ -8,9 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Execute a pipeline file into safetensors shards and an index.json manifest.",
         discussion: """
-        Parses and checks the whole pipeline before reading any pixel, then processes samples on --threads
-        workers and writes shard-NNNNN.safetensors files (tensors `image` U8 [n,H,W,3] and `label` U8 [n,H,W])
-        and finally index.json. Rerunning the same command after an interruption reuses finished shards.
+        Parses and checks the whole pipeline before reading any pixel, then processes samples on --threads workers and writes shard-NNNNN.safetensors files (tensors `image` U8 [n,H,W,3] and `label` U8 [n,H,W]) and finally index.json. Rerunning the same command after an interruption reuses finished shards.
 
         Examples:
           seg-prep run pipelines/camvid-train.yaml

@@ -12,8 +12,9 @@ struct SegPrep: ParsableCommand {
         discussion: """
         A pipeline file (YAML, see pipelines/) names a dataset (input formats: \(SourceRegistry.all.map { $0.declaration.name }.joined(separator: ", "))), a list of stages (\(StageRegistry.names.joined(separator: ", "))) and an output folder. `seg-prep run` executes it with libvips into safetensors shards plus an index.json manifest (shard checksums: \(ChecksumAlgorithm.allCases.map(\.rawValue).joined(separator: " (default), "))); the loader and trainer read them (losses: \(LossRegistry.all.map { $0.name }.joined(separator: ", "))).
 
-        Start with:  seg-prep run pipelines/camvid-train.yaml
-        Stage docs:  seg-prep stages
+        Start with the bundled pipeline, and read the stages' documentation:
+          seg-prep run pipelines/camvid-train.yaml
+          seg-prep stages
         """,
         version: SegPrepVersion.string,
         subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self, Sources.self, Check.self,

@@ -8,9 +8,7 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
         discussion: """
-        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` =
-        1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0);
-        pass them to `seg-prep train --class-weights inverse|median`.
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`.
         """)
 
     @Argument(help: "Shard folder (holding index.json).")

@@ -8,16 +8,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train unet-s (or a per-pixel linear baseline) on shard folders, with validation, log, curves and checkpoints.",
         discussion: """
-        Writes into --out: log.jsonl (one JSON object an epoch: epoch, train_loss, val_loss, miou,
-        miou_present, mpa, accuracy, lr, seconds, wait_seconds), curves.png, last.safetensors (model +
-        optimiser state) and best.safetensors (best val mIoU). Checkpoint tensors carry PyTorch's
-        state_dict names (enc1.0.weight, enc1.1.running_mean, …); optimiser tensors start with
-        "optimizer." — drop them before load_state_dict(strict=True).
+        Writes into --out: log.jsonl (one JSON object an epoch: epoch, train_loss, val_loss, miou, miou_present, mpa, accuracy, lr, seconds, wait_seconds), curves.png, last.safetensors (model + optimiser state) and best.safetensors (best val mIoU). Checkpoint tensors carry PyTorch's state_dict names (enc1.0.weight, enc1.1.running_mean, …); optimiser tensors start with "optimizer." — drop them before load_state_dict(strict=True).
 
-        Schedules (per epoch, as the reference): cos = warm-up (quadratic from lr/10) then cosine to
-        --min-lr, last 5% of epochs at --min-lr; step = ten steps from --lr down to --min-lr.
-        Ctrl-C stops after the current batch and saves last.safetensors; --resume it to continue the
-        same schedule from that batch.
+        Schedules (per epoch, as the reference): cos = warm-up (quadratic from lr/10) then cosine to --min-lr, last 5% of epochs at --min-lr; step = ten steps from --lr down to --min-lr. Ctrl-C stops after the current batch and saves last.safetensors; --resume it to continue the same schedule from that batch.
 
         Example:
           seg-prep train --train out/em-membrane-train --val out/em-membrane-val --out runs/em \\

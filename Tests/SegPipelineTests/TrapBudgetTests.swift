@@ -70,3 +70,30 @@ import Testing
         }
     }
 }
+
+/// Command help is written in paragraphs that the argument parser wraps to the terminal: a line
+/// break inside a paragraph of a `discussion` would show as a ragged line. Indented lines
+/// (examples) keep their breaks.
+@Suite struct HelpParagraphTests {
+    @Test func discussionsAreParagraphs() throws {
+        let folder = TrapBudgetTests.root.appendingPathComponent("Sources/SegPrepCLI")
+        let regex = try NSRegularExpression(pattern: #"discussion: """\n(.*?)\n\s*""""#, options: [.dotMatchesLineSeparators])
+        var blocks = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".swift") {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                guard let r = Range(m.range(at: 1), in: text) else { continue }
+                blocks += 1
+                let lines = text[r].split(separator: "\n", omittingEmptySubsequences: false)
+                let base = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+                for (a, b) in zip(lines, lines.dropFirst()) {
+                    let aText = a.dropFirst(base), bText = b.dropFirst(base)
+                    let prose = { (l: Substring) in !l.isEmpty && !l.hasPrefix(" ") }
+                    #expect(!(prose(aText) && prose(bText) && !aText.hasSuffix(":")),
+                            "\(name): a paragraph of help is broken across lines at \"\(b.trimmingCharacters(in: .whitespaces).prefix(40))\"; write it on one line and let the parser wrap it")
+                }
+            }
+        }
+        #expect(blocks >= 10)
+    }
+}
