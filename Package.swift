@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SegPipeline", targets: ["SegPipeline"]),
         .library(name: "SegLoader", targets: ["SegLoader"]),
         .library(name: "SegTrain", targets: ["SegTrain"]),
+        .library(name: "SegTasks", targets: ["SegTasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,15 +52,19 @@ let package = Package(
             "SegFormat", "SegLoader", "COpenBLAS", "CConvKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The commands' work as callable APIs (predict, evaluate against a pipeline): what a command
+        // does beyond parsing and printing lives here, so a library user can call it.
+        .target(name: "SegTasks", dependencies: ["SegFormat", "SegPipeline", "SegTrain"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [
-                "SegFormat", "SegPipeline", "SegTrain",
+                "SegFormat", "SegPipeline", "SegTrain", "SegTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
         .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat", "CDeflate"]),
         .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegLoader", "SegFormat"]),
+        .testTarget(name: "SegTasksTests", dependencies: ["SegTasks", "SegPipeline", "SegTrain", "SegFormat"]),
     ]
 )

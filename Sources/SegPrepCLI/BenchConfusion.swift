@@ -19,8 +19,7 @@ struct BenchConfusion: ParsableCommand {
     @Option(help: "Timed repetitions.")
     var repeats = 200
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() throws {
         BLASKernels.releaseIdleThreads()
@@ -41,7 +40,7 @@ struct BenchConfusion: ParsableCommand {
             total += m.accuracy
         }
         let ms = Date().timeIntervalSince(start) / Double(repeats) * 1000
-        if json {
+        if output.json {
             print("{\"ms\": \(ms), \"size\": \(size), \"classes\": \(classes), \"checksum\": \(total)}")
         } else {
             print(String(format: "%dx%d, %d classes: %.4f ms per confusion matrix", size, size, classes, ms))

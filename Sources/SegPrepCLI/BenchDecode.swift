@@ -13,8 +13,7 @@ struct BenchDecode: ParsableCommand {
     @Argument(help: "Pipeline file (its input section names the files).")
     var pipeline: String
 
-    @Option(help: "Dataset root replacing the pipeline's input.root.")
-    var inputRoot: String?
+    @OptionGroup var dataset: InputRootOption
 
     @Option(help: "Decode each file this many times.")
     var repeats = 3
@@ -22,14 +21,13 @@ struct BenchDecode: ParsableCommand {
     @Option(help: "JPEG shrink-on-load factor (1, 2, 4 or 8).")
     var shrink = 1
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() throws {
         BLASKernels.releaseIdleThreads()
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
-        let input = try DatasetInput(spec.input, root: inputRoot)
+        let input = try DatasetInput(spec.input, root: dataset.inputRoot)
         let files = try input.records.map {
             (try Data(contentsOf: URL(fileURLWithPath: $0.image)), try Data(contentsOf: URL(fileURLWithPath: $0.label)), $0)
         }
@@ -46,7 +44,7 @@ struct BenchDecode: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let n = files.count * repeats
         let ms = seconds / Double(n) * 1000
-        if json {
+        if output.json {
             print("{\"samples\": \(n), \"seconds\": \(seconds), \"ms_per_sample\": \(ms), \"shrink\": \(shrink)}")
         } else {
             print(String(format: "%d samples decoded in %.3f s: %.3f ms per sample (image + label)", n, seconds, ms))

@@ -45,8 +45,7 @@ struct BenchLoader: ParsableCommand {
     @Flag(help: "Normalise with ImageNet mean/std after /255.")
     var imagenet = false
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -80,7 +79,7 @@ struct BenchLoader: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let s = loader.shards
         let rate = seconds > 0 ? Double(stats.samples) / seconds : 0
-        if json {
+        if output.json {
             let obj: [String: Any] = [
                 "folders": folders, "samples": stats.samples, "batches": stats.batches, "epochs": epochs,
                 "batch_size": batchSize, "workers": workers, "queue_depth": stats.queueDepth,

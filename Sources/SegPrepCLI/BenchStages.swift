@@ -18,8 +18,7 @@ struct BenchStages: ParsableCommand {
     @Argument(help: "Pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "Dataset root replacing the file's input.root.")
-    var inputRoot: String?
+    @OptionGroup var dataset: InputRootOption
 
     @Option(help: "Samples to time (the first N of the split).")
     var limit = 32
@@ -27,8 +26,7 @@ struct BenchStages: ParsableCommand {
     @Option(help: "Passes over those samples.")
     var repeats = 3
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard limit >= 1, repeats >= 1 else { throw ValidationError("--limit and --repeats must be at least 1") }
@@ -38,7 +36,7 @@ struct BenchStages: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
-        let input = try DatasetInput(spec, root: inputRoot)
+        let input = try DatasetInput(spec, root: dataset.inputRoot)
         let records = Array(input.records.prefix(limit))
         var seconds = [Double](repeating: 0, count: spec.stages.count + 2)
         var samples = 0
@@ -53,7 +51,7 @@ struct BenchStages: ParsableCommand {
         let rows = names.enumerated().map { (i, name) in
             (name: name, us: seconds[i] / Double(samples) * 1e6, rate: seconds[i] > 0 ? Double(samples) / seconds[i] : 0)
         }
-        if json {
+        if output.json {
             let obj: [String: Any] = ["samples": samples, "stages": rows.map { ["stage": $0.name, "us_per_sample": $0.us, "samples_per_second": $0.rate] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         } else {

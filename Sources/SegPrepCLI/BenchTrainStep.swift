@@ -34,8 +34,7 @@ struct BenchTrainStep: ParsableCommand {
     @Option(help: "Untimed steps before timing.")
     var warmup = 1
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard model == "unet-s" else { throw ValidationError("--model \(model) cannot be benchmarked; use unet-s.") }
@@ -51,7 +50,7 @@ struct BenchTrainStep: ParsableCommand {
         let t = try TrainStep.benchmark(batch: batchSize, size: size, classes: classes, steps: steps, warmup: warmup)
         let sorted = t.samples.sorted()
         let median = sorted[sorted.count / 2]
-        if json {
+        if output.json {
             let object: [String: Any] = [
                 "model": model, "batch_size": batchSize, "size": size, "classes": classes,
                 "threads": ComputeThreads.current, "steps": steps, "ms_per_step": t.msPerStep,

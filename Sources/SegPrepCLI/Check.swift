@@ -21,26 +21,24 @@ struct Check: ParsableCommand {
     @Argument(help: "Pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "Dataset root replacing the file's input.root.")
-    var inputRoot: String?
+    @OptionGroup var dataset: InputRootOption
 
     @Flag(help: "Decode every image whole, not only a sample of them (slower: as long as a run's decoding).")
     var decode = false
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() throws {
         BLASKernels.releaseIdleThreads()
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
-        let input = try DatasetInput(spec.input, root: inputRoot)
+        let input = try DatasetInput(spec.input, root: dataset.inputRoot)
         let check = InputCheck(spec: spec, input: input, decode: decode ? nil : InputCheck.defaultDecodes)
         let total = max(1, check.valuePixels.reduce(0, +))
         // One row per class, then the ignore value's.
         let rows = spec.classes.enumerated().map { (index: $0.offset, name: $0.element) } + [(index: spec.ignoreIndex, name: "ignore")]
         func pixels(_ v: Int) -> Int { v < check.valuePixels.count ? check.valuePixels[v] : 0 }
-        if json {
+        if output.json {
             let classes = rows.map { ["index": $0.index, "name": $0.name, "pixels": pixels($0.index)] as [String: Any] }
             let obj: [String: Any] = ["samples": check.samples, "decoded": check.decoded, "problems": check.problems, "warnings": check.warnings, "classes": classes]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))

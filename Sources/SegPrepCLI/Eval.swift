@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SegPipeline
+import SegTasks
 import SegTrain
 
 /// `seg-prep eval`: mIoU, mPA, accuracy and per-class scores of predicted label PNGs.
@@ -8,20 +9,28 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score predicted label PNGs against ground-truth PNGs (mIoU, mPA, accuracy, per-class IoU/recall/precision).",
         discussion: """
-        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are skipped with a warning on stderr. miou and mpa average over all classes (the reference); miou_present averages over classes present in labels or predictions.
+        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are skipped with a warning on stderr. miou and mpa average over all classes (the reference); miou_present averages over classes present in labels or predictions. --json prints {miou, mpa, accuracy, miou_present, images, skipped, per_class: [{index, name, iou, recall, precision, pixels}]}.
+
+        With --pipeline val.yaml the ground truth is the pipeline's input (ids from its source, labels read and remapped as the pipeline reads them, at each image's own size; no geometric stage is applied), and predictions are <pred>/<id>.png as `seg-prep predict --pipeline` writes them.
 
         Example:
           seg-prep eval --gt fixtures/em-membrane/SegmentationClass --pred out/pred --classes 2 --list val.txt
+          seg-prep eval --pipeline pipelines/em-membrane-val.yaml --pred out/pred
         """)
 
     @Option(help: "Folder of ground-truth label PNGs.")
-    var gt: String
+    var gt: String?
+
+    @Option(help: "A pipeline file whose input source gives the ground truth: every label read as the pipeline reads it (label colours, the source's value map, reduce-zero-label, remap_labels) at its image's size; predictions are <pred>/<id>.png.")
+    var pipeline: String?
+
+    @OptionGroup var dataset: InputRootOption
 
     @Option(help: "Folder of predicted label PNGs with the same names.")
     var pred: String
 
-    @Option(help: "Number of classes (values >= this in the ground truth are ignored).")
-    var classes: Int
+    @Option(help: "Number of classes (values >= this in the ground truth are ignored; default with --pipeline: its classes).")
+    var classes: Int?
 
     @Option(help: "Class names, one per line (e.g. a dataset's classes.txt).")
     var names: String?
@@ -29,32 +38,52 @@ struct Eval: ParsableCommand {
     @Option(help: "Image ids to score, one per line (default: every PNG in --gt).")
     var list: String?
 
-    @Flag(help: "Print JSON: {miou, mpa, accuracy, miou_present, images, skipped, per_class: [{index, name, iou, recall, precision, pixels}]}.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     @Option(help: "Write a bar chart of per-class IoU as PNG.")
     var plot: String?
 
     func validate() throws {
-        guard (1...255).contains(classes) else { throw ValidationError("--classes must be between 1 and 255.") }
+        guard (gt == nil) != (pipeline == nil) else {
+            throw ValidationError("give the ground truth with --gt (a folder of label PNGs) or --pipeline (a pipeline file's input), one of them.")
+        }
+        if gt != nil && classes == nil { throw ValidationError("--gt needs --classes, the number of classes the labels hold.") }
+        if let classes, !(1...255).contains(classes) { throw ValidationError("--classes must be between 1 and 255.") }
+        if list != nil && pipeline != nil { throw ValidationError("--list chooses files of --gt; with --pipeline the pipeline's split chooses the samples.") }
+        if dataset.inputRoot != nil && pipeline == nil { throw ValidationError("--input-root replaces a pipeline's input.root; use it with --pipeline.") }
     }
 
     func run() throws {
         BLASKernels.releaseIdleThreads()
-        let classNames = try loadNames()
         try Vips.start()
-        let ids = try FolderEvaluation.ids(gt: gt, list: list)
-        let result = try FolderEvaluation(gt: gt, pred: pred, classes: classes, ids: ids, read: { path in
-            // Through the label gate: pixel limit before decoding, 16-bit files narrowed.
-            let r = try LabelFile.read(path)
-            return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: LabelFile.narrowed(r))
-        }, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let warn = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let result: FolderEvaluation
+        let classes: Int
+        var pipelineNames: [String]?
+        if let pipeline {
+            let truth = try GroundTruth(spec: try PipelineSpec.load(path: pipeline), root: dataset.inputRoot)
+            classes = self.classes ?? truth.spec.classes.count
+            guard classes <= 255 else {
+                throw ValidationError("\(pipeline) has \(classes) classes; eval scores up to 255, so pass --classes with the classes to score.")
+            }
+            pipelineNames = Array(truth.spec.classes.prefix(classes))
+            result = try PipelineEvaluation.evaluate(truth, pred: pred, classes: classes, warn: warn)
+        } else {
+            classes = self.classes ?? 0
+            let gt = self.gt ?? ""
+            result = try FolderEvaluation(gt: gt, pred: pred, classes: classes, ids: try FolderEvaluation.ids(gt: gt, list: list), read: { path in
+                // Through the label gate: pixel limit before decoding, 16-bit files narrowed.
+                let r = try LabelFile.read(path)
+                return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: LabelFile.narrowed(r))
+            }, warn: warn)
+        }
+        let classNames = try names == nil ? (pipelineNames ?? (0..<classes).map(String.init)) : loadNames(classes)
         let m = result.matrix
         if m.invalidPredictions > 0 {
             FileHandle.standardError.write(Data("warning: \(m.invalidPredictions) predicted pixels hold values of \(classes) or more, which no class of --classes \(classes) is; they are left out of the scores, so check --classes and the predictions\n".utf8))
         }
         let (iou, recall, precision, pixels) = (m.iou, m.recall, m.precision, m.labelTotals)
-        if json {
+        if output.json {
             var perClass: [[String: Any]] = []
             for c in 0..<classes {
                 perClass.append(["index": c, "name": classNames[c], "iou": iou[c], "recall": recall[c],
@@ -89,7 +118,7 @@ struct Eval: ParsableCommand {
     }
 
     /// Names from --names, or the class indices.
-    func loadNames() throws -> [String] {
+    func loadNames(_ classes: Int) throws -> [String] {
         guard let names else { return (0..<classes).map(String.init) }
         guard let text = try? String(contentsOfFile: names, encoding: .utf8) else {
             throw ValidationError("cannot read --names \(names); give a text file with one class name per line.")

@@ -40,8 +40,7 @@ struct Export: ParsableCommand {
 
     @OptionGroup var threads: WorkerThreads
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var printing: JSONOutput
 
     func validate() throws {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100") }
@@ -60,7 +59,7 @@ struct Export: ParsableCommand {
             bar.update(done: done, total: total, seconds: Date().timeIntervalSince(start))
         }
         bar.finish()
-        if json {
+        if printing.json {
             let obj: [String: Any] = ["output": output, "format": format.rawValue, "samples": summary.samples, "bytes": summary.bytes,
                                       "tars": summary.tars.map { ["file": $0.file, "samples": $0.samples] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))

@@ -8,7 +8,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render augmented samples as a contact sheet: image, coloured label and overlay, with the drawn parameters.",
         discussion: """
-        TARGET is a pipeline file (samples are augmented now, nothing is written but the sheet) or a finished shard folder (samples are read from the shards). Labels use the PASCAL VOC colours; ignored pixels are white.
+        TARGET is a pipeline file (samples are augmented now, nothing is written but the sheet) or a finished shard folder (samples are read from the shards). Labels use the PASCAL VOC colours; ignored pixels are white. --json prints each sample's id, repeat and drawn parameters.
 
         Examples:
           seg-prep inspect pipelines/camvid-train.yaml --count 8 --out sheet.png
@@ -19,8 +19,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "Pipeline file or shard folder.")
     var target: String
 
-    @Option(help: "Dataset root replacing the pipeline's input.root.")
-    var inputRoot: String?
+    @OptionGroup var dataset: InputRootOption
 
     @Option(help: "Number of samples to show.")
     var count = 8
@@ -46,14 +45,13 @@ struct Inspect: ParsableCommand {
     @Option(help: "Refuse images and labels whose header claims more pixels than this (replaces decode's max_pixels).")
     var maxPixels: Int?
 
-    @Flag(help: "Print each sample's id, repeat and drawn parameters as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard index >= 0 else { throw ValidationError("--index must be 0 or more") }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
-        if out == nil && !json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
+        if out == nil && !output.json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
     }
 
     func run() throws {
@@ -74,7 +72,7 @@ struct Inspect: ParsableCommand {
             var spec = try PipelineSpec.load(path: target)
             if let seed { spec.seed = seed }
             if let maxPixels { spec.maxPixels = maxPixels }
-            let input = try DatasetInput(spec, root: inputRoot)
+            let input = try DatasetInput(spec, root: dataset.inputRoot)
             // The stored ignore value, as the shards hold it, so both sheets paint ignored pixels alike.
             ignore = spec.ignoreIndex
             let skip = (onError ?? spec.onError) == .skip
@@ -97,7 +95,7 @@ struct Inspect: ParsableCommand {
                 entries.append((s, s.params))
             }
         }
-        if json {
+        if output.json {
             let list = entries.map { ["id": $0.0.id, "repeat": $0.0.repeatIndex, "params": $0.1] as [String: Any] }
             print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         }

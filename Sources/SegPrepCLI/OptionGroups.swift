@@ -2,6 +2,19 @@ import ArgumentParser
 import Foundation
 import SegTrain
 
+/// `--json`, declared once: every command that prints a result prints it as one JSON document on
+/// stdout instead of text (the keys are in the command's help), for scripts.
+struct JSONOutput: ParsableArguments {
+    @Flag(name: .customLong("json"), help: "Print the result as one JSON document on stdout (for scripts) instead of text.")
+    var json = false
+}
+
+/// `--input-root`, declared once for every command that reads a pipeline's dataset.
+struct InputRootOption: ParsableArguments {
+    @Option(name: .customLong("input-root"), help: "Dataset root replacing the pipeline file's input.root (relative paths in the file stay relative to it).")
+    var inputRoot: String?
+}
+
 /// `--threads` of the commands that process samples or files on worker threads (`run`, `export`):
 /// declared once, with one range and one message.
 struct WorkerThreads: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegFormat
 import SegPipeline
+import SegTasks
 import SegTrain
 
 /// `seg-prep predict`: label maps for images from a trained checkpoint.
@@ -13,19 +14,30 @@ struct Predict: ParsableCommand {
 
         With --tile SIZE (and --stride S, default SIZE/2) images are predicted window by window at full resolution instead, as mmsegmentation's slide inference: SIZExSIZE windows at stride S, the last of each row and column shifted back inside the image, windows past a small image padded with grey 128; the logits of overlapping windows are averaged before the argmax. Images are read window by window through libvips, so huge images (remote sensing, pathology) work; --label-format tiff writes the class map as a single-band TIFF instead of a PNG.
 
+        With --pipeline val.yaml the images come from the pipeline's input source and outputs are named <id>.png with its ids (folders for ids with slashes), so `seg-prep eval --pipeline val.yaml --pred DIR` scores them against the ground truth as the pipeline reads it. --overlay DIR writes each image beside its prediction blended over it.
+
         Example:
           seg-prep predict --checkpoint runs/em/best.safetensors --input fixtures/em-membrane/JPEGImages --out out/pred
+          seg-prep predict --checkpoint runs/em/best.safetensors --pipeline pipelines/em-membrane-val.yaml --out out/pred --overlay out/overlays
           seg-prep predict --checkpoint runs/potsdam/best.safetensors --input scene.tif --out out/pred --tile 512 --stride 256
         """)
 
     @Option(help: "Checkpoint written by `seg-prep train` (best.safetensors or last.safetensors).")
     var checkpoint: String
 
-    @Option(help: "An image file or a folder of images (jpg, jpeg, png, tif, tiff, webp, bmp).")
-    var input: String
+    @Option(help: "An image file or a folder of images (jpg, jpeg, png, tif, tiff, webp, bmp); outputs are named after the files.")
+    var input: String?
 
-    @Option(help: "Output folder for the label PNGs.")
+    @Option(help: "A pipeline file whose input source gives the images (its stages are not applied); outputs are <id>.png with the source's ids, which `seg-prep eval --pipeline` reads.")
+    var pipeline: String?
+
+    @OptionGroup var dataset: InputRootOption
+
+    @Option(help: "Output folder for the label maps (not an input folder; files seg-prep did not write there are never replaced).")
     var out: String
+
+    @Option(help: "Also write each image beside its prediction blended over it, as <name>.jpg in this folder.")
+    var overlay: String?
 
     @Option(parsing: .upToNextOption, help: "Network input height and width (default: the training size stored in the checkpoint).")
     var size: [Int] = []
@@ -37,17 +49,19 @@ struct Predict: ParsableCommand {
     var stride: Int?
 
     @Option(help: "Label map file format: png (palette PNG) or tiff (single-band, deflate).")
-    var labelFormat: LabelFormat = .png
-
-    enum LabelFormat: String, CaseIterable, ExpressibleByArgument { case png, tiff }
+    var labelFormat: PredictionWriter.Format = .png
 
     @OptionGroup var threads: ComputeThreadsOption
 
     static let extensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"]
 
     func validate() throws {
-        guard size.isEmpty || (size.count == 2 && size.allSatisfy { $0 > 0 }) else {
-            throw ValidationError("--size takes two positive numbers, height and width, e.g. --size 256 256.")
+        guard (input == nil) != (pipeline == nil) else {
+            throw ValidationError("give the images with --input (a file or folder) or --pipeline (a pipeline file's input), one of them.")
+        }
+        if dataset.inputRoot != nil && pipeline == nil { throw ValidationError("--input-root replaces a pipeline's input.root; use it with --pipeline.") }
+        guard size.isEmpty || (size.count == 2 && size.allSatisfy { (1...LabelPredictor.maxSide).contains($0) }) else {
+            throw ValidationError("--size takes a height and width of 1 to \(LabelPredictor.maxSide) pixels, e.g. --size 256 256.")
         }
         // A window's logits are classes x tile x tile floats: 4096 keeps them within a few GB.
         if let tile, !(1...4096).contains(tile) { throw ValidationError("--tile is \(tile); give 1 to 4096, e.g. --tile 512.") }
@@ -55,92 +69,63 @@ struct Predict: ParsableCommand {
             guard let tile else { throw ValidationError("--stride needs --tile.") }
             guard (1...tile).contains(stride) else { throw ValidationError("--stride must be 1 to the tile size, e.g. --stride \(tile / 2).") }
         }
-        if size.count == 2, !size.allSatisfy({ (1...8192).contains($0) }) {
-            throw ValidationError("--size takes a height and width of 1 to 8192 pixels, e.g. --size 256 256.")
-        }
         if tile != nil && !size.isEmpty { throw ValidationError("--size letterboxes to a fixed size; with --tile the windows set the size, so give one of them.") }
+        if tile != nil && overlay != nil { throw ValidationError(PredictionError.overlayWithTile.description) }
+    }
+
+    /// One image to predict: its output name, what it is read from, and how.
+    struct Item {
+        var name: String
+        var source: String
+        var read: (inout LabelPredictor) throws -> (label: Raster, image: Raster?)
     }
 
     func run() throws {
         threads.apply()
-        let file = try SafeTensorsFile(path: checkpoint)
-        var model = try SegmentationModel(checkpoint: checkpoint)
-        let (h, w) = try tile.map { t -> (Int, Int) in
-            guard t % model.sizeMultiple == 0 else {
-                throw ValidationError("--tile \(t) does not suit this model; use a multiple of \(model.sizeMultiple), e.g. 512.")
-            }
-            return (t, t)
-        } ?? inputSize(file.metadata, multiple: model.sizeMultiple)
-        let slide = tile.map { SlideInference(tile: $0, stride: stride ?? max(1, $0 / 2), classes: model.classes) }
-        let images = try imagePaths()
-        // Never into the images' folder or over files seg-prep did not write (ground truth, say).
-        var folder = try OwnedOutputFolder(out, command: "predict", inputs: [input, checkpoint])
-        var seen: [String: String] = [:]
-        for path in images {
-            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            if let other = seen.updateValue(path, forKey: name) {
-                throw ValidationError("\(other) and \(path) would both be written as \(name).\(labelFormat == .png ? "png" : "tif"); predict them into separate folders.")
-            }
-        }
+        var predictor = try LabelPredictor(checkpoint: checkpoint, size: size.count == 2 ? (size[0], size[1]) : nil, tile: tile, stride: stride)
         try Vips.start()
-        let palette = Palette.voc(ignoreIndex: model.classes)
+        let (items, inputs) = try self.items()
+        // Never into the images' folder or over files seg-prep did not write (ground truth, say).
+        var writer = try PredictionWriter(out: out, overlay: overlay, inputs: inputs + [checkpoint], format: labelFormat, classes: predictor.classes)
+        for item in items { try writer.reserve(item.name, for: item.source) }
         let progress = ProgressLine(label: "predict")
         let clock = ContinuousClock(), start = clock.now
-        for (k, path) in images.enumerated() {
-            let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let label: Raster
-            if let slide {
-                label = try slide.labelMap(path: path) { window in
-                    model.forward(Tensor<Float>(rgb: window.pixels, height: window.height, width: window.width), training: false).scalars
-                }
-            } else {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ValidationError("cannot read \(path); check that the file exists and is readable.")
-                }
-                let (image, _) = try ImageCodec.decodeRGB(data, id: name, path: path)
-                label = Predict.labelMap(image, model: &model, height: h, width: w)
-            }
-            let target = try folder.claim(name + (labelFormat == .png ? ".png" : ".tif"))
-            if labelFormat == .png {
-                try PalettePNG.write(label, palette: palette, to: target)
-            } else {
-                try AtomicFile.write(try Vips.encode(label, suffix: ".tif[compression=deflate]"), to: target)
-            }
-            progress.update(done: k + 1, total: images.count, seconds: (clock.now - start).seconds)
+        for (k, item) in items.enumerated() {
+            let (label, image) = try item.read(&predictor)
+            try writer.write(label, name: item.name, image: image)
+            progress.update(done: k + 1, total: items.count, seconds: (clock.now - start).seconds)
         }
         progress.finish()
-        print("wrote \(images.count) label map(s) to \(out)")
+        print("wrote \(items.count) label map(s) to \(out)")
     }
 
-    /// Letterboxes `image` to `height`x`width`, predicts, and maps the classes back to the image's size.
-    static func labelMap(_ image: Raster, model: inout SegmentationModel, height: Int, width: Int) -> Raster {
-        let box = Letterbox(source: (image.width, image.height), width: width, height: height)
-        let canvas = box.image(image, fill: [128, 128, 128])
-        let classes = model.predict(Tensor<Float>(rgb: canvas.pixels, height: height, width: width))
-        return Resample.nearest(box.window(classes), width: image.width, height: image.height)
-    }
-
-    /// The network input size: --size, else the checkpoint's training size.
-    func inputSize(_ metadata: [String: String], multiple: Int) throws -> (Int, Int) {
-        let h: Int, w: Int
-        if size.count == 2 {
-            (h, w) = (size[0], size[1])
-        } else if let mh = metadata["height"].flatMap(Int.init), let mw = metadata["width"].flatMap(Int.init) {
-            guard (1...8192).contains(mh), (1...8192).contains(mw) else {
-                throw ValidationError("\(checkpoint) records a training size of \(mw)x\(mh), not 1 to 8192 pixels a side; pass --size H W (the size of the training shards).")
-            }
-            (h, w) = (mh, mw)
-        } else {
-            throw ValidationError("\(checkpoint) does not record its training size; pass --size H W (the size of the training shards).")
+    /// The images to predict and the folders or files they are read from.
+    func items() throws -> ([Item], [String]) {
+        if let pipeline {
+            let spec = try PipelineSpec.load(path: pipeline)
+            let input = try DatasetInput(spec, root: dataset.inputRoot)
+            let tiled = tile != nil
+            return (input.records.map { record in
+                Item(name: record.id, source: record.image) { predictor in
+                    if tiled {
+                        guard record.image != record.label else { throw PredictionError.embeddedImageWithTile(id: record.id) }
+                        return try predictor.labelMap(file: record.image)
+                    }
+                    let image = try ImageFile.decode(try input.source.imageData(record, maxPixels: DecodeStage.defaultMaxPixels),
+                                                     id: record.id, path: record.image)
+                    return (predictor.labelMap(image), image)
+                }
+            }, [input.root])
         }
-        guard h % multiple == 0, w % multiple == 0 else {
-            throw ValidationError("--size \(h) \(w) does not suit this model; use multiples of \(multiple), e.g. 256 256.")
-        }
-        return (h, w)
+        let paths = try imagePaths()
+        return (paths.map { path in
+            Item(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, source: path) { try $0.labelMap(file: path) }
+        }, [input ?? ""])
     }
 
     /// The image files named by --input.
     func imagePaths() throws -> [String] {
+        let input = self.input ?? ""
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
             throw ValidationError("--input \(input) does not exist; give an image file or a folder of images.")
@@ -154,3 +139,5 @@ struct Predict: ParsableCommand {
         return names.map { (input as NSString).appendingPathComponent($0) }
     }
 }
+
+extension PredictionWriter.Format: ExpressibleByArgument {}

@@ -19,8 +19,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "Dataset root replacing the file's input.root.")
-    var inputRoot: String?
+    @OptionGroup var dataset: InputRootOption
 
     @Option(help: "Output folder replacing the file's output.dir.")
     var output: String?
@@ -45,8 +44,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Replace an output folder that holds a different run instead of refusing (only files seg-prep wrote are removed).")
     var force = false
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var printing: JSONOutput
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -57,14 +55,14 @@ struct Run: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         let spec = try PipelineSpec.load(path: pipeline)
         let options = RunOptions(
-            inputRoot: inputRoot, output: output, threads: threads.count, limit: limit,
+            inputRoot: dataset.inputRoot, output: output, threads: threads.count, limit: limit,
             partition: partition, force: force, onError: onError, maxPixels: maxPixels, directIO: directIO)
         let runner = PipelineRunner(spec: spec, options: options)
         let bar = ProgressLine(label: "run")
         let summary = try runner.run { p in bar.update(done: p.done, total: p.total, seconds: p.seconds) }
         bar.finish()
         let rate = summary.seconds > 0 ? Double(summary.samples) / summary.seconds : 0
-        if json {
+        if printing.json {
             let obj: [String: Any] = [
                 "output": summary.outputDir, "samples": summary.samples, "shards": summary.manifest.shards.count,
                 "bytes": summary.bytes, "seconds": summary.seconds, "samples_per_second": rate,

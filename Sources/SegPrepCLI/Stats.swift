@@ -8,14 +8,13 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
         discussion: """
-        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`.
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std}.
         """)
 
     @Argument(help: "Shard folder (holding index.json).")
     var dir: String
 
-    @Flag(help: "Print JSON: {\"classes\": [{index, name, pixels, fraction, weight_inverse, weight_median}], ...}.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     @Option(help: "Write a bar chart of class fractions as PNG.")
     var plot: String?
@@ -24,7 +23,7 @@ struct Stats: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         let m = try Manifest.load(from: dir)
         let stats = ClassStats(m)
-        if json {
+        if output.json {
             print(String(decoding: try stats.json(), as: UTF8.self))
         } else {
             print("\(stats.samples) samples, \(stats.totalPixels) pixels, \(stats.ignorePixels) ignored (index \(m.ignoreIndex))")

@@ -11,14 +11,13 @@ struct Verify: ParsableCommand {
     @Argument(help: "Shard folder (holding index.json).")
     var dir: String
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutput
 
     func run() throws {
         BLASKernels.releaseIdleThreads()
         let damage = try ShardVerifier.verify(dir)
         let m = try Manifest.load(from: dir)
-        if json {
+        if output.json {
             let obj: [String: Any] = ["ok": damage.isEmpty, "shards": m.shards.count, "samples": m.sampleCount,
                                       "damaged": damage.map { ["file": $0.file, "problem": $0.problem] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))

@@ -48,18 +48,29 @@ public struct OwnedOutputFolder: Sendable {
     /// Whether `name` was written here by a seg-prep command.
     public func owns(_ name: String) -> Bool { owned.contains(name) }
 
-    /// The path to write `name` to, after recording it in the ledger.
+    /// The path to write `name` to, after recording it in the ledger. `name` may name subfolders
+    /// (`a/b.png`, as ids of recursive sources do); they are created as real folders inside this one.
     ///
-    /// Throws `OwnershipError` when `name` is not a plain file name, or something seg-prep did not
-    /// write is already there.
+    /// Throws `OwnershipError` when `name` is not a relative path of plain names, a subfolder on the
+    /// way is a link or a file, or something seg-prep did not write is already there.
     public mutating func claim(_ name: String) throws -> String {
-        guard !name.isEmpty, name != ".", name != "..", name != Self.ledgerName, !name.contains("/"),
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, name != Self.ledgerName, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
               !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw OwnershipError.badName(name: name)
         }
         let target = (path as NSString).appendingPathComponent(name)
         if owned.contains(name) { return target }
         var st = stat()
+        var folder = path
+        for part in parts.dropLast() {
+            folder = (folder as NSString).appendingPathComponent(String(part))
+            if lstat(folder, &st) == 0 {
+                guard (st.st_mode & S_IFMT) == S_IFDIR else { throw OwnershipError.foreign(command: command, path: folder) }
+            } else if mkdir(folder, 0o777) != 0 && errno != EEXIST {
+                throw OwnershipError.cannotCreate(dir: folder, reason: String(cString: strerror(errno)))
+            }
+        }
         if lstat(target, &st) == 0 { throw OwnershipError.foreign(command: command, path: target) }
         let ledger = (path as NSString).appendingPathComponent(Self.ledgerName)
         guard let handle = FileHandle(forWritingAtPath: ledger) ?? {
@@ -95,7 +106,7 @@ public enum OwnershipError: Error, CustomStringConvertible, Sendable, Equatable 
         case .foreign(let command, let path):
             return "\(path) exists and was not written by seg-prep, so \(command) will not replace it; give a new or empty output folder"
         case .badName(let name):
-            return "'\(name.prefix(80))' is not a plain file name to write; rename the input so its name holds no '/' or control characters"
+            return "'\(name.prefix(80))' is not a relative path of plain names to write; rename the input so its name holds no '..', empty parts or control characters"
         case .cannotCreate(let dir, let reason):
             return "cannot write into \(dir): \(reason); check the path and its permissions"
         }

@@ -52,28 +52,40 @@ public struct FolderEvaluation: Sendable {
     /// - Throws: whatever `read` throws for an unreadable file; `TrainError` when no pair could be scored.
     public init(gt: String, pred: String, classes: Int, ids: [String],
                 read: (String) throws -> LabelImage, warn: (String) -> Void = { _ in }) throws {
+        try self.init(classes: classes, ids: ids, truth: { id in
+            (try read((gt as NSString).appendingPathComponent(id + ".png")), (gt as NSString).appendingPathComponent(id + ".png"))
+        }, prediction: { id in
+            let path = (pred as NSString).appendingPathComponent(id + ".png")
+            return FileManager.default.fileExists(atPath: path) ? (try read(path), path) : (nil, path)
+        }, warn: warn)
+    }
+
+    /// Scores `ids` with ground truth from `truth` and predictions from `prediction` (nil when there
+    /// is none), each with the path it names in messages.
+    ///
+    /// - Throws: what the readers throw; `TrainError` when no pair could be scored.
+    public init(classes: Int, ids: [String], truth: (String) throws -> (LabelImage, String),
+                prediction: (String) throws -> (LabelImage?, String), warn: (String) -> Void = { _ in }) throws {
         matrix = ConfusionMatrix(classes: classes)
         for id in ids {
-            let gtPath = (gt as NSString).appendingPathComponent(id + ".png")
-            let predPath = (pred as NSString).appendingPathComponent(id + ".png")
-            guard FileManager.default.fileExists(atPath: predPath) else {
+            let (predicted, predPath) = try prediction(id)
+            guard let predicted else {
                 skipped.append((id, "no prediction \(predPath)"))
                 warn("Skipping \(id): \(predPath) does not exist")
                 continue
             }
-            let label = try read(gtPath)
-            let prediction = try read(predPath)
-            guard label.width == prediction.width, label.height == prediction.height else {
-                let reason = "ground truth is \(label.width)x\(label.height) but the prediction is \(prediction.width)x\(prediction.height)"
+            let (label, gtPath) = try truth(id)
+            guard label.width == predicted.width, label.height == predicted.height else {
+                let reason = "ground truth is \(label.width)x\(label.height) but the prediction is \(predicted.width)x\(predicted.height)"
                 skipped.append((id, reason))
                 warn("Skipping \(id): \(reason) (\(gtPath), \(predPath))")
                 continue
             }
-            matrix.add(labels: label.pixels, predictions: prediction.pixels)
+            matrix.add(labels: label.pixels, predictions: predicted.pixels)
             evaluated.append(id)
         }
         guard !evaluated.isEmpty else {
-            throw TrainError("no image pair could be scored (\(skipped.count) skipped); give --pred a folder of PNGs named and sized like those in --gt.")
+            throw TrainError("no image pair could be scored (\(skipped.count) skipped); give --pred a folder of PNGs named and sized like the ground truth.")
         }
     }
 }
