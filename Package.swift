@@ -50,7 +50,6 @@ let package = Package(
         // Tensors, layers, losses, metrics, optimisers and the trainer (no vips).
         .target(name: "SegTrain", dependencies: [
             "SegFormat", "SegLoader", "COpenBLAS", "CConvKernels",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The commands' work as callable APIs (predict, evaluate against a pipeline): what a command
         // does beyond parsing and printing lives here, so a library user can call it.

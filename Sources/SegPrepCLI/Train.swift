@@ -17,9 +17,10 @@ struct Train: ParsableCommand {
             --batch-size 4 --lr 1e-3 --schedule constant --epochs 40
         """)
 
-    @OptionGroup var options: TrainOptions
+    @OptionGroup var arguments: TrainArguments
 
     func run() throws {
+        let options = try arguments.options()
         let (epochs, out) = (options.epochs, options.outDir)
         var trainer = try Trainer(options: options)
         try Vips.start()

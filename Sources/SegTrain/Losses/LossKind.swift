@@ -1,5 +1,3 @@
-import ArgumentParser
-
 /// A training loss as `--loss` spells it: registered terms joined by `+` (`ce`, `focal+dice`), at
 /// most one term of each role, kept in registry order.
 public struct LossKind: Sendable, Hashable, CustomStringConvertible {
@@ -45,10 +43,4 @@ public struct LossKind: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a Dice term is added.
     public var dice: Bool { terms.contains(DiceLoss.name) }
-}
-
-extension LossKind: ExpressibleByArgument {
-    /// Any spelling `LossKind(name:)` accepts.
-    public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

@@ -1,12 +1,11 @@
-import ArgumentParser
 import Foundation
 
 /// Everything `Trainer` needs to know about a run: data, model, loss, optimiser, schedule, output.
-/// `seg-prep train` parses its options straight into this type.
+/// `seg-prep train` fills it from its command line (`TrainArguments`).
 ///
 /// Defaults follow the reference trainer where it has one (Adam β1 = momentum 0.9, cosine schedule
 /// with warm-up, `minLR` = lr/100, training batches with `drop_last`).
-public struct TrainOptions: ParsableArguments, Sendable {
+public struct TrainOptions: Sendable {
     /// How per-class loss weights are chosen.
     public enum ClassWeighting: Sendable, Equatable {
         case none
@@ -19,92 +18,59 @@ public struct TrainOptions: ParsableArguments, Sendable {
     }
 
     /// The optimisers `train` offers.
-    public enum Optimizer: String, Sendable, CaseIterable, ExpressibleByArgument {
+    public enum Optimizer: String, Sendable, CaseIterable {
         case adam, sgd
     }
 
-    @Option(name: .customLong("train"), help: "Training shard folder (repeat for several).")
+    /// Training and validation shard folders, and the folder for the log, curves and checkpoints.
     public var trainFolders: [String]
-
-    @Option(name: .customLong("val"), help: "Validation shard folder (repeat for several).")
     public var valFolders: [String]
-
-    @Option(name: .customLong("out"), help: "Output folder for log.jsonl, curves.png and checkpoints.")
     public var outDir: String
-
-    @Option(help: "Network architecture.")
+    /// Network architecture.
     public var model: SegmentationModel.Kind = .unetS
-
-    @Option(help: "Training loss (`+dice` adds a Dice term; terms in any order).")
+    /// Training loss (registered terms joined by `+`).
     public var loss: LossKind = .ce
-
-    @Option(help: "Class weights: none, inverse, median (from index.json pixel counts) or a file of one weight per class.",
-            transform: TrainOptions.weighting)
     public var classWeights: ClassWeighting = .none
-
-    @Option(help: "Focal loss alpha.")
+    /// Focal loss alpha and gamma.
     public var focalAlpha = 0.5
-
-    @Option(help: "Focal loss gamma.")
     public var focalGamma = 2.0
-
-    @Option(help: "Optimiser.")
     public var optimizer: Optimizer = .adam
-
-    @Option(help: "Initial (peak) learning rate.")
+    /// Initial (peak) learning rate.
     public var lr = 1e-3
-
     /// Final rate of `cos`/`step`; nil = lr / 100 (the reference's `Min_lr = Init_lr * 0.01`).
-    @Option(name: .customLong("min-lr"), help: "Final learning rate of cos/step (default lr/100).")
     public var minLR: Double?
-
-    @Option(help: "SGD momentum, or Adam beta1.")
+    /// SGD momentum, or Adam beta1.
     public var momentum = 0.9
-
-    @Option(help: "Weight decay (L2, added to the gradient).")
+    /// Weight decay (L2, added to the gradient).
     public var weightDecay = 0.0
-
-    @Option(help: "Learning-rate schedule (changes once an epoch).")
+    /// Learning-rate schedule (changes once an epoch).
     public var schedule: LRSchedule.Kind = .cos
-
-    @Option(help: "Warm-up epochs of the cos schedule (default min(max(5% of epochs, 1), 3)).")
+    /// Warm-up epochs of the cos schedule; nil = min(max(5% of epochs, 1), 3).
     public var warmupEpochs: Double?
-
-    @Option(help: "Epochs to train (in total, counting those of a resumed run).")
+    /// Epochs to train in total, counting those of a resumed run.
     public var epochs = 20
-
-    @Option(help: "Samples per batch.")
+    /// Samples per batch.
     public var batchSize = 8
-
     /// Matrix-kernel threads; nil leaves OpenBLAS' setting.
-    @Option(help: "Matrix-kernel threads (default: OpenBLAS' own setting).")
     public var threads: Int?
-
-    @Option(help: "Loader worker threads.")
+    /// Loader worker threads.
     public var workers = 2
-
-    @Option(help: "Seed of the weights and the shuffle.")
+    /// Seed of the weights and the shuffle.
     public var seed: UInt64 = 0
-
     /// Validate every this many epochs (and after the last one).
-    @Option(help: "Validate every N epochs and after the last; the epochs between log null validation metrics.")
     public var valEvery = 1
-
-    /// Stop after this many training steps in this invocation (a smoke test; `--resume` continues).
-    @Option(help: "Stop after N training steps in this run, saving last.safetensors (a quick check of a set-up; --resume continues).")
+    /// Stop after this many training steps in this invocation (a smoke test; `resume` continues).
     public var maxSteps: Int?
-
     /// Checkpoint to continue from (`last.safetensors` of an earlier run).
-    @Option(help: "Continue from this checkpoint (a last.safetensors).")
     public var resume: String?
-
-    public init() {}
 
     /// The defaults, for `trainFolders`, `valFolders` and `outDir`.
     public init(trainFolders: [String], valFolders: [String], outDir: String) {
-        // Parsing is what gives every option its default value.
-        self = try! TrainOptions.parse(trainFolders.flatMap { ["--train", $0] } + valFolders.flatMap { ["--val", $0] } + ["--out", outDir])
+        self.trainFolders = trainFolders; self.valFolders = valFolders; self.outDir = outDir
     }
+
+    /// Every default, in one place (the command line shows these).
+    public static let defaults = TrainOptions(trainFolders: [], valFolders: [], outDir: "")
 
     /// The options a resumed run must share with the run that wrote its checkpoint, as (option,
     /// value) pairs: what decides the order of the batches (data, batch size, seed), the model and what
@@ -151,25 +117,23 @@ public struct TrainOptions: ParsableArguments, Sendable {
     }
 
     /// Parses `--class-weights`: none, inverse, median, or a file of one weight per class.
-    static func weighting(_ text: String) throws -> ClassWeighting {
+    public static func weighting(_ text: String) throws -> ClassWeighting {
         switch text {
         case "none": return .none
         case "inverse": return .inverse
         case "median": return .median
         default:
             guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-                throw ValidationError("--class-weights \(text) is neither none, inverse, median nor a readable file; give one of those or a file of one weight per class.")
+                throw TrainError("--class-weights \(text) is neither none, inverse, median nor a readable file; give one of those or a file of one weight per class.")
             }
             let parts = contents.split { $0 == "," || $0 == "[" || $0 == "]" || $0.isWhitespace }
             let values = parts.compactMap { Double($0) }
             guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                throw ValidationError("--class-weights \(text) must hold non-negative numbers separated by spaces, commas or newlines (or a JSON array).")
+                throw TrainError("--class-weights \(text) must hold non-negative numbers separated by spaces, commas or newlines (or a JSON array).")
             }
             return .explicit(values)
         }
     }
 }
 
-extension SegmentationModel.Kind: ExpressibleByArgument {}
-extension LRSchedule.Kind: ExpressibleByArgument {}
 
