@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System libraries from Debian (scripts/install-deps installs them).
@@ -42,7 +43,8 @@ let package = Package(
         // Batch conversion kernels of the loader (planes, labels, one-hot; AVX-512).
         .target(name: "CLoaderKernels"),
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
-        .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync"]),
+        .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync",
+                                                  .product(name: "SystemPackage", package: "swift-system")]),
         // Pipeline files, stages, planner and the sharding runner.
         .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "CArchive", "Yams"]),
         // The prefetching shard loader: batches of Float32 images and labels (no BLAS, no vips).

@@ -76,3 +76,38 @@ import Testing
         #expect(r.0 == 0 && r.1.contains("\"images\" : 4"), "\(r.1)")
     }
 }
+
+/// One `ignore_index` in memory as on disk: a contact sheet made from a pipeline with
+/// `ignore_index: 255` paints ignored pixels as the sheet made from its shards does.
+@Suite struct SheetIgnoreTests {
+    @Test func pipelineAndShardSheetsAgree() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        let text = """
+        input: {root: data, split: train}
+        classes: 11
+        ignore_index: 255
+        seed: 3
+        stages:
+          - decode: {}
+          - remap_labels: {above: 10, to: ignore}
+          - letterbox: {size: [48, 96], label_fill: ignore}
+        output: {dir: out, samples_per_shard: 4}
+        """
+        let pipeline = s.dir.appendingPathComponent("p.yaml").path
+        try text.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let fromPipeline = s.dir.appendingPathComponent("a.png").path, fromShards = s.dir.appendingPathComponent("b.png").path
+        var r = try segPrep(["inspect", pipeline, "--count", "2", "--out", fromPipeline])
+        #expect(r.0 == 0, "\(r.1)")
+        r = try segPrep(["run", pipeline])
+        #expect(r.0 == 0, "\(r.1)")
+        r = try segPrep(["inspect", s.out.path, "--count", "2", "--out", fromShards])
+        #expect(r.0 == 0, "\(r.1)")
+        try Vips.start()
+        let a = try ImageFile.read(fromPipeline), b = try ImageFile.read(fromShards)
+        #expect(a.width == b.width && a.height == b.height)
+        #expect(a.pixels == b.pixels)
+        // The letterbox bands are ignored pixels, painted white in both.
+        #expect(try Manifest.load(from: s.out.path).classPixels.last ?? 0 > 0)
+    }
+}

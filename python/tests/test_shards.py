@@ -93,6 +93,7 @@ def test_wrong_tensor_shape_is_refused(tmp_path):
     m["shards"][0]["samples"] = 2
     m["shards"][0]["ids"] = m["shards"][0]["ids"][:2]
     m["shards"][0]["repeats"] = m["shards"][0]["repeats"][:2]
+    m["shards"][0]["params"] = m["shards"][0]["params"][:2]
     json.dump(m, open(os.path.join(folder, "index.json"), "w"))
     ds = ShardDataset(folder)
     with pytest.raises(ShardError, match=r"holds 'image' in another dtype or shape than the U8 \[2, 5, 7, 3\]"):

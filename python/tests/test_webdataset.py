@@ -97,9 +97,10 @@ def test_a_folder_with_other_files_is_refused_and_kept(tmp_path):
 
 
 @needs_cli
-@pytest.mark.parametrize("decoder", ["l8", "pil"])
+@pytest.mark.parametrize("decoder", ["l8", "pill", "pil"])
 def test_webdatasets_own_decoders_read_class_indices(tmp_path, decoder):
-    """The decoders users reach for give the class indices, not colours or scaled greys."""
+    """The decoders users reach for give the class indices, not colours or scaled greys ("pil"
+    converts to RGB, so each channel holds the indices)."""
     out, export = str(tmp_path / "shards"), str(tmp_path / "wds")
     run("run", os.path.join(ROOT, "pipelines", "cityscapes-train.yaml"), "--output", out, "--limit", "3")
     run("export", out, "--format", "webdataset", "--output", export)
@@ -110,6 +111,10 @@ def test_webdatasets_own_decoders_read_class_indices(tmp_path, decoder):
     assert len(samples) == len(ds)
     for i, s in enumerate(samples):
         label = np.asarray(s["seg.png"])
+        if decoder == "pil":
+            assert label.shape == ds[i][1].shape + (3,)
+            assert (label == label[..., :1]).all()
+            label = label[..., 0]
         assert label.shape == ds[i][1].shape
         np.testing.assert_array_equal(label, ds[i][1])
         assert set(np.unique(label)) <= set(range(len(ds.classes))) | {ds.ignore_index}

@@ -21,7 +21,7 @@ public final class FolderLock {
         for _ in 0..<100 {
             let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                let reason = String(cString: strerror(errno))
+                let reason = SystemErrno.message
                 throw FolderLockError(description: "cannot create the lock file \(path) (\(reason)); choose a writable --output, and make sure \(FolderLock.fileName) there is a regular file")
             }
             var st = stat()

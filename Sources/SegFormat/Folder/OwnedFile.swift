@@ -50,7 +50,7 @@ public enum OwnedFile: Equatable, Sendable {
     /// `.ours` for any regular file (content not judged), `.foreign` for other kinds of entry.
     public static func regularFile(_ path: String) -> OwnedFile {
         var st = stat()
-        guard lstat(path, &st) == 0 else { return errno == ENOENT ? .absent : .foreign("an entry that cannot be examined (\(String(cString: strerror(errno))))") }
+        guard lstat(path, &st) == 0 else { return errno == ENOENT ? .absent : .foreign("an entry that cannot be examined (\(SystemErrno.message))") }
         switch st.st_mode & S_IFMT {
         case S_IFREG: return .ours(runKey: nil)
         case S_IFDIR: return .foreign("a directory")
@@ -90,7 +90,7 @@ public enum OwnedFile: Equatable, Sendable {
     /// `OwnedFileError` with the OS reason when it cannot.
     public static func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {
-            throw OwnedFileError(description: "cannot remove \(path) (\(String(cString: strerror(errno)))); check the folder's permissions")
+            throw OwnedFileError(description: "cannot remove \(path) (\(SystemErrno.message)); check the folder's permissions")
         }
     }
 }

@@ -68,7 +68,7 @@ public struct OwnedOutputFolder: Sendable {
             if lstat(folder, &st) == 0 {
                 guard (st.st_mode & S_IFMT) == S_IFDIR else { throw OwnershipError.foreign(command: command, path: folder) }
             } else if mkdir(folder, 0o777) != 0 && errno != EEXIST {
-                throw OwnershipError.cannotCreate(dir: folder, reason: String(cString: strerror(errno)))
+                throw OwnershipError.cannotCreate(dir: folder, reason: SystemErrno.message)
             }
         }
         if lstat(target, &st) == 0 { throw OwnershipError.foreign(command: command, path: target) }

@@ -140,7 +140,7 @@ public enum ManifestMerger {
         do {
             try? OwnedFile.remove(tmp)
             try FileManager.default.copyItem(atPath: src, toPath: tmp)
-            guard rename(tmp, dst) == 0 else { throw ManifestError(String(cString: strerror(errno))) }
+            guard rename(tmp, dst) == 0 else { throw ManifestError(SystemErrno.message) }
         } catch {
             try? OwnedFile.remove(tmp)
             throw ManifestError("cannot copy \(src) to \(dst) (\(error.localizedDescription)); check free space and permissions")

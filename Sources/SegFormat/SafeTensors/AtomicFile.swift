@@ -37,7 +37,7 @@ public enum AtomicFile {
     }
 
     static func error(_ path: String, _ what: String) -> SafeTensorsError {
-        let reason = String(cString: strerror(errno))
+        let reason = SystemErrno.message
         return SafeTensorsError(path: path, "\(what) (\(reason)); check that the folder exists, is writable and has free space")
     }
 }

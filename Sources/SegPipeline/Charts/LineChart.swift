@@ -1,4 +1,5 @@
 import Foundation
+import SegFormat
 
 /// Line charts of per-epoch curves drawn as SVG (rendered to pixels by libvips), one panel per
 /// group of series sharing a y axis, stacked vertically.
@@ -88,15 +89,10 @@ public struct LineChart {
         return s + "</svg>"
     }
 
-    /// Renders and writes the chart as PNG (atomically); throws `VipsError` on failure.
+    /// Renders and writes the chart as PNG (atomically); throws `VipsError` when it cannot be
+    /// rendered, file errors when it cannot be written.
     public func writePNG(to path: String) throws {
-        let rgba = try Vips.renderSVG(svg())
-        let tmp = path + ".tmp-\(getpid()).png"
-        try Vips.savePNG(rgba, to: tmp)
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw VipsError(operation: "rename \(tmp)", message: String(cString: strerror(errno)))
-        }
+        try AtomicFile.write(try Vips.encode(try Vips.renderSVG(svg()), suffix: ".png"), to: path)
     }
 
     func esc(_ s: String) -> String {

@@ -110,7 +110,7 @@ public struct WebDatasetExporter: Sendable {
             throw error
         }
         guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = SystemErrno.message
             unlink(tmp)
             throw ExportError("cannot rename \(tmp) to \(path): \(reason)")
         }
@@ -140,7 +140,7 @@ public struct WebDatasetExporter: Sendable {
         where Self.isOwnName(name) && name != "webdataset.json" && !names.contains(name) {
             let path = (output as NSString).appendingPathComponent(name)
             guard unlink(path) == 0 || errno == ENOENT else {
-                throw ExportError("cannot remove \(path), a tar of an earlier export: \(String(cString: strerror(errno)))")
+                throw ExportError("cannot remove \(path), a tar of an earlier export: \(SystemErrno.message)")
             }
         }
     }

@@ -22,7 +22,7 @@ public enum LabelFile {
         guard label.channels == 2 else { return label.pixels }
         return (0..<(label.width * label.height)).map { i in
             let v = Int(label.pixels[2 * i]) | Int(label.pixels[2 * i + 1]) << 8
-            return UInt8(min(v, 255))
+            return UInt8(clamping: v)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SegFormat
 
 /// Reads an input file (image, label, split list) whole, saying exactly why when it cannot: missing,
 /// a directory, a symbolic-link loop, a device or pipe, no permission.
@@ -45,12 +46,12 @@ enum SourceFile {
             case ENOENT, ENOTDIR: return .failure(.missing)
             case ELOOP: return .failure(.loop)
             case EACCES, EPERM: return .failure(.permission)
-            default: return .failure(.unreadable(String(cString: strerror(errno))))
+            default: return .failure(.unreadable(SystemErrno.message))
             }
         }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        guard fstat(fd, &st) == 0 else { return .failure(.unreadable(SystemErrno.message)) }
         switch st.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: return .failure(.directory)
@@ -65,7 +66,7 @@ enum SourceFile {
                 let n = Foundation.read(fd, raw.baseAddress! + got, size - got)
                 if n < 0 {
                     if errno == EINTR || errno == EAGAIN { continue }
-                    return .unreadable(String(cString: strerror(errno)))
+                    return .unreadable(SystemErrno.message)
                 }
                 if n == 0 { break }
                 got += n

@@ -49,8 +49,9 @@ public struct PredictionWriter {
         } else {
             try AtomicFile.write(try Vips.encode(label, suffix: ".tif[compression=deflate]"), to: target)
         }
-        if overlays != nil, let image {
-            let path = try overlays!.claim("\(name).jpg")
+        if var folder = overlays, let image {
+            let path = try folder.claim("\(name).jpg")
+            overlays = folder
             try AtomicFile.write(try Vips.encode(Self.sideBySide(image, label, palette: palette), suffix: ".jpg[Q=90]"), to: path)
         }
     }
@@ -65,7 +66,7 @@ public struct PredictionWriter {
                 let colour = palette.colour(Int(label.pixels[y * w + x]))
                 for c in 0..<3 {
                     out[left + c] = image.pixels[src + c]
-                    out[right + c] = UInt8((Int(image.pixels[src + c]) + Int(colour[c]) + 1) / 2)
+                    out[right + c] = UInt8(truncatingIfNeeded: (Int(image.pixels[src + c]) + Int(colour[c]) + 1) / 2)
                 }
             }
         }
