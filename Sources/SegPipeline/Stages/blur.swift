@@ -76,52 +76,10 @@ public struct BlurStage: Stage {
     }
 
     /// OpenCV's `sepFilter2D(image, -1, k, k)` on uint8 with a symmetric float kernel (float path).
-    public static func filter(_ image: inout Raster, kernel: [Double]) {
+    public static func filter(_ image: inout Raster, kernel: [Double], isa: Int = 1) {
         let k32 = kernel.map { Float($0) }
-        let r = k32.count / 2
-        if r == 0 && k32[0] == 1 { return }
-        let w = image.width, h = image.height, c = image.channels
-        guard w > 0, h > 0 else { return }
-        let cols = (-r..<(w + r)).map { CLAHEStage.reflect101($0, w) }
-        var rows = [Float](repeating: 0, count: w * h * c)
-        image.pixels.withUnsafeBufferPointer { px in
-            rows.withUnsafeMutableBufferPointer { out in
-                k32.withUnsafeBufferPointer { k in
-                    for y in 0..<h {
-                        let line = y * w * c
-                        for x in 0..<w {
-                            for ch in 0..<c {
-                                var s: Float = 0
-                                for i in 0...(2 * r) {
-                                    s = s.addingProduct(Float(px[line + cols[x + i] * c + ch]), k[i])
-                                }
-                                out[line + x * c + ch] = s
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let stride = w * c
-        let rowIndex = (-r..<(h + r)).map { CLAHEStage.reflect101($0, h) * stride }
-        image.pixels.withUnsafeMutableBufferPointer { px in
-            rows.withUnsafeBufferPointer { R in
-                k32.withUnsafeBufferPointer { k in
-                    for y in 0..<h {
-                        let centre = rowIndex[y + r]
-                        for i in 0..<stride {
-                            var s = k[r] * R[centre + i]
-                            if r > 0 {
-                                for j in 1...r {
-                                    s = s.addingProduct(R[rowIndex[y + r - j] + i] + R[rowIndex[y + r + j] + i], k[r + j])
-                                }
-                            }
-                            px[y * stride + i] = UInt8(min(max(s.rounded(.toNearestOrEven), 0), 255))
-                        }
-                    }
-                }
-            }
-        }
+        if k32 == [1] { return }
+        PixelKernels.sepFilter(&image, kernel: k32, isa: isa)
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
