@@ -293,3 +293,62 @@ import Testing
         #expect(text.contains(c.fix), "\(text)")
     }
 }
+
+/// The remote-sensing recipe shipped in `pipelines/`: parses, runs on its fixture, and its windows
+/// take all orientations.
+@Suite struct DihedralRecipeTests {
+    @Test func potsdamDihedralRuns() throws {
+        let path = packageRoot.appendingPathComponent("pipelines/potsdam-dihedral.yaml").path
+        let spec = try PipelineSpec.load(path: path)
+        #expect(spec.stageNames.prefix(4) == ["decode", "tile", "rot90", "transpose"])
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-dihedral-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let summary = try PipelineRunner(spec: spec, options: RunOptions(output: out.path, threads: 2)).run()
+        #expect(summary.samples > 4)
+        let m = try Manifest.load(from: out.path)
+        #expect(m.image.shape == [512, 512, 3])
+        let params = m.shards.flatMap(\.params)
+        #expect(Set(params.compactMap { $0["rot90_k"] }).count > 1)
+        #expect(params.allSatisfy { $0["transpose"] != nil && $0["gamma"] != nil && $0["blur_sigma"] != nil })
+        #expect(try ShardVerifier.verify(out.path).isEmpty)
+    }
+}
+
+/// The C and Swift fast paths of the augmentation kernels against their plain versions.
+@Suite struct AugmentKernelTests {
+    @Test(arguments: [(0.6, 0, 3), (2.03, 0, 3), (1.2, 9, 1), (5.6, 0, 3), (3.0, 7, 2)])
+    func sepFilterSIMDEqualsPortable(_ args: (Double, Int, Int)) {
+        let (sigma, drawn, channels) = args
+        var rng = SeededRandom(seed: UInt64(channels) &+ UInt64(drawn))
+        for (w, h) in [(37, 23), (5, 3), (64, 48), (1, 9)] {
+            let pixels = (0..<(w * h * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let kernel = BlurStage.kernel(sigma: sigma, size: BlurStage.size(sigma: sigma, drawn: drawn))
+            var portable = Raster(width: w, height: h, channels: channels, pixels: pixels), simd = portable
+            BlurStage.filter(&portable, kernel: kernel, isa: 0)
+            BlurStage.filter(&simd, kernel: kernel, isa: 1)
+            #expect(portable == simd, "\(w)x\(h)x\(channels) sigma \(sigma)")
+        }
+    }
+
+    @Test func drawnNoiseEqualsTheNoiseMapPath() {
+        for perChannel in [true, false] {
+            let s = AugmentPropertyTests.sample(width: 31, height: 17)
+            var a = s.image, b = s.image
+            var r1 = SeededRandom(seed: 4), r2 = SeededRandom(seed: 4)
+            NoiseStage.addDrawn(&a, sigma: 0.3, mean: 0.05, perChannel: perChannel, random: &r1)
+            let n = 31 * 17 * (perChannel ? 3 : 1)
+            NoiseStage.add(&b, noise: NoiseStage.noiseMap(NoiseStage.normals(n, random: &r2), sigma: 0.3, mean: 0.05))
+            #expect(a == b, "per_channel \(perChannel)")
+        }
+    }
+
+    @Test func grayscaleConvertEqualsTheFloatValues() {
+        let s = AugmentPropertyTests.sample()
+        let w = [0.2, 0.5, 0.3]
+        var image = s.image
+        GrayscaleStage.convert(&image, weights: w)
+        #expect(image.pixels == GrayscaleStage.grey(s.image, weights: w).flatMap { v -> [UInt8] in
+            let b = UInt8(min(max(v.rounded(.toNearestOrEven), 0), 255)); return [b, b, b]
+        })
+    }
+}

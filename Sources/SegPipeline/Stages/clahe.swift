@@ -45,10 +45,8 @@ public struct CLAHEStage: Stage {
 
     /// Equalises every channel of `image` in place.
     public static func equalise(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int) {
-        for c in 0..<image.channels {
-            let luts = tables(image, channel: c, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)
-            interpolate(&image, channel: c, luts: luts, tilesX: tilesX, tilesY: tilesY)
-        }
+        let luts = (0..<image.channels).flatMap { tables(image, channel: $0, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY) }
+        interpolate(&image, luts: luts, tilesX: tilesX, tilesY: tilesY)
     }
 
     /// OpenCV's BORDER_REFLECT_101 index of `i` in `0..<n`.
@@ -108,11 +106,15 @@ public struct CLAHEStage: Stage {
         return luts
     }
 
-    /// OpenCV's bilinear blend of the tile tables for every pixel of channel `c`.
-    static func interpolate(_ image: inout Raster, channel c: Int, luts: [UInt8], tilesX: Int, tilesY: Int) {
+    /// OpenCV's bilinear blend of the tile tables for every pixel; `luts` holds the tables of each
+    /// channel in turn (`tilesY * tilesX * 256` entries per channel).
+    static func interpolate(_ image: inout Raster, luts: [UInt8], tilesX: Int, tilesY: Int) {
         let w = image.width, h = image.height, ch = image.channels
         let (tw, th) = tileSize(width: w, height: h, tilesX: tilesX, tilesY: tilesY)
-        func axis(_ n: Int, tile: Int, tiles: Int) -> (lo: [Int], hi: [Int], a: [Float], a1: [Float]) {
+        let perChannel = tilesX * tilesY * 256
+        guard w > 0, h > 0, luts.count == perChannel * ch else { return }
+        /// Per position: the two tiles' table offsets and the float32 weights, as OpenCV computes them.
+        func axis(_ n: Int, tile: Int, tiles: Int, scale: Int) -> (lo: [Int], hi: [Int], a: [Float], a1: [Float]) {
             let inv = Float(1) / Float(tile)
             var lo = [Int](repeating: 0, count: n), hi = lo, a = [Float](repeating: 0, count: n), a1 = a
             for x in 0..<n {
@@ -120,29 +122,40 @@ public struct CLAHEStage: Stage {
                 let t1 = Int(f.rounded(.down))
                 a[x] = f - Float(t1)
                 a1[x] = 1 - a[x]
-                hi[x] = min(t1 + 1, tiles - 1)
-                lo[x] = max(t1, 0)
+                hi[x] = min(t1 + 1, tiles - 1) * scale
+                lo[x] = max(t1, 0) * scale
             }
             return (lo, hi, a, a1)
         }
-        let xs = axis(w, tile: tw, tiles: tilesX), ys = axis(h, tile: th, tiles: tilesY)
-        luts.withUnsafeBufferPointer { L in
-            image.pixels.withUnsafeMutableBufferPointer { px in
+        let xs = axis(w, tile: tw, tiles: tilesX, scale: 256), ys = axis(h, tile: th, tiles: tilesY, scale: tilesX * 256)
+        luts.withUnsafeBufferPointer { lb in
+        xs.lo.withUnsafeBufferPointer { xlo in
+        xs.hi.withUnsafeBufferPointer { xhi in
+        xs.a.withUnsafeBufferPointer { xa in
+        xs.a1.withUnsafeBufferPointer { xa1 in
+            image.pixels.withUnsafeMutableBufferPointer { pb in
+                guard let L = lb.baseAddress, let px = pb.baseAddress else { return }
                 for y in 0..<h {
-                    let r1 = ys.lo[y] * tilesX * 256, r2 = ys.hi[y] * tilesX * 256
                     let ya = ys.a[y], ya1 = ys.a1[y]
-                    for x in 0..<w {
-                        let o = (y * w + x) * ch + c
-                        let s = Int(px[o])
-                        let c1 = xs.lo[x] * 256 + s, c2 = xs.hi[x] * 256 + s
-                        let xa = xs.a[x], xa1 = xs.a1[x]
-                        let top = (Float(L[r1 + c1]) * xa1 + Float(L[r1 + c2]) * xa) * ya1
-                        let bottom = (Float(L[r2 + c1]) * xa1 + Float(L[r2 + c2]) * xa) * ya
-                        let v = (top + bottom).rounded(.toNearestOrEven)
-                        px[o] = UInt8(min(max(v, 0), 255))
+                    let row = px + y &* w &* ch
+                    for c in 0..<ch {
+                        let r1 = L + (c * perChannel + ys.lo[y]), r2 = L + (c * perChannel + ys.hi[y])
+                        for x in 0..<w {
+                            let o = x &* ch &+ c
+                            let s = Int(row[o])
+                            let c1 = xlo[x] &+ s, c2 = xhi[x] &+ s
+                            let top = (Float(r1[c1]) * xa1[x] + Float(r1[c2]) * xa[x]) * ya1
+                            let bottom = (Float(r2[c1]) * xa1[x] + Float(r2[c2]) * xa[x]) * ya
+                            let v = (top + bottom).rounded(.toNearestOrEven)
+                            row[o] = UInt8(min(max(v, 0), 255))
+                        }
                     }
                 }
             }
+        }
+        }
+        }
+        }
         }
     }
 }

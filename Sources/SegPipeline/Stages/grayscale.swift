@@ -40,13 +40,17 @@ public struct GrayscaleStage: Stage {
     }
 
     /// Replaces `image` by its grey value, rounded and clipped, in every channel.
-    public static func convert(_ image: inout Raster, weights: [Double]) {
-        let values = grey(image, weights: weights)
-        let c = image.channels
-        image.pixels.withUnsafeMutableBufferPointer { px in
-            for (i, v) in values.enumerated() {
+    public static func convert(_ image: inout Raster, weights w: [Double]) {
+        let n = image.width * image.height, c = image.channels
+        guard c >= 3, w.count == 3 else { return }
+        let (wr, wg, wb) = (w[0], w[1], w[2])
+        image.pixels.withUnsafeMutableBufferPointer { buffer in
+            guard let px = buffer.baseAddress else { return }
+            for i in 0..<n {
+                let p = px + i &* c
+                let v = (Double(p[2]) * wb + Double(p[1]) * wg) + Double(p[0]) * wr
                 let byte = UInt8(min(max(v.rounded(.toNearestOrEven), 0), 255))
-                for k in 0..<c { px[i * c + k] = byte }
+                for k in 0..<c { p[k] = byte }
             }
         }
     }

@@ -5,7 +5,7 @@ public struct NoiseStage: Stage {
     public static let declaration = StageDeclaration(
         name: "noise",
         summary: "Additive Gaussian noise with a random standard deviation, as albumentations' GaussNoise.",
-        details: "With probability `p`, draws sigma uniformly in `std` and the mean uniformly in `mean` (both as fractions of 255), then one standard normal z per pixel and channel (per pixel with `per_channel: false`, the same value in every channel) by the Box–Muller transform from the sample's own generator (albumentations uses OpenCV's randn: the same distribution, other numbers). As albumentations: noise = float32(float32(mean) + float32(sigma)·z) · 255 in float32, and out = clip(in + trunc(noise), 0, 255) (albucore truncates the noise toward zero before adding). Records `noise_std` and `noise_mean` (0 when not applied).",
+        details: "With probability `p`, draws sigma uniformly in `std` and the mean uniformly in `mean` (both as fractions of 255), then one standard normal z per pixel and channel (per pixel with `per_channel: false`, the same value in every channel) by the polar form of the Box–Muller transform (Marsaglia) from the sample's own generator (albumentations uses OpenCV's randn: the same distribution, other numbers). As albumentations: noise = float32(float32(mean) + float32(sigma)·z) · 255 in float32, and out = clip(in + trunc(noise), 0, 255) (albucore truncates the noise toward zero before adding). Records `noise_std` and `noise_mean` (0 when not applied).",
         label: "Unchanged.",
         random: true,
         parameters: [Keys.std.info, Keys.mean.info, Keys.perChannel.info, Keys.p.info])
@@ -30,15 +30,30 @@ public struct NoiseStage: Stage {
 
     public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }
 
-    /// `count` standard normal values by the Box–Muller transform (pairs from two uniforms).
+    /// Two independent standard normal values: the polar form of the Box–Muller transform
+    /// (Marsaglia), from one 64-bit draw per attempt (two 32-bit uniforms in (−1, 1)).
+    @inline(__always)
+    static func pair(_ random: inout SeededRandom) -> (Double, Double) {
+        while true {
+            let bits = random.next()
+            let u = Double(UInt32(truncatingIfNeeded: bits)) * 0x1p-31 - 1
+            let v = Double(UInt32(truncatingIfNeeded: bits >> 32)) * 0x1p-31 - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let f = (-2 * log(s) / s).squareRoot()
+                return (u * f, v * f)
+            }
+        }
+    }
+
+    /// `count` standard normal values, in the order `apply` uses them.
     static func normals(_ count: Int, random: inout SeededRandom) -> [Double] {
         var out = [Double](repeating: 0, count: count)
         var i = 0
         while i < count {
-            let u1 = 1 - random.unit(), u2 = random.unit()
-            let radius = (-2 * log(u1)).squareRoot(), angle = 2 * Double.pi * u2
-            out[i] = radius * cos(angle)
-            if i + 1 < count { out[i + 1] = radius * sin(angle) }
+            let (a, b) = pair(&random)
+            out[i] = a
+            if i + 1 < count { out[i + 1] = b }
             i += 2
         }
         return out
@@ -48,6 +63,34 @@ public struct NoiseStage: Stage {
     static func noiseMap(_ z: [Double], sigma: Double, mean: Double) -> [Float] {
         let m = Double(Float(mean)), s = Double(Float(sigma))
         return z.map { Float(m + s * $0) * 255 }
+    }
+
+    /// Adds fresh noise to `image` as `add(image, noise: noiseMap(normals(…)))` would, without the arrays.
+    static func addDrawn(_ image: inout Raster, sigma: Double, mean: Double, perChannel: Bool, random: inout SeededRandom) {
+        let c = image.channels, n = image.width * image.height
+        let m = Double(Float(mean)), sd = Double(Float(sigma))
+        var spare: Double? = nil
+        @inline(__always) func next() -> Double {
+            if let z = spare { spare = nil; return z }
+            let (a, b) = pair(&random)
+            spare = b
+            return a
+        }
+        @inline(__always) func noisy(_ byte: UInt8, _ z: Double) -> UInt8 {
+            let t = (Float(m + sd * z) * 255).rounded(.towardZero)
+            return UInt8(min(max(Float(byte) + min(max(t, -256), 256), 0), 255))
+        }
+        image.pixels.withUnsafeMutableBufferPointer { buffer in
+            guard let px = buffer.baseAddress else { return }
+            if perChannel {
+                for i in 0..<(n &* c) { px[i] = noisy(px[i], next()) }
+            } else {
+                for i in 0..<n {
+                    let z = next()
+                    for k in 0..<c { px[i &* c &+ k] = noisy(px[i &* c &+ k], z) }
+                }
+            }
+        }
     }
 
     /// Adds `noise` (one value per element, or per pixel when it has one value per pixel) to `image`:
@@ -78,8 +121,7 @@ public struct NoiseStage: Stage {
         }
         let sigma = std.0 == std.1 ? std.0 : random.uniform(std.0, std.1)
         let mu = mean.0 == mean.1 ? mean.0 : random.uniform(mean.0, mean.1)
-        let n = sample.image.width * sample.image.height * (perChannel ? sample.image.channels : 1)
-        Self.add(&sample.image, noise: Self.noiseMap(Self.normals(n, random: &random), sigma: sigma, mean: mu))
+        Self.addDrawn(&sample.image, sigma: sigma, mean: mu, perChannel: perChannel, random: &random)
         sample.params["noise_std"] = sigma
         sample.params["noise_mean"] = mu
     }

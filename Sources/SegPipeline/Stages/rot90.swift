@@ -88,34 +88,40 @@ public enum Dihedral {
 
     /// `r` turned `k` quarter turns counter-clockwise (`np.rot90(r, k)`).
     public static func rotate(_ r: Raster, k: Int) -> Raster {
-        let turns = ((k % 4) + 4) % 4
-        if turns == 0 { return r }
         let w = r.width, h = r.height
-        let (ow, oh) = turns == 2 ? (w, h) : (h, w)
-        // Source pixel of output (x, y).
-        let source: (Int, Int) -> Int
-        switch turns {
-        case 1: source = { x, y in x * w + (w - 1 - y) }
-        case 2: source = { x, y in (h - 1 - y) * w + (w - 1 - x) }
-        default: source = { x, y in (h - 1 - x) * w + y }
+        switch ((k % 4) + 4) % 4 {
+        case 1: return permute(r, width: h, height: w) { y in (w - 1 - y, w) }           // column w-1-y, top to bottom
+        case 2: return permute(r, width: w, height: h) { y in ((h - 1 - y) * w + w - 1, -1) }
+        case 3: return permute(r, width: h, height: w) { y in ((h - 1) * w + y, -w) }     // column y, bottom to top
+        default: return r
         }
-        return permute(r, width: ow, height: oh, source: source)
     }
 
     /// `r` with rows and columns swapped.
     public static func transpose(_ r: Raster) -> Raster {
         let w = r.width
-        return permute(r, width: r.height, height: r.width) { x, y in x * w + y }
+        return permute(r, width: r.height, height: r.width) { y in (y, w) }
     }
 
-    static func permute(_ r: Raster, width: Int, height: Int, source: (Int, Int) -> Int) -> Raster {
+    /// A raster `width` x `height` whose row y is the source pixels `start, start + step, …` (in pixels)
+    /// of `row(y) = (start, step)`.
+    static func permute(_ r: Raster, width: Int, height: Int, row: (Int) -> (start: Int, step: Int)) -> Raster {
         let c = r.channels
         let out = [UInt8](unsafeUninitializedCapacity: r.pixels.count) { d, n in
-            r.pixels.withUnsafeBufferPointer { s in
+            r.pixels.withUnsafeBufferPointer { sb in
+                guard let s = sb.baseAddress, let o = d.baseAddress else { return }
                 for y in 0..<height {
-                    for x in 0..<width {
-                        let from = source(x, y) * c, to = (y * width + x) * c
-                        for k in 0..<c { d[to + k] = s[from + k] }
+                    let (start, step) = row(y)
+                    var p = s + start &* c
+                    let q = o + y &* width &* c
+                    let stride = step &* c
+                    switch c {
+                    case 1:
+                        for x in 0..<width { q[x] = p.pointee; p += stride }
+                    case 3:
+                        for x in 0..<width { q[3 &* x] = p[0]; q[3 &* x &+ 1] = p[1]; q[3 &* x &+ 2] = p[2]; p += stride }
+                    default:
+                        for x in 0..<width { (q + x &* c).update(from: p, count: c); p += stride }
                     }
                 }
             }
