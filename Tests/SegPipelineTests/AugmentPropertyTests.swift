@@ -352,3 +352,10 @@ import Testing
         })
     }
 }
+
+@Suite struct AugmentCaptionTests {
+    @Test func captionsShowTheDrawsThatChangedTheSample() {
+        let text = ContactSheet.caption(id: "a", repeatIndex: 1, params: ["flip": 1, "rot90_k": 3, "transpose": 0, "gamma": 1.2345, "blur_sigma": 0, "cutout_holes": 2])
+        #expect(text == "a #1\nflip 1  rot90_k 3  gamma 1.23  cutout_holes 2")
+    }
+}

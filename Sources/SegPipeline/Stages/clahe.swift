@@ -146,7 +146,8 @@ public struct CLAHEStage: Stage {
                             let c1 = xlo[x] &+ s, c2 = xhi[x] &+ s
                             let top = (Float(r1[c1]) * xa1[x] + Float(r1[c2]) * xa[x]) * ya1
                             let bottom = (Float(r2[c1]) * xa1[x] + Float(r2[c2]) * xa[x]) * ya
-                            let v = (top + bottom).rounded(.toNearestOrEven)
+                            // Round to nearest even by adding and removing 2^23 (0 <= v <= 255).
+                            let v = ((top + bottom) + 0x1p23) - 0x1p23
                             row[o] = UInt8(min(max(v, 0), 255))
                         }
                     }

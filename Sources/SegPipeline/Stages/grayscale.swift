@@ -49,7 +49,8 @@ public struct GrayscaleStage: Stage {
             for i in 0..<n {
                 let p = px + i &* c
                 let v = (Double(p[2]) * wb + Double(p[1]) * wg) + Double(p[0]) * wr
-                let byte = UInt8(min(max(v.rounded(.toNearestOrEven), 0), 255))
+                // Round to nearest even by adding and removing 2^52 (v is at most 3 * 255 * 255).
+                let byte = UInt8(min((v + 0x1p52) - 0x1p52, 255))
                 for k in 0..<c { p[k] = byte }
             }
         }

@@ -69,26 +69,25 @@ public struct NoiseStage: Stage {
     static func addDrawn(_ image: inout Raster, sigma: Double, mean: Double, perChannel: Bool, random: inout SeededRandom) {
         let c = image.channels, n = image.width * image.height
         let m = Double(Float(mean)), sd = Double(Float(sigma))
-        var spare: Double? = nil
-        @inline(__always) func next() -> Double {
-            if let z = spare { spare = nil; return z }
-            let (a, b) = pair(&random)
-            spare = b
-            return a
-        }
+        /// clip(byte + trunc(noise of z), 0, 255).
         @inline(__always) func noisy(_ byte: UInt8, _ z: Double) -> UInt8 {
-            let t = (Float(m + sd * z) * 255).rounded(.towardZero)
-            return UInt8(min(max(Float(byte) + min(max(t, -256), 256), 0), 255))
+            let t = min(max(Float(m + sd * z) * 255, -256), 256)
+            return UInt8(clamping: Int32(byte) &+ Int32(t))          // Int32(t) truncates toward zero
         }
         image.pixels.withUnsafeMutableBufferPointer { buffer in
             guard let px = buffer.baseAddress else { return }
-            if perChannel {
-                for i in 0..<(n &* c) { px[i] = noisy(px[i], next()) }
-            } else {
-                for i in 0..<n {
-                    let z = next()
-                    for k in 0..<c { px[i &* c &+ k] = noisy(px[i &* c &+ k], z) }
+            let count = perChannel ? n &* c : n
+            var i = 0
+            while i < count {
+                let (a, b) = pair(&random)
+                if perChannel {
+                    px[i] = noisy(px[i], a)
+                    if i &+ 1 < count { px[i &+ 1] = noisy(px[i &+ 1], b) }
+                } else {
+                    for k in 0..<c { px[i &* c &+ k] = noisy(px[i &* c &+ k], a) }
+                    if i &+ 1 < count { for k in 0..<c { px[(i &+ 1) &* c &+ k] = noisy(px[(i &+ 1) &* c &+ k], b) } }
                 }
+                i &+= 2
             }
         }
     }
