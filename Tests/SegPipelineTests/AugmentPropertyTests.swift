@@ -294,8 +294,7 @@ import Testing
     }
 }
 
-/// The remote-sensing recipe shipped in `pipelines/`: parses, runs on its fixture, and its windows
-/// take all orientations.
+/// The recipes shipped in `pipelines/` that use the augmentation stages run on their fixtures.
 @Suite struct DihedralRecipeTests {
     @Test func potsdamDihedralRuns() throws {
         let path = packageRoot.appendingPathComponent("pipelines/potsdam-dihedral.yaml").path
@@ -311,6 +310,21 @@ import Testing
         #expect(Set(params.compactMap { $0["rot90_k"] }).count > 1)
         #expect(params.allSatisfy { $0["transpose"] != nil && $0["gamma"] != nil && $0["blur_sigma"] != nil })
         #expect(try ShardVerifier.verify(out.path).isEmpty)
+    }
+
+    /// The EM recipe: grey sections stay grey (noise per pixel, not per channel) and labels keep their values.
+    @Test func emMembraneAugRuns() throws {
+        let spec = try PipelineSpec.load(path: packageRoot.appendingPathComponent("pipelines/em-membrane-aug.yaml").path)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-em-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let summary = try PipelineRunner(spec: spec, options: RunOptions(output: out.path, threads: 2)).run()
+        #expect(summary.samples == 96)
+        #expect(try ShardVerifier.verify(out.path).isEmpty)
+        var s = Sample(record: try DatasetInput(spec.input).records[0], repeatIndex: 1)
+        try spec.process(&s)
+        for i in stride(from: 0, to: s.image.pixels.count, by: 3) {
+            #expect(s.image.pixels[i] == s.image.pixels[i + 1] && s.image.pixels[i] == s.image.pixels[i + 2])
+        }
     }
 }
 
