@@ -229,7 +229,7 @@ import Testing
         let m = try Manifest.load(from: s.out.path)
         #expect(m.image.shape == [64, 64, 3])
         let params = m.shards.flatMap(\.params)
-        for key in ["rot90_k", "transpose", "gamma", "grayscale", "brightness", "contrast", "clahe", "blur_sigma", "noise_std", "cutout_holes"] {
+        for key in ["rot90_k", "transpose", "gamma", "grayscale", "brightness_contrast_b", "brightness_contrast_c", "clahe", "blur_sigma", "noise_std", "cutout_holes"] {
             #expect(params.allSatisfy { $0[key] != nil }, "\(key)")
         }
         #expect(try ShardVerifier.verify(s.out.path).isEmpty)

@@ -63,7 +63,7 @@ public struct ContactSheet {
     /// Draws of the augmentation stages, shown only when they changed the sample (the value they
     /// record when they do nothing).
     static let augmentations: KeyValuePairs<String, Double> = [
-        "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness": 0, "contrast": 0, "clahe": 0,
+        "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness_contrast_b": 0, "brightness_contrast_c": 0, "clahe": 0,
         "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0,
     ]
 
