@@ -26,36 +26,47 @@ static inline uint8_t sat_round(float s) {
     return (uint8_t)v;
 }
 
+/* Row `y` of src as floats, reflected `r` pixels beyond each side: pad[x * c + ch] for x < w + 2r. */
+static inline void fill_pad(const uint8_t *src, int w, int c, int y, int r, const int *cols, float *pad) {
+    const uint8_t *row = src + (size_t)y * (size_t)(w * c);
+    for (int x = 0; x < w + 2 * r; x++)
+        for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
+}
+
+/* One element of the row pass: fmas left to right from 0. */
+static inline float row_element(const float *pad, int j, int c, const float *k, int r) {
+    float s = 0.0f;
+    for (int i = 0; i <= 2 * r; i++) s = fmaf(pad[j + i * c], k[i], s);
+    return s;
+}
+
+/* One element of the column pass for output row y: the centre row times its weight, then the
+   symmetric pairs added before their fma. */
+static inline uint8_t column_element(const float *R, int n, int y, int j, const float *k, int r, const int *rows) {
+    float s = k[r] * R[(size_t)rows[y + r] * n + j];
+    for (int t = 1; t <= r; t++) {
+        const float a = R[(size_t)rows[y + r - t] * n + j], b = R[(size_t)rows[y + r + t] * n + j];
+        s = fmaf(a + b, k[r + t], s);
+    }
+    return sat_round(s);
+}
+
 /* Row pass of rows [y0, y1) into R (w * c floats per row); `pad` has room for (w + 2r) * c floats. */
 static void rows_portable(const uint8_t *src, int w, int c, int y0, int y1, const float *k, int r,
                           const int *cols, float *pad, float *R) {
     const int n = w * c;
     for (int y = y0; y < y1; y++) {
-        const uint8_t *row = src + (size_t)y * n;
-        for (int x = 0; x < w + 2 * r; x++)
-            for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
+        fill_pad(src, w, c, y, r, cols, pad);
         float *out = R + (size_t)y * n;
-        for (int j = 0; j < n; j++) {
-            float s = 0.0f;
-            for (int i = 0; i <= 2 * r; i++) s = fmaf(pad[j + i * c], k[i], s);
-            out[j] = s;
-        }
+        for (int j = 0; j < n; j++) out[j] = row_element(pad, j, c, k, r);
     }
 }
 
 static void columns_portable(const float *R, int n, int h, const float *k, int r, const int *rows,
                              uint8_t *dst) {
     for (int y = 0; y < h; y++) {
-        const float *centre = R + (size_t)rows[y + r] * n;
         uint8_t *out = dst + (size_t)y * n;
-        for (int j = 0; j < n; j++) {
-            float s = k[r] * centre[j];
-            for (int t = 1; t <= r; t++) {
-                const float a = R[(size_t)rows[y + r - t] * n + j], b = R[(size_t)rows[y + r + t] * n + j];
-                s = fmaf(a + b, k[r + t], s);
-            }
-            out[j] = sat_round(s);
-        }
+        for (int j = 0; j < n; j++) out[j] = column_element(R, n, y, j, k, r, rows);
     }
 }
 
@@ -67,9 +78,7 @@ static void rows_avx2(const uint8_t *src, int w, int c, int y0, int y1, const fl
                       const int *cols, float *pad, float *R) {
     const int n = w * c;
     for (int y = y0; y < y1; y++) {
-        const uint8_t *row = src + (size_t)y * n;
-        for (int x = 0; x < w + 2 * r; x++)
-            for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
+        fill_pad(src, w, c, y, r, cols, pad);
         float *out = R + (size_t)y * n;
         int j = 0;
         for (; j + 8 <= n; j += 8) {
@@ -77,11 +86,7 @@ static void rows_avx2(const uint8_t *src, int w, int c, int y0, int y1, const fl
             for (int i = 0; i <= 2 * r; i++) s = _mm256_fmadd_ps(_mm256_loadu_ps(pad + j + i * c), _mm256_set1_ps(k[i]), s);
             _mm256_storeu_ps(out + j, s);
         }
-        for (; j < n; j++) {
-            float s = 0.0f;
-            for (int i = 0; i <= 2 * r; i++) s = fmaf(pad[j + i * c], k[i], s);
-            out[j] = s;
-        }
+        for (; j < n; j++) out[j] = row_element(pad, j, c, k, r);
     }
 }
 
@@ -106,14 +111,7 @@ static void columns_avx2(const float *R, int n, int h, const float *k, int r, co
             const __m128i b8 = _mm_packus_epi16(w16, w16);
             _mm_storel_epi64((__m128i *)(out + j), b8);
         }
-        for (; j < n; j++) {
-            float s = k[r] * centre[j];
-            for (int t = 1; t <= r; t++) {
-                const float a = R[(size_t)rows[y + r - t] * n + j], b = R[(size_t)rows[y + r + t] * n + j];
-                s = fmaf(a + b, k[r + t], s);
-            }
-            out[j] = sat_round(s);
-        }
+        for (; j < n; j++) out[j] = column_element(R, n, y, j, k, r, rows);
     }
 }
 #endif

@@ -208,22 +208,10 @@ import Testing
     @Test func everyStageRunsWithDefaults() throws {
         let s = try Scratch(count: 3)
         defer { s.remove() }
-        let before = Self.newStages.map { "  - \($0): {}" }.joined(separator: "\n")
-        let after = Self.newStages.map { "  - \($0): {}" }.joined(separator: "\n")
-        let text = """
-        input: {root: data, split: train}
-        classes: 11
-        seed: 7
-        repeats: 2
-        stages:
-          - decode: {}
-          - remap_labels: {above: 10, to: ignore}
-        \(before)
-          - random_resize: {size: [64, 64]}
-          - place: {}
-        \(after)
-        output: {dir: out, samples_per_shard: 4}
-        """
+        let lines = Self.newStages.map { "  - \($0): {}\n" }.joined()
+        let text = Scratch.augmented.replacingOccurrences(of: "  - random_resize: {size: [64, 96]}\n  - flip: {}\n  - place: {}\n  - hsv: {}\n",
+                                                           with: lines + "  - random_resize: {size: [64, 64]}\n  - place: {}\n" + lines)
+        #expect(text.contains("- rot90: {}"))
         let summary = try s.run(text)
         #expect(summary.samples == 6)
         let m = try Manifest.load(from: s.out.path)
@@ -242,55 +230,47 @@ import Testing
         #expect(even.height == 32 && even.width == 48)
     }
 
-    struct Case: CustomTestStringConvertible, Sendable {
-        var name: String
-        /// Stage lines replacing the letterbox of `PipelineErrorTests.valid`.
-        var stages: String
-        /// The text the error points at (its first occurrence in `stages`).
-        var at: String
-        var message: String
-        var fix: String
-        var testDescription: String { name }
+    /// A bad pipeline: `stages` replace the letterbox line of `PipelineErrorTests.valid` (`before`
+    /// goes before decode), and the error points at the first occurrence of `at` among the stages.
+    static func bad(_ name: String, _ stages: String, at: String, before: String? = nil, message: String, fix: String) -> PipelineErrorTests.Case {
+        var yaml = PipelineErrorTests.valid.replacingOccurrences(of: "- letterbox: {size: [64, 64]}", with: stages)
+        if let before { yaml = yaml.replacingOccurrences(of: "  - decode: {}\n", with: "  - \(before)\n  - decode: {}\n") }
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let first = (lines.firstIndex { $0.hasPrefix("stages:") } ?? 0) + 1
+        let row = lines.indices.first { $0 >= first && lines[$0].contains(at) } ?? 0
+        let column = lines[row].range(of: at).map { lines[row].utf16.distance(from: lines[row].startIndex, to: $0.lowerBound) + 1 } ?? 0
+        return PipelineErrorTests.Case(name: name, yaml: yaml, position: ":\(row + 1):\(column)", message: message, fix: fix)
     }
 
-    static let badCases: [Case] = [
-        Case(name: "gamma out of range", stages: "- letterbox: {size: [64, 64]}\n  - gamma: {gamma: 0}", at: "0}",
+    static let badCases: [PipelineErrorTests.Case] = [
+        bad("gamma out of range", "- letterbox: {size: [64, 64]}\n  - gamma: {gamma: 0}", at: "0}",
              message: "'gamma.gamma' is 0, outside [0.01, 100]", fix: "use a number or [low, high]"),
-        Case(name: "blur sigma reversed", stages: "- letterbox: {size: [64, 64]}\n  - blur: {sigma: [3, 1]}", at: "[3, 1]",
+        bad("blur sigma reversed", "- letterbox: {size: [64, 64]}\n  - blur: {sigma: [3, 1]}", at: "[3, 1]",
              message: "'blur.sigma' is [3, 1]; need low <= high", fix: "sigma in pixels"),
-        Case(name: "blur kernel mixes 0", stages: "- letterbox: {size: [64, 64]}\n  - blur: {kernel_size: [0, 7]}", at: "[0, 7]",
+        bad("blur kernel mixes 0", "- letterbox: {size: [64, 64]}\n  - blur: {kernel_size: [0, 7]}", at: "[0, 7]",
              message: "'blur.kernel_size' is [0, 7]", fix: "give 0 alone"),
-        Case(name: "noise probability", stages: "- letterbox: {size: [64, 64]}\n  - noise: {p: 2}", at: "2}",
+        bad("noise probability", "- letterbox: {size: [64, 64]}\n  - noise: {p: 2}", at: "2}",
              message: "'noise.p' is 2, outside [0, 1]", fix: "use a probability"),
-        Case(name: "rot90 on a non-square size", stages: "- letterbox: {size: [64, 32]}\n  - rot90: {}", at: "rot90",
+        bad("rot90 on a non-square size", "- letterbox: {size: [64, 32]}\n  - rot90: {}", at: "rot90",
              message: "'rot90' can swap height and width, but the output size is already fixed at 64x32", fix: "put rot90 before"),
-        Case(name: "transpose on a non-square size", stages: "- letterbox: {size: [64, 32]}\n  - transpose: {p: 0.2}", at: "transpose",
+        bad("transpose on a non-square size", "- letterbox: {size: [64, 32]}\n  - transpose: {p: 0.2}", at: "transpose",
              message: "'transpose' can swap height and width", fix: "make that size square"),
-        Case(name: "cutout shape and ratio", stages: "- letterbox: {size: [64, 64]}\n  - cutout: {cutout_shape: [4, 4], cutout_ratio: [0.1, 0.1]}", at: "[0.1, 0.1]",
+        bad("cutout shape and ratio", "- letterbox: {size: [64, 64]}\n  - cutout: {cutout_shape: [4, 4], cutout_ratio: [0.1, 0.1]}", at: "[0.1, 0.1]",
              message: "'cutout' takes either 'cutout_shape' or 'cutout_ratio'", fix: "keep one"),
-        Case(name: "cutout label fill above 8 bits", stages: "- letterbox: {size: [64, 64]}\n  - cutout: {label_fill: 300}", at: "300",
+        bad("cutout label fill above 8 bits", "- letterbox: {size: [64, 64]}\n  - cutout: {label_fill: 300}", at: "300",
              message: "'label_fill' is 300, above 255", fix: "use a class index or `ignore`"),
-        Case(name: "clahe more tiles than pixels", stages: "- letterbox: {size: [64, 64]}\n  - clahe: {tile_grid_size: [100, 8]}", at: "[100, 8]",
+        bad("clahe more tiles than pixels", "- letterbox: {size: [64, 64]}\n  - clahe: {tile_grid_size: [100, 8]}", at: "[100, 8]",
              message: "'clahe' has 100x8 tiles, more than the 64x64 pixels", fix: "use fewer tiles"),
-        Case(name: "grayscale weights count", stages: "- letterbox: {size: [64, 64]}\n  - grayscale: {weights: [1, 2]}", at: "[1, 2]",
+        bad("grayscale weights count", "- letterbox: {size: [64, 64]}\n  - grayscale: {weights: [1, 2]}", at: "[1, 2]",
              message: "'grayscale.weights' must be a list of 3 numbers", fix: "[w_r, w_g, w_b]"),
-        Case(name: "cutout before decode", stages: "- letterbox: {size: [64, 64]}", at: "cutout",
+        bad("cutout before decode", "- letterbox: {size: [64, 64]}", at: "cutout", before: "cutout: {}",
              message: "stage 'cutout' comes before 'decode'", fix: "put `- decode: {}` first"),
     ]
 
     @Test(arguments: badCases)
-    func badAugmentation(_ c: Case) throws {
-        var yaml = PipelineErrorTests.valid.replacingOccurrences(of: "- letterbox: {size: [64, 64]}", with: c.stages)
-        if c.name == "cutout before decode" { yaml = yaml.replacingOccurrences(of: "  - decode: {}\n", with: "  - cutout: {}\n  - decode: {}\n") }
-        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let stageLines = Set(c.stages.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
-        let row = try #require(lines.firstIndex { $0.contains(c.at) && (stageLines.contains($0.trimmingCharacters(in: .whitespaces)) || c.name == "cutout before decode") })
-        let column = try #require(lines[row].range(of: c.at)).lowerBound.utf16Offset(in: lines[row]) + 1
-        let error = #expect(throws: PipelineError.self) { try PipelineSpec.parse(yaml, file: "p.yaml") }
-        let text = error?.description ?? ""
-        #expect(text.hasPrefix("p.yaml:\(row + 1):\(column)"), "\(text)")
-        #expect(text.contains(c.message), "\(text)")
-        #expect(text.contains(c.fix), "\(text)")
+    func badAugmentation(_ c: PipelineErrorTests.Case) throws {
+        #expect(!c.position.hasSuffix(":0"), "the case's text is in its lines")
+        try PipelineErrorTests().badPipeline(c)
     }
 }
 

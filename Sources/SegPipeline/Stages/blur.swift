@@ -88,9 +88,8 @@ public struct BlurStage: Stage {
             sample.params["blur_kernel"] = 1
             return
         }
-        let s = sigma.0 == sigma.1 ? sigma.0 : random.uniform(sigma.0, sigma.1)
-        let drawn = kernelSize.0 == kernelSize.1 ? kernelSize.0 : kernelSize.0 + min(Int(random.unit() * Double(kernelSize.1 - kernelSize.0 + 1)), kernelSize.1 - kernelSize.0)
-        let size = Self.size(sigma: s, drawn: drawn)
+        let s = random.value(in: sigma)
+        let size = Self.size(sigma: s, drawn: random.integer(in: kernelSize))
         Self.filter(&sample.image, kernel: Self.kernel(sigma: s, size: size))
         sample.params["blur_sigma"] = s
         sample.params["blur_kernel"] = Double(size)

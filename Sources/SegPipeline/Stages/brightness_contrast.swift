@@ -54,8 +54,8 @@ public struct BrightnessContrastStage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         var b = 0.0, c = 0.0
         if random.unit() < p {
-            b = brightness.0 == brightness.1 ? brightness.0 : random.uniform(brightness.0, brightness.1)
-            c = contrast.0 == contrast.1 ? contrast.0 : random.uniform(contrast.0, contrast.1)
+            b = random.value(in: brightness)
+            c = random.value(in: contrast)
             Self.adjust(&sample.image, brightness: b, contrast: c, byMax: byMax)
         }
         sample.params["brightness_contrast_b"] = b

@@ -78,11 +78,9 @@ public struct CutoutStage: Stage {
     /// The holes of one sample (none when the coin says no), drawn in mmseg's order.
     public func draw(width: Int, height: Int, random: inout SeededRandom) -> [Hole] {
         guard random.unit() < p else { return [] }
-        func below(_ n: Int) -> Int { min(Int(random.unit() * Double(n)), n - 1) }
-        let n = holes.0 + below(holes.1 - holes.0 + 1)
-        return (0..<n).map { _ in
-            let x = below(width), y = below(height)
-            return Hole(x: x, y: y, candidate: below(candidates.count))
+        return (0..<random.integer(in: holes)).map { _ in
+            let x = random.below(width), y = random.below(height)
+            return Hole(x: x, y: y, candidate: random.below(candidates.count))
         }
     }
 

@@ -43,7 +43,7 @@ public struct GammaStage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         var g = 1.0
         if random.unit() < p {
-            g = gamma.0 == gamma.1 ? gamma.0 : random.uniform(gamma.0, gamma.1)
+            g = random.value(in: gamma)
             Self.adjust(&sample.image, gamma: g)
         }
         sample.params["gamma"] = g

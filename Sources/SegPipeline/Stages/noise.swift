@@ -118,8 +118,7 @@ public struct NoiseStage: Stage {
             sample.params["noise_mean"] = 0
             return
         }
-        let sigma = std.0 == std.1 ? std.0 : random.uniform(std.0, std.1)
-        let mu = mean.0 == mean.1 ? mean.0 : random.uniform(mean.0, mean.1)
+        let sigma = random.value(in: std), mu = random.value(in: mean)
         Self.addDrawn(&sample.image, sigma: sigma, mean: mu, perChannel: perChannel, random: &random)
         sample.params["noise_std"] = sigma
         sample.params["noise_mean"] = mu

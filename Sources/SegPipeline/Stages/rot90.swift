@@ -31,7 +31,7 @@ public struct Rot90Stage: Stage {
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         var turns = 0
         if random.unit() < p {
-            turns = k.0 + min(Int(random.unit() * Double(k.1 - k.0 + 1)), k.1 - k.0)
+            turns = random.integer(in: k)
             sample.image = Dihedral.rotate(sample.image, k: turns)
             sample.label = Dihedral.rotate(sample.label, k: turns)
         }
