@@ -39,20 +39,28 @@ public struct GrayscaleStage: Stage {
         }
     }
 
-    /// Replaces `image` by its grey value, rounded and clipped, in every channel.
+    /// Replaces `image` by its grey value, rounded and clipped, in every channel. The products come
+    /// from 256-entry tables of exactly the doubles `Double(v) * w`, so the sums are `grey`'s.
     public static func convert(_ image: inout Raster, weights w: [Double]) {
         let n = image.width * image.height, c = image.channels
         guard c >= 3, w.count == 3 else { return }
-        let (wr, wg, wb) = (w[0], w[1], w[2])
-        image.pixels.withUnsafeMutableBufferPointer { buffer in
-            guard let px = buffer.baseAddress else { return }
-            for i in 0..<n {
-                let p = px + i &* c
-                let v = (Double(p[2]) * wb + Double(p[1]) * wg) + Double(p[0]) * wr
-                // Round to nearest even by adding and removing 2^52 (v is at most 3 * 255 * 255).
-                let byte = UInt8(min((v + 0x1p52) - 0x1p52, 255))
-                for k in 0..<c { p[k] = byte }
+        let tr = (0..<256).map { Double($0) * w[0] }, tg = (0..<256).map { Double($0) * w[1] }, tb = (0..<256).map { Double($0) * w[2] }
+        tr.withUnsafeBufferPointer { r in
+        tg.withUnsafeBufferPointer { g in
+        tb.withUnsafeBufferPointer { b in
+            image.pixels.withUnsafeMutableBufferPointer { buffer in
+                guard let px = buffer.baseAddress, let r = r.baseAddress, let g = g.baseAddress, let b = b.baseAddress else { return }
+                for i in 0..<n {
+                    let p = px + i &* c
+                    let v = (b[Int(p[2])] + g[Int(p[1])]) + r[Int(p[0])]
+                    // Round to nearest even by adding and removing 2^52 (0 <= v <= 3 * 255 * 255), then clip.
+                    let byte = UInt8(truncatingIfNeeded: Int(min((v + 0x1p52) - 0x1p52, 255)))
+                    p[0] = byte; p[1] = byte; p[2] = byte
+                    if c > 3 { for k in 3..<c { p[k] = byte } }
+                }
             }
+        }
+        }
         }
     }
 
