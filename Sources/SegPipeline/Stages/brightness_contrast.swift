@@ -3,7 +3,7 @@ public struct BrightnessContrastStage: Stage {
     public static let declaration = StageDeclaration(
         name: "brightness_contrast",
         summary: "Random brightness and contrast, as albumentations' RandomBrightnessContrast.",
-        details: "With probability `p`, draws a brightness b uniformly in `brightness` and a contrast c uniformly in `contrast` (albumentations' limits; b = c = 0 is the identity), then maps every channel through the table clip(v·(1 + c) + β, 0, 255), computed in float32 and truncated as albumentations' uint8 table, where β = b·255 (`brightness_by_max: true`, the default) or b times the image's mean. Records `brightness_contrast_b` and `brightness_contrast_c` (0 when not applied).",
+        details: "With probability `p`, draws a brightness b uniformly in `brightness` and a contrast c uniformly in `contrast` (albumentations' limits; b = c = 0 is the identity), then maps every channel through albucore's uint8 table: float32(v)·float32(1 + c) + float32(β), clipped to 0..255 and truncated, where β = b·255 (`brightness_by_max: true`, the default) or b times the image's mean. Records `brightness_contrast_b` and `brightness_contrast_c` (0 when not applied).",
         label: "Unchanged.",
         random: true,
         parameters: [Keys.brightness.info, Keys.contrast.info, Keys.byMax.info, Keys.p.info])

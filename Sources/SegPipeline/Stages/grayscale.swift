@@ -3,7 +3,7 @@ public struct GrayscaleStage: Stage {
     public static let declaration = StageDeclaration(
         name: "grayscale",
         summary: "Turn the image grey (a weighted sum of its channels), as mmseg's RGB2Gray, with probability p.",
-        details: "With probability `p`, every pixel becomes g = (b·w_b + g·w_g) + r·w_r in float64 (mmseg's sum over its BGR array, in that order), rounded to the nearest integer (ties to even) and clipped to 0..255, written to all three channels. `weights` are [w_r, w_g, w_b] for seg-prep's RGB images; the default is ITU-R 601 luma. mmseg's default (0.299, 0.587, 0.114) meets its channels in BGR order, i.e. weights B by 0.299: write `weights: [0.114, 0.587, 0.299]` to reproduce it. mmseg keeps float values and `out_channels` channels; seg-prep stores 8-bit RGB. Records `grayscale` (1 when applied).",
+        details: "With probability `p`, every pixel becomes y = (B·w_b + G·w_g) + R·w_r in float64 (mmseg's sum over its BGR array, in that order), rounded to the nearest integer (ties to even) and clipped to 0..255, written to all three channels. `weights` are [w_r, w_g, w_b] for seg-prep's RGB images; the default is ITU-R 601 luma. mmseg's default (0.299, 0.587, 0.114) meets its channels in BGR order, i.e. weights B by 0.299: write `weights: [0.114, 0.587, 0.299]` to reproduce it. mmseg keeps float values and `out_channels` channels; seg-prep stores 8-bit RGB. Records `grayscale` (1 when applied).",
         label: "Unchanged.",
         random: true,
         parameters: [Keys.weights.info, Keys.p.info])
