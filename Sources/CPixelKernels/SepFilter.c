@@ -30,7 +30,7 @@ static inline uint8_t sat_round(float s) {
 }
 
 /* Source row `row` as floats, reflected `r` pixels beyond each side: pad[x * c + ch] for x < w + 2r. */
-static inline void fill_pad(const uint8_t *row, int w, int c, int r, const int *cols, float *pad) {
+static void fill_pad(const uint8_t *row, int w, int c, int r, const int *cols, float *pad) {
     for (int x = 0; x < r; x++)
         for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
     for (int j = 0; j < w * c; j++) pad[r * c + j] = (float)row[j];
@@ -63,6 +63,20 @@ static void column_portable(const float *const *at, uint8_t *out, int n, const f
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+/* fill_pad with the interior converted 8 bytes a step. */
+__attribute__((target("avx2,fma")))
+static void fill_pad_avx2(const uint8_t *row, int w, int c, int r, const int *cols, float *pad) {
+    for (int x = 0; x < r; x++)
+        for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
+    float *inner = pad + r * c;
+    int j = 0;
+    for (; j + 8 <= w * c; j += 8)
+        _mm256_storeu_ps(inner + j, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + j)))));
+    for (; j < w * c; j++) inner[j] = (float)row[j];
+    for (int x = w + r; x < w + 2 * r; x++)
+        for (int ch = 0; ch < c; ch++) pad[x * c + ch] = (float)row[cols[x] * c + ch];
+}
 
 __attribute__((target("avx2,fma")))
 static void row_avx2(const float *pad, float *out, int n, int c, const float *k, int r) {
@@ -98,8 +112,10 @@ void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channe
     if (w <= 0 || h <= 0 || c <= 0 || r < 0 || r > 1024) return;
     void (*row)(const float *, float *, int, int, const float *, int) = row_portable;
     void (*column)(const float *const *, uint8_t *, int, const float *, int) = column_portable;
+    void (*fill)(const uint8_t *, int, int, int, const int *, float *) = fill_pad;
 #if defined(__x86_64__)
     if (isa >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        fill = fill_pad_avx2;
         row = row_avx2;
         column = column_avx2;
     }
@@ -110,7 +126,7 @@ void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channe
     for (int x = 0; x < w + 2 * r; x++) cols[x] = reflect101(x - r, w);
     /* Row pass of virtual row v (source row reflect101(v, h)) into its ring slot. */
 #define SLOT(v) (R + (size_t)(((v) + r) % ring) * (size_t)n)
-#define ROW_PASS(v) do { fill_pad(src + (size_t)reflect101((v), h) * (size_t)n, w, c, r, cols, pad); \
+#define ROW_PASS(v) do { fill(src + (size_t)reflect101((v), h) * (size_t)n, w, c, r, cols, pad); \
                          row(pad, SLOT(v), n, c, kernel, r); } while (0)
     for (int v = -r; v < r; v++) ROW_PASS(v);
     const float *at_rows[2 * 1024 + 1];
