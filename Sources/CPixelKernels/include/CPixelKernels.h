@@ -47,4 +47,14 @@ void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint
 long sp_colour_map(const uint8_t *rgb, size_t n, const uint32_t *keys, const uint16_t *values, unsigned bits,
                    void *out, int out_bytes);
 
+/* OpenCV's sepFilter2D(src, -1, k, k) on uint8 with a symmetric float32 kernel of 2 * radius + 1
+   taps (radius <= 1024), float path (BORDER_REFLECT_101): a row pass of fmas left to right from 0,
+   a column pass adding symmetric rows first, rounded to nearest even and saturated. src and dst are
+   packed rows of width * channels bytes and must not overlap. `scratch` holds
+   (width + 2 radius) * channels + width * channels * (2 radius + 1) floats, `indices`
+   width + 2 radius ints. `isa` caps the instruction set: 0 portable C (fmaf), 1 AVX2+FMA where the
+   CPU has it (for tests). */
+void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channels, const float *kernel,
+                           int radius, uint8_t *dst, float *scratch, int32_t *indices, int isa);
+
 #endif

@@ -60,12 +60,23 @@ public struct ContactSheet {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
+    /// Draws of the augmentation stages, shown only when they changed the sample (the value they
+    /// record when they do nothing).
+    static let augmentations: KeyValuePairs<String, Double> = [
+        "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness_contrast_b": 0, "brightness_contrast_c": 0, "clahe": 0,
+        "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0,
+    ]
+
     /// A caption: the id, repeat and the drawn parameters, rounded.
     public static func caption(id: String, repeatIndex: Int, params: [String: Double]) -> String {
         let order = ["scale", "aspect", "flip", "vflip", "dx", "dy", "hue", "sat", "val"]
-        let shown = order.compactMap { k -> String? in
+        var shown = order.compactMap { k -> String? in
             guard let v = params[k] else { return nil }
             return v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v)
+        }
+        for (k, identity) in augmentations {
+            guard let v = params[k], v != identity else { continue }
+            shown.append(v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v))
         }
         return "\(id) #\(repeatIndex)\n" + shown.joined(separator: "  ")
     }

@@ -77,6 +77,30 @@ enum PixelKernels {
         }
     }
 
+    /// OpenCV's float `sepFilter2D` of `image` with the symmetric float32 `kernel` (odd length, at
+    /// most 2049 taps).
+    ///
+    /// `isa` caps the instruction set (0 portable C, 1 AVX2+FMA; tests run each).
+    static func sepFilter(_ image: inout Raster, kernel: [Float], isa: Int = 1) {
+        let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels
+        guard w > 0, h > 0, c > 0, kernel.count % 2 == 1, r <= 1024 else { return }
+        var scratch = [Float](repeating: 0, count: (w + 2 * r) * c + w * c * (2 * r + 1))
+        var indices = [Int32](repeating: 0, count: w + 2 * r)
+        let source = image.pixels
+        kernel.withUnsafeBufferPointer { k in
+            scratch.withUnsafeMutableBufferPointer { sc in
+                indices.withUnsafeMutableBufferPointer { ix in
+                    source.withUnsafeBufferPointer { src in
+                        image.pixels.withUnsafeMutableBufferPointer { dst in
+                            sp_sep_filter_f32_isa(src.baseAddress, Int32(w), Int32(h), Int32(c), k.baseAddress, Int32(r),
+                                                  dst.baseAddress, sc.baseAddress, ix.baseAddress, Int32(isa))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
     ///
     /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).

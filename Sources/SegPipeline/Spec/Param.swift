@@ -73,6 +73,32 @@ extension Param {
         }
     }
 
+    /// One number (read as `(v, v)`) or `[low, high]` within `bounds`; whole numbers only when `integer`.
+    public static func range(_ name: String, within bounds: ClosedRange<Double>, integer: Bool = false,
+                             default d: (Double, Double), _ doc: String) -> Param<(Double, Double)> {
+        let text = d.0 == d.1 ? fmt(d.0) : "[\(fmt(d.0)), \(fmt(d.1))]"
+        return .init(info: Parameter(name, .range(bounds, integer: integer), default: text, doc)) { v in
+            if case .interval(let a, let b) = v { return (a, b) }
+            return d
+        }
+    }
+
+    /// Exactly `d.count` numbers within `bounds`.
+    public static func numbers(_ name: String, within bounds: ClosedRange<Double>, default d: [Double], _ doc: String) -> Param<[Double]> {
+        .init(info: Parameter(name, .numbers(count: d.count, bounds), default: "[\(d.map(fmt).joined(separator: ", "))]", doc)) { v in
+            if case .numbers(let n) = v { return n }
+            return d
+        }
+    }
+
+    /// One pair `[a, b]` or a list of pairs within `bounds`; nil when not given.
+    public static func pairs(_ name: String, within bounds: ClosedRange<Double>, _ doc: String) -> Param<[(Double, Double)]?> {
+        .init(info: Parameter(name, .pairs(bounds), doc)) { v in
+            if case .pairs(let p) = v { return p }
+            return nil
+        }
+    }
+
     /// An RGB colour (a grey level is replicated).
     public static func colour(_ name: String, default d: [UInt8], _ doc: String) -> Param<[UInt8]> {
         .init(info: Parameter(name, .colour, default: "[\(d.map(String.init).joined(separator: ", "))]", doc)) { v in

@@ -16,6 +16,12 @@ public struct Parameter: Sendable {
         case scaleWH
         /// `[low, high]` with `bounds.lowerBound <= low <= high <= bounds.upperBound`.
         case interval(ClosedRange<Double>)
+        /// One number (a fixed value) or `[low, high]` within the bounds; integers only when `integer`.
+        case range(ClosedRange<Double>, integer: Bool)
+        /// Exactly `count` numbers, each within the bounds.
+        case numbers(count: Int, ClosedRange<Double>)
+        /// One pair `[a, b]` or a list of pairs, each number within the bounds.
+        case pairs(ClosedRange<Double>)
         /// An RGB colour `[r, g, b]` or one grey level, 0...255.
         case colour
         /// A label value 0...255 or the word `ignore` (the ignore class).
@@ -46,6 +52,11 @@ public struct Parameter: Sendable {
             case .size: return "[height, width], pixels 1..16384"
             case .scaleWH: return "[width, height] (mmcv's order), pixels 1..65536"
             case .interval(let r): return "[low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .range(let r, let integer):
+                let what = integer ? "integer" : "number"
+                return "\(what) or [low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .numbers(let n, let r): return "list of \(n) numbers in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .pairs(let r): return "[a, b] or a list of [a, b], numbers in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .colour: return "[r, g, b] or a grey level, 0..255"
             case .labelValue: return "label value (0..255; 0..65535 with 16-bit labels) or `ignore`"
             case .flag: return "true or false"

@@ -30,6 +30,7 @@ public struct ParameterValues: Sendable {
     enum Value: Sendable {
         case number(Double), integer(Int), size(Int, Int), interval(Double, Double), colour([UInt8])
         case label(LabelValue), flag(Bool), word(String), labelMap([UInt16: LabelValue]), node(Located)
+        case numbers([Double]), pairs([(Double, Double)])
 
         var double: Double? {
             switch self {
@@ -181,6 +182,43 @@ public struct ParameterValues: Sendable {
                 throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
             }
             return .interval(a, b)
+        case .range(let r, let integer):
+            let what = integer ? "integer" : "number"
+            func value(_ n: Node) -> Double? { integer ? int(n).map(Double.init) : double(n) }
+            if let v = value(n) {
+                guard r.contains(v) else { throw bad("is \(fmt(v)), outside [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]") }
+                return .interval(v, v)
+            }
+            guard let s = n.sequence, s.count == 2, let a = value(s[0]), let b = value(s[1]) else {
+                throw bad("must be one \(what) or a list [low, high] of two, not '\(shown)'")
+            }
+            guard a <= b, r.contains(a), r.contains(b) else {
+                throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
+            }
+            return .interval(a, b)
+        case .numbers(let count, let r):
+            guard let s = n.sequence, s.count == count else { throw bad("must be a list of \(count) numbers") }
+            var out: [Double] = []
+            for v in s {
+                guard let d = double(v) else { throw bad("has '\(v.scalar?.string ?? "a list")', which is not a number") }
+                guard r.contains(d) else { throw bad("has \(fmt(d)), outside [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]") }
+                out.append(d)
+            }
+            return .numbers(out)
+        case .pairs(let r):
+            guard let s = n.sequence, !s.isEmpty else { throw bad("must be a pair [a, b] or a list of pairs") }
+            let items = s.allSatisfy({ $0.sequence != nil }) ? s.map { $0 } : [n]
+            var out: [(Double, Double)] = []
+            for item in items {
+                guard let q = item.sequence, q.count == 2, let a = double(q[0]), let b = double(q[1]) else {
+                    throw bad("must be a pair [a, b] of numbers or a list of such pairs")
+                }
+                guard r.contains(a), r.contains(b) else {
+                    throw bad("has [\(fmt(a)), \(fmt(b))], outside [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
+                }
+                out.append((a, b))
+            }
+            return .pairs(out)
         case .colour:
             if let g = int(n) {
                 guard (0...255).contains(g) else { throw bad("is \(g), outside 0..255") }

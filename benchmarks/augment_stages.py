@@ -1,0 +1,97 @@
+"""Per-stage timing of seg-prep's augmentation stages next to the same transforms in albumentations
+2.0.8, on 512x512 windows of real 1920x1080 photos (decode and cropping excluded), one core each.
+
+seg-prep side: `seg-prep bench stages` on a pipeline decode -> random_crop 512 -> pad 512 -> STAGE
+(p: 1); its row for STAGE is the stage alone. albumentations side: the same windows (cv2.imread,
+BGR -> RGB, a random 512x512 crop), then `t(image=..., mask=...)` with p=1, timed after one warm-up.
+The transforms are matched as closely as the libraries allow (see ROWS); CLAHE differs in kind:
+albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B.
+
+Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N]
+ROOT defaults to ../shared/datasets/waterscenes-1080p (real photos; not committed: non-commercial licence).
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+
+for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_v] = "1"
+os.environ["NO_ALBUMENTATIONS_UPDATE"] = "1"
+
+import cv2
+import numpy as np
+from PIL import Image
+import albumentations as A
+
+cv2.setNumThreads(1)
+
+# (seg-prep stage with parameters, albumentations transform)
+ROWS = [
+    ("gamma: {p: 1}", lambda: A.RandomGamma(gamma_limit=(80, 125), p=1)),
+    ("grayscale: {p: 1}", lambda: A.ToGray(p=1)),
+    ("brightness_contrast: {p: 1}", lambda: A.RandomBrightnessContrast(p=1)),
+    ("clahe: {p: 1}", lambda: A.CLAHE(clip_limit=(40, 40), tile_grid_size=(8, 8), p=1)),
+    ("blur: {p: 1}", lambda: A.GaussianBlur(blur_limit=0, sigma_limit=(0.5, 3.0), p=1)),
+    ("noise: {p: 1}", lambda: A.GaussNoise(std_range=(0.2, 0.44), p=1)),
+    ("cutout: {p: 1}", lambda: A.CoarseDropout(num_holes_range=(1, 1), hole_height_range=(0.2, 0.2),
+                                               hole_width_range=(0.2, 0.2), fill=0, fill_mask=255, p=1)),
+    ("rot90: {p: 1}", lambda: A.RandomRotate90(p=1)),
+    ("transpose: {p: 1}", lambda: A.Transpose(p=1)),
+]
+
+
+def windows(root, count, seed=0):
+    names = [l.strip() for l in open(os.path.join(root, "ImageSets", "Segmentation", "train.txt")) if l.strip()]
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        n = names[i % len(names)]
+        img = cv2.cvtColor(cv2.imread(os.path.join(root, "JPEGImages", n + ".jpg")), cv2.COLOR_BGR2RGB)
+        lbl = np.array(Image.open(os.path.join(root, "SegmentationClass", n + ".png")))
+        y = rng.integers(0, img.shape[0] - 512 + 1); x = rng.integers(0, img.shape[1] - 512 + 1)
+        out.append((np.ascontiguousarray(img[y:y + 512, x:x + 512]), np.ascontiguousarray(lbl[y:y + 512, x:x + 512])))
+    return out
+
+
+def albu_us(make, data, repeats):
+    t = make()
+    t(image=data[0][0], mask=data[0][1])
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for img, lbl in data:
+            t(image=img, mask=lbl)
+    return (time.perf_counter() - start) / (repeats * len(data)) * 1e6
+
+
+def seg_prep_us(binary, root, stage, count, repeats, tmp):
+    name = stage.split(":")[0]
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(f"input: {{root: {root}, split: train}}\nclasses: 9\nstages:\n  - decode: {{}}\n"
+                f"  - random_crop: {{size: [512, 512]}}\n  - pad: {{size: [512, 512]}}\n  - {stage}\n"
+                f"output: {{dir: {tmp}/out}}\n")
+    out = subprocess.run([binary, "bench", "stages", path, "--limit", str(count), "--repeats", str(repeats), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return next(r["us_per_sample"] for r in json.loads(out)["stages"] if r["stage"] == name)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root", nargs="?", default=os.path.join(here, "..", "..", "shared", "datasets", "waterscenes-1080p"))
+    ap.add_argument("--seg-prep", default=os.path.join(here, "..", ".build", "release", "seg-prep"))
+    ap.add_argument("--count", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    root = os.path.abspath(a.root)
+    data = windows(root, a.count)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for stage, make in ROWS:
+            ours = seg_prep_us(a.seg_prep, root, stage, a.count, a.repeats, tmp)
+            theirs = albu_us(make, data, a.repeats)
+            rows.append({"stage": stage.split(":")[0], "seg_prep_us": round(ours, 1), "albumentations_us": round(theirs, 1),
+                         "ratio": round(theirs / ours, 2) if ours > 0 else None, "albumentations": make().__class__.__name__})
+    print(json.dumps({"root": root, "count": a.count, "repeats": a.repeats, "window": [512, 512], "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
