@@ -93,4 +93,16 @@ void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, in
     stats_generic(rgb, label, pixels, counts, sums, squares);
 }
 
+void sp_value_sums(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value,
+                   int64_t *sums, int64_t *squares) {
+    for (size_t i = 0; i < pixels; i++) {
+        if (label[i] != value) continue;
+        for (int c = 0; c < 3; c++) {
+            const int64_t x = rgb[3 * i + c];
+            sums[c] += x;
+            squares[c] += x * x;
+        }
+    }
+}
+
 /* One output pixel of the horizontal pass: `n` taps of weights `k` over the pixels from `p`. */

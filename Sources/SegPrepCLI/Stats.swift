@@ -8,7 +8,7 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
         discussion: """
-        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std}.
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. The channel mean and std, for normalising inputs, are over labelled pixels: padding and other ignored pixels are left out (--all-pixels counts them; folders written before labelled sums were kept give all pixels). --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std, pixels}.
         """)
 
     @Argument(help: "Shard folder (holding index.json).")
@@ -19,10 +19,13 @@ struct Stats: ParsableCommand {
     @Option(help: "Write a bar chart of class fractions as PNG.")
     var plot: String?
 
+    @Flag(help: "Mean and std over every pixel, ignored ones (padding) included, instead of labelled pixels only.")
+    var allPixels = false
+
     func run() throws {
         BLASKernels.releaseIdleThreads()
         let m = try Manifest.load(from: dir)
-        let stats = ClassStats(m)
+        let stats = ClassStats(m, over: allPixels ? .all : .labelled)
         if output.json {
             print(String(decoding: try stats.json(), as: UTF8.self))
         } else {
@@ -32,8 +35,8 @@ struct Stats: ParsableCommand {
                 let name = c.name.count < 18 ? c.name + String(repeating: " ", count: 18 - c.name.count) : c.name
                 print(String(format: "%5d  ", c.index) + name + String(format: " %10d  %8.4f  %9.3f  %8.3f", c.pixels, c.fraction, c.weightInverse, c.weightMedian))
             }
-            print(String(format: "mean (RGB, 0..1): %.4f %.4f %.4f   std: %.4f %.4f %.4f",
-                         stats.mean[0], stats.mean[1], stats.mean[2], stats.std[0], stats.std[1], stats.std[2]))
+            print(String(format: "mean (RGB, 0..1): %.4f %.4f %.4f   std: %.4f %.4f %.4f   (%@ pixels)",
+                         stats.mean[0], stats.mean[1], stats.mean[2], stats.std[0], stats.std[1], stats.std[2], stats.pixels))
         }
         if let plot {
             try Vips.start()

@@ -111,3 +111,39 @@ import Testing
         #expect(try Manifest.load(from: s.out.path).classPixels.last ?? 0 > 0)
     }
 }
+
+/// `stats` mean and std over labelled pixels by default: computed here from the shards' bytes.
+@Suite struct LabelledStatisticsTests {
+    @Test func meanAndStdLeavePaddingOut() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        let text = Scratch.augmented.replacingOccurrences(of: "  - place: {}", with: "  - place: {fill: [0, 0, 0], label_fill: ignore}")
+        _ = try s.run(text)
+        let reader = try ShardReader(folder: s.out.path)
+        var sums = [Double](repeating: 0, count: 3), squares = sums, n = 0.0
+        var allSums = [Double](repeating: 0, count: 3), all = 0.0
+        for i in 0..<reader.count {
+            try reader.withSample(i) { image, label in
+                for p in 0..<label.count {
+                    for c in 0..<3 { allSums[c] += Double(image[3 * p + c]) }
+                    all += 1
+                    guard Int(label[p]) != reader.ignoreIndex else { continue }
+                    n += 1
+                    for c in 0..<3 { let x = Double(image[3 * p + c]); sums[c] += x; squares[c] += x * x }
+                }
+            }
+        }
+        let m = try Manifest.load(from: s.out.path)
+        let labelled = ClassStats(m), everything = ClassStats(m, over: .all)
+        #expect(labelled.pixels == "labelled" && everything.pixels == "all")
+        #expect(n < all, "the placement pads with ignored pixels")
+        for c in 0..<3 {
+            let mu = sums[c] / n
+            #expect(abs(labelled.mean[c] - mu / 255) < 1e-12)
+            #expect(abs(labelled.std[c] - (squares[c] / n - mu * mu).squareRoot() / 255) < 1e-9)
+            #expect(abs(everything.mean[c] - allSums[c] / all / 255) < 1e-12)
+        }
+        let (status, out) = try segPrep(["stats", s.out.path, "--json"])
+        #expect(status == 0 && out.contains("\"pixels\" : \"labelled\""), "\(out)")
+    }
+}

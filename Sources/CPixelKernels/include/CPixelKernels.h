@@ -29,6 +29,10 @@ void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_
    channel of the packed RGB image the sum and the sum of squares of its values. */
 void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
                      int64_t *sums, int64_t *squares);
+/* Adds to sums[3] and squares[3] the channel values and squared values of the pixels whose 8-bit
+   label is `value` (the ignored pixels, which labelled-pixel statistics leave out). */
+void sp_value_sums(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value,
+                   int64_t *sums, int64_t *squares);
 
 /* One horizontal pass of Pillow's 8-bit fixed-point resample over packed 3-channel rows:
    out[y][j] = clip((2^21 + sum_k in[y][bounds[2x]+k] * weights[x*taps+k]) >> 22) per channel, for

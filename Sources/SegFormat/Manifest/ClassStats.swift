@@ -22,9 +22,15 @@ public struct ClassStats: Codable, Sendable {
     /// Per-channel (R, G, B) mean and standard deviation of image values scaled to [0, 1].
     public var mean: [Double]
     public var std: [Double]
+    /// The pixels `mean` and `std` are over: `labelled` (ignored pixels such as padding left out,
+    /// the default) or `all` (every pixel, or a manifest without labelled sums).
+    public var pixels: String
 
-    /// Statistics of manifest `m`.
-    public init(_ m: Manifest) {
+    /// Which pixels the channel statistics are over.
+    public enum Pixels: String, Sendable { case labelled, all }
+
+    /// Statistics of manifest `m`, with mean and std over `over` pixels.
+    public init(_ m: Manifest, over: Pixels = .labelled) {
         let counts = Array(m.classPixels.prefix(m.classes.count))
         let valid = counts.reduce(0, +)
         let fractions = counts.map { valid > 0 ? Double($0) / Double(valid) : 0 }
@@ -42,12 +48,17 @@ public struct ClassStats: Codable, Sendable {
         ignorePixels = m.classPixels.count > m.classes.count ? m.classPixels[m.classes.count] : 0
         totalPixels = m.classPixels.reduce(0, +)
         samples = m.sampleCount
-        let n = Double(totalPixels)
-        mean = (0..<3).map { n > 0 ? m.channelSums[$0] / n / 255 : 0 }
+        var (n, sums, squares) = (Double(totalPixels), m.channelSums, m.channelSquareSums)
+        pixels = Pixels.all.rawValue
+        if over == .labelled, let s = m.labelledChannelSums, let q = m.labelledChannelSquareSums {
+            (n, sums, squares) = (Double(totalPixels - ignorePixels), s, q)
+            pixels = Pixels.labelled.rawValue
+        }
+        mean = (0..<3).map { n > 0 ? sums[$0] / n / 255 : 0 }
         std = (0..<3).map { c in
             guard n > 0 else { return 0 }
-            let mu = m.channelSums[c] / n
-            return max(m.channelSquareSums[c] / n - mu * mu, 0).squareRoot() / 255
+            let mu = sums[c] / n
+            return max(squares[c] / n - mu * mu, 0).squareRoot() / 255
         }
     }
 

@@ -88,7 +88,14 @@ extension Manifest {
             guard !o else { throw bad("`class_pixels` adds up past the integer range") }
             total = t
         }
-        for (key, sums) in [("channel_sums", channelSums), ("channel_square_sums", channelSquareSums)] {
+        if (labelledChannelSums == nil) != (labelledChannelSquareSums == nil) {
+            throw bad("it has one of `labelled_channel_sums` and `labelled_channel_square_sums` without the other")
+        }
+        var sets = [("channel_sums", channelSums), ("channel_square_sums", channelSquareSums)]
+        if let s = labelledChannelSums, let q = labelledChannelSquareSums {
+            sets += [("labelled_channel_sums", s), ("labelled_channel_square_sums", q)]
+        }
+        for (key, sums) in sets {
             guard sums.count == 3, sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw bad("`\(key)` must be three finite non-negative sums (R, G, B)")
             }

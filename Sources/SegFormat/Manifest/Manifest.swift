@@ -34,6 +34,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Per-channel sums over all image pixels (R, G, B) of values and of squared values, for mean/std.
     public var channelSums: [Double]
     public var channelSquareSums: [Double]
+    /// The same sums over labelled pixels only (ignored pixels, such as padding, left out): what
+    /// normalisation statistics are computed from. Absent in manifests of earlier versions.
+    public var labelledChannelSums: [Double]?
+    public var labelledChannelSquareSums: [Double]?
     /// Samples left out by `on_error: skip`, with the reason.
     public var skipped: [SkippedSample]
     /// The algorithm of the shards' checksums (absent in manifests from before the choice: SHA-256).

@@ -107,6 +107,13 @@ public enum ManifestMerger {
         merged.classPixels = pixels
         merged.channelSums = (0..<3).map { c in loaded.reduce(0) { $0 + $1.m.channelSums[c] } }
         merged.channelSquareSums = (0..<3).map { c in loaded.reduce(0) { $0 + $1.m.channelSquareSums[c] } }
+        if loaded.allSatisfy({ $0.m.labelledChannelSums != nil && $0.m.labelledChannelSquareSums != nil }) {
+            merged.labelledChannelSums = (0..<3).map { c in loaded.reduce(0) { $0 + ($1.m.labelledChannelSums?[c] ?? 0) } }
+            merged.labelledChannelSquareSums = (0..<3).map { c in loaded.reduce(0) { $0 + ($1.m.labelledChannelSquareSums?[c] ?? 0) } }
+        } else {
+            merged.labelledChannelSums = nil
+            merged.labelledChannelSquareSums = nil
+        }
         merged.skipped = loaded.flatMap(\.m.skipped)
         try merged.write(to: out.path)
         return merged

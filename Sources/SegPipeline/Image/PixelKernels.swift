@@ -54,6 +54,30 @@ enum PixelKernels {
         return (counts.map { Int($0) }, sums.map { Int($0) }, squares.map { Int($0) })
     }
 
+    /// Per-channel sums and sums of squares over the pixels whose label is `value` (1- or 2-byte labels).
+    static func valueSums(image: Raster, label: Raster, value: Int) -> (sums: [Int], squares: [Int]) {
+        var sums = [Int64](repeating: 0, count: 3), squares = sums
+        let pixels = label.width * label.height
+        if label.channels == 1, let v = UInt8(exactly: value) {
+            image.pixels.withUnsafeBufferPointer { i in
+                label.pixels.withUnsafeBufferPointer { l in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        squares.withUnsafeMutableBufferPointer { q in sp_value_sums(i.baseAddress, l.baseAddress, pixels, v, s.baseAddress, q.baseAddress) }
+                    }
+                }
+            }
+        } else if label.channels == 2 {
+            for p in 0..<pixels where Int(label.pixels[2 * p]) | Int(label.pixels[2 * p + 1]) << 8 == value {
+                for c in 0..<3 {
+                    let x = Int64(image.pixels[3 * p + c])
+                    sums[c] += x
+                    squares[c] += x * x
+                }
+            }
+        }
+        return (sums.map { Int($0) }, squares.map { Int($0) })
+    }
+
     /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
     static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
                                  weights: [Int32], taps: Int) {

@@ -8,6 +8,9 @@ struct StoredShard: Codable, Sendable {
     var channelSums: [Int]
     var channelSquares: [Int]
     var skipped: [Manifest.SkippedSample]
+    /// Channel sums over labelled pixels (absent in entries of earlier versions).
+    var labelledSums: [Int]?
+    var labelledSquares: [Int]?
     /// The run's identity (absent in entries of earlier versions).
     var identity: RunIdentity?
 }
@@ -178,7 +181,7 @@ struct OutputFolder {
             entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, digest: "", checksum: checksum,
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
             classPixels: stats.classPixels, channelSums: stats.channelSums, channelSquares: stats.channelSquares, skipped: skipped,
-            identity: identity)
+            labelledSums: stats.labelledSums, labelledSquares: stats.labelledSquares, identity: identity)
         let n = good.count
         var out = stream
         if n != a.count {

@@ -116,6 +116,8 @@ public struct PipelineRunner: Sendable {
             channelSums: sums, channelSquareSums: squares, skipped: skipped)
         manifest.checksum = spec.checksum
         manifest.ignoreIndex = spec.ignoreIndex
+        manifest.labelledChannelSums = total.labelledSums?.map(Double.init)
+        manifest.labelledChannelSquareSums = total.labelledSquares?.map(Double.init)
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,

@@ -35,6 +35,9 @@ final class ShardAssembly: @unchecked Sendable {
         var classPixels: [Int]
         var channelSums: [Int]
         var channelSquares: [Int]
+        /// The same over labelled pixels only (ignored pixels left out).
+        var labelledSums: [Int] = []
+        var labelledSquares: [Int] = []
         var error: SampleError?
         /// Packed RGB bytes (`imageBytes`), dropped once written.
         var image: [UInt8]? = nil

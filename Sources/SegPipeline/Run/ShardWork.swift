@@ -81,8 +81,15 @@ struct ShardWork: @unchecked Sendable {
         a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
         func count(_ v: Int) -> Int { v < counts.count ? counts[v] : 0 }
+        // Labelled-pixel sums: the ignored pixels' sums taken away (no second pass without them).
+        var labelled = (sums, squares)
+        if count(context.ignoreIndex) > 0 {
+            let ignored = PixelKernels.valueSums(image: s.image, label: s.label, value: context.ignoreIndex)
+            labelled = (zip(sums, ignored.sums).map { $0 - $1 }, zip(squares, ignored.squares).map { $0 - $1 })
+        }
         return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
-                     channelSums: sums, channelSquares: squares, error: nil, image: s.image.pixels)
+                     channelSums: sums, channelSquares: squares, labelledSums: labelled.0, labelledSquares: labelled.1,
+                     error: nil, image: s.image.pixels)
     }
 }
 
