@@ -45,8 +45,7 @@ public struct CLAHEStage: Stage {
 
     /// Equalises every channel of `image` in place.
     public static func equalise(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int) {
-        let luts = (0..<image.channels).flatMap { tables(image, channel: $0, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY) }
-        interpolate(&image, luts: luts, tilesX: tilesX, tilesY: tilesY)
+        interpolate(&image, luts: tables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY), tilesX: tilesX, tilesY: tilesY)
     }
 
     /// OpenCV's BORDER_REFLECT_101 index of `i` in `0..<n`.
@@ -66,42 +65,64 @@ public struct CLAHEStage: Stage {
 
     /// The tables of channel `c`, `tilesY * tilesX` of 256 entries, row by row of tiles.
     public static func tables(_ image: Raster, channel c: Int, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8] {
+        let n = tilesX * tilesY * 256
+        return Array(tables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)[(c * n)..<((c + 1) * n)])
+    }
+
+    /// The tables of every channel in turn (`tilesY * tilesX * 256` entries each), from one pass
+    /// over the pixels.
+    static func tables(_ image: Raster, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8] {
         let w = image.width, h = image.height, ch = image.channels
         let (tw, th) = tileSize(width: w, height: h, tilesX: tilesX, tilesY: tilesY)
         let area = tw * th
         let lutScale = Float(255) / Float(area)
         let limit = clipLimit > 0 ? max(Int(clipLimit * Double(area) / 256), 1) : 0
-        var luts = [UInt8](repeating: 0, count: tilesX * tilesY * 256)
-        let columns = (0..<(tw * tilesX)).map { reflect101($0, w) }
-        image.pixels.withUnsafeBufferPointer { px in
-            var hist = [Int](repeating: 0, count: 256)
+        let perChannel = tilesX * tilesY * 256
+        var luts = [UInt8](repeating: 0, count: perChannel * ch)
+        guard w > 0, h > 0 else { return luts }
+        let columns = (0..<(tw * tilesX)).map { reflect101($0, w) * ch }
+        var counts = [Int](repeating: 0, count: 256 * ch)
+        image.pixels.withUnsafeBufferPointer { pb in
+        columns.withUnsafeBufferPointer { cb in
+        counts.withUnsafeMutableBufferPointer { hb in
+        luts.withUnsafeMutableBufferPointer { lb in
+            guard let px = pb.baseAddress, let cols = cb.baseAddress, let hist = hb.baseAddress, let out = lb.baseAddress else { return }
             for ty in 0..<tilesY {
                 for tx in 0..<tilesX {
-                    for i in 0..<256 { hist[i] = 0 }
+                    hist.update(repeating: 0, count: 256 * ch)
                     for yy in (ty * th)..<((ty + 1) * th) {
-                        let row = reflect101(yy, h) * w
-                        for xx in (tx * tw)..<((tx + 1) * tw) { hist[Int(px[(row + columns[xx]) * ch + c])] += 1 }
-                    }
-                    if limit > 0 {
-                        var excess = 0
-                        for i in 0..<256 where hist[i] > limit { excess += hist[i] - limit; hist[i] = limit }
-                        let add = excess / 256, r = excess % 256
-                        for i in 0..<256 { hist[i] += add }
-                        if r > 0 {
-                            let step = max(256 / r, 1)
-                            var i = 0, done = 0
-                            while i < 256 && done < r { hist[i] += 1; i += step; done += 1 }
+                        let row = px + reflect101(yy, h) * w * ch
+                        for xx in (tx * tw)..<((tx + 1) * tw) {
+                            let p = row + cols[xx]
+                            for c in 0..<ch { hist[c &* 256 &+ Int(p[c])] &+= 1 }
                         }
                     }
-                    let base = (ty * tilesX + tx) * 256
-                    var sum = 0
-                    for i in 0..<256 {
-                        sum += hist[i]
-                        let v = (Float(sum) * lutScale).rounded(.toNearestOrEven)
-                        luts[base + i] = UInt8(min(max(v, 0), 255))
+                    for c in 0..<ch {
+                        let bins = hist + c * 256
+                        if limit > 0 {
+                            var excess = 0
+                            for i in 0..<256 where bins[i] > limit { excess += bins[i] - limit; bins[i] = limit }
+                            let add = excess / 256, r = excess % 256
+                            for i in 0..<256 { bins[i] += add }
+                            if r > 0 {
+                                let step = max(256 / r, 1)
+                                var i = 0, done = 0
+                                while i < 256 && done < r { bins[i] += 1; i += step; done += 1 }
+                            }
+                        }
+                        let table = out + c * perChannel + (ty * tilesX + tx) * 256
+                        var sum = 0
+                        for i in 0..<256 {
+                            sum += bins[i]
+                            let v = (Float(sum) * lutScale).rounded(.toNearestOrEven)
+                            table[i] = UInt8(min(max(v, 0), 255))
+                        }
                     }
                 }
             }
+        }
+        }
+        }
         }
         return luts
     }
