@@ -59,7 +59,9 @@ import Testing
             if c.pixels > 0 { #expect(abs(c.weightInverse * 11 * c.fraction - 1) < 1e-9) }
         }
         let total = Double(counts.reduce(0, +))
-        for ch in 0..<3 { #expect(abs(stats.mean[ch] - sums[ch] / total / 255) < 1e-9) }
+        // Over every pixel on request (the default, over labelled pixels, is checked in LabelledStatisticsTests).
+        let everyPixel = ClassStats(m, over: .all)
+        for ch in 0..<3 { #expect(abs(everyPixel.mean[ch] - sums[ch] / total / 255) < 1e-9) }
         let json = try JSONSerialization.jsonObject(with: try stats.json()) as! [String: Any]
         let first = (json["classes"] as! [[String: Any]])[0]
         #expect(Set(first.keys) == ["index", "name", "pixels", "fraction", "weight_inverse", "weight_median"])

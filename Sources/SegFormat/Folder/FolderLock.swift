@@ -22,20 +22,19 @@ public final class FolderLock {
             let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 let reason = SystemErrno.message
-                throw FolderLockError(description: "cannot create the lock file \(path) (\(reason)); choose a writable --output, and make sure \(FolderLock.fileName) there is a regular file")
+                throw FolderLockError.cannotCreate(path: path, reason: reason)
             }
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
                 close(fd)
-                throw FolderLockError(description: "\(path) is not a regular file; remove it or choose another --output")
+                throw FolderLockError.notARegularFile(path: path)
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 var buf = [UInt8](repeating: 0, count: 32)
                 let n = pread(fd, &buf, buf.count, 0)
                 close(fd)
                 let pid = n > 0 ? Int(String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
-                let holder = pid.map { "another seg-prep process (pid \($0))" } ?? "another seg-prep process"
-                throw FolderLockError(description: "output folder \(dir) is in use by \(holder); wait for it to finish or choose another --output")
+                throw FolderLockError.inUse(dir: dir, pid: pid)
             }
             var now = stat()
             guard lstat(path, &now) == 0, now.st_ino == st.st_ino, now.st_dev == st.st_dev else {
@@ -48,7 +47,7 @@ public final class FolderLock {
             self.fd = fd
             return
         }
-        throw FolderLockError(description: "output folder \(dir) is being locked and released by other processes without pause; retry when they are done")
+        throw FolderLockError.contended(dir: dir)
     }
 
     /// Removes the lock file (while still holding the lock) and releases it.
@@ -62,6 +61,24 @@ public final class FolderLock {
 }
 
 /// Another process holds the output folder, or its lock file cannot be made.
-public struct FolderLockError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+public enum FolderLockError: Error, CustomStringConvertible, Sendable, Equatable {
+    case cannotCreate(path: String, reason: String)
+    case notARegularFile(path: String)
+    /// Another process holds the lock (its pid when the lock file names it).
+    case inUse(dir: String, pid: Int?)
+    case contended(dir: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason):
+            return "cannot create the lock file \(path) (\(reason)); choose a writable --output, and make sure \(FolderLock.fileName) there is a regular file"
+        case .notARegularFile(let path):
+            return "\(path) is not a regular file; remove it or choose another --output"
+        case .inUse(let dir, let pid):
+            let holder = pid.map { "another seg-prep process (pid \($0))" } ?? "another seg-prep process"
+            return "output folder \(dir) is in use by \(holder); wait for it to finish or choose another --output"
+        case .contended(let dir):
+            return "output folder \(dir) is being locked and released by other processes without pause; retry when they are done"
+        }
+    }
 }

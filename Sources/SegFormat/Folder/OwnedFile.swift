@@ -90,12 +90,18 @@ public enum OwnedFile: Equatable, Sendable {
     /// `OwnedFileError` with the OS reason when it cannot.
     public static func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {
-            throw OwnedFileError(description: "cannot remove \(path) (\(SystemErrno.message)); check the folder's permissions")
+            throw OwnedFileError.cannotRemove(path: path, reason: SystemErrno.message)
         }
     }
 }
 
 /// A file seg-prep owns could not be removed.
-public struct OwnedFileError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+public enum OwnedFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    case cannotRemove(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRemove(let path, let reason): return "cannot remove \(path) (\(reason)); check the folder's permissions"
+        }
+    }
 }

@@ -14,8 +14,7 @@ extension Manifest {
 
     /// Throws `ManifestError` unless the manifest is internally consistent (`path` names it in messages).
     public func validate(path: String) throws {
-        let fix = "rebuild it with `seg-prep run` (or `seg-prep merge` for a merged folder)"
-        func bad(_ what: String) -> ManifestError { ManifestError("\(path) is damaged or was edited: \(what); \(fix)") }
+        func bad(_ what: String) -> ManifestError { .damaged(path: path, what: what) }
 
         // Classes and the ignore value against the label type.
         guard !classes.isEmpty else { throw bad("`classes` is empty") }

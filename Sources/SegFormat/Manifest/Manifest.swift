@@ -153,22 +153,22 @@ public struct Manifest: Codable, Sendable, Equatable {
     public static func load(from dir: String) throws -> Manifest {
         let path = (dir as NSString).appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ManifestError("\(dir) has no \(fileName): it is not a finished seg-prep output (run `seg-prep run` to completion first)")
+            throw ManifestError.missing(dir: dir)
         }
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
            size.int64Value > maxFileBytes {
-            throw ManifestError("\(path) is \(size.int64Value) bytes, more than a manifest can be (\(maxFileBytes >> 20) MiB); it is not a seg-prep index.json, so rebuild the folder with `seg-prep run`")
+            throw ManifestError.tooLarge(path: path, bytes: size.int64Value, limit: maxFileBytes)
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ManifestError("\(path) cannot be read: \(error.localizedDescription)")
+            throw ManifestError.unreadable(path: path, reason: error.localizedDescription)
         }
         let m: Manifest
         do { m = try decoder.decode(Manifest.self, from: data) } catch {
-            throw ManifestError("\(path) is not a valid seg-prep manifest (\(Manifest.describe(error))); rerun `seg-prep run` with --force to rebuild it")
+            throw ManifestError.notAManifest(path: path, reason: Manifest.describe(error))
         }
         guard m.formatVersion == 1 else {
-            throw ManifestError("\(path) has format_version \(m.formatVersion); this seg-prep reads version 1")
+            throw ManifestError.unknownVersion(path: path, found: m.formatVersion)
         }
         try m.checkShardFiles(manifestPath: path)
         try m.validate(path: path)
@@ -196,10 +196,4 @@ public struct Manifest: Codable, Sendable, Equatable {
         d.keyDecodingStrategy = .convertFromSnakeCase
         return d
     }
-}
-
-/// A manifest that is missing, unreadable or inconsistent; the message says what to do.
-public struct ManifestError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -23,18 +23,16 @@ extension Manifest {
     /// with `<part>` one of `parts`, and the parts themselves are plain relative or absolute folder
     /// paths (no NUL or control characters).
     func checkShardFiles(manifestPath: String) throws {
-        let damaged = "\(manifestPath) is damaged or was edited"
-        let fix = "rebuild it with `seg-prep run` (or `seg-prep merge` for a merged folder)"
         let parts = Set(self.parts ?? [])
         for p in parts where p.isEmpty || p.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw ManifestError("\(damaged): a part folder name is empty or holds control characters; \(fix)")
+            throw ManifestError.damaged(path: manifestPath, what: "a part folder name is empty or holds control characters")
         }
         for s in shards {
             let file = s.file
             if Manifest.isShardName(file) { continue }
             if let slash = file.lastIndex(of: "/"), parts.contains(String(file[..<slash])),
                Manifest.isShardName(String(file[file.index(after: slash)...])) { continue }
-            throw ManifestError("\(damaged): shard \(s.index) is named \(Manifest.quoted(file)), which is not a shard file of this folder\(parts.isEmpty ? "" : " or of its parts"); \(fix)")
+            throw ManifestError.damaged(path: manifestPath, what: "shard \(s.index) is named \(Manifest.quoted(file)), which is not a shard file of this folder\(parts.isEmpty ? "" : " or of its parts")")
         }
     }
 
@@ -48,7 +46,7 @@ extension Manifest {
         var st = stat()
         if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             let what = (st.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
-            throw ManifestError("\(path) is \(what), not a shard file; seg-prep reads only the regular files it wrote, so replace it with the shard (rerun `seg-prep run`)")
+            throw ManifestError.notAShardFile(path: path, kind: what)
         }
         return path
     }

@@ -14,11 +14,11 @@ public enum ManifestMerger {
     /// output folder is locked for the merge; parts are only read.
     @discardableResult
     public static func merge(parts: [String], into output: String, copy: Bool = false) throws -> Manifest {
-        guard !parts.isEmpty else { throw ManifestError("give at least one part folder to merge") }
+        guard !parts.isEmpty else { throw ManifestError.nothingToMerge }
         let fm = FileManager.default
         let out = URL(fileURLWithPath: output).standardizedFileURL
         if let why = RealPath.unsafeOutput(out.path) {
-            throw ManifestError("output folder \(out.path) \(why); choose a folder of its own with --output")
+            throw ManifestError.unsafeOutput(dir: out.path, why: why)
         }
         let realOut = RealPath.resolve(out.path)
         var loaded: [(dir: URL, m: Manifest, k: Int, n: Int)] = []
@@ -27,14 +27,14 @@ public enum ManifestMerger {
             let m = try Manifest.load(from: dir.path)
             guard let text = m.partition, let slash = text.firstIndex(of: "/"),
                   let k = Int(text[..<slash]), let n = Int(text[text.index(after: slash)...]) else {
-                throw ManifestError("\(dir.path) is not a partition (it was not run with --partition K/N); merge only the parts of one partitioned run")
+                throw ManifestError.notAPartition(dir: dir.path)
             }
             guard m.parts == nil else {
-                throw ManifestError("\(dir.path) is itself a merged folder; merge the partition folders it lists instead")
+                throw ManifestError.alreadyMerged(dir: dir.path)
             }
             let realPart = RealPath.resolve(dir.path)
             if RealPath.isSameOrInside(realOut, realPart) || RealPath.isSameOrInside(realPart, realOut) {
-                throw ManifestError("output folder \(out.path) \(realOut == realPart ? "is" : RealPath.isSameOrInside(realOut, realPart) ? "lies inside" : "contains") the part \(dir.path); merge into a folder outside every part")
+                throw ManifestError.outputOverlapsPart(output: out.path, relation: realOut == realPart ? "is" : RealPath.isSameOrInside(realOut, realPart) ? "lies inside" : "contains", part: dir.path)
             }
             // Part paths are recorded between real paths: a --output reached through a symbolic
             // link (a scratch folder) must name parts as seen from where its files really are.
@@ -44,28 +44,28 @@ public enum ManifestMerger {
         for part in loaded.dropFirst() {
             if part.m.pipelineSha256 != first.m.pipelineSha256 || part.m.seed != first.m.seed
                 || part.m.inputSha256 != first.m.inputSha256 || part.m.samplesPerShard != first.m.samplesPerShard {
-                throw ManifestError("\(part.dir.path) comes from a different pipeline, seed or input than \(first.dir.path); merge only the parts of one run")
+                throw ManifestError.differentRun(part: part.dir.path, first: first.dir.path)
             }
             if part.n != first.n {
-                throw ManifestError("\(part.dir.path) is partition \(part.k)/\(part.n) but \(first.dir.path) is \(first.k)/\(first.n); all parts must use the same N")
+                throw ManifestError.differentPartitionCount(part: part.dir.path, k: part.k, n: part.n, first: first.dir.path, firstK: first.k, firstN: first.n)
             }
         }
         var seen: [Int: URL] = [:]
         for part in loaded {
             if let other = seen[part.k] {
-                throw ManifestError("partition \(part.k)/\(part.n) is given twice (\(other.path) and \(part.dir.path)); pass each part once")
+                throw ManifestError.partGivenTwice(k: part.k, n: part.n, first: other.path, second: part.dir.path)
             }
             seen[part.k] = part.dir
         }
         let missing = (0..<first.n).filter { seen[$0] == nil }
         if !missing.isEmpty {
-            throw ManifestError("partitions \(missing.map { "\($0)/\(first.n)" }.joined(separator: ", ")) are missing; run them and pass every part")
+            throw ManifestError.partsMissing(missing.map { "\($0)/\(first.n)" })
         }
         do { try fm.createDirectory(at: out, withIntermediateDirectories: true) } catch {
-            throw ManifestError("cannot create output folder \(out.path) (\(error.localizedDescription)); choose a writable --output")
+            throw ManifestError.cannotCreate(dir: out.path, reason: error.localizedDescription)
         }
         let lock: FolderLock
-        do { lock = try FolderLock(out.path) } catch { throw ManifestError("\(error)") }
+        do { lock = try FolderLock(out.path) } catch { throw ManifestError.locked(reason: "\(error)") }
         defer { withExtendedLifetime(lock) {} }
         try checkOutput(out.path, first.m, copying: copy ? loaded.flatMap { $0.m.shards.map(\.file) } : [])
         var shards: [Manifest.Shard] = []
@@ -87,7 +87,7 @@ public enum ManifestMerger {
         shards.sort { $0.index < $1.index }
         let expectedShards = (first.m.totalSamples + first.m.samplesPerShard - 1) / first.m.samplesPerShard
         guard shards.map(\.index) == Array(0..<expectedShards) else {
-            throw ManifestError("the parts hold shards \(shards.map(\.index)) but the run has \(expectedShards); rerun the incomplete parts")
+            throw ManifestError.incompleteShards(found: shards.map(\.index), expected: expectedShards)
         }
         var merged = first.m
         merged.partition = nil
@@ -96,11 +96,11 @@ public enum ManifestMerger {
         var pixels = [Int](repeating: 0, count: first.m.classPixels.count)
         for part in loaded {
             guard part.m.classPixels.count == pixels.count else {
-                throw ManifestError("\(part.dir.path) counts \(part.m.classPixels.count - 1) classes but \(first.dir.path) \(pixels.count - 1); merge only the parts of one run")
+                throw ManifestError.differentClassCount(part: part.dir.path, classes: part.m.classPixels.count - 1, first: first.dir.path, firstClasses: pixels.count - 1)
             }
             for i in pixels.indices {
                 let (sum, overflow) = pixels[i].addingReportingOverflow(part.m.classPixels[i])
-                guard !overflow else { throw ManifestError("the parts' class_pixels add up past the integer range; their manifests were edited, so rebuild them with `seg-prep run`") }
+                guard !overflow else { throw ManifestError.pixelCountsOverflow }
                 pixels[i] = sum
             }
         }
@@ -122,16 +122,14 @@ public enum ManifestMerger {
     /// Throws `ManifestError` when the output holds a manifest of another run, or something seg-prep
     /// did not write at its `index.json` or at the name of a shard to copy in.
     static func checkOutput(_ dir: String, _ m: Manifest, copying files: [String]) throws {
-        let refuse = { (path: String, what: String) in
-            ManifestError("\(path) is \(what), not a file seg-prep wrote; seg-prep never deletes or overwrites what it did not write, so move it away or choose another --output")
-        }
+        let refuse = { (path: String, what: String) in ManifestError.foreignFile(path: path, what: what) }
         let index = (dir as NSString).appendingPathComponent(Manifest.fileName)
         switch OwnedFile.manifest(in: dir) {
         case .foreign(let what): throw refuse(index, what)
         case .ours:
             if let old = try? Manifest.load(from: dir), old.partition == nil,
                old.pipelineSha256 == m.pipelineSha256, old.seed == m.seed, old.inputSha256 == m.inputSha256 { break }
-            throw ManifestError("output folder \(dir) already holds the output of another run; merge into an empty folder or one holding an earlier merge of this run")
+            throw ManifestError.anotherRun(dir: dir)
         case .absent: break
         }
         for name in files {
@@ -147,10 +145,10 @@ public enum ManifestMerger {
         do {
             try? OwnedFile.remove(tmp)
             try FileManager.default.copyItem(atPath: src, toPath: tmp)
-            guard rename(tmp, dst) == 0 else { throw ManifestError(SystemErrno.message) }
+            guard rename(tmp, dst) == 0 else { throw ManifestError.copyFailed(source: src, destination: dst, reason: SystemErrno.message) }
         } catch {
             try? OwnedFile.remove(tmp)
-            throw ManifestError("cannot copy \(src) to \(dst) (\(error.localizedDescription)); check free space and permissions")
+            throw ManifestError.copyFailed(source: src, destination: dst, reason: (error as? ManifestError).map { if case .copyFailed(_, _, let r) = $0 { return r } else { return "\($0)" } } ?? error.localizedDescription)
         }
     }
 

@@ -112,7 +112,7 @@ public struct WebDatasetExporter: Sendable {
         guard rename(tmp, path) == 0 else {
             let reason = SystemErrno.message
             unlink(tmp)
-            throw ExportError("cannot rename \(tmp) to \(path): \(reason)")
+            throw ExportError.cannotRename(from: tmp, to: path, reason: reason)
         }
         return ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
     }
@@ -140,7 +140,7 @@ public struct WebDatasetExporter: Sendable {
         where Self.isOwnName(name) && name != "webdataset.json" && !names.contains(name) {
             let path = (output as NSString).appendingPathComponent(name)
             guard unlink(path) == 0 || errno == ENOENT else {
-                throw ExportError("cannot remove \(path), a tar of an earlier export: \(SystemErrno.message)")
+                throw ExportError.cannotRemove(path: path, reason: SystemErrno.message)
             }
         }
     }
@@ -151,18 +151,18 @@ public struct WebDatasetExporter: Sendable {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: output, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw ExportError("\(output) is a file; give --output a new or empty folder") }
+            guard isDir.boolValue else { throw ExportError.outputIsAFile(path: output) }
             for name in try fm.contentsOfDirectory(atPath: output).sorted() {
                 let path = (output as NSString).appendingPathComponent(name)
                 var st = stat()
                 let regular = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
                 guard regular, Self.isOwnName(name), name.contains(".tmp-") || Self.isOwnContent(path, name: name) else {
-                    throw ExportError("\(output) holds \(name), which export did not write; give --output a new or empty folder (seg-prep never deletes files it did not write)")
+                    throw ExportError.foreignFile(output: output, name: name)
                 }
             }
         } else {
             do { try fm.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-                throw ExportError("cannot create \(output): \((error as NSError).localizedDescription)")
+                throw ExportError.cannotCreate(path: output, reason: (error as NSError).localizedDescription)
             }
         }
     }

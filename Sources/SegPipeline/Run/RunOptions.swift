@@ -61,7 +61,7 @@ extension Partition {
                      "JOB_COMPLETION_INDEX", "SEGPREP_PARTITIONS"] {
             guard let text = env[name] else { continue }
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), (0...largest).contains(v) else {
-                return .failure(PartitionError(description: "--partition auto read \(name)=\(text.prefix(40)), which is not a number from 0 to \(largest); fix the variable or pass --partition K/N"))
+                return .failure(.notANumber(variable: name, value: String(text.prefix(40)), largest: largest))
             }
         }
         func int(_ name: String) -> Int? { env[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -75,27 +75,49 @@ extension Partition {
                 count = hi - lo + 1
                 k = id - lo
             } else {
-                return .failure(PartitionError(description: "--partition auto found SLURM_ARRAY_TASK_ID but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN and _MAX; submit with `sbatch --array=0-N` or pass --partition K/N"))
+                return .failure(.slurmCountMissing)
             }
             guard count >= 1, (0..<count).contains(k) else {
-                return .failure(PartitionError(description: "--partition auto read task \(id) of \(count) from Slurm, which is not a partition 0..\(count - 1); use --array=0-\(max(count - 1, 0)) or pass --partition K/N"))
+                return .failure(.slurmTaskOutOfRange(task: id, count: count))
             }
             return .success(Partition(k: k, n: count))
         }
         if let index = int("JOB_COMPLETION_INDEX") {
             guard let n = int("SEGPREP_PARTITIONS") else {
-                return .failure(PartitionError(description: "--partition auto found JOB_COMPLETION_INDEX but not SEGPREP_PARTITIONS; set it to the Job's completions, or pass --partition K/N"))
+                return .failure(.partitionCountMissing)
             }
             guard n >= 1, (0..<n).contains(index) else {
-                return .failure(PartitionError(description: "--partition auto read index \(index) of SEGPREP_PARTITIONS=\(n), which is not a partition 0..\(n - 1); set SEGPREP_PARTITIONS to the Job's completions"))
+                return .failure(.indexOutOfRange(index: index, count: n))
             }
             return .success(Partition(k: index, n: n))
         }
-        return .failure(PartitionError(description: "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N"))
+        return .failure(.noScheduler)
     }
 }
 
 /// Why `--partition auto` could not tell the partition.
-public struct PartitionError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+public enum PartitionError: Error, CustomStringConvertible, Sendable, Equatable {
+    case notANumber(variable: String, value: String, largest: Int)
+    case slurmCountMissing
+    case slurmTaskOutOfRange(task: Int, count: Int)
+    case partitionCountMissing
+    case indexOutOfRange(index: Int, count: Int)
+    case noScheduler
+
+    public var description: String {
+        switch self {
+        case .notANumber(let variable, let value, let largest):
+            return "--partition auto read \(variable)=\(value), which is not a number from 0 to \(largest); fix the variable or pass --partition K/N"
+        case .slurmCountMissing:
+            return "--partition auto found SLURM_ARRAY_TASK_ID but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN and _MAX; submit with `sbatch --array=0-N` or pass --partition K/N"
+        case .slurmTaskOutOfRange(let task, let count):
+            return "--partition auto read task \(task) of \(count) from Slurm, which is not a partition 0..\(count - 1); use --array=0-\(max(count - 1, 0)) or pass --partition K/N"
+        case .partitionCountMissing:
+            return "--partition auto found JOB_COMPLETION_INDEX but not SEGPREP_PARTITIONS; set it to the Job's completions, or pass --partition K/N"
+        case .indexOutOfRange(let index, let count):
+            return "--partition auto read index \(index) of SEGPREP_PARTITIONS=\(count), which is not a partition 0..\(count - 1); set SEGPREP_PARTITIONS to the Job's completions"
+        case .noScheduler:
+            return "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N"
+        }
+    }
 }

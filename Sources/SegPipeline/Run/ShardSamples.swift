@@ -22,7 +22,7 @@ public struct ShardSamples {
     /// Throws `ManifestError` when out of range.
     public func sample(_ index: Int) throws -> (sample: Sample, params: [String: Double]) {
         guard (0..<count).contains(index) else {
-            throw ManifestError("sample \(index) is out of range; \(dir) holds \(count) samples (use --index 0..\(max(count - 1, 0)))")
+            throw ManifestError.sampleOutOfRange(index: index, dir: dir, count: count)
         }
         let (h, w) = (reader.height, reader.width)
         let (image, label) = try reader.withSample(index) { (Array($0), Array($1)) }
