@@ -50,7 +50,7 @@ import Testing
         let list = gt + "/../list.txt"
         try "x\n\n".write(toFile: list, atomically: true, encoding: .utf8)
         #expect(try FolderEvaluation.ids(gt: gt, list: list) == ["x"])
-        #expect(throws: TrainError.self) {
+        #expect(throws: EvaluationError.self) {
             _ = try FolderEvaluation(gt: gt, pred: pred, classes: 2, ids: ["x"], read: { _ in
                 FolderEvaluation.LabelImage(width: 1, height: 1, pixels: [0])
             })

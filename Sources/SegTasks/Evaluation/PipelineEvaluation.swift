@@ -9,11 +9,11 @@ public enum PipelineEvaluation {
     /// The evaluation over `truth`'s records with predictions in `pred`; `classes` defaults to the
     /// pipeline's (at most 255: the matrix counts 8-bit values).
     ///
-    /// Throws label errors, or `TrainError` when no pair could be scored.
+    /// Throws label errors, or `EvaluationError` when no pair could be scored.
     public static func evaluate(_ truth: GroundTruth, pred: String, classes: Int, warn: (String) -> Void) throws -> FolderEvaluation {
         let records = Dictionary(truth.input.records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return try FolderEvaluation(classes: classes, ids: truth.input.records.map(\.id), truth: { id in
-            guard let record = records[id] else { throw TrainError("\(id) is not a sample of the pipeline") }
+            guard let record = records[id] else { throw EvaluationError.notASample(id: id) }
             let label = try truth.label(record)
             return (FolderEvaluation.LabelImage(width: label.width, height: label.height, pixels: LabelFile.narrowed(label)), record.label)
         }, prediction: { id in

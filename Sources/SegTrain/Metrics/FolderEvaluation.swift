@@ -26,30 +26,30 @@ public struct FolderEvaluation: Sendable {
     /// The ids to score: the lines of `list` (first word of each, as a VOC split file), or every
     /// `*.png` in `gt` without its extension, sorted.
     ///
-    /// - Throws: `TrainError` when the list or folder cannot be read or names nothing.
+    /// - Throws: `EvaluationError` when the list or folder cannot be read or names nothing.
     public static func ids(gt: String, list: String?) throws -> [String] {
         if let list {
             // Read as a stream, so a pipe or process substitution (`--list <(…)`) works like a file.
             guard let handle = FileHandle(forReadingAtPath: list), let bytes = try? handle.readToEnd() ?? Data(),
                   let text = String(data: bytes, encoding: .utf8) else {
-                throw TrainError("cannot read --list \(list); give a text file with one image id per line.")
+                throw EvaluationError.listUnreadable(path: list)
             }
             let ids = text.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
-            guard !ids.isEmpty else { throw TrainError("--list \(list) names no image; give one image id per line.") }
+            guard !ids.isEmpty else { throw EvaluationError.listEmpty(path: list) }
             return ids
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: gt) else {
-            throw TrainError("cannot read the folder \(gt); pass --gt a folder of label PNGs.")
+            throw EvaluationError.folderUnreadable(path: gt)
         }
         let ids = names.filter { $0.lowercased().hasSuffix(".png") }.map { String($0.dropLast(4)) }.sorted()
-        guard !ids.isEmpty else { throw TrainError("\(gt) holds no .png label maps; pass --gt the folder of ground-truth PNGs.") }
+        guard !ids.isEmpty else { throw EvaluationError.noLabelMaps(folder: gt) }
         return ids
     }
 
     /// Scores `ids`, reading `gt/<id>.png` and `pred/<id>.png` with `read`; `warn` receives one line
     /// per skipped pair.
     ///
-    /// - Throws: whatever `read` throws for an unreadable file; `TrainError` when no pair could be scored.
+    /// - Throws: whatever `read` throws for an unreadable file; `EvaluationError` when no pair could be scored.
     public init(gt: String, pred: String, classes: Int, ids: [String],
                 read: (String) throws -> LabelImage, warn: (String) -> Void = { _ in }) throws {
         try self.init(classes: classes, ids: ids, truth: { id in
@@ -63,7 +63,7 @@ public struct FolderEvaluation: Sendable {
     /// Scores `ids` with ground truth from `truth` and predictions from `prediction` (nil when there
     /// is none), each with the path it names in messages.
     ///
-    /// - Throws: what the readers throw; `TrainError` when no pair could be scored.
+    /// - Throws: what the readers throw; `EvaluationError` when no pair could be scored.
     public init(classes: Int, ids: [String], truth: (String) throws -> (LabelImage, String),
                 prediction: (String) throws -> (LabelImage?, String), warn: (String) -> Void = { _ in }) throws {
         matrix = ConfusionMatrix(classes: classes)
@@ -85,7 +85,7 @@ public struct FolderEvaluation: Sendable {
             evaluated.append(id)
         }
         guard !evaluated.isEmpty else {
-            throw TrainError("no image pair could be scored (\(skipped.count) skipped); give --pred a folder of PNGs named and sized like the ground truth.")
+            throw EvaluationError.nothingScored(skipped: skipped.count)
         }
     }
 }

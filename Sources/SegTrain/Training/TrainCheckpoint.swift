@@ -61,17 +61,15 @@ public struct TrainCheckpoint: Sendable {
                 file.metadata[optionKey(key.option)].map { $0 != key.value } ?? false
             }
             if !changed.isEmpty {
-                let list = changed.map { "\($0.option) \(file.metadata[optionKey($0.option)] ?? "") (now \($0.value))" }.joined(separator: ", ")
-                throw TrainError("\(path) was written with \(list); resume with the options it was written with, or start a new run without --resume.")
+                throw TrainError.resumeOptionsChanged(path: path, changes: changed.map { "\($0.option) \(file.metadata[optionKey($0.option)] ?? "") (now \($0.value))" })
             }
         }
         let (kind, classes) = try SegmentationModel.describe(checkpoint: file)
         guard kind == model.kind, classes == model.classes else {
-            throw TrainError("\(path) holds a \(kind.rawValue) model for \(classes) classes but this run trains \(model.kind.rawValue) for \(model.classes); resume with the same --model and shard folders.")
+            throw TrainError.checkpointModel(path: path, kind: kind.rawValue, classes: classes, runKind: model.kind.rawValue, runClasses: model.classes)
         }
         guard file.metadata["optimizer"] == optimizer.kind.rawValue else {
-            let found = file.metadata["optimizer"].map { "\($0) optimiser state" } ?? "no optimiser state"
-            throw TrainError("\(path) has \(found) but this run uses \(optimizer.kind.rawValue); resume from a last.safetensors written with the same --optimizer.")
+            throw TrainError.checkpointOptimizer(path: path, found: file.metadata["optimizer"], run: optimizer.kind.rawValue)
         }
         try Checkpoint.load(into: &model, from: path)
         var tensors: [String: Tensor<Float>] = [:]
@@ -82,14 +80,14 @@ public struct TrainCheckpoint: Sendable {
         func count(_ key: String) throws -> Int {
             guard let text = m[key] else { return 0 }
             guard let v = Int(text), (0...Int(Int32.max)).contains(v) else {
-                throw TrainError("\(path) has \(key) \(text.prefix(40)) in its metadata, not a count; resume from a last.safetensors that `seg-prep train` wrote.")
+                throw TrainError.checkpointMetadata(path: path, key: key, value: String(text.prefix(40)), expected: "a count")
             }
             return v
         }
         func number(_ key: String, default d: Double) throws -> Double {
             guard let text = m[key] else { return d }
             guard let v = Double(text), v.isFinite else {
-                throw TrainError("\(path) has \(key) \(text.prefix(40)) in its metadata, not a finite number; resume from a last.safetensors that `seg-prep train` wrote.")
+                throw TrainError.checkpointMetadata(path: path, key: key, value: String(text.prefix(40)), expected: "a finite number")
             }
             return v
         }

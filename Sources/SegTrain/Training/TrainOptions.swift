@@ -99,21 +99,21 @@ public struct TrainOptions: Sendable {
 
     /// Checks ranges; throws `TrainError` saying which option to change.
     public func validate() throws {
-        guard epochs >= 1 else { throw TrainError("--epochs is \(epochs); train for at least 1 epoch.") }
-        guard batchSize >= 1 else { throw TrainError("--batch-size is \(batchSize); use at least 1.") }
-        guard lr > 0, lr.isFinite else { throw TrainError("--lr is \(lr); give a positive learning rate such as 1e-3.") }
+        guard epochs >= 1 else { throw TrainError.option(name: "--epochs", value: "\(epochs)", expected: "train for at least 1 epoch") }
+        guard batchSize >= 1 else { throw TrainError.option(name: "--batch-size", value: "\(batchSize)", expected: "use at least 1") }
+        guard lr > 0, lr.isFinite else { throw TrainError.option(name: "--lr", value: "\(lr)", expected: "give a positive learning rate such as 1e-3") }
         if let m = minLR, !(m > 0 && m <= lr) {
-            throw TrainError("--min-lr is \(m); give a positive rate no larger than --lr (\(lr)).")
+            throw TrainError.option(name: "--min-lr", value: "\(m)", expected: "give a positive rate no larger than --lr (\(lr))")
         }
-        guard momentum >= 0, momentum < 1 else { throw TrainError("--momentum is \(momentum); use a value in [0, 1).") }
-        guard weightDecay >= 0 else { throw TrainError("--weight-decay is \(weightDecay); use 0 or more.") }
-        if let w = warmupEpochs, !(w >= 0) { throw TrainError("--warmup-epochs is \(w); use 0 or more.") }
-        if let t = threads, !(1...256).contains(t) { throw TrainError("--threads is \(t); use 1 to 256 matrix-kernel threads.") }
-        guard (1...256).contains(workers) else { throw TrainError("--workers is \(workers); use 1 to 256 loader threads.") }
-        guard epochs <= 1_000_000 else { throw TrainError("--epochs is \(epochs); use at most 1000000.") }
-        guard batchSize <= 65_536 else { throw TrainError("--batch-size is \(batchSize); use at most 65536.") }
-        guard (1...1_000_000).contains(valEvery) else { throw TrainError("--val-every is \(valEvery); validate every 1 or more epochs.") }
-        if let m = maxSteps, m < 1 { throw TrainError("--max-steps is \(m); train for at least 1 step.") }
+        guard momentum >= 0, momentum < 1 else { throw TrainError.option(name: "--momentum", value: "\(momentum)", expected: "use a value in [0, 1)") }
+        guard weightDecay >= 0 else { throw TrainError.option(name: "--weight-decay", value: "\(weightDecay)", expected: "use 0 or more") }
+        if let w = warmupEpochs, !(w >= 0) { throw TrainError.option(name: "--warmup-epochs", value: "\(w)", expected: "use 0 or more") }
+        if let t = threads, !(1...256).contains(t) { throw TrainError.option(name: "--threads", value: "\(t)", expected: "use 1 to 256 matrix-kernel threads") }
+        guard (1...256).contains(workers) else { throw TrainError.option(name: "--workers", value: "\(workers)", expected: "use 1 to 256 loader threads") }
+        guard epochs <= 1_000_000 else { throw TrainError.option(name: "--epochs", value: "\(epochs)", expected: "use at most 1000000") }
+        guard batchSize <= 65_536 else { throw TrainError.option(name: "--batch-size", value: "\(batchSize)", expected: "use at most 65536") }
+        guard (1...1_000_000).contains(valEvery) else { throw TrainError.option(name: "--val-every", value: "\(valEvery)", expected: "validate every 1 or more epochs") }
+        if let m = maxSteps, m < 1 { throw TrainError.option(name: "--max-steps", value: "\(m)", expected: "train for at least 1 step") }
     }
 
     /// Parses `--class-weights`: none, inverse, median, or a file of one weight per class.
@@ -124,12 +124,12 @@ public struct TrainOptions: Sendable {
         case "median": return .median
         default:
             guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-                throw TrainError("--class-weights \(text) is neither none, inverse, median nor a readable file; give one of those or a file of one weight per class.")
+                throw TrainError.classWeightsUnreadable(path: text)
             }
             let parts = contents.split { $0 == "," || $0 == "[" || $0 == "]" || $0.isWhitespace }
             let values = parts.compactMap { Double($0) }
             guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                throw TrainError("--class-weights \(text) must hold non-negative numbers separated by spaces, commas or newlines (or a JSON array).")
+                throw TrainError.classWeightsMalformed(path: text)
             }
             return .explicit(values)
         }

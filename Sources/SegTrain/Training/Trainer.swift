@@ -70,18 +70,18 @@ public struct Trainer {
         val = try ShardLoader(folders: options.valFolders, options: valOptions)
         let names = train.shards.classes
         guard val.shards.classes == names else {
-            throw TrainError("validation folders have classes \(val.shards.classes) but training folders have \(names); prepare both with the same class list.")
+            throw TrainError.classesDiffer(validation: val.shards.classes, training: names)
         }
         guard names.count <= 255 else {
-            throw TrainError("the folders have \(names.count) classes, but the trainer's predictions and metrics take up to 255; train on them in PyTorch through the Python reader, which reads their U16 labels.")
+            throw TrainError.tooManyClasses(names.count)
         }
         guard train.batchesPerEpoch > 0 else {
-            throw TrainError("\(train.samplesPerEpoch) training samples make no full batch of \(options.batchSize); lower --batch-size.")
+            throw TrainError.noFullBatch(samples: train.samplesPerEpoch, batchSize: options.batchSize)
         }
         let (h, w) = (train.shards.height, train.shards.width)
         model = SegmentationModel(kind: options.model, classes: names.count, seed: options.seed)
         guard h % model.sizeMultiple == 0, w % model.sizeMultiple == 0, val.shards.height == h, val.shards.width == w else {
-            throw TrainError("\(options.model.rawValue) needs training and validation images of one size, a multiple of \(model.sizeMultiple) (found \(w)x\(h) and \(val.shards.width)x\(val.shards.height)); prepare the shards at e.g. 256x256.")
+            throw TrainError.sizeUnsuitable(model: options.model.rawValue, multiple: model.sizeMultiple, width: w, height: h, valWidth: val.shards.width, valHeight: val.shards.height)
         }
         classNames = names
         classWeights = try Trainer.weights(options.classWeights, manifests: train.shards.manifests, classes: names.count)
@@ -94,7 +94,7 @@ public struct Trainer {
         if let resume = options.resume {
             position = try TrainCheckpoint.restore(resume, into: &model, optimizer: &optimizer, options: options)
             guard position.epoch <= options.epochs, position.batch < train.batchesPerEpoch else {
-                throw TrainError("\(resume) stands at epoch \(position.epoch + 1) batch \(position.batch), past this run's \(options.epochs) epochs of \(train.batchesPerEpoch) batches; resume with the options and folders that wrote it, or raise --epochs.")
+                throw TrainError.resumePastRun(path: resume, epoch: position.epoch + 1, batch: position.batch, epochs: options.epochs, batches: train.batchesPerEpoch)
             }
             log = TrainLog(path: logPath, keepThrough: position.epoch)
         } else {
@@ -113,7 +113,7 @@ public struct Trainer {
         case .median: return ClassStats(merged).classes.map(\.weightMedian)
         case .explicit(let w):
             guard w.count == classes else {
-                throw TrainError("the class-weight file gives \(w.count) weights for \(classes) classes; give one per class in index order.")
+                throw TrainError.classWeightCount(given: w.count, classes: classes)
             }
             return w
         }
