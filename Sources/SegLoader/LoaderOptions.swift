@@ -46,18 +46,18 @@ public struct LoaderOptions: Sendable, Equatable {
 
     /// Checks ranges; throws `LoaderError` saying which option to change.
     public func validate(classes: Int) throws {
-        guard batchSize >= 1 else { throw LoaderError("batchSize is \(batchSize); use a batch size of at least 1.") }
-        guard workers >= 1 else { throw LoaderError("workers is \(workers); use at least 1 worker thread.") }
+        guard batchSize >= 1 else { throw LoaderError.option(name: "batchSize", value: "\(batchSize)", expected: "use a batch size of at least 1") }
+        guard workers >= 1 else { throw LoaderError.option(name: "workers", value: "\(workers)", expected: "use at least 1 worker thread") }
         guard worldSize >= 1, rank >= 0, rank < worldSize else {
-            throw LoaderError("rank \(rank) is outside 0..<\(worldSize); pass a rank below the world size.")
+            throw LoaderError.option(name: "rank", value: "\(rank), outside 0..<\(worldSize)", expected: "pass a rank below the world size")
         }
-        if let q = queueDepth, q < 2 { throw LoaderError("queueDepth is \(q); use at least 2 buffers.") }
+        if let q = queueDepth, q < 2 { throw LoaderError.option(name: "queueDepth", value: "\(q)", expected: "use at least 2 buffers") }
         for (name, v) in [("mean", mean), ("std", std)] {
-            if let v, v.count != 3 { throw LoaderError("\(name) has \(v.count) values; give one per channel (R, G, B).") }
+            if let v, v.count != 3 { throw LoaderError.option(name: name, value: "\(v.count) values", expected: "give one per channel (R, G, B)") }
         }
-        if let std, std.contains(where: { !($0 > 0) }) { throw LoaderError("std \(std) has a value that is not positive; give standard deviations above 0.") }
+        if let std, std.contains(where: { !($0 > 0) }) { throw LoaderError.option(name: "std", value: "\(std), with a value that is not positive", expected: "give standard deviations above 0") }
         if labelFormat == .uint8 && classes > 255 {
-            throw LoaderError("\(classes) classes do not fit UInt8 labels with an ignore class; use the int32 label format.")
+            throw LoaderError.option(name: "classes", value: "\(classes), which do not fit UInt8 labels with an ignore class", expected: "use the int32 label format")
         }
     }
 }

@@ -51,7 +51,7 @@ public struct ShardReader: Sendable {
     /// shard (slow: reads all bytes).
     /// Throws `LoaderError` or `ManifestError` naming the folder or file and the fix.
     public init(folders: [String], verifyChecksums: Bool = false) throws {
-        guard !folders.isEmpty else { throw LoaderError("No shard folder was given; pass the output folder of `seg-prep run`.") }
+        guard !folders.isEmpty else { throw LoaderError.noFolder }
         var manifests: [Manifest] = []
         var shards: [MappedShard] = []
         var ids: [String] = [], repeats: [Int] = []
@@ -62,13 +62,13 @@ public struct ShardReader: Sendable {
             let (h, w) = try ShardReader.checkLayout(m, folder: folder)
             if let r = reference {
                 guard r.h == h && r.w == w else {
-                    throw LoaderError("\(folder) holds \(w)x\(h) images but \(r.folder) holds \(r.w)x\(r.h); load only folders made at the same output size together.")
+                    throw LoaderError.sizesDiffer(folder: folder, width: w, height: h, first: r.folder, firstWidth: r.w, firstHeight: r.h)
                 }
                 guard r.classes == m.classes, r.ignore == m.ignoreIndex else {
-                    throw LoaderError("\(folder) has classes \(m.classes) (ignore \(m.ignoreIndex)) but \(r.folder) has \(r.classes) (ignore \(r.ignore)); load only folders made with the same class list and ignore_index together.")
+                    throw LoaderError.classesDiffer(folder: folder, classes: m.classes, ignore: m.ignoreIndex, first: r.folder, firstClasses: r.classes, firstIgnore: r.ignore)
                 }
                 guard r.label == m.label.dtype else {
-                    throw LoaderError("\(folder) stores \(m.label.dtype.rawValue) labels but \(r.folder) stores \(r.label.rawValue); load only folders with the same class count together.")
+                    throw LoaderError.labelTypesDiffer(folder: folder, type: m.label.dtype.rawValue, first: r.folder, firstType: r.label.rawValue)
                 }
             } else {
                 reference = (folder, h, w, m.classes, m.label.dtype, m.ignoreIndex)
@@ -85,7 +85,7 @@ public struct ShardReader: Sendable {
             manifests.append(m)
         }
         guard !ids.isEmpty else {
-            throw LoaderError("\(folders.joined(separator: ", ")) hold no samples; check the pipeline's split and its skipped samples in index.json.")
+            throw LoaderError.noSamples(folders: folders)
         }
         self.folders = folders
         self.manifests = manifests
@@ -140,53 +140,39 @@ public struct ShardReader: Sendable {
         }
     }
 
-    /// Image height and width from a manifest, checking its declared layouts.
+    /// Image height and width from a manifest (its layouts were checked by the manifest gate on load).
     static func checkLayout(_ m: Manifest, folder: String) throws -> (Int, Int) {
-        guard m.image.dtype == .u8, m.image.shape.count == 3, m.image.shape[2] == 3, m.image.shape[0] > 0, m.image.shape[1] > 0 else {
-            throw LoaderError("\(folder)/index.json declares images \(m.image.dtype.rawValue) \(m.image.shape), but the loader reads U8 [H, W, 3]; rebuild the folder with `seg-prep run`.")
-        }
-        let h = m.image.shape[0], w = m.image.shape[1]
-        guard [DType.u8, .u16].contains(m.label.dtype), m.label.shape == [h, w] else {
-            throw LoaderError("\(folder)/index.json declares labels \(m.label.dtype.rawValue) \(m.label.shape), but the loader reads U8 or U16 [\(h), \(w)]; rebuild the folder with `seg-prep run`.")
-        }
-        guard m.ignoreIndex >= m.classes.count, m.ignoreIndex <= (m.label.dtype == .u8 ? 255 : 65_535) else {
-            throw LoaderError("\(folder)/index.json has ignore_index \(m.ignoreIndex) for \(m.classes.count) \(m.label.dtype.rawValue) classes; it must be at least the class count and fit the label type, so rebuild the folder with `seg-prep run`.")
-        }
-        return (h, w)
+        (m.image.shape[0], m.image.shape[1])
     }
 
     /// Maps one shard and checks it against its manifest entry.
     static func open(_ s: Manifest.Shard, folder: String, manifest m: Manifest, height h: Int, width w: Int,
                      verify: Bool) throws -> MappedShard {
         let path: String
-        do { path = try m.path(of: s, in: folder) } catch { throw LoaderError("\(error)") }
-        let rerun = "rerun `seg-prep run` with the same pipeline to rewrite it (`seg-prep verify \(folder)` lists all damage)"
-        guard s.ids.count == s.samples, s.repeats.count == s.samples else {
-            throw LoaderError("\(folder)/index.json lists \(s.samples) samples for \(s.file) but \(s.ids.count) ids and \(s.repeats.count) repeats; rebuild the folder with `seg-prep run`.")
-        }
+        do { path = try m.path(of: s, in: folder) } catch let e as ManifestError { throw LoaderError.manifest(e) }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = (attributes[.size] as? NSNumber)?.intValue else {
-            throw LoaderError("\(path) is missing although \(folder)/index.json lists it; \(rerun).")
+            throw LoaderError.shardMissing(path: path, folder: folder)
         }
         guard size == s.bytes else {
-            throw LoaderError("\(path) has \(size) bytes but \(folder)/index.json says \(s.bytes), so it is truncated or was replaced; \(rerun).")
+            throw LoaderError.shardSize(path: path, size: size, folder: folder, expected: s.bytes)
         }
         if verify {
             let digest = try s.checksum.digest(file: path)
             guard digest == s.digest else {
-                throw LoaderError("\(path) does not match the \(s.checksum.title) in \(folder)/index.json, so its bytes are damaged; \(rerun).")
+                throw LoaderError.shardChecksum(path: path, algorithm: s.checksum.title, folder: folder)
             }
         }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(path: path) } catch {
-            throw LoaderError("\(error) — the shard is damaged; \(rerun).")
+            throw LoaderError.shardDamaged(reason: "\(error)", folder: folder)
         }
         func tensor(_ name: String, _ dtype: DType, _ shape: [Int]) throws -> TensorInfo {
             guard let t = file.tensors.first(where: { $0.name == name }) else {
-                throw LoaderError("\(path) has no '\(name)' tensor; \(rerun).")
+                throw LoaderError.tensorMissing(path: path, name: name, folder: folder)
             }
             guard t.dtype == dtype, t.shape == shape else {
-                throw LoaderError("\(path) holds '\(name)' as \(t.dtype.rawValue) \(t.shape) but \(folder)/index.json implies \(dtype.rawValue) \(shape); \(rerun).")
+                throw LoaderError.tensorLayout(path: path, name: name, found: "\(t.dtype.rawValue) \(t.shape)", folder: folder, expected: "\(dtype.rawValue) \(shape)")
             }
             return t
         }
