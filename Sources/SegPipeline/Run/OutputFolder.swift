@@ -43,14 +43,14 @@ struct OutputFolder {
     /// seg-prep process holds.
     func open(inputRoot: String) throws -> FolderLock {
         if let why = RealPath.unsafeOutput(dir) {
-            throw RunError("output folder \(dir) \(why); choose a folder of its own with --output")
+            throw RunError.unsafeOutput(dir: dir, why: why)
         }
         let realRoot = RealPath.resolve(inputRoot)
         if RealPath.isSameOrInside(RealPath.resolve(dir), realRoot) {
-            throw RunError("output folder \(dir) is inside the input folder \(inputRoot); choose an --output outside the dataset")
+            throw RunError.outputInsideInput(dir: dir, input: inputRoot)
         }
         try prepare()
-        do { return try FolderLock(dir) } catch let e as FolderLockError { throw RunError(e.description) }
+        do { return try FolderLock(dir) } catch let e as FolderLockError { throw RunError.locked(e) }
     }
 
     /// The finished manifest of this same run and the indices of its shards that are damaged
@@ -70,7 +70,7 @@ struct OutputFolder {
             return (m, m.shards.filter { !isIntact($0) }.map(\.index))
         }
         if !force {
-            throw RunError("output folder \(dir) already holds the output of a different pipeline, seed or input; choose another --output, or pass --force to replace it")
+            throw RunError.differentRun(dir: dir)
         }
         try clear()
         return nil
@@ -103,7 +103,7 @@ struct OutputFolder {
             guard Manifest.isShardName(name), case .ours(let key) = OwnedFile.shard(at: path) else { continue }
             guard key == runKey else {
                 if !force {
-                    throw RunError("output folder \(dir) holds \(name) from a different pipeline, seed or input; choose another --output, or pass --force to replace it")
+                    throw RunError.shardOfDifferentRun(dir: dir, name: name)
                 }
                 try OwnedFile.remove(path)
                 continue
@@ -114,7 +114,7 @@ struct OutputFolder {
                   stored.entry.file == name, stored.entry.index == index else { continue }
             if let mine = identity, let theirs = stored.identity, mine != theirs {
                 if !force {
-                    throw RunError("output folder \(dir) holds \(name) of an unfinished run made with \(mine.differences(from: theirs).joined(separator: ", ")); finish it with the options it was started with, choose another --output, or pass --force to replace it")
+                    throw RunError.unfinishedRunDiffers(dir: dir, name: name, changes: mine.differences(from: theirs))
                 }
                 try OwnedFile.remove(path)
                 continue
@@ -149,7 +149,7 @@ struct OutputFolder {
     }
 
     private func refusal(_ path: String, _ what: String) -> RunError {
-        RunError("\(path) is \(what), not a file this run wrote; seg-prep never deletes or overwrites what it did not write, so move it away or choose another --output")
+        RunError.foreign(path: path, what: what)
     }
 
     /// `name` without a temporary suffix (`.tmp-PID` or `.tmp-PID-N`), or nil when it has none.
@@ -213,7 +213,7 @@ struct OutputFolder {
         enc.outputFormatting = .sortedKeys
         let path = "\(dir)/\(Manifest.entryName(stored.entry.index))"
         do { try AtomicFile.write(enc.encode(stored), to: path, durable: false) } catch {
-            throw RunError("cannot write \(path): \(error.localizedDescription); check that the folder is writable and has free space")
+            throw RunError.cannotWrite(path: path, reason: error.localizedDescription)
         }
     }
 
@@ -244,17 +244,17 @@ struct OutputFolder {
 
     func writeManifest(_ m: Manifest) throws {
         do { try m.write(to: dir) } catch {
-            throw RunError("cannot write \(dir)/\(Manifest.fileName): \(error)")
+            throw RunError.cannotWriteManifest(dir: dir, reason: "\(error)")
         }
     }
 
     /// Creates the folder; throws `RunError` when it cannot.
     private func prepare() throws {
         do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw RunError("cannot create output folder \(dir) (\(error.localizedDescription)); choose a writable --output")
+            throw RunError.cannotCreate(dir: dir, reason: error.localizedDescription)
         }
         guard fm.isWritableFile(atPath: dir) else {
-            throw RunError("output folder \(dir) is not writable; choose a writable --output or fix its permissions")
+            throw RunError.notWritable(dir: dir)
         }
     }
 

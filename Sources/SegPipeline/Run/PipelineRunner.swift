@@ -75,15 +75,14 @@ public struct PipelineRunner: Sendable {
             // as a fresh run would fail, naming what was left out.
             let bad = done.skipped.filter { $0.filtered != true }
             if onError == .fail && !bad.isEmpty {
-                let lines = bad.prefix(10).map { "\($0.id): \($0.reason)" }.joined(separator: "\n")
-                throw RunError("\(lines)\n\(dir) was finished with --on-error skip, which left out the \(bad.count) sample(s) above; this run fails on bad samples, so fix them and rerun with --force, or rerun with --on-error skip to keep the folder")
+                throw RunError.finishedBySkipping(dir: dir, lines: bad.prefix(10).map { "\($0.id): \($0.reason)" }, count: bad.count)
             }
             if !damaged.isEmpty {
                 // Same run, same inputs: a rebuilt shard has the bytes the manifest records.
                 let (rebuilt, _) = try produce(damaged, context, progress: progress, start: start)
                 for d in damaged {
                     guard let want = done.shards.first(where: { $0.index == d }), rebuilt[d]?.entry.digest == want.digest else {
-                        throw RunError("\(dir)/\(PipelineRunner.shardName(d)) was damaged and has been rebuilt, but the new shard differs from the one index.json records, so the input files changed since this folder was written; rerun with --force to rebuild the whole folder")
+                        throw RunError.rebuiltShardDiffers(path: "\(dir)/\(PipelineRunner.shardName(d))")
                     }
                 }
             }
@@ -102,8 +101,7 @@ public struct PipelineRunner: Sendable {
         let skipped = ordered.flatMap(\.skipped)
         let H = spec.height, W = spec.width
         if !myShards.isEmpty && ordered.allSatisfy({ $0.entry.samples == 0 }) {
-            let reasons = skipped.map { "\($0.id): \($0.reason)" }.joined(separator: "\n")
-            throw RunError("\(reasons.isEmpty ? "" : reasons + "\n")no sample was kept (\(skipped.count) skipped), so no index.json was written; fix the inputs above and rerun")
+            throw RunError.nothingKept(reasons: skipped.map { "\($0.id): \($0.reason)" }, skipped: skipped.count)
         }
         let total = ordered.reduce(into: PixelStatistics(classes: spec.classes.count)) { $0 += $1.statistics }
         let classPixels = total.classPixels
@@ -138,12 +136,6 @@ public struct RunSummary: Sendable {
 
     public var samples: Int { manifest.sampleCount }
     public var bytes: Int { manifest.shards.reduce(0) { $0 + $1.bytes } }
-}
-
-/// The output folder holds something this run must not mix with, or cannot be written.
-public struct RunError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
 }
 
 /// Samples failed under `on_error: fail`; complete shards were kept.

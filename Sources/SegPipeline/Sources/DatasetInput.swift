@@ -28,7 +28,7 @@ public struct DatasetInput: Sendable {
         try self.init(spec.input, root: overrideRoot)
         guard let tiling = spec.tiling else { return }
         if source is LabelmeSource {
-            throw InputError("'tile' reads label image files; labelme JSON labels cannot be tiled (rasterise them first)")
+            throw InputError.labelmeNotTileable
         }
         records = records.flatMap { r -> [SampleRecord] in
             guard r.problem == nil else { return [r] }

@@ -45,7 +45,7 @@ public struct FoldersSource: InputSource {
         for (folder, key) in [(imageFolder, "images"), (labelFolder, "labels")] {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-                throw InputError("\(key) folder \(folder) does not exist; fix `input.root` or `input.\(key)` in the pipeline file, or pass --input-root DIR")
+                throw InputError.folderMissing(key: key, folder: folder)
             }
         }
         let images = try Self.files(in: imageFolder, suffix: layout.imageSuffix)
@@ -57,10 +57,12 @@ public struct FoldersSource: InputSource {
             stems = Set(images.keys).union(labels.keys).sorted()
         }
         guard !stems.isEmpty else {
-            throw InputError("no \(layout.imageSuffix) images or \(layout.labelSuffix) labels were found under \(imageFolder) and \(labelFolder); check `input.images`, `input.labels` and the suffixes")
+            throw InputError.nothingFound(imageSuffix: layout.imageSuffix, labelSuffix: layout.labelSuffix, imageFolder: imageFolder, labelFolder: labelFolder)
         }
         if !images.isEmpty || !labels.isEmpty, !stems.contains(where: { images[$0] != nil && labels[$0] != nil }) {
-            throw InputError(noPairs(images: images, labels: labels, imageFolder: imageFolder, labelFolder: labelFolder))
+            throw InputError.noPairs(images: images.count, imageSuffix: layout.imageSuffix, imageFolder: imageFolder, labels: labels.count,
+                                     labelSuffix: layout.labelSuffix, labelFolder: labelFolder,
+                                     hint: Self.pairingHint(images: images, labels: labels, imageFolder: imageFolder, labelFolder: labelFolder))
         }
         let realRoot = RealPath.resolve(root)
         return try stems.map { stem in
@@ -71,7 +73,7 @@ public struct FoldersSource: InputSource {
                 defer { free(real) }
                 let resolved = String(cString: real)
                 if !RealPath.isSameOrInside(resolved, realRoot) {
-                    throw InputError("\(path) resolves to \(resolved) outside the dataset folder \(realRoot); seg-prep reads only files inside the dataset, so copy the file in or fix the link")
+                    throw InputError.fileOutsideDataset(path: path, resolved: resolved, root: realRoot)
                 }
             }
             var problem: SampleError?
@@ -89,10 +91,9 @@ public struct FoldersSource: InputSource {
         }
     }
 
-    /// The message when not one image has its label: the counts, and what the other folder holds
-    /// instead (the suffix its files have after an image's stem), so a wrong suffix is one line.
-    func noPairs(images: [String: String], labels: [String: String], imageFolder: String, labelFolder: String) -> String {
-        let head = "none of the \(images.count) \(layout.imageSuffix) images under \(imageFolder) has its label under \(labelFolder) (\(labels.count) files end with \(layout.labelSuffix) there)"
+    /// What the other folder holds when not one image has its label (the suffix its files have
+    /// after an image's stem), so a wrong suffix is one line naming the right one.
+    static func pairingHint(images: [String: String], labels: [String: String], imageFolder: String, labelFolder: String) -> InputError.PairingHint {
         // The most common ending of the label folder's files after an image's stem, or the reverse.
         func suffixes(in folder: String, after stems: Set<String>) -> [(String, Int)] {
             var counts: [String: Int] = [:]
@@ -108,13 +109,9 @@ public struct FoldersSource: InputSource {
             }
             return counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         }
-        if !images.isEmpty, let (suffix, n) = suffixes(in: labelFolder, after: Set(images.keys)).first {
-            return "\(head); the labels folder holds \(n) files named <image stem>\(suffix): set `label_suffix: \(suffix)` in the pipeline's input"
-        }
-        if !labels.isEmpty, let (suffix, n) = suffixes(in: imageFolder, after: Set(labels.keys)).first {
-            return "\(head); the images folder holds \(n) files named <label stem>\(suffix): set `image_suffix: \(suffix)` in the pipeline's input"
-        }
-        return "\(head), and no file of one folder is named after a file of the other; check `input.images`, `input.labels` and the suffixes"
+        if !images.isEmpty, let (suffix, n) = suffixes(in: labelFolder, after: Set(images.keys)).first { return .labelSuffix(suffix, count: n) }
+        if !labels.isEmpty, let (suffix, n) = suffixes(in: imageFolder, after: Set(labels.keys)).first { return .imageSuffix(suffix, count: n) }
+        return .none
     }
 
     /// Files under `folder` (recursively, not following links to folders) whose names end with

@@ -42,11 +42,11 @@ public struct LabelmeSource: InputSource {
     public func records(root: String) throws -> [SampleRecord] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
+            throw InputError.rootMissing(root: root)
         }
         let files = try FoldersSource.files(in: root, suffix: ".json")
         let ids = try split.map { try SplitFile.read("\(root)/\($0)").map(\.id) } ?? files.keys.sorted()
-        guard !ids.isEmpty else { throw InputError("no labelme .json files were found under \(root); check `input.root`") }
+        guard !ids.isEmpty else { throw InputError.noLabelmeFiles(root: root) }
         let realRoot = RealPath.resolve(root)
         return ids.map { id in
             let json = files[id] ?? "\(root)/\(id).json"

@@ -17,9 +17,9 @@ public enum SplitFile {
         switch SourceFile.read(path) {
         case .success(let data): return try parse(data, path: path)
         case .failure(.missing):
-            throw InputError("split file \(path) is missing; create it with one sample id per line, or set `input.split` to an existing split")
+            throw InputError.splitMissing(path: path)
         case .failure(let problem):
-            throw InputError("split file \(path) \(problem); \(problem.fix), with one sample id per line")
+            throw InputError.splitUnreadable(path: path, problem: problem.description, fix: problem.fix)
         }
     }
 
@@ -28,7 +28,7 @@ public enum SplitFile {
         var bytes = data[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw InputError("split file \(path) is not UTF-8 text; save it as UTF-8 with one sample id per line")
+            throw InputError.splitNotUTF8(path: path)
         }
         var out: [Entry] = []
         var seen: [String: Int] = [:]
@@ -38,16 +38,16 @@ public enum SplitFile {
             let id = raw.trimmingCharacters(in: .whitespaces)
             if id.isEmpty { continue }
             if let why = problem(id) {
-                throw InputError("\(path):\(line): id \(quoted(id)) \(why); list ids relative to the image folder, one per line")
+                throw InputError.badId(path: path, line: line, id: quoted(id), why: why)
             }
             if let first = seen[id] {
-                throw InputError("\(path):\(line): id '\(id)' is listed twice (first on line \(first)); remove the duplicate line")
+                throw InputError.duplicateId(path: path, line: line, id: id, first: first)
             }
             seen[id] = line
             out.append(Entry(id: id, line: line))
         }
         guard !out.isEmpty else {
-            throw InputError("split file \(path) is empty; list one sample id per line")
+            throw InputError.splitEmpty(path: path)
         }
         return out
     }

@@ -36,16 +36,16 @@ public struct VOCSource: InputSource {
     public func records(root: String) throws -> [SampleRecord] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError("input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file")
+            throw InputError.rootMissing(root: root)
         }
         let splitPath = "\(root)/ImageSets/Segmentation/\(split).txt"
         let entries = try SplitFile.read(splitPath)
         let imageFolder = "\(root)/\(imageDir)", labelFolder = "\(root)/\(labelDir)"
         guard FileManager.default.fileExists(atPath: imageFolder) else {
-            throw InputError("image folder \(imageFolder) does not exist; the dataset must have \(imageDir)/ (or set `input.images`)")
+            throw InputError.layoutFolderMissing(kind: "image", folder: imageFolder, expected: imageDir, key: "images")
         }
         guard FileManager.default.fileExists(atPath: labelFolder) else {
-            throw InputError("label folder \(labelFolder) does not exist; the dataset must have \(labelDir)/ (or set `input.labels`)")
+            throw InputError.layoutFolderMissing(kind: "label", folder: labelFolder, expected: labelDir, key: "labels")
         }
         let records = entries.map { e in
             let image = Self.imageExtensions.lazy.map { "\(imageFolder)/\(e.id).\($0)" }.first { p in
@@ -62,16 +62,10 @@ public struct VOCSource: InputSource {
                 defer { free(real) }
                 let resolved = String(cString: real)
                 if !RealPath.isSameOrInside(resolved, realRoot) {
-                    throw InputError("\(splitPath):\(e.line): id '\(e.id)' leads to \(path), which resolves to \(resolved) outside the dataset folder \(realRoot); seg-prep reads only files inside the dataset, so copy the file in or fix the link")
+                    throw InputError.idOutsideDataset(split: splitPath, line: e.line, id: e.id, path: path, resolved: resolved, root: realRoot)
                 }
             }
         }
         return records
     }
-}
-
-/// A dataset folder problem found before any sample is processed; the message says what to do.
-public struct InputError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
 }
