@@ -1,0 +1,195 @@
+import Foundation
+import SegFormat
+import Testing
+@testable import SegPipeline
+
+/// The multi-image stages: `mosaic` against mmsegmentation's RandomMosaic (every `random_mosaic`
+/// case of fixtures/golden-mmseg-aug, inputs, draws and expectations read from the files),
+/// `class_mix` by its properties, both through a real run.
+@Suite struct MixStageTests {
+    typealias G = AugmentParityTests
+
+    /// Every RandomMosaic case: the placements of its parts, and the output of the stage's static
+    /// function with the recorded centre and donor pairs (the not-applied case: the sample as it
+    /// is, which the stage keeps when it fits the canvas).
+    @Test func mosaicIsRandomMosaic() throws {
+        let f = try G.file()
+        let cases = (G.params["random_mosaic"]?.object ?? [:]).filter { $0.value["top_left_pair"] != nil }.sorted { $0.key < $1.key }
+        var checked = 0
+        for (name, c) in cases {
+            let scale = try #require(c["img_scale_hw"]?.ints)
+            let ratio = try #require(c["center_ratio_range"]?.doubles)
+            let pad = try #require(c["pad_val"]?.int), segPad = try #require(c["seg_pad_val"]?.int)
+            let prob = try #require(c["prob"]?.double)
+            let yaml = "- mosaic: {img_scale: [\(scale[0]), \(scale[1])], center_ratio_range: [\(ratio[0]), \(ratio[1])], fill: \(pad), label_fill: \(segPad), p: \(prob)}"
+            let stage = try G.stage(yaml, as: MosaicStage.self)
+            let names = [try #require(c["top_left_pair"]?.string)] + (c["mixed_in_pairs"]?.array ?? []).compactMap(\.string)
+            #expect(names.count == 4, "\(name): pairs")
+            let parts = try names.map { try G.pair($0) }
+            if c["mosaic"]?.bool == true {
+                let center = try #require(c["center_xy"]?.ints)
+                // Placements as mmseg computes them.
+                for (k, part) in (c["parts"]?.array ?? []).enumerated() {
+                    let at = MosaicStage.placement(corner: k, partWidth: parts[k].image.width, partHeight: parts[k].image.height,
+                                                   centerX: center[0], centerY: center[1], height: scale[0], width: scale[1])
+                    #expect([at.width, at.height] == part["resized_wh"]?.ints, "\(name) part \(k): size")
+                    #expect([at.paste.x0, at.paste.y0, at.paste.x1, at.paste.y1] == part["paste_x1y1x2y2"]?.ints, "\(name) part \(k): paste")
+                    #expect([at.crop.x0, at.crop.y0, at.crop.x1, at.crop.y1] == part["crop_x1y1x2y2"]?.ints, "\(name) part \(k): crop")
+                }
+                let out = MosaicStage.compose(parts.map { ($0.image, $0.label) }, centerX: center[0], centerY: center[1],
+                                              height: scale[0], width: scale[1], fill: [UInt8](repeating: UInt8(clamping: pad), count: 3), labelFill: segPad)
+                #expect([out.image.height, out.image.width] == c["output_hw"]?.ints, "\(name): size")
+                #expect(sha(out.image.pixels) == G.expected(c["image"]), "\(name): image")
+                #expect(sha(out.label.pixels) == G.expected(c["label"]), "\(name): label")
+                if c["stored"]?.bool == true {
+                    #expect(out.image.pixels == (try f.bytes("mosaic.\(name).image")), "\(name): stored image")
+                    #expect(out.label.pixels == (try f.bytes("mosaic.\(name).label")), "\(name): stored label")
+                }
+            } else {
+                let out = MosaicStage.fit(parts[0].image, parts[0].label, maxHeight: 2 * scale[0], maxWidth: 2 * scale[1])
+                #expect(sha(out.image.pixels) == G.expected(c["image"]), "\(name): image (not applied)")
+                #expect(sha(out.label.pixels) == G.expected(c["label"]), "\(name): label (not applied)")
+            }
+            _ = stage
+            checked += 1
+        }
+        #expect(checked >= 6)
+    }
+
+    /// Samples of random blocks of classes 0..3 (and some ignore) with random pixels.
+    static func synthetic(_ n: Int, width: Int = 24, height: Int = 16, seed: UInt64 = 3) -> [Sample] {
+        var r = SeededRandom(seed: seed)
+        return (0..<n).map { i in
+            var image = [UInt8](repeating: 0, count: width * height * 3)
+            for k in image.indices { image[k] = UInt8(truncatingIfNeeded: r.next()) }
+            var label = [UInt8](repeating: 0, count: width * height)
+            let blocks = (0..<6).map { _ in UInt8(r.below(4)) }
+            for y in 0..<height { for x in 0..<width { label[y * width + x] = y == 0 && x < 3 ? 21 : blocks[(y / 8) * 3 + x / 8] } }
+            return Sample(id: "s\(i)", image: Raster(width: width, height: height, channels: 3, pixels: image),
+                          label: Raster(width: width, height: height, channels: 1, pixels: label))
+        }
+    }
+
+    static func donors(_ samples: [Sample]) -> Donors {
+        Donors(records: samples.map { SampleRecord(id: $0.id, image: $0.id, label: $0.id) }) { index, _, _, _ in samples[index] }
+    }
+
+    static func mix(_ yaml: String, classes: Int = 21) throws -> ClassMixStage {
+        let spec = try stages("- decode: {}\n- letterbox: {size: [16, 24]}\n" + yaml, classes: classes)
+        return try #require(spec.stages[2] as? ClassMixStage)
+    }
+
+    @Test func classMixPastesDonorPixelsExactly() throws {
+        let samples = Self.synthetic(5)
+        var context = StageContext(classes: 21, height: 16, width: 24)
+        context.donors = Self.donors(samples)
+        var pasted = 0
+        for yaml in ["- class_mix: {p: 1}", "- class_mix: {p: 1, classes: [1, class2]}"] {
+            let stage = try Self.mix(yaml)
+            for (i, source) in samples.enumerated() {
+                for rep in 0..<4 {
+                    var s = source
+                    s.repeatIndex = rep
+                    var rng = SeededRandom(seed: 9, id: s.id, repeatIndex: rep, stage: 2)
+                    try stage.apply(&s, random: &rng, context: context)
+                    let k = try #require(s.params["class_mix_donor"].map { Int($0) })
+                    #expect(k != i && samples.indices.contains(k), "donor is another sample")
+                    let donor = samples[k]
+                    let chosen = Set((0..<21).filter { s.params["class_mix_class_\($0)"] == 1 })
+                    #expect(Double(chosen.count) == s.params["class_mix_classes"])
+                    if yaml.contains("classes") { #expect(chosen.isSubset(of: [1, 2])) }
+                    let present = Set(ClassMixStage.present(donor.label, classes: 21, ignore: 21))
+                    #expect(chosen.isSubset(of: present))
+                    if !yaml.contains("classes") { #expect(chosen.count == (present.count + 1) / 2) }
+                    for p in 0..<(16 * 24) {
+                        let d = Int(donor.label.pixels[p]), o = Int(s.label.pixels[p])
+                        #expect(o == d || o == Int(source.label.pixels[p]), "label from source or donor")
+                        if chosen.contains(d) {
+                            #expect(o == d && Array(s.image.pixels[(3 * p)..<(3 * p + 3)]) == Array(donor.image.pixels[(3 * p)..<(3 * p + 3)]))
+                            pasted += 1
+                        } else {
+                            #expect(o == Int(source.label.pixels[p]) && Array(s.image.pixels[(3 * p)..<(3 * p + 3)]) == Array(source.image.pixels[(3 * p)..<(3 * p + 3)]))
+                        }
+                    }
+                }
+            }
+        }
+        #expect(pasted > 0)
+    }
+
+    @Test func classMixIdentities() throws {
+        let samples = Self.synthetic(3)
+        var context = StageContext(classes: 21, height: 16, width: 24)
+        context.donors = Self.donors(samples)
+        // p: 0 is the identity.
+        let off = try Self.mix("- class_mix: {p: 0}")
+        for s0 in samples {
+            var s = s0
+            var rng = SeededRandom(seed: 1, id: s.id, repeatIndex: 0, stage: 2)
+            try off.apply(&s, random: &rng, context: context)
+            #expect(s.image == s0.image && s.label == s0.label && s.params["class_mix"] == 0)
+        }
+        // Named classes absent from every donor paste nothing.
+        let absent = try Self.mix("- class_mix: {p: 1, classes: [17, class20]}")
+        for s0 in samples {
+            var s = s0
+            var rng = SeededRandom(seed: 1, id: s.id, repeatIndex: 0, stage: 2)
+            try absent.apply(&s, random: &rng, context: context)
+            #expect(s.image == s0.image && s.label == s0.label && s.params["class_mix_classes"] == 0)
+        }
+    }
+
+    @Test func mixStagesAreRefusedWhereTheyCannotWork() throws {
+        func message(_ yaml: String) -> String {
+            do { _ = try stages(yaml); return "" } catch { return "\(error)" }
+        }
+        #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- class_mix: {classes: [cat]}").contains("names 'cat', which is not a class"))
+        #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- class_mix: {classes: [40]}").contains("40, which is not a class index"))
+        #expect(message("- decode: {}\n- class_mix: {}\n- letterbox: {size: [16, 24]}").contains("the size must be fixed before it"))
+        #expect(message("- decode: {}\n- tile: {size: [16, 16]}\n- class_mix: {}").contains("cannot follow 'tile'"))
+        #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- mosaic: {}").contains("already fixed the output size"))
+        #expect(message("- decode: {}\n- mosaic: {}\n- pad: {size: [1280, 1280]}") == "")
+        #expect(message("- decode: {}\n- mosaic: {img_scale: [32, 32]}\n- pad: {size: [32, 32]}").contains("larger than it pads to"))
+        #expect(message("- decode: {}\n- mosaic: {}\n- random_crop: {size: [512, 512]}\n- pad: {size: [512, 512]}") == "")
+    }
+
+    static let mixed = """
+    input: {root: data, split: train}
+    classes: 11
+    seed: 7
+    repeats: 2
+    stages:
+      - decode: {}
+      - remap_labels: {above: 10, to: ignore}
+      - mosaic: {img_scale: [32, 48], p: 0.8}
+      - pad: {size: [64, 96]}
+      - class_mix: {p: 0.7}
+      - flip: {}
+    output: {dir: out, samples_per_shard: 3}
+    """
+
+    @Test func mixStagesRunWithTheSameBytesOnAnyThreadCount() throws {
+        let s = try Scratch(count: 4)
+        defer { s.remove() }
+        let one = try s.run(Self.mixed, output: s.dir.appendingPathComponent("t1").path, threads: 1)
+        _ = try s.run(Self.mixed, output: s.dir.appendingPathComponent("t2").path, threads: 2)
+        let a = try s.files(s.dir.appendingPathComponent("t1").path)
+        #expect(a == (try s.files(s.dir.appendingPathComponent("t2").path)))
+        #expect(one.samples == 8)
+        let params = one.manifest.shards.flatMap(\.params)
+        #expect(params.contains { $0["mosaic"] == 1 && $0["mosaic_donor3"] != nil && $0["mosaic_center_x"] != nil })
+        #expect(params.contains { $0["class_mix"] == 1 && $0["class_mix_donor"] != nil })
+    }
+
+    @Test func oneSampleIsRefusedBeforeAnyPixel() throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        do {
+            _ = try s.run(Self.mixed)
+            Issue.record("a mosaic over one sample ran")
+        } catch let e as PipelineError {
+            #expect("\(e)".contains("p.yaml:8:") && "\(e)".contains("'mosaic' mixes each sample with other samples"), "\(e)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.out.path))
+    }
+}
