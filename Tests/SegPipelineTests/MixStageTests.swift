@@ -139,6 +139,12 @@ import Testing
         }
     }
 
+    @Test func captionsShowTheMixes() {
+        let text = ContactSheet.caption(id: "a", repeatIndex: 0, params: ["mosaic": 1, "mosaic_donor1": 4, "class_mix": 1, "class_mix_donor": 3, "class_mix_classes": 2])
+        #expect(text == "a #0\nmosaic 1  class_mix_donor 3  class_mix_classes 2")
+        #expect(ContactSheet.caption(id: "a", repeatIndex: 0, params: ["mosaic": 0, "class_mix": 0]) == "a #0\n")
+    }
+
     @Test func mixStagesAreRefusedWhereTheyCannotWork() throws {
         func message(_ yaml: String) -> String {
             do { _ = try stages(yaml); return "" } catch { return "\(error)" }
@@ -176,6 +182,12 @@ import Testing
         let a = try s.files(s.dir.appendingPathComponent("t1").path)
         #expect(a == (try s.files(s.dir.appendingPathComponent("t2").path)))
         #expect(one.samples == 8)
+        // Partitions draw the same donors: each part's shards are the whole run's.
+        for k in 0..<2 {
+            let part = s.dir.appendingPathComponent("part\(k)").path
+            _ = try s.run(Self.mixed, output: part, threads: 2, partition: Partition(k: k, n: 2))
+            for (file, bytes) in try s.files(part) where file.hasPrefix("shard-") { #expect(a[file] == bytes, "part \(k): \(file)") }
+        }
         let params = one.manifest.shards.flatMap(\.params)
         #expect(params.contains { $0["mosaic"] == 1 && $0["mosaic_donor3"] != nil && $0["mosaic_center_x"] != nil })
         #expect(params.contains { $0["class_mix"] == 1 && $0["class_mix_donor"] != nil })
