@@ -193,6 +193,20 @@ import Testing
         #expect(params.contains { $0["class_mix"] == 1 && $0["class_mix_donor"] != nil })
     }
 
+    /// The shipped recipe runs on its fixture (the first frames) and records its mixes.
+    @Test func theMixRecipeRuns() throws {
+        let spec = try PipelineSpec.load(path: packageRoot.appendingPathComponent("pipelines/camvid-mix.yaml").path)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-mix-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let summary = try PipelineRunner(spec: spec, options: RunOptions(output: out.path, threads: 2, limit: 5)).run()
+        #expect(summary.samples == 10 && summary.manifest.image.shape == [256, 256, 3])
+        let params = summary.manifest.shards.flatMap(\.params)
+        #expect(params.allSatisfy { $0["mosaic"] == 1 && ($0["mosaic_donor1"] ?? -1) >= 0 && ($0["mosaic_donor3"] ?? 5) < 5 })
+        #expect(params.contains { $0["class_mix"] == 1 } && params.contains { $0["class_mix"] == 0 })
+        // Only the named classes are pasted: pole 2, signsymbol 6, pedestrian 9, bicyclist 10.
+        #expect(params.allSatisfy { p in p.keys.filter { $0.hasPrefix("class_mix_class_") }.allSatisfy { ["class_mix_class_2", "class_mix_class_6", "class_mix_class_9", "class_mix_class_10"].contains($0) } })
+    }
+
     @Test func oneSampleIsRefusedBeforeAnyPixel() throws {
         let s = try Scratch(count: 1)
         defer { s.remove() }
