@@ -207,6 +207,20 @@ import Testing
         #expect(params.allSatisfy { p in p.keys.filter { $0.hasPrefix("class_mix_class_") }.allSatisfy { ["class_mix_class_2", "class_mix_class_6", "class_mix_class_9", "class_mix_class_10"].contains($0) } })
     }
 
+    /// A bad donor fails the samples it is drawn for, each naming the donor's file.
+    @Test func aBadDonorIsNamed() throws {
+        let s = try Scratch(count: 6)
+        defer { s.remove() }
+        let bad = s.ids[1]
+        try Data([0xFF, 0xD8, 0x00]).write(to: s.data.appendingPathComponent("JPEGImages/\(bad).png"))
+        let text = Self.mixed.replacingOccurrences(of: "  - class_mix: {p: 0.7}\n", with: "")
+        #expect(!text.contains("class_mix"))
+        let summary = try s.run(text, onError: .skip)
+        let reasons = summary.manifest.skipped.filter { $0.id != bad }.map(\.reason)
+        #expect(!reasons.isEmpty && reasons.allSatisfy { $0.contains("(donor '\(bad)' of 'mosaic')") && $0.contains("JPEGImages/\(bad).png") }, "\(reasons)")
+        #expect(summary.manifest.skipped.contains { $0.id == bad } && summary.samples > 0)
+    }
+
     @Test func oneSampleIsRefusedBeforeAnyPixel() throws {
         let s = try Scratch(count: 1)
         defer { s.remove() }

@@ -53,7 +53,15 @@ public struct Donors: Sendable {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "'\(what)' has no donor sample to mix in",
                               fix: "give the input at least two samples")
         }
-        return try prepare(index, sample.repeatIndex, stage, self)
+        do {
+            return try prepare(index, sample.repeatIndex, stage, self)
+        } catch var e as SampleError {
+            // Told as this sample's failure, naming the donor's file.
+            e.problem = "(donor '\(records[index].id)' of '\(what)') " + e.problem
+            e.id = sample.id
+            e.filtered = false
+            throw e
+        }
     }
 }
 
