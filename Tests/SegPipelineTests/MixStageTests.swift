@@ -152,7 +152,8 @@ import Testing
         #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- class_mix: {classes: [cat]}").contains("names 'cat', which is not a class"))
         #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- class_mix: {classes: [40]}").contains("40, which is not a class index"))
         #expect(message("- decode: {}\n- class_mix: {}\n- letterbox: {size: [16, 24]}").contains("the size must be fixed before it"))
-        #expect(message("- decode: {}\n- tile: {size: [16, 16]}\n- class_mix: {}").contains("cannot follow 'tile'"))
+        #expect(message("- decode: {}\n- tile: {size: [16, 16]}\n- class_mix: {}") == "")
+        #expect(message("- decode: {}\n- tile: {size: [16, 16]}\n- mosaic: {}").contains("already fixed the output size"))
         #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- mosaic: {}").contains("already fixed the output size"))
         #expect(message("- decode: {}\n- mosaic: {}\n- pad: {size: [1280, 1280]}") == "")
         #expect(message("- decode: {}\n- mosaic: {img_scale: [32, 32]}\n- pad: {size: [32, 32]}").contains("larger than it pads to"))
@@ -205,6 +206,31 @@ import Testing
         #expect(params.contains { $0["class_mix"] == 1 } && params.contains { $0["class_mix"] == 0 })
         // Only the named classes are pasted: pole 2, signsymbol 6, pedestrian 9, bicyclist 10.
         #expect(params.allSatisfy { p in p.keys.filter { $0.hasPrefix("class_mix_class_") }.allSatisfy { ["class_mix_class_2", "class_mix_class_6", "class_mix_class_9", "class_mix_class_10"].contains($0) } })
+    }
+
+    /// After `tile`, donors are windows of the input's images (a window min_labelled leaves out
+    /// pastes nothing); the bytes do not depend on the thread count.
+    @Test func classMixPastesWindowsAfterTile() throws {
+        let path = packageRoot.appendingPathComponent("pipelines/potsdam-tiles.yaml").path
+        let shipped = try String(contentsOfFile: path, encoding: .utf8)
+        let text = shipped.replacingOccurrences(of: "  - flip: {p: 0.5}\n", with: "  - class_mix: {p: 1}\n  - flip: {p: 0.5}\n")
+        #expect(text.contains("class_mix"))
+        let spec = try PipelineSpec.parse(text, file: path)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-tilemix-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [[String: Data]] = []
+        var params: [[String: Double]] = []
+        for threads in [1, 2] {
+            let out = dir.appendingPathComponent("t\(threads)")
+            let summary = try PipelineRunner(spec: spec, options: RunOptions(output: out.path, threads: threads, limit: 10)).run()
+            var d: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: out.path) { d[name] = try Data(contentsOf: out.appendingPathComponent(name)) }
+            files.append(d)
+            params = summary.manifest.shards.flatMap(\.params)
+        }
+        #expect(files[0] == files[1])
+        #expect(params.count > 2 && params.allSatisfy { $0["class_mix"] == 1 && $0["class_mix_donor"] != nil })
+        #expect(params.contains { ($0["class_mix_classes"] ?? 0) > 0 })
     }
 
     /// A bad donor fails the samples it is drawn for, each naming the donor's file.

@@ -46,20 +46,22 @@ public struct Donors: Sendable {
         return usable[random.below(usable.count)]
     }
 
-    /// The pixels of donor `index` for `sample`'s repeat, as the stages before `stage` leave them.
-    /// Throws the donor's `SampleError` when its files are bad.
-    public func sample(_ index: Int, for sample: Sample, before stage: Int, what: String) throws -> Sample {
+    /// The pixels of donor `index` for `sample`'s repeat, as the stages before `stage` leave them,
+    /// or nil when a filter of the pipeline (`tile`'s `min_labelled`) leaves the donor out.
+    /// Throws the donor's `SampleError`, as `sample`'s, when its files are bad.
+    public func sample(_ index: Int, for sample: Sample, before stage: Int, what: String) throws -> Sample? {
         guard records.indices.contains(index) else {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "'\(what)' has no donor sample to mix in",
                               fix: "give the input at least two samples")
         }
         do {
             return try prepare(index, sample.repeatIndex, stage, self)
+        } catch let e as SampleError where e.filtered {
+            return nil
         } catch var e as SampleError {
             // Told as this sample's failure, naming the donor's file.
             e.problem = "(donor '\(records[index].id)' of '\(what)') " + e.problem
             e.id = sample.id
-            e.filtered = false
             throw e
         }
     }
@@ -81,13 +83,6 @@ extension MultiImageStage {
                               fix: "give the input at least two samples (check the split file and --limit), or remove `- \(name): …`")
     }
 
-    /// Throws when a multi-image stage follows `tile` (windows are not mixed).
-    func refuseAfterTile(_ state: PlanState) throws {
-        if state.tiled {
-            throw state.fail("'\(Self.declaration.name)' cannot follow 'tile': windows of one image are not mixed",
-                             fix: "remove `- tile: …` or `- \(Self.declaration.name): …`")
-        }
-    }
 }
 
 extension PipelineSpec {

@@ -5,7 +5,7 @@ public struct ClassMixStage: MultiImageStage {
     public static let declaration = StageDeclaration(
         name: "class_mix",
         summary: "Paste the pixels of some classes of another sample of the input onto this one, image and label alike (ClassMix, or copy-paste of named classes).",
-        details: "With probability `p`, draws a donor uniformly from the input's other samples, takes what the stages before class_mix make of it in the same repeat (its own draws), and copies every pixel whose donor label is a pasted class — image and label — onto the sample. Pasted classes: by default ClassMix's, a random half (rounded up) of the classes present in the donor (the ignore class never), chosen by a shuffle; with `classes: [...]` (class names or indices) the named classes, those absent from the donor paste nothing. Donor and sample must have the same size there, so class_mix comes after a stage that fixes the output size (letterbox, random_resize + place, pad). Refused after `tile`, and by `run` when the input lists fewer than two usable samples. Records `class_mix` (1 or 0), `class_mix_donor` (the donor's index in the input's listing order), `class_mix_classes` (how many classes were pasted) and `class_mix_class_<k>` = 1 for each pasted class k.",
+        details: "With probability `p`, draws a donor uniformly from the input's other samples, takes what the stages before class_mix make of it in the same repeat (its own draws), and copies every pixel whose donor label is a pasted class — image and label — onto the sample. Pasted classes: by default ClassMix's, a random half (rounded up) of the classes present in the donor (the ignore class never), chosen by a shuffle; with `classes: [...]` (class names or indices) the named classes, those absent from the donor paste nothing. Donor and sample must have the same size there, so class_mix comes after a stage that fixes the output size (letterbox, random_resize + place, pad, tile: after tile the donors are windows of the input's images, and a window its `min_labelled` leaves out pastes nothing). Refused by `run` when the input lists fewer than two usable samples. Records `class_mix` (1 or 0), `class_mix_donor` (the donor's index in the input's listing order), `class_mix_classes` (how many classes were pasted) and `class_mix_class_<k>` = 1 for each pasted class k.",
         label: "Pixels of the pasted classes take the donor's label; every other pixel keeps its own.",
         random: true,
         parameters: [Keys.classes.info, Keys.p.info])
@@ -43,10 +43,9 @@ public struct ClassMixStage: MultiImageStage {
 
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
-        try refuseAfterTile(state)
         guard state.size != nil, !state.awaitingPlacement else {
             throw state.fail("'class_mix' pastes pixels of another sample at the same place, so the size must be fixed before it",
-                             fix: "put class_mix after a stage that fixes the output size (letterbox, random_resize + place, pad)")
+                             fix: "put class_mix after a stage that fixes the output size (letterbox, random_resize + place, pad, tile)")
         }
         guard let named else { return }
         let names = state.classNames.isEmpty ? (0..<state.classes).map { "class\($0)" } : state.classNames
@@ -130,7 +129,13 @@ public struct ClassMixStage: MultiImageStage {
                               fix: "mix samples with `seg-prep run`, which gives the stage the whole input")
         }
         let k = donors.draw(&random, excluding: sample.id)
-        let donor = try donors.sample(k, for: sample, before: context.stageIndex, what: "class_mix")
+        sample.params["class_mix"] = 1
+        sample.params["class_mix_donor"] = Double(k)
+        guard let donor = try donors.sample(k, for: sample, before: context.stageIndex, what: "class_mix") else {
+            // A window tile's min_labelled leaves out pastes nothing.
+            sample.params["class_mix_classes"] = 0
+            return
+        }
         guard donor.image.width == sample.image.width, donor.image.height == sample.image.height else {
             throw SampleError(id: sample.id, file: donor.imagePath,
                               problem: "is \(donor.image.width)x\(donor.image.height) at 'class_mix', not \(sample.image.width)x\(sample.image.height) as the sample it is pasted onto",
@@ -144,8 +149,6 @@ public struct ClassMixStage: MultiImageStage {
             chosen = Self.half(of: present, random: &random)
         }
         Self.paste(image: &sample.image, label: &sample.label, donorImage: donor.image, donorLabel: donor.label, classes: Set(chosen))
-        sample.params["class_mix"] = 1
-        sample.params["class_mix_donor"] = Double(k)
         sample.params["class_mix_classes"] = Double(chosen.count)
         for c in chosen { sample.params["class_mix_class_\(c)"] = 1 }
     }

@@ -3,7 +3,7 @@ public struct MosaicStage: MultiImageStage {
     public static let declaration = StageDeclaration(
         name: "mosaic",
         summary: "Put the sample and three other samples of the input on a 2h x 2w canvas around a random centre, as mmseg's RandomMosaic.",
-        details: "Draws three donors uniformly from the input's samples (mmseg's `get_indices`: any sample, this one included), then with probability `p` a centre x = int(u·w), y = int(v·h) for u, v uniform in `center_ratio_range` (x first). Each part (this sample top-left, the donors top-right, bottom-left, bottom-right) is resized keeping its aspect ratio to fit h x w (scale min(h/ph, w/pw), sides truncated; image `cv2.resize` INTER_LINEAR, label nearest) and the corner of it touching the centre is pasted onto a canvas of `fill` / `label_fill`. A donor is what the stages before mosaic make of that sample in the same repeat (its own draws). Not applied (`p`): the sample is left as it is, as mmseg does, and shrunk keeping its ratio (same kernels) only when it is larger than 2h x 2w. The output is at most 2h x 2w (exactly that when applied): fix the shard size after it, e.g. with `- pad: {size: [2h, 2w]}` or `random_crop` then `pad`. Refused after `tile`, and by `run` when the input lists fewer than two usable samples. Records `mosaic` (1 or 0), `mosaic_donor1`..`mosaic_donor3` (indices of the donors in the input's listing order) and `mosaic_center_x`, `mosaic_center_y`.",
+        details: "Draws three donors uniformly from the input's samples (mmseg's `get_indices`: any sample, this one included), then with probability `p` a centre x = int(u·w), y = int(v·h) for u, v uniform in `center_ratio_range` (x first). Each part (this sample top-left, the donors top-right, bottom-left, bottom-right) is resized keeping its aspect ratio to fit h x w (scale min(h/ph, w/pw), sides truncated; image `cv2.resize` INTER_LINEAR, label nearest) and the corner of it touching the centre is pasted onto a canvas of `fill` / `label_fill`. A donor is what the stages before mosaic make of that sample in the same repeat (its own draws). Not applied (`p`): the sample is left as it is, as mmseg does, and shrunk keeping its ratio (same kernels) only when it is larger than 2h x 2w. The output is at most 2h x 2w (exactly that when applied): fix the shard size after it, e.g. with `- pad: {size: [2h, 2w]}` or `random_crop` then `pad`. Refused by `run` when the input lists fewer than two usable samples. Records `mosaic` (1 or 0), `mosaic_donor1`..`mosaic_donor3` (indices of the donors in the input's listing order) and `mosaic_center_x`, `mosaic_center_y`.",
         label: "Parts resized nearest and pasted with the image; the rest of the canvas is `label_fill` (the ignore class by default, mmseg's seg_pad_val 255).",
         random: true,
         parameters: [Keys.imgScale.info, Keys.centerRatio.info, Keys.fill.info, Keys.labelFill.info, Keys.p.info])
@@ -55,7 +55,6 @@ public struct MosaicStage: MultiImageStage {
     public func plan(_ state: inout PlanState) throws {
         try state.requireDecoded()
         try state.checkLabel(labelFill, parameter: "label_fill")
-        try refuseAfterTile(state)
         if state.size != nil || state.awaitingPlacement {
             throw state.fail("'mosaic' comes after a stage that already fixed the output size",
                              fix: "put mosaic before the stages that fix the size (pad, letterbox, random_resize + place)")
@@ -154,7 +153,10 @@ public struct MosaicStage: MultiImageStage {
         }
         var parts = [(image: sample.image, label: sample.label)]
         for k in d.donors {
-            let donor = try donors.sample(k, for: sample, before: context.stageIndex, what: "mosaic")
+            guard let donor = try donors.sample(k, for: sample, before: context.stageIndex, what: "mosaic") else {
+                throw SampleError(id: sample.id, file: donors.records[k].image, problem: "(donor of 'mosaic') was left out by a filter of the pipeline",
+                                  fix: "remove the filter before mosaic")
+            }
             parts.append((donor.image, donor.label))
         }
         (sample.image, sample.label) = Self.compose(parts, centerX: d.centerX, centerY: d.centerY, height: height, width: width,
