@@ -9,7 +9,7 @@ public struct MosaicStage: MultiImageStage {
         parameters: [Keys.imgScale.info, Keys.centerRatio.info, Keys.fill.info, Keys.labelFill.info, Keys.p.info])
 
     enum Keys {
-        static let imgScale = Param<(height: Int, width: Int)?>.optionalSize("img_scale", "[h, w] of one quarter of the canvas, which is 2h x 2w (default [640, 640], mmseg's)")
+        static let imgScale = Param<(height: Int, width: Int)>.size("img_scale", default: (640, 640), "[h, w] of one quarter of the canvas, which is 2h x 2w (mmseg's default)")
         static let centerRatio = Param<(Double, Double)>.interval("center_ratio_range", within: 0...2, default: (0.5, 1.5), "the centre is drawn at these fractions of w and h")
         static let fill = Param<[UInt8]>.colour("fill", default: [0, 0, 0], "colour of the canvas outside the parts (mmseg's pad_val)")
         static let labelFill = Param<LabelValue>.label("label_fill", default: .ignore, "label value outside the parts (mmseg's seg_pad_val)")
@@ -44,7 +44,7 @@ public struct MosaicStage: MultiImageStage {
     public let location: StageArgs
 
     public init(_ args: StageArgs) throws {
-        (height, width) = args[Keys.imgScale] ?? (640, 640)
+        (height, width) = args[Keys.imgScale]
         centerRatio = args[Keys.centerRatio]
         fill = args[Keys.fill]
         labelFill = args[Keys.labelFill]
