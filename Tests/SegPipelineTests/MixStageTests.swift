@@ -117,6 +117,24 @@ import Testing
         #expect(pasted > 0)
     }
 
+    /// 16-bit labels paste whole values, and an 8-bit side is widened.
+    @Test func classMixPastesSixteenBitLabels() {
+        let w = 4, h = 2
+        let image = Raster(width: w, height: h, fill: [1, 2, 3]), donorImage = Raster(width: w, height: h, fill: [9, 8, 7])
+        var label = Raster(width: w, height: h, channels: 1, pixels: [0, 1, 0, 1, 0, 1, 0, 1])
+        let donorValues: [UInt16] = [300, 302, 300, 1, 302, 302, 0, 1]
+        let donorLabel = Raster(width: w, height: h, channels: 2, pixels: donorValues.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] })
+        var out = image
+        ClassMixStage.paste(image: &out, label: &label, donorImage: donorImage, donorLabel: donorLabel, classes: [302, 1])
+        #expect(label.channels == 2)
+        let values = label.labelValues
+        for i in 0..<(w * h) {
+            let pasted = [302, 1].contains(Int(donorValues[i]))
+            #expect(values[i] == (pasted ? donorValues[i] : UInt16(i % 2)))
+            #expect(Array(out.pixels[(3 * i)..<(3 * i + 3)]) == (pasted ? [9, 8, 7] : [1, 2, 3]))
+        }
+    }
+
     @Test func classMixIdentities() throws {
         let samples = Self.synthetic(3)
         var context = StageContext(classes: 21, height: 16, width: 24)
