@@ -36,8 +36,8 @@ import Testing
                     #expect([at.paste.x0, at.paste.y0, at.paste.x1, at.paste.y1] == part["paste_x1y1x2y2"]?.ints, "\(name) part \(k): paste")
                     #expect([at.crop.x0, at.crop.y0, at.crop.x1, at.crop.y1] == part["crop_x1y1x2y2"]?.ints, "\(name) part \(k): crop")
                 }
-                let out = MosaicStage.compose(parts.map { ($0.image, $0.label) }, centerX: center[0], centerY: center[1],
-                                              height: scale[0], width: scale[1], fill: [UInt8](repeating: UInt8(clamping: pad), count: 3), labelFill: segPad)
+                let draw = MosaicStage.Draw(donors: c["mix_indices"]?.ints ?? [], applied: true, centerX: center[0], centerY: center[1])
+                let out = stage.output(parts.map { ($0.image, $0.label) }, draw: draw, ignore: 21)
                 #expect([out.image.height, out.image.width] == c["output_hw"]?.ints, "\(name): size")
                 #expect(sha(out.image.pixels) == G.expected(c["image"]), "\(name): image")
                 #expect(sha(out.label.pixels) == G.expected(c["label"]), "\(name): label")
@@ -46,11 +46,10 @@ import Testing
                     #expect(out.label.pixels == (try f.bytes("mosaic.\(name).label")), "\(name): stored label")
                 }
             } else {
-                let out = MosaicStage.fit(parts[0].image, parts[0].label, maxHeight: 2 * scale[0], maxWidth: 2 * scale[1])
+                let out = stage.output(parts.map { ($0.image, $0.label) }, draw: MosaicStage.Draw(donors: c["mix_indices"]?.ints ?? [], applied: false, centerX: 0, centerY: 0), ignore: 21)
                 #expect(sha(out.image.pixels) == G.expected(c["image"]), "\(name): image (not applied)")
                 #expect(sha(out.label.pixels) == G.expected(c["label"]), "\(name): label (not applied)")
             }
-            _ = stage
             checked += 1
         }
         #expect(checked >= 6)

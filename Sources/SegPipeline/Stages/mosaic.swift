@@ -128,6 +128,17 @@ public struct MosaicStage: MultiImageStage {
         return (image, label)
     }
 
+    /// This stage's output for `parts` (the sample first) and the draws `d`: the mosaic when
+    /// applied, else the sample fitted to the canvas; `ignore` resolves `label_fill`.
+    public func output(_ parts: [(image: Raster, label: Raster)], draw d: Draw, ignore: Int) -> (image: Raster, label: Raster) {
+        guard d.applied else {
+            guard let first = parts.first else { return (Raster(width: 0, height: 0, channels: 3, pixels: []), Raster(width: 0, height: 0, channels: 1, pixels: [])) }
+            return Self.fit(first.image, first.label, maxHeight: 2 * height, maxWidth: 2 * width)
+        }
+        return Self.compose(parts, centerX: d.centerX, centerY: d.centerY, height: height, width: width,
+                            fill: fill, labelFill: labelFill.resolve(ignore: ignore))
+    }
+
     /// `image` and `label` shrunk keeping their ratio (INTER_LINEAR, nearest) to fit
     /// `maxHeight` x `maxWidth`, or unchanged when they fit.
     static func fit(_ image: Raster, _ label: Raster, maxHeight: Int, maxWidth: Int) -> (image: Raster, label: Raster) {
@@ -142,7 +153,7 @@ public struct MosaicStage: MultiImageStage {
         sample.params["mosaic"] = d.applied ? 1 : 0
         for (i, k) in d.donors.enumerated() { sample.params["mosaic_donor\(i + 1)"] = Double(k) }
         guard d.applied else {
-            (sample.image, sample.label) = Self.fit(sample.image, sample.label, maxHeight: 2 * height, maxWidth: 2 * width)
+            (sample.image, sample.label) = output([(sample.image, sample.label)], draw: d, ignore: context.ignoreIndex)
             return
         }
         sample.params["mosaic_center_x"] = Double(d.centerX)
@@ -159,7 +170,6 @@ public struct MosaicStage: MultiImageStage {
             }
             parts.append((donor.image, donor.label))
         }
-        (sample.image, sample.label) = Self.compose(parts, centerX: d.centerX, centerY: d.centerY, height: height, width: width,
-                                                    fill: fill, labelFill: labelFill.resolve(ignore: context.ignoreIndex))
+        (sample.image, sample.label) = output(parts, draw: d, ignore: context.ignoreIndex)
     }
 }
