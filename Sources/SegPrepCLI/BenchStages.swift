@@ -38,12 +38,14 @@ struct BenchStages: ParsableCommand {
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec, root: dataset.inputRoot)
         let records = Array(input.records.prefix(limit))
+        // A multi-image stage's time includes making its donors (the stages before it, untimed).
+        let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
         var seconds = [Double](repeating: 0, count: spec.stages.count + 2)
         var samples = 0
         for rep in 0..<repeats {
             for r in records {
                 var s = Sample(record: r, repeatIndex: rep)
-                try spec.process(&s) { seconds[$0] += $1 }
+                try spec.process(&s, donors: donors) { seconds[$0] += $1 }
                 samples += 1
             }
         }

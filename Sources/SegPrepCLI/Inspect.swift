@@ -82,12 +82,14 @@ struct Inspect: ParsableCommand {
             guard overflow || index < total else {
                 throw ValidationError("--index \(index) is past the end: the pipeline makes \(total) samples (\(n) ids x \(spec.repeats) repeats)")
             }
+            // Multi-image stages draw donors from the whole input, as a run does.
+            let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
             while entries.count < count && item < total {
                 let r = input.records[item % n]
                 var s = Sample(record: r, repeatIndex: item / n)
                 item += 1
                 do {
-                    try spec.process(&s)
+                    try spec.process(&s, donors: donors)
                 } catch let e as SampleError where skip {
                     FileHandle.standardError.write(Data("skipped \(e.id): \(e)\n".utf8))
                     continue

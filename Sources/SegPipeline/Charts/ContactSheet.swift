@@ -64,7 +64,7 @@ public struct ContactSheet {
     /// record when they do nothing).
     static let augmentations: KeyValuePairs<String, Double> = [
         "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness_contrast_b": 0, "brightness_contrast_c": 0, "clahe": 0,
-        "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0,
+        "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0, "mosaic": 0, "class_mix_donor": -1, "class_mix_classes": 0,
     ]
 
     /// A caption: the id, repeat and the drawn parameters, rounded.

@@ -45,6 +45,10 @@ public struct PipelineRunner: Sendable {
         if let limit = options.limit, limit < input.records.count {
             input.records = Array(input.records.prefix(limit))
         }
+        // A stage mixing samples needs two: refused before any pixel is read.
+        if let mix = spec.multiImageStage, let e = mix.tooFewSamples(input.records.filter { $0.problem == nil }.count, listed: input.records.count) {
+            throw e
+        }
         // libvips decodes every image that is not a JPEG: start it now, so that a libvips that
         // cannot start stops the run instead of failing each sample.
         try Vips.start(vips: input.records.contains { !ImageCodec.isJPEGName($0.image) })

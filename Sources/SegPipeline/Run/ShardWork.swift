@@ -14,6 +14,8 @@ struct ShardWork: @unchecked Sendable {
     let labelBytes: Int
     /// Shards that may be in memory at once.
     let window = 2
+    /// The input's samples as donors of multi-image stages.
+    var donors: Donors { Donors(records: input.records, spec: spec) }
 
     /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
     func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
@@ -33,12 +35,13 @@ struct ShardWork: @unchecked Sendable {
         guard total > 0 else { return }
         let state = WorkState(work: self)
         let context = spec.context
+        let donors = spec.multiImageStage == nil ? nil : self.donors
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
             let t = Thread {
                 while let (a, slot) = state.claim() {
-                    let result = process(item: a.index * perShard + slot, context: context, into: a, slot: slot)
+                    let result = process(item: a.index * perShard + slot, context: context, donors: donors, into: a, slot: slot)
                     state.finish(a, slot: slot, result: result)
                 }
                 Vips.threadShutdown()
@@ -65,13 +68,13 @@ struct ShardWork: @unchecked Sendable {
     }
 
     /// Runs every stage on global item `item` and stores the pixels in `slot`.
-    func process(item: Int, context: StageContext, into a: ShardAssembly, slot: Int) -> ShardAssembly.SlotResult {
+    func process(item: Int, context: StageContext, donors: Donors? = nil, into a: ShardAssembly, slot: Int) -> ShardAssembly.SlotResult {
         let n = input.records.count
         let idx = item % n, rep = item / n
         let record = input.records[idx], id = record.id
         var s = Sample(record: record, repeatIndex: rep)
         do {
-            try spec.process(&s)
+            try spec.process(&s, donors: donors)
         } catch let e as SampleError {
             return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
         } catch {

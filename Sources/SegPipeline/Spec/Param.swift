@@ -48,6 +48,14 @@ extension Param {
         }
     }
 
+    /// `[height, width]` in pixels, with a default.
+    public static func size(_ name: String, default d: (height: Int, width: Int), _ doc: String) -> Param<(height: Int, width: Int)> {
+        .init(info: Parameter(name, .size, default: "[\(d.height), \(d.width)]", doc)) { v in
+            if case .size(let h, let w) = v { return (h, w) }
+            return d
+        }
+    }
+
     /// `[height, width]` in pixels, nil when not given.
     public static func optionalSize(_ name: String, _ doc: String) -> Param<(height: Int, width: Int)?> {
         .init(info: Parameter(name, .size, doc)) { v in

@@ -9,6 +9,7 @@ extension PipelineSpec {
         c.labelBytes = labelBytes
         c.windows = windows
         c.cropWindows = windows != nil && tiling == nil
+        c.classNames = classes
         return c
     }
 
@@ -20,23 +21,12 @@ extension PipelineSpec {
     /// decode is part of it) and `stages.count + 1` for the final checks.
     ///
     /// Throws `SampleError` naming the file at fault.
-    public func process(_ sample: inout Sample, timed: ((Int, Double) -> Void)? = nil) throws {
-        if let problem = sample.problem { throw problem }
+    ///
+    /// `donors`: the input's other samples, which multi-image stages (`mosaic`, `class_mix`) need.
+    public func process(_ sample: inout Sample, donors: Donors? = nil, timed: ((Int, Double) -> Void)? = nil) throws {
+        try prepare(&sample, before: stages.count, donors: donors, timed: timed)
         let ctx = context
         let clock = ContinuousClock()
-        func render() throws {
-            let start = clock.now
-            try sample.render(context: ctx)
-            if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
-        }
-        for (i, stage) in stages.enumerated() {
-            if !type(of: stage).isGeometric { try render() }
-            let start = clock.now
-            var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
-            try stage.apply(&sample, random: &rng, context: ctx)
-            if let timed { timed(i, Self.seconds(clock.now - start)) }
-        }
-        try render()
         let start = clock.now
         defer { if let timed { timed(stages.count + 1, Self.seconds(clock.now - start)) } }
         if sample.label.channels != labelBytes {
@@ -57,6 +47,29 @@ extension PipelineSpec {
             throw SampleError(id: s.id, file: s.labelPath, problem: problem,
                               fix: "add `- remap_labels: {above: \(ctx.classes - 1), to: ignore}` after decode, or fix `classes`")
         }
+    }
+
+    /// Runs the stages before `end` on `sample` and renders its geometry (what `process` does
+    /// before its final checks; a multi-image stage's donors are made with it).
+    func prepare(_ sample: inout Sample, before end: Int, donors: Donors?, timed: ((Int, Double) -> Void)? = nil) throws {
+        if let problem = sample.problem { throw problem }
+        var ctx = context
+        ctx.donors = donors
+        let clock = ContinuousClock()
+        func render() throws {
+            let start = clock.now
+            try sample.render(context: ctx)
+            if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
+        }
+        for (i, stage) in stages.prefix(max(0, min(end, stages.count))).enumerated() {
+            if !type(of: stage).isGeometric { try render() }
+            let start = clock.now
+            var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
+            ctx.stageIndex = i
+            try stage.apply(&sample, random: &rng, context: ctx)
+            if let timed { timed(i, Self.seconds(clock.now - start)) }
+        }
+        try render()
     }
 
     /// "has label values … beyond the N classes …" when `labels` hold a value that is neither a

@@ -137,6 +137,7 @@ public struct PipelineSpec: Sendable {
                             fix: "use a value from \(classes.count) to 65535")
         }
         var state = PlanState(classes: classes.count)
+        state.classNames = classes
         state.labelMax = Self.labelBytes(classes: classes.count, ignore: ignoreIndex) == 1 ? 255 : 65_535
         var stages: [any Stage] = []
         var names: [String] = []

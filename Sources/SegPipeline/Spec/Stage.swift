@@ -44,6 +44,13 @@ public struct StageContext: Sendable {
     public var cropWindows = false
     /// Label values go through mmsegmentation's reduce-zero-label after the source's own mapping.
     public var reduceZeroLabel = false
+    /// The pipeline's class names (`class_mix`'s `classes` may name them).
+    public var classNames: [String] = []
+    /// Index of the stage being applied in the pipeline's `stages`.
+    public var stageIndex = 0
+    /// The other samples of the input, for stages that mix samples (`mosaic`, `class_mix`); nil
+    /// outside a run (previews), where such stages fail the sample.
+    public var donors: Donors?
 
     public init(classes: Int, ignoreIndex: Int? = nil, height: Int, width: Int, maxPixels: Int? = nil, source: (any InputSource)? = nil) {
         self.classes = classes; self.ignoreIndex = ignoreIndex ?? classes; self.height = height; self.width = width; self.maxPixels = maxPixels
@@ -70,6 +77,8 @@ public struct PlanState: Sendable {
     public var labelMax = 255
     /// `one_hot` has been declared (it must be last).
     public var oneHot = false
+    /// The pipeline's class names.
+    public var classNames: [String] = []
     /// Name of the current stage and its args (for errors).
     public var current: StageArgs?
 

@@ -21,6 +21,8 @@ public enum StageRegistry {
         BlurStage.self,
         NoiseStage.self,
         CutoutStage.self,
+        MosaicStage.self,
+        ClassMixStage.self,
         PadStage.self,
         OneHotStage.self,
     ]
