@@ -236,5 +236,13 @@ import Testing
         // Without expand, rotate keeps the size and may follow any stage.
         _ = try PipelineSpec.parse(after.replacingOccurrences(of: ", expand: true", with: ""), file: "p.yaml")
     }
-}
 
+    /// `inspect` captions show the geometric draws that changed the sample, and not an angle drawn
+    /// by a rotate that did not rotate.
+    @Test func captionsShowTheGeometricDraws() {
+        let on = ContactSheet.caption(id: "a", repeatIndex: 0, params: ["rotate_angle": -12.345, "rotate_applied": 1, "affine_scale_x": 1.25, "affine_rotate": 0, "elastic_max_dx": 2.5])
+        #expect(on == "a #0\nrotate_angle -12.35  affine_scale_x 1.25  elastic_max_dx 2.50", "\(on)")
+        let off = ContactSheet.caption(id: "a", repeatIndex: 0, params: ["rotate_angle": 7.5, "rotate_applied": 0, "elastic_max_dx": 0])
+        #expect(off == "a #0\n", "\(off)")
+    }
+}
