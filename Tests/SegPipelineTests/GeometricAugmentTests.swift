@@ -193,6 +193,16 @@ import Testing
         let same = try #require(try P.stage("- elastic: {alpha: 10, sigma: 3, same_dxdy: true, p: 1}") as? ElasticStage)
         let c = same.fields(key: 7, width: 40, height: 30)
         #expect(c.dx == c.dy)
+        // Wide blurs are made on a coarse grid: still bounded by alpha, smooth, and not constant.
+        let wide = try #require(try P.stage("- elastic: {alpha: 20, sigma: 30, p: 1}") as? ElasticStage)
+        let d = wide.fields(key: 3, width: 203, height: 101)
+        #expect(d.dx.count == 203 * 101 && d.dy.count == 203 * 101)
+        #expect((d.dx + d.dy).allSatisfy { abs($0) <= 20 } && Set(d.dx).count > 100)
+        var jump: Float = 0
+        for y in 0..<101 {
+            for x in 0..<202 { jump = max(jump, abs(d.dx[y * 203 + x + 1] - d.dx[y * 203 + x])) }
+        }
+        #expect(jump < 0.5, "neighbouring displacements differ by \(jump) px")
     }
 
     struct Bad: CustomTestStringConvertible, Sendable {
@@ -245,4 +255,45 @@ import Testing
         let off = ContactSheet.caption(id: "a", repeatIndex: 0, params: ["rotate_angle": 7.5, "rotate_applied": 0, "elastic_max_dx": 0])
         #expect(off == "a #0\n", "\(off)")
     }
+
+    /// The runner's path: `rotate` with `expand` after a crop grows each sample within the bound the
+    /// plan gave, and the pad after it brings every sample to the fixed size.
+    @Test func expandBetweenCropAndPadRuns() throws {
+        let root = packageRoot.appendingPathComponent("fixtures/em-membrane").path
+        let yaml = """
+        version: 1
+        input: {format: voc, root: \(root), split: train}
+        classes: 2
+        stages:
+          - decode: {}
+          - random_crop: {size: [48, 48]}
+          - rotate: {degree: [20, 40], expand: true, p: 1}
+          - pad: {size: [80, 80]}
+        output: {dir: out}
+        """
+        let spec = try PipelineSpec.parse(yaml, file: "p.yaml")
+        let records = try DatasetInput(spec.input).records
+        for r in records.prefix(3) {
+            var s = Sample(record: r, repeatIndex: 0)
+            try spec.process(&s)
+            #expect((s.image.width, s.image.height) == (80, 80) && (s.label.width, s.label.height) == (80, 80))
+            let angle = try #require(s.params["rotate_angle"])
+            #expect(s.params["rotate_applied"] == 1 && (20...40).contains(angle))
+            #expect(Set(s.label.labelValues).isSubset(of: [0, 1, 2]))
+        }
+    }
+
+    /// Rough timings on a 1080p image (printed, not asserted).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SEGPREP_GEOM_TIMING"] == "1")) func timings() throws {
+        var rng = SeededRandom(seed: 1)
+        let w = 1920, h = 1080
+        let image = Raster(width: w, height: h, channels: 3, pixels: (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        let label = Raster(width: w, height: h, channels: 1, pixels: (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 5) })
+        for yaml in ["- rotate: {degree: 30, p: 1}", "- affine: {scale: [0.8, 1.2], rotate: 20, p: 1}", "- elastic: {p: 1}", "- elastic: {alpha: 34, sigma: 4, p: 1}"] {
+            let start = Date()
+            _ = try P.applied(yaml, to: Sample(id: "t", image: image, label: label), classes: 5)
+            print("TIMING \(yaml): \(Int(Date().timeIntervalSince(start) * 1000)) ms")
+        }
+    }
 }
+

@@ -5,7 +5,7 @@ public struct ElasticStage: Stage {
     public static let declaration = StageDeclaration(
         name: "elastic",
         summary: "Deform the sample by a smooth random displacement field with probability p, as albumentations' ElasticTransform.",
-        details: "With probability `p` (the coin is drawn first), draws a 53-bit key that seeds the field's own generator (recorded, so a sample's field can be regenerated). From it: one noise field of the output's size per axis (one shared by both with `same_dxdy`), standard normal values (Box–Muller) divided by the largest magnitude over the fields as albumentations does, or uniform in [−1, 1) with `noise: uniform`; each field is blurred with a Gaussian of `sigma` pixels over round(8·sigma + 1) (made odd) taps with replicated borders, then multiplied by `alpha` (pixels): dx and dy. Unlike albumentations, which stacks dx above dy and blurs them as one image (so their rows bleed into each other), each field is blurred on its own, and the noise comes from seg-prep's generator, not numpy's. Output pixel (x, y) reads the input at (x + dx, y + dy) (float32, as numpy builds the maps) with OpenCV's remap, bit-exact: bilinear for the image (floor, row pass first, fused multiply-adds, rounded to nearest even), nearest (ties to even) for the label; outside the image `border: constant` gives `fill` (all channels) and `label_fill`, `border: reflect` mirrors (BORDER_REFLECT_101). Defaults are albumentations' (alpha 1, sigma 50: a gentle deformation of a few hundredths of a pixel; EM recipes use e.g. alpha 30–40, sigma 4–6). The field is computed on the rendered output window only (the stage renders the pending geometry first). Records `elastic_applied`, `elastic_key` and `elastic_max_dx`, `elastic_max_dy` (largest displacement magnitudes in pixels).",
+        details: "With probability `p` (the coin is drawn first), draws a 53-bit key that seeds the field's own generator (recorded, so a sample's field can be regenerated). From it: one noise field of the output's size per axis (one shared by both with `same_dxdy`), standard normal values (Box–Muller) divided by the largest magnitude over the fields as albumentations does, or uniform in [−1, 1) with `noise: uniform`; each field is blurred with a Gaussian of `sigma` pixels over round(8·sigma + 1) (made odd) taps with replicated borders, then multiplied by `alpha` (pixels): dx and dy. Above sigma 8 the fields are made on a grid floor(sigma/4) times coarser (noise, blur by sigma/step, scaled by 1/step so the displacement keeps its statistics) and interpolated bilinearly — a blur that wide leaves nothing finer, and it keeps large sigmas fast. Unlike albumentations, which stacks dx above dy and blurs them as one image (so their rows bleed into each other), each field is blurred on its own, and the noise comes from seg-prep's generator, not numpy's. Output pixel (x, y) reads the input at (x + dx, y + dy) (float32, as numpy builds the maps) with OpenCV's remap, bit-exact: bilinear for the image (floor, row pass first, fused multiply-adds, rounded to nearest even), nearest (ties to even) for the label; outside the image `border: constant` gives `fill` (all channels) and `label_fill`, `border: reflect` mirrors (BORDER_REFLECT_101). Defaults are albumentations' (alpha 1, sigma 50: a gentle deformation of a few hundredths of a pixel; EM recipes use e.g. alpha 30–40, sigma 4–6). The field is computed on the rendered output window only (the stage renders the pending geometry first). Records `elastic_applied`, `elastic_key` and `elastic_max_dx`, `elastic_max_dy` (largest displacement magnitudes in pixels).",
         label: "Deformed like the image with nearest-neighbour sampling (no mixed classes); pixels from outside get `label_fill` (the ignore class by default; albumentations pads masks with 0).",
         random: true,
         parameters: [Keys.alpha.info, Keys.sigma.info, Keys.noise.info, Keys.sameDxDy.info, Keys.border.info, Keys.fill.info,
@@ -45,11 +45,16 @@ public struct ElasticStage: Stage {
         return random.next() >> 11
     }
 
-    /// The displacement fields (dx, dy) of one sample, `width` x `height`, from its key.
+    /// The displacement fields (dx, dy) of one sample, `width` x `height`, from its key. Above
+    /// sigma 8 the fields are made on a grid `step` = floor(sigma / 4) times coarser (blurred with
+    /// sigma / step, scaled by 1 / step so the displacement keeps its statistics) and interpolated
+    /// bilinearly: a blur that wide leaves nothing the coarse grid cannot carry.
     public func fields(key: UInt64, width: Int, height: Int) -> (dx: [Float], dy: [Float]) {
         var gen = SeededRandom(seed: key)
-        let n = width * height, count = sameDxDy ? 1 : 2
-        guard n > 0 else { return ([], []) }
+        guard width > 0, height > 0 else { return ([], []) }
+        let step = sigma > 8 ? max(Int(sigma / 4), 1) : 1
+        let cw = step == 1 ? width : (width - 1) / step + 2, ch = step == 1 ? height : (height - 1) / step + 2
+        let n = cw * ch, count = sameDxDy ? 1 : 2
         var f: [[Float]] = (0..<count).map { _ in
             (0..<n).map { _ in
                 if uniform { return Float(gen.uniform(-1, 1)) }
@@ -61,9 +66,32 @@ public struct ElasticStage: Stage {
             let m = f.map { $0.reduce(Float(0)) { max($0, abs($1)) } }.max() ?? 0
             if m > 1e-6 { f = f.map { $0.map { $0 / m } } }
         }
-        let a = Float(alpha)
-        f = f.map { Self.gaussianBlur($0, width: width, height: height, sigma: sigma).map { $0 * a } }
+        let a = Float(alpha / Double(step))
+        f = f.map { Self.gaussianBlur($0, width: cw, height: ch, sigma: sigma / Double(step)).map { $0 * a } }
+        if step > 1 { f = f.map { Self.upsample($0, width: cw, height: ch, step: step, toWidth: width, toHeight: height) } }
         return (f[0], f[count - 1])
+    }
+
+    /// A coarse field (grid points every `step` pixels) interpolated bilinearly to `toWidth` x `toHeight`.
+    static func upsample(_ c: [Float], width cw: Int, height ch: Int, step: Int, toWidth w: Int, toHeight h: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: w * h)
+        guard c.count == cw * ch, (w - 1) / step + 1 < cw, (h - 1) / step + 1 < ch else { return out }
+        let inv = 1 / Float(step)
+        c.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    let iy = y / step, ty = Float(y % step) * inv
+                    let r0 = iy * cw, r1 = r0 + cw
+                    for x in 0..<w {
+                        let ix = x / step, tx = Float(x % step) * inv
+                        let top = src[r0 + ix] + (src[r0 + ix + 1] - src[r0 + ix]) * tx
+                        let bottom = src[r1 + ix] + (src[r1 + ix + 1] - src[r1 + ix]) * tx
+                        dst[y * w + x] = top + (bottom - top) * ty
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// A separable Gaussian blur of a float field (round(8·sigma + 1) taps made odd, replicated borders).
