@@ -282,18 +282,4 @@ import Testing
             #expect(Set(s.label.labelValues).isSubset(of: [0, 1, 2]))
         }
     }
-
-    /// Rough timings on a 1080p image (printed, not asserted).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SEGPREP_GEOM_TIMING"] == "1")) func timings() throws {
-        var rng = SeededRandom(seed: 1)
-        let w = 1920, h = 1080
-        let image = Raster(width: w, height: h, channels: 3, pixels: (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-        let label = Raster(width: w, height: h, channels: 1, pixels: (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: rng.next() % 5) })
-        for yaml in ["- rotate: {degree: 30, p: 1}", "- affine: {scale: [0.8, 1.2], rotate: 20, p: 1}", "- elastic: {p: 1}", "- elastic: {alpha: 34, sigma: 4, p: 1}"] {
-            let start = Date()
-            _ = try P.applied(yaml, to: Sample(id: "t", image: image, label: label), classes: 5)
-            print("TIMING \(yaml): \(Int(Date().timeIntervalSince(start) * 1000)) ms")
-        }
-    }
 }
-

@@ -1,4 +1,3 @@
-import CPixelKernels
 import Foundation
 
 /// `rotate`: mmsegmentation's `RandomRotate` (mmcv.imrotate = cv2.warpAffine, pip OpenCV's IPP path, bit-exact).
@@ -118,63 +117,31 @@ public struct RotateStage: Stage {
 }
 
 /// The resampling shared by `rotate`, `affine` and `elastic`: OpenCV's warpAffine (IPP path) and
-/// remap on 8-bit rasters of any pixel width, in C (Sources/CPixelKernels/WarpAffine.c).
+/// remap on 8-bit rasters of any pixel width (the C kernels of `PixelKernels`).
 public enum Warp {
     /// The inverse of a forward 2x3 matrix as cv2.warpAffine computes it (double).
     public static func invert(_ m: [Double]) -> [Double] {
         guard m.count == 6 else { return [1, 0, 0, 0, 1, 0] }
-        var inv = [Double](repeating: 0, count: 6)
-        m.withUnsafeBufferPointer { mp in
-            inv.withUnsafeMutableBufferPointer { ip in
-                guard let a = mp.baseAddress, let b = ip.baseAddress else { return }
-                sp_invert_affine(a, b)
-            }
-        }
-        return inv
+        return PixelKernels.invertAffine(m)
     }
 
     /// `r` warped onto a `width` x `height` raster: output (x, y) reads `r` at `inverse` · (x, y, 1);
     /// bilinear (IPP's rounding) or nearest; `border` (one byte per channel) outside.
     public static func affine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8]) -> Raster {
         let c = r.channels, count = max(width, 0) * max(height, 0) * c
-        guard inverse.count == 6, border.count == c, count > 0 else { return Raster(width: max(width, 0), height: max(height, 0), fill: border.count == c ? border : [UInt8](repeating: 0, count: c)) }
-        let out = [UInt8](unsafeUninitializedCapacity: count) { d, n in
-            r.pixels.withUnsafeBufferPointer { s in
-                inverse.withUnsafeBufferPointer { inv in
-                    border.withUnsafeBufferPointer { b in
-                        guard let sp = s.baseAddress ?? UnsafePointer(bitPattern: 1), let dp = d.baseAddress,
-                              let ip = inv.baseAddress, let bp = b.baseAddress else { return }
-                        sp_warp_affine_u8(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
-                                          dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, nearest ? 1 : 0, bp)
-                    }
-                }
-            }
-            n = count
+        guard inverse.count == 6, border.count == c, count > 0 else {
+            return Raster(width: max(width, 0), height: max(height, 0), fill: border.count == c ? border : [UInt8](repeating: 0, count: c))
         }
-        return Raster(width: width, height: height, channels: c, pixels: out)
+        return Raster(width: width, height: height, channels: c,
+                      pixels: PixelKernels.warpAffine(r, inverse: inverse, width: width, height: height, nearest: nearest, border: border))
     }
 
     /// `r` resampled at (`mapX`, `mapY`) per output pixel (same size as `r`), as cv2.remap:
     /// bilinear or nearest, border constant (`border`) or reflected (BORDER_REFLECT_101).
     public static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8]) -> Raster {
-        let c = r.channels, count = r.width * r.height * c
-        guard mapX.count == r.width * r.height, mapY.count == mapX.count, border.count == c, count > 0 else { return r }
-        let out = [UInt8](unsafeUninitializedCapacity: count) { d, n in
-            r.pixels.withUnsafeBufferPointer { s in
-                mapX.withUnsafeBufferPointer { mx in
-                    mapY.withUnsafeBufferPointer { my in
-                        border.withUnsafeBufferPointer { b in
-                            guard let sp = s.baseAddress, let dp = d.baseAddress, let xp = mx.baseAddress, let yp = my.baseAddress,
-                                  let bp = b.baseAddress else { return }
-                            let w = Int32(truncatingIfNeeded: r.width), h = Int32(truncatingIfNeeded: r.height)
-                            sp_remap_u8(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp)
-                        }
-                    }
-                }
-            }
-            n = count
-        }
-        return Raster(width: r.width, height: r.height, channels: c, pixels: out)
+        guard mapX.count == r.width * r.height, mapY.count == mapX.count, border.count == r.channels, !r.pixels.isEmpty else { return r }
+        return Raster(width: r.width, height: r.height, channels: r.channels,
+                      pixels: PixelKernels.remap(r, mapX: mapX, mapY: mapY, nearest: nearest, reflect: reflect, border: border))
     }
 
     /// `fill` for an image of `channels` channels (a grey image takes the first value).
