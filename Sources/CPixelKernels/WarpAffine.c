@@ -35,7 +35,7 @@ void sp_invert_affine(const double m[6], double inv[6]) {
 
 /* One bilinear output pixel from the four taps at (ix, iy) .. (ix + 1, iy + 1), taps outside
    the source taking the border value, column pass first (IPP). */
-static inline void bilinear_ipp(const uint8_t *src, int sw, int sh, int c, int ix, int iy, float fx, float fy,
+static inline __attribute__((always_inline)) void bilinear_ipp(const uint8_t *src, int sw, int sh, int c, int ix, int iy, float fx, float fy,
                                 const uint8_t *border, uint8_t *out) {
     const int in_x0 = ix >= 0 && ix < sw, in_x1 = ix + 1 >= 0 && ix + 1 < sw;
     const int in_y0 = iy >= 0 && iy < sh, in_y1 = iy + 1 >= 0 && iy + 1 < sh;
@@ -52,7 +52,7 @@ static inline void bilinear_ipp(const uint8_t *src, int sw, int sh, int c, int i
     }
 }
 
-void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+static inline __attribute__((always_inline)) void warp_affine_impl(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                        const double inv[6], int nearest, const uint8_t *border) {
     const int c = channels;
     for (int y = 0; y < dh; y++) {
@@ -103,7 +103,7 @@ static inline float clampf(float v) {
     return v;
 }
 
-void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+static inline __attribute__((always_inline)) void remap_impl(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                  const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border) {
     const int c = channels;
     for (int y = 0; y < dh; y++) {
@@ -147,4 +147,48 @@ void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst,
             }
         }
     }
+}
+
+/* The same code compiled twice: portable (fmaf from libm) and with FMA instructions inline. fmaf is
+   exactly rounded either way, so both give the same bytes (AugmentKernelTests checks it). */
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void warp_affine_fma(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh, const double inv[6],
+                            int nearest, const uint8_t *border) {
+    warp_affine_impl(src, sw, sh, c, dst, dw, dh, inv, nearest, border);
+}
+__attribute__((target("avx2,fma")))
+static void remap_fma(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh, const float *mx,
+                      const float *my, int nearest, int reflect, const uint8_t *border) {
+    remap_impl(src, sw, sh, c, dst, dw, dh, mx, my, nearest, reflect, border);
+}
+static int has_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#endif
+
+void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                           const double inv[6], int nearest, const uint8_t *border, int isa) {
+#if defined(__x86_64__)
+    if (isa >= 1 && has_fma()) { warp_affine_fma(src, sw, sh, channels, dst, dw, dh, inv, nearest, border); return; }
+#endif
+    (void)isa;
+    warp_affine_impl(src, sw, sh, channels, dst, dw, dh, inv, nearest, border);
+}
+
+void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                       const double inv[6], int nearest, const uint8_t *border) {
+    sp_warp_affine_u8_isa(src, sw, sh, channels, dst, dw, dh, inv, nearest, border, 1);
+}
+
+void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                     const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa) {
+#if defined(__x86_64__)
+    if (isa >= 1 && has_fma()) { remap_fma(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border); return; }
+#endif
+    (void)isa;
+    remap_impl(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border);
+}
+
+void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border) {
+    sp_remap_u8_isa(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border, 1);
 }

@@ -76,4 +76,11 @@ void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t
 void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                  const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border);
 
+/* The two above with the instruction set capped at `isa`: 0 portable C (fmaf), 1 AVX2+FMA where
+   the CPU has it; the same bytes either way (for tests). */
+void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                           const double inv[6], int nearest, const uint8_t *border, int isa);
+void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                     const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa);
+
 #endif

@@ -131,7 +131,7 @@ enum PixelKernels {
 
     /// The pixels of `r` warped onto `width` x `height` by the inverse matrix (pip OpenCV's warpAffine
     /// model: bilinear as IPP rounds, or nearest), `border` (one byte per channel) outside.
-    static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8]) -> [UInt8] {
+    static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
         let c = r.channels, count = width * height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -140,8 +140,9 @@ enum PixelKernels {
                     border.withUnsafeBufferPointer { b in
                         guard let sp = s.baseAddress ?? UnsafePointer(bitPattern: 1), let dp = d.baseAddress,
                               let ip = inv.baseAddress, let bp = b.baseAddress, inv.count == 6, b.count == c else { return }
-                        sp_warp_affine_u8(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
-                                          dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, nearest ? 1 : 0, bp)
+                        sp_warp_affine_u8_isa(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
+                                              dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, nearest ? 1 : 0, bp,
+                                              Int32(truncatingIfNeeded: isa))
                         n = count
                     }
                 }
@@ -152,7 +153,7 @@ enum PixelKernels {
 
     /// The pixels of `r` resampled at (`mapX`, `mapY`) (cv2.remap: bilinear or nearest; border
     /// constant with `border`, or BORDER_REFLECT_101).
-    static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8]) -> [UInt8] {
+    static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
         let c = r.channels, count = r.width * r.height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -163,7 +164,8 @@ enum PixelKernels {
                             guard let sp = s.baseAddress, let dp = d.baseAddress, let xp = mx.baseAddress, let yp = my.baseAddress,
                                   let bp = b.baseAddress, mx.count == r.width * r.height, my.count == mx.count, b.count == c else { return }
                             let w = Int32(truncatingIfNeeded: r.width), h = Int32(truncatingIfNeeded: r.height)
-                            sp_remap_u8(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp)
+                            sp_remap_u8_isa(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp,
+                                            Int32(truncatingIfNeeded: isa))
                             n = count
                         }
                     }
