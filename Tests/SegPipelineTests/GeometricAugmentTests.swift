@@ -308,5 +308,15 @@ import Testing
             }
         }
     }
+
+    /// The C blur of the elastic fields equals its plain Swift version bit for bit.
+    @Test func fieldBlurEqualsReference() {
+        var rng = SeededRandom(seed: 5)
+        for (w, h, sigma) in [(40, 30, 3.0), (7, 5, 4.0), (1, 1, 2.0), (64, 9, 0.5), (3, 50, 8.0)] {
+            let field = (0..<(w * h)).map { _ in Float(rng.uniform(-1, 1)) }
+            #expect(ElasticStage.gaussianBlur(field, width: w, height: h, sigma: sigma) == ElasticStage.gaussianBlurReference(field, width: w, height: h, sigma: sigma),
+                    "\(w)x\(h) sigma \(sigma)")
+        }
+    }
 }
 

@@ -83,4 +83,9 @@ void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uin
 void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                      const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa);
 
+/* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
+   then column pass, each a sum from 0 in tap order (elastic's displacement fields). `scratch`
+   holds w * h floats; src and dst may be the same. */
+void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float *scratch);
+
 #endif

@@ -174,5 +174,26 @@ enum PixelKernels {
             if n != count { d.initialize(repeating: 0); n = count }
         }
     }
+
+    /// `field` (`width` x `height` floats) blurred by the taps `kernel` (odd count), replicated borders.
+    static func gaussBlur(_ field: [Float], width: Int, height: Int, kernel: [Float]) -> [Float] {
+        let n = width * height
+        guard field.count == n, n > 0, kernel.count % 2 == 1 else { return field }
+        var scratch = [Float](repeating: 0, count: n)
+        return [Float](unsafeUninitializedCapacity: n) { d, count in
+            count = 0
+            field.withUnsafeBufferPointer { s in
+                kernel.withUnsafeBufferPointer { k in
+                    scratch.withUnsafeMutableBufferPointer { t in
+                        guard let sp = s.baseAddress, let dp = d.baseAddress, let kp = k.baseAddress, let tp = t.baseAddress else { return }
+                        sp_gauss_blur_f32(sp, dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), kp,
+                                          Int32(truncatingIfNeeded: kernel.count / 2), tp)
+                        count = n
+                    }
+                }
+            }
+            if count != n { d.initialize(repeating: 0); count = n }
+        }
+    }
 }
 

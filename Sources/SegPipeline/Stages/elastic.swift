@@ -94,15 +94,24 @@ public struct ElasticStage: Stage {
         return out
     }
 
-    /// A separable Gaussian blur of a float field (round(8·sigma + 1) taps made odd, replicated borders).
-    static func gaussianBlur(_ field: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
+    /// The float taps of a Gaussian of `sigma`: round(8·sigma + 1) of them, made odd, normalised.
+    static func kernel(sigma: Double) -> [Float] {
         var size = Int((8 * sigma + 1).rounded())
         if size % 2 == 0 { size += 1 }
         let r = size / 2
-        var k = (-r...r).map { exp(-0.5 * Double($0 * $0) / (sigma * sigma)) }
+        let k = (-r...r).map { exp(-0.5 * Double($0 * $0) / (sigma * sigma)) }
         let total = k.reduce(0, +)
-        k = k.map { $0 / total }
-        let kf = k.map(Float.init)
+        return k.map { Float($0 / total) }
+    }
+
+    /// A separable Gaussian blur of a float field (replicated borders), in C.
+    static func gaussianBlur(_ field: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
+        PixelKernels.gaussBlur(field, width: w, height: h, kernel: kernel(sigma: sigma))
+    }
+
+    /// The same blur in plain Swift: the oracle the C kernel is tested against.
+    static func gaussianBlurReference(_ field: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
+        let kf = kernel(sigma: sigma), size = kf.count, r = size / 2
         var rows = [Float](repeating: 0, count: w * h), out = rows
         let xs = (-r..<(w + r)).map { min(max($0, 0), w - 1) }, ys = (-r..<(h + r)).map { min(max($0, 0), h - 1) }
         field.withUnsafeBufferPointer { src in
