@@ -61,4 +61,35 @@ long sp_colour_map(const uint8_t *rgb, size_t n, const uint32_t *keys, const uin
 void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channels, const float *kernel,
                            int radius, uint8_t *dst, float *scratch, int32_t *indices, int isa);
 
+/* The inverse of the 2x3 affine matrix m (row-major) as cv2.warpAffine computes it in double. */
+void sp_invert_affine(const double m[6], double inv[6]);
+
+/* cv2.warpAffine(src, M, (dw, dh), INTER_LINEAR or INTER_NEAREST, BORDER_CONSTANT, border) on
+   uint8 rasters of `channels` interleaved bytes, as pip OpenCV's IPP path computes it (the golden
+   README's IPP-on model): `inv` is sp_invert_affine(M), destination pixel (x, y) reads source
+   (inv0 x + (inv1 y + inv2), inv3 x + (inv4 y + inv5)) in double; bilinear rounds that to
+   float32, weights the column pass first with fmas, rounds to nearest even; nearest takes
+   floor(s + 0.5). `border` holds one byte per channel. */
+void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                       const double inv[6], int nearest, const uint8_t *border);
+
+/* cv2.remap(src, (map_x, map_y) as CV_32FC2, None, INTER_LINEAR or INTER_NEAREST, border) on
+   uint8: maps are dw x dh floats; bilinear ix = floor(mx), fx = mx - ix, row pass first with fmas;
+   nearest rounds ties to even. `reflect`: BORDER_REFLECT_101, else BORDER_CONSTANT with `border`
+   (one byte per channel). */
+void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border);
+
+/* The two above with the instruction set capped at `isa`: 0 portable C (fmaf), 1 AVX2+FMA where
+   the CPU has it; the same bytes either way (for tests). */
+void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                           const double inv[6], int nearest, const uint8_t *border, int isa);
+void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                     const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa);
+
+/* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
+   then column pass, each a sum from 0 in tap order (elastic's displacement fields). `scratch`
+   holds w * h floats; src and dst may be the same. */
+void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float *scratch);
+
 #endif

@@ -65,7 +65,13 @@ public struct ContactSheet {
     static let augmentations: KeyValuePairs<String, Double> = [
         "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness_contrast_b": 0, "brightness_contrast_c": 0, "clahe": 0,
         "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0, "mosaic": 0, "class_mix_donor": -1, "class_mix_classes": 0,
+        "rotate_angle": 0, "affine_rotate": 0, "affine_scale_x": 1,
+        "affine_scale_y": 1, "affine_translate_x": 0, "affine_translate_y": 0, "affine_shear_x": 0, "affine_shear_y": 0,
+        "elastic_max_dx": 0, "elastic_max_dy": 0,
     ]
+
+    /// Draws recorded even when their stage did nothing, shown only when the flag beside them is 1.
+    static let gates = ["rotate_angle": "rotate_applied"]
 
     /// A caption: the id, repeat and the drawn parameters, rounded.
     public static func caption(id: String, repeatIndex: Int, params: [String: Double]) -> String {
@@ -76,6 +82,7 @@ public struct ContactSheet {
         }
         for (k, identity) in augmentations {
             guard let v = params[k], v != identity else { continue }
+            if let gate = gates[k], params[gate] != 1 { continue }
             shown.append(v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v))
         }
         return "\(id) #\(repeatIndex)\n" + shown.joined(separator: "  ")

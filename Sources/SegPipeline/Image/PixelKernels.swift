@@ -140,4 +140,84 @@ enum PixelKernels {
             }
         }
     }
+
+    /// cv2.warpAffine's inverse of a forward 2x3 matrix (6 doubles), in double.
+    static func invertAffine(_ m: [Double]) -> [Double] {
+        var inv = [Double](repeating: 0, count: 6)
+        m.withUnsafeBufferPointer { mp in
+            inv.withUnsafeMutableBufferPointer { ip in
+                guard let a = mp.baseAddress, let b = ip.baseAddress, mp.count == 6 else { return }
+                sp_invert_affine(a, b)
+            }
+        }
+        return inv
+    }
+
+    /// The pixels of `r` warped onto `width` x `height` by the inverse matrix (pip OpenCV's warpAffine
+    /// model: bilinear as IPP rounds, or nearest), `border` (one byte per channel) outside.
+    static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+        let c = r.channels, count = width * height * c
+        return [UInt8](unsafeUninitializedCapacity: count) { d, n in
+            n = 0
+            r.pixels.withUnsafeBufferPointer { s in
+                inverse.withUnsafeBufferPointer { inv in
+                    border.withUnsafeBufferPointer { b in
+                        guard let sp = s.baseAddress ?? UnsafePointer(bitPattern: 1), let dp = d.baseAddress,
+                              let ip = inv.baseAddress, let bp = b.baseAddress, inv.count == 6, b.count == c else { return }
+                        sp_warp_affine_u8_isa(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
+                                              dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, nearest ? 1 : 0, bp,
+                                              Int32(truncatingIfNeeded: isa))
+                        n = count
+                    }
+                }
+            }
+            if n != count { d.initialize(repeating: 0); n = count }
+        }
+    }
+
+    /// The pixels of `r` resampled at (`mapX`, `mapY`) (cv2.remap: bilinear or nearest; border
+    /// constant with `border`, or BORDER_REFLECT_101).
+    static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+        let c = r.channels, count = r.width * r.height * c
+        return [UInt8](unsafeUninitializedCapacity: count) { d, n in
+            n = 0
+            r.pixels.withUnsafeBufferPointer { s in
+                mapX.withUnsafeBufferPointer { mx in
+                    mapY.withUnsafeBufferPointer { my in
+                        border.withUnsafeBufferPointer { b in
+                            guard let sp = s.baseAddress, let dp = d.baseAddress, let xp = mx.baseAddress, let yp = my.baseAddress,
+                                  let bp = b.baseAddress, mx.count == r.width * r.height, my.count == mx.count, b.count == c else { return }
+                            let w = Int32(truncatingIfNeeded: r.width), h = Int32(truncatingIfNeeded: r.height)
+                            sp_remap_u8_isa(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp,
+                                            Int32(truncatingIfNeeded: isa))
+                            n = count
+                        }
+                    }
+                }
+            }
+            if n != count { d.initialize(repeating: 0); n = count }
+        }
+    }
+
+    /// `field` (`width` x `height` floats) blurred by the taps `kernel` (odd count), replicated borders.
+    static func gaussBlur(_ field: [Float], width: Int, height: Int, kernel: [Float]) -> [Float] {
+        let n = width * height
+        guard field.count == n, n > 0, kernel.count % 2 == 1 else { return field }
+        var scratch = [Float](repeating: 0, count: n)
+        return [Float](unsafeUninitializedCapacity: n) { d, count in
+            count = 0
+            field.withUnsafeBufferPointer { s in
+                kernel.withUnsafeBufferPointer { k in
+                    scratch.withUnsafeMutableBufferPointer { t in
+                        guard let sp = s.baseAddress, let dp = d.baseAddress, let kp = k.baseAddress, let tp = t.baseAddress else { return }
+                        sp_gauss_blur_f32(sp, dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), kp,
+                                          Int32(truncatingIfNeeded: kernel.count / 2), tp)
+                        count = n
+                    }
+                }
+            }
+            if count != n { d.initialize(repeating: 0); count = n }
+        }
+    }
 }
+

@@ -91,6 +91,15 @@ extension Param {
         }
     }
 
+    /// One number d (read as `(-d, d)`) or `[low, high]` within `bounds` (angles, shears).
+    public static func spread(_ name: String, within bounds: ClosedRange<Double>, default d: (Double, Double), _ doc: String) -> Param<(Double, Double)> {
+        let text = d.0 == -d.1 ? fmt(d.1) : "[\(fmt(d.0)), \(fmt(d.1))]"
+        return .init(info: Parameter(name, .spread(bounds), default: text, doc)) { v in
+            if case .interval(let a, let b) = v { return (a, b) }
+            return d
+        }
+    }
+
     /// Exactly `d.count` numbers within `bounds`.
     public static func numbers(_ name: String, within bounds: ClosedRange<Double>, default d: [Double], _ doc: String) -> Param<[Double]> {
         .init(info: Parameter(name, .numbers(count: d.count, bounds), default: "[\(d.map(fmt).joined(separator: ", "))]", doc)) { v in

@@ -18,6 +18,8 @@ public struct Parameter: Sendable {
         case interval(ClosedRange<Double>)
         /// One number (a fixed value) or `[low, high]` within the bounds; integers only when `integer`.
         case range(ClosedRange<Double>, integer: Bool)
+        /// A number d, read as the range [-d, d], or `[low, high]`, within a closed range.
+        case spread(ClosedRange<Double>)
         /// Exactly `count` numbers, each within the bounds.
         case numbers(count: Int, ClosedRange<Double>)
         /// One pair `[a, b]` or a list of pairs, each number within the bounds.
@@ -55,6 +57,7 @@ public struct Parameter: Sendable {
             case .range(let r, let integer):
                 let what = integer ? "integer" : "number"
                 return "\(what) or [low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
+            case .spread(let r): return "number d (the range [-d, d]) or [low, high] within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .numbers(let n, let r): return "list of \(n) numbers in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .pairs(let r): return "[a, b] or a list of [a, b], numbers in [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]"
             case .colour: return "[r, g, b] or a grey level, 0..255"

@@ -196,6 +196,20 @@ public struct ParameterValues: Sendable {
                 throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
             }
             return .interval(a, b)
+        case .spread(let r):
+            if let d = double(n) {
+                guard d >= 0, r.contains(-d), r.contains(d) else {
+                    throw bad("is \(fmt(d)); a single number d means [-d, d] and must be 0 or more with -d and d within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
+                }
+                return .interval(-d, d)
+            }
+            guard let s = n.sequence, s.count == 2, let a = double(s[0]), let b = double(s[1]) else {
+                throw bad("must be one number or a list [low, high] of two, not '\(shown)'")
+            }
+            guard a <= b, r.contains(a), r.contains(b) else {
+                throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
+            }
+            return .interval(a, b)
         case .numbers(let count, let r):
             guard let s = n.sequence, s.count == count else { throw bad("must be a list of \(count) numbers") }
             var out: [Double] = []
