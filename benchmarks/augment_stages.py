@@ -35,6 +35,10 @@ ROWS = [
                                                hole_width_range=(0.2, 0.2), fill=0, fill_mask=255, p=1)),
     ("rot90: {p: 1}", lambda: A.RandomRotate90(p=1)),
     ("transpose: {p: 1}", lambda: A.Transpose(p=1)),
+    ("rotate: {degree: 30, p: 1}", lambda: A.Rotate(limit=30, p=1)),
+    ("affine: {scale: [0.8, 1.2], rotate: [-20, 20], shear: [-10, 10], translate_percent: [-0.1, 0.1], p: 1}",
+     lambda: A.Affine(scale=(0.8, 1.2), rotate=(-20, 20), shear=(-10, 10), translate_percent=(-0.1, 0.1), p=1)),
+    ("elastic: {alpha: 34, sigma: 4, p: 1}", lambda: A.ElasticTransform(alpha=34, sigma=4, p=1)),
 ]
 
 
