@@ -11,8 +11,8 @@
    32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v);
-/* p[i] = table[p[i]] for i < n (table: 256 entries). `isa` caps the instruction set: 0 portable C,
-   1 AVX-512 (F, BW, VBMI) where the CPU has it (for tests). */
+/* p[i] = table[p[i]] for i < n (table: 256 entries). `isa` caps the path: 0 the naive loop (the
+   oracle), 1 the unrolled portable loop, 2 AVX-512 (F, BW, VBMI) where the CPU has it (tests run each). */
 void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa);
 
 /* sp_hsv_jitter with the instruction set capped at `isa`: 0 portable C, 1 AVX2+FMA, 2 AVX-512
