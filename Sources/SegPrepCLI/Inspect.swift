@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SegFormat
 import SegPipeline
+import SegTasks
 import SegTrain
 
 struct Inspect: ParsableCommand {
@@ -58,57 +59,26 @@ struct Inspect: ParsableCommand {
         BLASKernels.releaseIdleThreads()
         try Vips.start()
         var isDir: ObjCBool = false
-        let fromShards = FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue
-        var entries: [(Sample, [String: Double])] = []
-        let ignore: Int
-        if fromShards {
-            let shards = try ShardSamples(dir: target)
-            ignore = shards.manifest.ignoreIndex
-            guard index < shards.count else {
-                throw ValidationError("--index \(index) is past the end: \(target) holds \(shards.count) samples (0..\(shards.count - 1))")
-            }
-            for i in index..<(index + min(count, shards.count - index)) { entries.append(try shards.sample(i)) }
+        let inspection: SampleInspection
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDir) && isDir.boolValue {
+            inspection = try SampleInspection(shards: target, index: index, count: count)
         } else {
             var spec = try PipelineSpec.load(path: target)
             if let seed { spec.seed = seed }
             if let maxPixels { spec.maxPixels = maxPixels }
-            let input = try DatasetInput(spec, root: dataset.inputRoot)
-            // The stored ignore value, as the shards hold it, so both sheets paint ignored pixels alike.
-            ignore = spec.ignoreIndex
-            let skip = (onError ?? spec.onError) == .skip
-            var item = index
-            let n = input.records.count
-            let (total, overflow) = n.multipliedReportingOverflow(by: spec.repeats)
-            guard overflow || index < total else {
-                throw ValidationError("--index \(index) is past the end: the pipeline makes \(total) samples (\(n) ids x \(spec.repeats) repeats)")
-            }
-            // Multi-image stages draw donors from the whole input, as a run does.
-            let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
-            while entries.count < count && item < total {
-                let r = input.records[item % n]
-                var s = Sample(record: r, repeatIndex: item / n)
-                item += 1
-                do {
-                    try spec.process(&s, donors: donors)
-                } catch let e as SampleError where skip {
-                    FileHandle.standardError.write(Data("skipped \(e.id): \(e)\n".utf8))
-                    continue
-                }
-                entries.append((s, s.params))
+            inspection = try SampleInspection(pipeline: spec, root: dataset.inputRoot, index: index, count: count,
+                                              skip: (onError ?? spec.onError) == .skip) { e in
+                FileHandle.standardError.write(Data("skipped \(e.id): \(e)\n".utf8))
             }
         }
         if output.json {
-            let list = entries.map { ["id": $0.0.id, "repeat": $0.0.repeatIndex, "params": $0.1] as [String: Any] }
+            let list = inspection.samples.map { ["id": $0.sample.id, "repeat": $0.sample.repeatIndex, "params": $0.params] as [String: Any] }
             print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         }
         if let out {
-            let sheet = ContactSheet(palette: .voc(ignoreIndex: ignore), panel: panel, columns: columns)
-            let raster = try sheet.render(entries.map {
-                .init(image: $0.0.image, label: $0.0.label,
-                      caption: ContactSheet.caption(id: $0.0.id, repeatIndex: $0.0.repeatIndex, params: $0.1))
-            })
+            let raster = try inspection.sheet(panel: panel, columns: columns)
             try Vips.savePNG(raster, to: out)
-            FileHandle.standardError.write(Data("wrote \(out) (\(entries.count) samples, \(raster.width)x\(raster.height))\n".utf8))
+            FileHandle.standardError.write(Data("wrote \(out) (\(inspection.samples.count) samples, \(raster.width)x\(raster.height))\n".utf8))
         }
     }
 }
