@@ -172,4 +172,39 @@ import Testing
         #expect(resumed == 0, "\(text)")
         #expect(text.contains("epoch 1 batch 3 of 2"), "\(text)")
     }
+
+    @Test func schedulerNumbersAtTheIntegerLimitsAreMessages() {
+        for env in [["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_MIN": "-9223372036854775808", "SLURM_ARRAY_TASK_MAX": "9223372036854775807"],
+                    ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "99999999999999999999"],
+                    ["JOB_COMPLETION_INDEX": "-1", "SEGPREP_PARTITIONS": "4"]] {
+            guard case .failure(let e) = Partition.fromEnvironment(env) else { Issue.record("accepted \(env)"); continue }
+            #expect(e.description.contains("which is not a number from 0 to 2147483647"), "\(e)")
+        }
+        #expect((try? Partition.fromEnvironment(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4"]).get()) == Partition(k: 3, n: 4))
+    }
+
+    @Test func hugeClassCountsAreRefusedBeforeAllocating() {
+        for count in ["100000000", "9223372036854775807"] {
+            let yaml = "input: {format: voc, root: data, split: train}\nclasses: \(count)\nstages: [{decode: {}}, {letterbox: {size: [8, 8]}}]\noutput: {dir: out}\n"
+            let e = #expect(throws: PipelineError.self) { try PipelineSpec.parse(yaml, file: "p.yaml") }
+            #expect(e?.description.contains("'classes' is \(count); between 1 and 65535 classes are supported") == true, "\(String(describing: e))")
+        }
+    }
+
+    @Test func aLimitedRunWithHugeShardsSizesItsBuffersByTheRun() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        // 100000 samples a shard of 64x96 would be 600 MB of label buffers; the run makes 2 samples.
+        let summary = try s.run(Scratch.augmented.replacingOccurrences(of: "samples_per_shard: 5", with: "samples_per_shard: 100000"))
+        #expect(summary.manifest.sampleCount == 4)
+        #expect(try ShardVerifier.verify(s.out.path).isEmpty)
+    }
+
+    @Test func predictRefusesWindowAndSizeBeyondTheirBounds() throws {
+        for args in [["--tile", "65536"], ["--size", "99999", "99999"], ["--tile", "512", "--stride", "600"]] {
+            let (status, out) = try segPrep(["predict", "--checkpoint", "m.safetensors", "--input", "x", "--out", "y"] + args)
+            #expect(status != 0 && status != 132 && status != 133, "\(args): \(out)")
+            #expect(out.contains("--tile is 65536; give 1 to 4096") || out.contains("--size takes a height and width of 1 to 8192") || out.contains("--stride must be 1 to the tile size"), "\(out)")
+        }
+    }
 }
