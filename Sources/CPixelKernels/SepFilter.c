@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "PixelMath.h"
 #include <math.h>
 
 /* ---- OpenCV's float sepFilter2D on uint8 with a symmetric kernel ----
@@ -13,21 +14,6 @@
    The row pass results live in a ring of 2r + 1 rows (virtual rows -r .. h + r - 1, each the row
    pass of the reflected source row), so the working set stays in cache. */
 #pragma clang fp contract(off)
-
-static inline int reflect101(int i, int n) {
-    if (n <= 1) return 0;
-    const int period = 2 * (n - 1);
-    int j = i % period;
-    if (j < 0) j += period;
-    return j < n ? j : period - j;
-}
-
-static inline uint8_t sat_round(float s) {
-    float v = nearbyintf(s);   /* default rounding mode: to nearest, ties to even */
-    if (!(v > 0.0f)) return 0;
-    if (v > 255.0f) return 255;
-    return (uint8_t)v;
-}
 
 /* Source row `row` as floats, reflected `r` pixels beyond each side: pad[x * c + ch] for x < w + 2r. */
 static void fill_pad(const uint8_t *row, int w, int c, int r, const int *cols, float *pad) {

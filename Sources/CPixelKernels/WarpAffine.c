@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "PixelMath.h"
 #include <math.h>
 
 /* ---- OpenCV's warpAffine (IPP path of pip OpenCV) and remap on uint8, bit for bit ----
@@ -8,13 +9,6 @@
    expression may be contracted into an fma by the compiler, the fmas are explicit. Coordinates
    are clamped to +-2^30 before any integer conversion (far outside every image either way). */
 #pragma clang fp contract(off)
-
-static inline uint8_t sat_round(float s) {
-    float v = nearbyintf(s);   /* to nearest, ties to even */
-    if (!(v > 0.0f)) return 0;
-    if (v > 255.0f) return 255;
-    return (uint8_t)v;
-}
 
 static inline double clampd(double v) {
     if (!(v > -1073741824.0)) return -1073741824.0;   /* also NaN */
@@ -87,14 +81,6 @@ static inline __attribute__((always_inline)) void warp_affine_impl(const uint8_t
             bilinear_ipp(src, sw, sh, c, ix, iy, fx, fy, border, o);
         }
     }
-}
-
-static inline int reflect101(int i, int n) {
-    if (n <= 1) return 0;
-    const int period = 2 * (n - 1);
-    int j = i % period;
-    if (j < 0) j += period;
-    return j < n ? j : period - j;
 }
 
 static inline float clampf(float v) {

@@ -59,7 +59,8 @@ public struct ShardReader: Sendable {
         var reference: (folder: String, h: Int, w: Int, classes: [String], label: DType, ignore: Int)?
         for folder in folders {
             let m = try Manifest.load(from: folder)
-            let (h, w) = try ShardReader.checkLayout(m, folder: folder)
+            // Layouts were checked by the manifest gate on load.
+            let (h, w) = (m.image.shape[0], m.image.shape[1])
             if let r = reference {
                 guard r.h == h && r.w == w else {
                     throw LoaderError.sizesDiffer(folder: folder, width: w, height: h, first: r.folder, firstWidth: r.w, firstHeight: r.h)
@@ -138,11 +139,6 @@ public struct ShardReader: Sendable {
                 _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_WILLNEED)
             }
         }
-    }
-
-    /// Image height and width from a manifest (its layouts were checked by the manifest gate on load).
-    static func checkLayout(_ m: Manifest, folder: String) throws -> (Int, Int) {
-        (m.image.shape[0], m.image.shape[1])
     }
 
     /// Maps one shard and checks it against its manifest entry.

@@ -60,13 +60,15 @@ public struct PredictionWriter {
     static func sideBySide(_ image: Raster, _ label: Raster, palette: Palette) -> Raster {
         let (w, h) = (image.width, image.height)
         var out = [UInt8](repeating: 0, count: 2 * w * h * 3)
+        // The colours of the 256 label values once, not an array per pixel.
+        let colours = (0..<256).flatMap { palette.colour($0) }
         for y in 0..<h {
             for x in 0..<w {
                 let src = (y * w + x) * 3, left = (y * 2 * w + x) * 3, right = left + w * 3
-                let colour = palette.colour(Int(label.pixels[y * w + x]))
+                let colour = Int(label.pixels[y * w + x]) * 3
                 for c in 0..<3 {
                     out[left + c] = image.pixels[src + c]
-                    out[right + c] = UInt8(truncatingIfNeeded: (Int(image.pixels[src + c]) + Int(colour[c]) + 1) / 2)
+                    out[right + c] = UInt8(truncatingIfNeeded: (Int(image.pixels[src + c]) + Int(colours[colour + c]) + 1) / 2)
                 }
             }
         }
