@@ -52,6 +52,18 @@ import Testing
         #expect(try String(contentsOfFile: "\(dir)/gt/b.png", encoding: .utf8) == "ground truth")
     }
 
+    @Test func twoImagesWithOneOutputNameAreRefusedBeforeAnyWrite() throws {
+        let dir = try setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Vips.encode(Raster(width: 8, height: 8, fill: [9, 9, 9]), suffix: ".jpg").write(to: URL(fileURLWithPath: "\(dir)/images/a.jpg"))
+        let (status, text) = try predict(dir, out: "\(dir)/pred")
+        #expect(status != 0)
+        #expect(text.contains("\(dir)/images/a.jpg and \(dir)/images/a.png would both be written as a.png; predict them into separate folders"), "\(text)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/pred")) ?? []
+        #expect(written.filter { $0.hasSuffix(".png") }.isEmpty, "\(written)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/images").count == 3)
+    }
+
     @Test func itsOwnOutputsAreRewritten() throws {
         let dir = try setUp()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -207,4 +207,25 @@ import Testing
             #expect(out.contains("--tile is 65536; give 1 to 4096") || out.contains("--size takes a height and width of 1 to 8192") || out.contains("--stride must be 1 to the tile size"), "\(out)")
         }
     }
+
+    @Test func mergeRefusesClassCountsThatOverflowTogether() throws {
+        let s = try Scratch(count: 4)
+        defer { s.remove() }
+        let parts = (0..<2).map { s.dir.appendingPathComponent("parts/part\($0)").path }
+        for (k, p) in parts.enumerated() { _ = try s.run(output: p, partition: Partition(k: k, n: 2)) }
+        // Each part's counts pass the gate alone; added up they leave the integer range.
+        for p in parts {
+            let index = URL(fileURLWithPath: p).appendingPathComponent("index.json")
+            var m = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any])
+            var pixels = try #require(m["class_pixels"] as? [Int])
+            pixels[0] = Int.max / 2 + 1
+            m["class_pixels"] = pixels
+            try JSONSerialization.data(withJSONObject: m).write(to: index)
+        }
+        let merged = s.dir.appendingPathComponent("merged").path
+        let e = #expect(throws: ManifestError.self) { _ = try ManifestMerger.merge(parts: parts, into: merged) }
+        #expect(e?.description.contains("the parts' class_pixels add up past the integer range") == true, "\(String(describing: e))")
+        #expect(!FileManager.default.fileExists(atPath: merged + "/index.json"))
+        for p in parts { #expect(try ShardVerifier.verify(p).isEmpty) }
+    }
 }
