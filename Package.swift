@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "seg-prep", targets: ["SegPrepCLI"]),
         .library(name: "SegFormat", targets: ["SegFormat"]),
+        .library(name: "SegImage", targets: ["SegImage"]),
         .library(name: "SegPipeline", targets: ["SegPipeline"]),
         .library(name: "SegLoader", targets: ["SegLoader"]),
         .library(name: "SegTrain", targets: ["SegTrain"]),
@@ -45,8 +46,11 @@ let package = Package(
         // Pure Swift: safetensors reader/writer, shard manifest, checksums.
         .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync",
                                                   .product(name: "SystemPackage", package: "swift-system")]),
+        // Rasters, palettes, the file gate every image and label passes, codecs, libvips, the
+        // resamplers and colour kernels, charts and contact sheets.
+        .target(name: "SegImage", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels"]),
         // Pipeline files, stages, planner and the sharding runner.
-        .target(name: "SegPipeline", dependencies: ["SegFormat", "VipsShim", "CImageCodecs", "CPixelKernels", "CArchive", "Yams"]),
+        .target(name: "SegPipeline", dependencies: ["SegFormat", "SegImage", "VipsShim", "Yams"]),
         // The prefetching shard loader: batches of Float32 images and labels (no BLAS, no vips).
         .target(name: "SegLoader", dependencies: ["SegFormat", "CLoaderKernels"]),
         // Tensors, layers, losses, metrics, optimisers and the trainer (no vips).
@@ -55,17 +59,18 @@ let package = Package(
         ]),
         // The commands' work as callable APIs (predict, evaluate against a pipeline): what a command
         // does beyond parsing and printing lives here, so a library user can call it.
-        .target(name: "SegTasks", dependencies: ["SegFormat", "SegPipeline", "SegTrain"]),
+        .target(name: "SegTasks", dependencies: ["SegFormat", "SegImage", "SegPipeline", "SegTrain", "CArchive"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [
-                "SegFormat", "SegPipeline", "SegTrain", "SegTasks",
+                "SegFormat", "SegImage", "SegPipeline", "SegTrain", "SegTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
-        .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat", "CDeflate"]),
+        .testTarget(name: "SegImageTests", dependencies: ["SegImage", "SegFormat", "CPixelKernels"]),
+        .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegImage", "SegFormat", "SegTasks", "CDeflate"]),
         .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegLoader", "SegFormat"]),
-        .testTarget(name: "SegTasksTests", dependencies: ["SegTasks", "SegPipeline", "SegTrain", "SegFormat"]),
+        .testTarget(name: "SegTasksTests", dependencies: ["SegTasks", "SegImage", "SegPipeline", "SegTrain", "SegFormat"]),
     ]
 )

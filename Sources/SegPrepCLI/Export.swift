@@ -1,5 +1,7 @@
 import ArgumentParser
+import SegImage
 import Foundation
+import SegTasks
 import SegPipeline
 import SegTrain
 

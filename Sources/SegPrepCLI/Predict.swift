@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegImage
 import Foundation
 import SegFormat
 import SegPipeline
@@ -111,7 +112,7 @@ struct Predict: ParsableCommand {
                         guard record.image != record.label else { throw PredictionError.embeddedImageWithTile(id: record.id) }
                         return try predictor.labelMap(file: record.image)
                     }
-                    let image = try ImageFile.decode(try input.source.imageData(record, maxPixels: DecodeStage.defaultMaxPixels),
+                    let image = try ImageFile.decode(try input.source.imageData(record, maxPixels: FileGate.defaultMaxPixels),
                                                      id: record.id, path: record.image)
                     return (predictor.labelMap(image), image)
                 }

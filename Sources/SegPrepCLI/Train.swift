@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegImage
 import Foundation
 import SegPipeline
 import SegTrain

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 import SegFormat
 import Testing
@@ -70,7 +71,7 @@ import Testing
         let input = try DatasetInput(spec.input)
         var s = Sample(record: input.records[0], repeatIndex: 0)
         let e = #expect(throws: SampleError.self) { try spec.process(&s) }
-        let limit = DecodeStage.fileLimit(maxPixels: 1000)
+        let limit = FileGate.fileLimit(maxPixels: 1000)
         #expect(e?.description.contains("image file is \(64 << 20) bytes, more than the \(limit) bytes any file within the pixel limit takes") == true, "\(String(describing: e))")
     }
 }

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 import SegFormat
 import Testing

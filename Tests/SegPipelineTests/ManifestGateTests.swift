@@ -1,4 +1,5 @@
 import Foundation
+import SegTasks
 import SegFormat
 import Testing
 @testable import SegPipeline

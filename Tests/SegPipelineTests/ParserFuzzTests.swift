@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 import SegFormat
 import Testing
@@ -99,7 +100,7 @@ import Testing
             let data = Data(bytes)
             // The order `decode` uses: the header's size against the limit, then the pixels.
             if let size = ImageCodec.pngSize(data),
-               (try? DecodeStage.check(size.width, size.height, limit: limit, id: "f", path: "f.png")) == nil { continue }
+               (try? FileGate.check(size.width, size.height, limit: limit, id: "f", path: "f.png")) == nil { continue }
             if let label = try? ImageCodec.readLabel(data, id: "f", path: "f.png", fastPath: fastPath) {
                 #expect(label.pixels.count == label.width * label.height && label.width * label.height <= limit)
             }
@@ -121,7 +122,7 @@ import Testing
             let data = Data(bytes)
             guard ImageCodec.isJPEG(data), let size = try? ImageCodec.imageSize(data, id: "f", path: "f.jpg") else { continue }
             do {
-                try DecodeStage.check(size.width, size.height, limit: limit, id: "f", path: "f.jpg")
+                try FileGate.check(size.width, size.height, limit: limit, id: "f", path: "f.jpg")
             } catch { continue }
             if let (image, _) = try? ImageCodec.decodeRGB(data, id: "f", path: "f.jpg") {
                 #expect(image.pixels.count == image.width * image.height * 3 && image.width * image.height <= limit)
@@ -144,7 +145,7 @@ import Testing
             let data = Data(Self.mutate(seeds[i % seeds.count], tokens: tokens, rng: &rng))
             // The order `decode` uses: the declared size against the limit, then the drawing.
             if let size = source.labelSize(data, record: record),
-               (try? DecodeStage.check(size.width, size.height, limit: limit, id: "f", path: "f.json")) == nil { continue }
+               (try? FileGate.check(size.width, size.height, limit: limit, id: "f", path: "f.json")) == nil { continue }
             if let label = try? source.readLabel(data, record: record) {
                 #expect(label.pixels.count == label.width * label.height && label.width * label.height <= limit)
             }

@@ -1,4 +1,6 @@
+import SegImage
 import Foundation
+import SegTasks
 import SegFormat
 import Testing
 @testable import SegPipeline

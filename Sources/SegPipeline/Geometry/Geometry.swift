@@ -1,3 +1,4 @@
+import SegImage
 /// The geometric transforms drawn for one sample and not yet computed, in one canonical order:
 /// resize the source, mirror it, crop a window of the result, put that window on a canvas.
 ///

@@ -1,3 +1,4 @@
+import SegImage
 /// The one renderer of a sample's geometry: it computes the output window only.
 extension Sample {
     /// Computes the pending geometry: `image` and `label` become the output and the geometry the

@@ -1,3 +1,4 @@
+import SegImage
 /// How a sample's source image is held before its geometry is rendered.
 public enum SourceAccess: Sendable, Equatable {
     /// Decoded: `Sample.image` and `Sample.label` hold the source pixels.

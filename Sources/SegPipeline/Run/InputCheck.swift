@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// The checks `seg-prep check` runs over a pipeline's whole input before any shard is written:
@@ -34,13 +35,13 @@ public struct InputCheck: Sendable {
                 // The image as a run reads it: through the source (labelme may embed it as imageData).
                 let pixelLimit = ctx.maxPixels ?? DecodeStage(labelOnlyFor: spec).maxPixels
                 let imageData = try input.source.imageData(record, maxPixels: pixelLimit)
-                let labelData = try DecodeStage.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit)
+                let labelData = try FileGate.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit)
                 let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
                 if size.jpeg, let o = Self.exifOrientation(imageData), o != 1 {
                     warnings.append("\(record.image): EXIF orientation \(o) would rotate or mirror the image in viewers that apply it; seg-prep (like the reference) ignores EXIF, so check that the label matches the stored pixels")
                 }
                 let decode = DecodeStage(labelOnlyFor: spec)
-                try DecodeStage.check(size.width, size.height, limit: ctx.maxPixels ?? decode.maxPixels, id: record.id, path: record.image)
+                try FileGate.check(size.width, size.height, limit: ctx.maxPixels ?? decode.maxPixels, id: record.id, path: record.image)
                 if k % every == 0 {
                     // A truncated or damaged file has a good header; only decoding finds it.
                     _ = try ImageCodec.decodeRGB(imageData, id: record.id, path: record.image)

@@ -1,3 +1,4 @@
+import SegImage
 /// Label storage for one shard's samples, reused from shard to shard (fresh pages cost a fault
 /// and a zeroing each, as much as the copy into them).
 final class ShardBuffers: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// The samples of a pipeline's input, listed by its source: one record per sample, in order.

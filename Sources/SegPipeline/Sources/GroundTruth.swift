@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// The ground truth of a pipeline's input at each image's own size: every label read as the
@@ -25,8 +26,8 @@ public struct GroundTruth: Sendable {
     public func label(_ record: SampleRecord) throws -> Raster {
         let imageData = try input.source.imageData(record, maxPixels: maxPixels)
         let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
-        try DecodeStage.check(size.width, size.height, limit: maxPixels, id: record.id, path: record.image)
-        let labelData = try DecodeStage.read(record.label, id: record.id, what: "label", maxPixels: maxPixels)
+        try FileGate.check(size.width, size.height, limit: maxPixels, id: record.id, path: record.image)
+        let labelData = try FileGate.read(record.label, id: record.id, what: "label", maxPixels: maxPixels)
         var label = try DecodeStage.label(labelData, record: record, spec: spec, imageSize: (size.width, size.height))
         for stage in spec.stages.compactMap({ $0 as? RemapLabelsStage }) {
             label.mapLabels(stage.table(ignoreIndex: spec.ignoreIndex, wide: label.channels == 2))

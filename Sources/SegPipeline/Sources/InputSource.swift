@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// A dataset layout: the keys it takes under `input:`, how it lists a split's samples, and how it
@@ -48,7 +49,7 @@ extension InputSource {
     public func labelSize(_ data: Data, record: SampleRecord) -> (width: Int, height: Int)? { ImageCodec.pngSize(data) }
 
     public func imageData(_ record: SampleRecord, maxPixels: Int) throws -> Data {
-        try DecodeStage.read(record.image, id: record.id, what: "image", maxPixels: maxPixels)
+        try FileGate.read(record.image, id: record.id, what: "image", maxPixels: maxPixels)
     }
 }
 

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 import SegFormat
 
@@ -76,7 +77,7 @@ public struct LabelmeSource: InputSource {
     }
 
     static func document(_ path: String, id: String) throws -> Document {
-        let data = try DecodeStage.read(path, id: id, what: "labelme")
+        let data = try FileGate.read(path, id: id, what: "labelme")
         return try document(data, path: path, id: id)
     }
 
@@ -88,7 +89,7 @@ public struct LabelmeSource: InputSource {
     }
 
     public func imageData(_ record: SampleRecord, maxPixels: Int) throws -> Data {
-        guard record.image == record.label else { return try DecodeStage.read(record.image, id: record.id, what: "image", maxPixels: maxPixels) }
+        guard record.image == record.label else { return try FileGate.read(record.image, id: record.id, what: "image", maxPixels: maxPixels) }
         let doc = try Self.document(record.label, id: record.id)
         guard let b64 = doc.imageData, let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
             throw SampleError(id: record.id, file: record.label, problem: "has neither an imagePath nor readable imageData",

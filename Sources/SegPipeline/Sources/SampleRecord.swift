@@ -1,3 +1,4 @@
+import SegImage
 /// One sample of a dataset as a source lists it: a stable id, its image file and its label file.
 public struct SampleRecord: Sendable, Equatable {
     /// The id (unique in the dataset; keys every random draw and names the sample in the manifest).

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// A split file: one sample id per line, read as hostile input.

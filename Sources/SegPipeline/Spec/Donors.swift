@@ -1,3 +1,4 @@
+import SegImage
 /// The samples of the input a multi-image stage (`mosaic`, `class_mix`) mixes into the current one.
 ///
 /// A donor is a record of the input, drawn by index from the current sample's `SeededRandom`

@@ -1,3 +1,4 @@
+import SegImage
 extension StageContext {
     /// Turns a label map as read from its file into class indices: the source's value map, then
     /// reduce-zero-label, at least as wide as the pipeline's labels (`labelBytes`).

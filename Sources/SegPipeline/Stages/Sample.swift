@@ -1,3 +1,4 @@
+import SegImage
 /// One sample moving through the stages: its source, pixels and the parameters drawn so far.
 public struct Sample: Sendable {
     /// Source id (the line in the split file) and augmentation repeat index.

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// `blur`: albumentations' `GaussianBlur`, with OpenCV's float `sepFilter2D` reproduced bit for bit.

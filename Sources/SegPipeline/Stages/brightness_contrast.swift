@@ -1,3 +1,4 @@
+import SegImage
 /// `brightness_contrast`: albumentations' `RandomBrightnessContrast` on 8-bit images.
 public struct BrightnessContrastStage: Stage {
     public static let declaration = StageDeclaration(

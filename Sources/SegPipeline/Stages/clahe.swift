@@ -1,3 +1,4 @@
+import SegImage
 /// `clahe`: mmsegmentation's `CLAHE`, which is OpenCV's `createCLAHE(clip, tiles).apply` on each
 /// channel, reproduced bit for bit.
 public struct CLAHEStage: Stage {

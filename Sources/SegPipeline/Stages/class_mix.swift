@@ -1,3 +1,4 @@
+import SegImage
 import Yams
 
 /// `class_mix`: paste the pixels of some classes of another sample (ClassMix, copy-paste).

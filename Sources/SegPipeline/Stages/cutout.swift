@@ -1,3 +1,4 @@
+import SegImage
 /// `cutout`: mmsegmentation's `RandomCutOut`: rectangles of the image (and label) filled.
 public struct CutoutStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,4 +1,5 @@
 import Foundation
+import SegImage
 
 /// `decode`: reads the image (libjpeg for JPEGs, libvips otherwise) and the label PNG (palette indices kept).
 public struct DecodeStage: Stage {
@@ -15,12 +16,9 @@ public struct DecodeStage: Stage {
             "when `random_crop` directly follows decode, images with more pixels are not decoded: libvips reads only the crop and the label windows it tests")
         static let shrinkOnLoad = Param<Bool>.flag("shrink_on_load", default: false,
             "decode large JPEGs at reduced size when the output is much smaller (off = exact reference parity)")
-        static let maxPixels = Param<Int>.integer("max_pixels", in: 1...(1 << 40), default: DecodeStage.defaultMaxPixels,
+        static let maxPixels = Param<Int>.integer("max_pixels", in: 1...(1 << 40), default: FileGate.defaultMaxPixels,
             "refuse images and labels whose header claims more pixels (read before decoding; twice Pillow's decompression-bomb warning level, where Pillow stops; `run --max-pixels` overrides)")
     }
-
-    /// Pillow's `MAX_IMAGE_PIXELS` doubled: the size at which Pillow refuses an image as a bomb.
-    public static let defaultMaxPixels = 2 * 89_478_485
 
     let shrinkOnLoad: Bool
     let maxPixels: Int
@@ -54,8 +52,8 @@ public struct DecodeStage: Stage {
                let label = try? WindowReader.open(cache, sample.labelPath, id: sample.id, what: "label"),
                label.image.bits == 8 || (label.image.bits == 16 && label.image.bands == 1), !label.ambiguousPalette {
                 // (A palette repeating a colour cannot be read back from libvips' RGB: whole path.)
-                try Self.check(w, h, limit: context.maxPixels ?? maxPixels, id: sample.id, path: sample.imagePath)
-                try Self.checkSameSize((label.image.width, label.image.height), (w, h), id: sample.id, path: sample.labelPath)
+                try FileGate.check(w, h, limit: context.maxPixels ?? maxPixels, id: sample.id, path: sample.imagePath)
+                try FileGate.checkSameSize((label.image.width, label.image.height), (w, h), id: sample.id, path: sample.labelPath)
                 sample.source = .windows(width: w, height: h)
                 sample.params["source_width"] = Double(w)
                 sample.params["source_height"] = Double(h)
@@ -64,11 +62,11 @@ public struct DecodeStage: Stage {
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
         let limit = context.maxPixels ?? maxPixels
-        let imageData = try context.source?.imageData(record, maxPixels: limit) ?? Self.read(sample.imagePath, id: sample.id, what: "image", maxPixels: limit)
-        let labelData = try Self.read(sample.labelPath, id: sample.id, what: "label", maxPixels: limit)
+        let imageData = try context.source?.imageData(record, maxPixels: limit) ?? FileGate.read(sample.imagePath, id: sample.id, what: "image", maxPixels: limit)
+        let labelData = try FileGate.read(sample.labelPath, id: sample.id, what: "label", maxPixels: limit)
         // Sizes from the headers first: nothing is decoded for a file that claims too much.
         let size = try ImageCodec.imageSize(imageData, id: sample.id, path: sample.imagePath)
-        try Self.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
+        try FileGate.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
         let width = size.width, height = size.height
         try readLabel(labelData, into: &sample, context: context, imageSize: (width, height))
         if shrinkOnLoad {
@@ -90,7 +88,7 @@ public struct DecodeStage: Stage {
     init(labelOnlyFor spec: PipelineSpec) {
         shrinkOnLoad = false
         cropReadsAbove = 1 << 24
-        maxPixels = spec.maxPixels ?? (spec.stages.first as? DecodeStage)?.maxPixels ?? DecodeStage.defaultMaxPixels
+        maxPixels = spec.maxPixels ?? (spec.stages.first as? DecodeStage)?.maxPixels ?? FileGate.defaultMaxPixels
     }
 
     /// The label file `data` of `record` read as `spec`'s decode stage reads it (colour-coded,
@@ -115,8 +113,8 @@ public struct DecodeStage: Stage {
                 return (width: s.width, height: s.height)
             }())
         if let declared = header {
-            try Self.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
-            try Self.checkSameSize(declared, imageSize, id: sample.id, path: sample.labelPath)
+            try FileGate.check(declared.width, declared.height, limit: limit, id: sample.id, path: sample.labelPath)
+            try FileGate.checkSameSize(declared, imageSize, id: sample.id, path: sample.labelPath)
         }
         var label: Raster
         if let colours = context.labelColours {
@@ -127,43 +125,7 @@ public struct DecodeStage: Stage {
                 ?? ImageCodec.readLabel(labelData, id: sample.id, path: sample.labelPath)
         }
         context.classIndices(&label)
-        try Self.checkSameSize((label.width, label.height), imageSize, id: sample.id, path: sample.labelPath)
+        try FileGate.checkSameSize((label.width, label.height), imageSize, id: sample.id, path: sample.labelPath)
         sample.label = label
-    }
-
-    /// The most bytes an image or label file within `maxPixels` may have: 8 bytes a pixel (16-bit
-    /// RGBA, uncompressed) and 16 MiB of metadata.
-    static func fileLimit(maxPixels: Int) -> Int {
-        let (bytes, overflow) = maxPixels.multipliedReportingOverflow(by: 8)
-        return overflow ? Int.max : bytes.addingReportingOverflow(16 << 20).overflow ? Int.max : bytes + (16 << 20)
-    }
-
-    static func read(_ path: String, id: String, what: String, maxPixels: Int = DecodeStage.defaultMaxPixels) throws -> Data {
-        switch SourceFile.read(path, limit: fileLimit(maxPixels: maxPixels)) {
-        case .success(let data): return data
-        case .failure(.missing):
-            throw SampleError(id: id, file: path, problem: "\(what) file is missing",
-                              fix: "add it, remove '\(id)' from the split file, or run with --on-error skip")
-        case .failure(let problem):
-            throw SampleError(id: id, file: path, problem: "\(what) file \(problem)",
-                              fix: "\(problem.fix), remove '\(id)' from the split file, or run with --on-error skip")
-        }
-    }
-
-    /// Throws `SampleError` when a header claims more than `limit` pixels.
-    static func check(_ width: Int, _ height: Int, limit: Int, id: String, path: String) throws {
-        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        guard overflow || pixels > limit else { return }
-        throw SampleError(id: id, file: path,
-                          problem: "claims \(width)x\(height) pixels in its header, above the limit of \(limit) (a damaged file or a decompression bomb), so it was not decoded",
-                          fix: "raise `max_pixels` of decode (or pass --max-pixels) if the image is genuine, or run with --on-error skip")
-    }
-
-    /// Throws `SampleError` naming the label when its size is not its image's.
-    static func checkSameSize(_ label: (Int, Int), _ image: (Int, Int), id: String, path: String) throws {
-        guard label != image else { return }
-        throw SampleError(id: id, file: path,
-                          problem: "is \(label.0)x\(label.1) but its image is \(image.0)x\(image.1)",
-                          fix: "export the label at the image's size, or run with --on-error skip")
     }
 }

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// `elastic`: albumentations' `ElasticTransform` (Simard et al.): a smooth random displacement field.

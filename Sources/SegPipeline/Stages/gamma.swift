@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// `gamma`: mmsegmentation's `AdjustGamma` through a 256-entry table, with a random gamma.

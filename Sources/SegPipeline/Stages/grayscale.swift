@@ -1,3 +1,4 @@
+import SegImage
 /// `grayscale`: mmsegmentation's `RGB2Gray`, stored as three equal 8-bit channels.
 public struct GrayscaleStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 /// `hsv`: the reference's colour jitter through OpenCV-exact 8-bit HSV lookup tables.
 public struct HSVStage: Stage {
     public static let declaration = StageDeclaration(

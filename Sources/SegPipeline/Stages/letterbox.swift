@@ -1,3 +1,4 @@
+import SegImage
 /// `letterbox`: fit the image inside the output size keeping its aspect, centred on a fill colour.
 public struct LetterboxStage: Stage {
     public static let declaration = StageDeclaration(

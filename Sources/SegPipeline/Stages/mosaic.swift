@@ -1,3 +1,4 @@
+import SegImage
 /// `mosaic`: mmsegmentation's `RandomMosaic`: four samples on a 2x2 canvas around a random centre.
 public struct MosaicStage: MultiImageStage {
     public static let declaration = StageDeclaration(

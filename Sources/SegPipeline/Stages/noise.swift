@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// `noise`: albumentations' `GaussNoise`: additive Gaussian noise, truncated toward zero.

@@ -1,3 +1,4 @@
+import SegImage
 /// `pad`: mmcv's `Pad` to a fixed size, at the bottom and right.
 public struct PadStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 /// `photometric`: mmsegmentation's `PhotoMetricDistortion`, with its float32 arithmetic and
 /// OpenCV's 8-bit HSV round trips.
 public struct PhotometricStage: Stage {

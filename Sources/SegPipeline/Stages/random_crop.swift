@@ -1,3 +1,4 @@
+import SegImage
 /// `random_crop`: mmsegmentation's `RandomCrop` with its `cat_max_ratio` rule.
 public struct RandomCropStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 /// `resize`: mmcv's `RandomResize` → `Resize` (mmsegmentation's recipe), OpenCV-exact.
 public struct ResizeStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 /// `rot90`: a random multiple of 90° (remote sensing's rotations, mmseg's RandomRotFlip rot90).
 public struct Rot90Stage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// `rotate`: mmsegmentation's `RandomRotate` (mmcv.imrotate = cv2.warpAffine, pip OpenCV's IPP path, bit-exact).

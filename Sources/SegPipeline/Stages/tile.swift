@@ -1,3 +1,4 @@
+import SegImage
 /// `tile`: cuts every source image into a grid of windows, each a sample.
 public struct TileStage: Stage {
     public static let declaration = StageDeclaration(

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// Windows of a JPEG or PNG read top to bottom, as libvips streams them: the file is decoded once,

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// The image and label files a run's windows are being read from, opened once and shared by the

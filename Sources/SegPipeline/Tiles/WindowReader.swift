@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 
 /// Reads one window of a tiled sample (the part inside the image) through libvips region reads:
@@ -12,7 +13,7 @@ public enum WindowReader {
         let inside = window.inside
         let image = try open(cache, sample.imagePath, id: sample.id, what: "image")
         let label = try open(cache, sample.labelPath, id: sample.id, what: "label")
-        try DecodeStage.checkSameSize((label.image.width, label.image.height), (image.image.width, image.image.height),
+        try FileGate.checkSameSize((label.image.width, label.image.height), (image.image.width, image.image.height),
                                       id: sample.id, path: sample.labelPath)
         guard image.image.width == window.imageWidth, image.image.height == window.imageHeight else {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "changed size since the windows were listed",

@@ -6,7 +6,7 @@ import Foundation
 extension CVResize {
     /// `cv2.resize(..., interpolation=cv2.INTER_AREA)` for 8-bit pixels, only in `window` of the
     /// output (the whole output when nil).
-    static func area(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    package static func area(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         if width == src.width && height == src.height {
             var out = Raster(width: win.x1 - win.x0, height: win.y1 - win.y0, fill: [UInt8](repeating: 0, count: src.channels))
@@ -26,7 +26,7 @@ extension CVResize {
 
     /// A1: the mean of each `ix` x `iy` block (`(S + 2) >> 2` for 2x2 with 1, 3 or 4 channels, else
     /// `rhe(Float(S) * (1 / Float(ix * iy)))`).
-    static func blockMean(_ src: Raster, ix: Int, iy: Int, window win: Resample.Window) -> Raster {
+    package static func blockMean(_ src: Raster, ix: Int, iy: Int, window win: Resample.Window) -> Raster {
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
         let shift = ix == 2 && iy == 2 && c != 2
         let inverse: Float = 1 / Float(ix * iy)
@@ -51,7 +51,7 @@ extension CVResize {
 
     /// One axis of `computeResizeAreaTab`: for each output index, its (source index, Float weight)
     /// taps in order.
-    static func areaTable(source n: Int, destination: Int) -> [[(Int, Float)]] {
+    package static func areaTable(source n: Int, destination: Int) -> [[(Int, Float)]] {
         let scale = 1.0 / (Double(destination) / Double(n))
         return (0..<destination).map { d in
             let fsx1 = Double(d) * scale, fsx2 = fsx1 + scale
@@ -67,7 +67,7 @@ extension CVResize {
     }
 
     /// A2: Float sums over the area table, horizontally then vertically, rounded half to even.
-    static func generalArea(_ src: Raster, width: Int, height: Int, window win: Resample.Window) -> Raster {
+    package static func generalArea(_ src: Raster, width: Int, height: Int, window win: Resample.Window) -> Raster {
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c
         let xt = areaTable(source: src.width, destination: width), yt = areaTable(source: src.height, destination: height)
         var rows: [Int: [Float]] = [:]
@@ -106,7 +106,7 @@ extension CVResize {
     }
 
     /// A3's positions: s = floor(d · scale), f from the cell edge, the x axis clamped at the last pixel.
-    static func areaAxis(source: Int, destination: Int, isX: Bool) -> Axis {
+    package static func areaAxis(source: Int, destination: Int, isX: Bool) -> Axis {
         let inv = Double(destination) / Double(source), scale = 1.0 / inv
         var axis = Axis(source: source, destination: destination, clampWeight: isX)
         for d in 0..<destination {

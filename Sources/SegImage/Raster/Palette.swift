@@ -15,7 +15,7 @@ public struct Palette: Sendable {
 
     /// VOC's map: bit j of the index's red, green and blue thirds at bit 7 − j of each channel;
     /// it extends to 16-bit values (their higher bits give the lower channel bits).
-    static func vocColour(_ i: Int, ignore: Int) -> [UInt8] {
+    package static func vocColour(_ i: Int, ignore: Int) -> [UInt8] {
         if i == ignore { return ignoreColour }
         var r = 0, g = 0, b = 0, c = i
         for j in 0..<8 {

@@ -5,15 +5,15 @@ import SegFormat
 /// a directory, a symbolic-link loop, a device or pipe, no permission.
 ///
 /// Opening never blocks (a FIFO where an image should be is refused, not waited on).
-enum SourceFile {
+package enum SourceFile {
     /// Why a file could not be read, as the predicate of a sentence about the file.
-    enum Problem: Error, Equatable, CustomStringConvertible {
+    package enum Problem: Error, Equatable, CustomStringConvertible {
         case missing, directory, loop, special, permission
         case unreadable(String)
         /// Larger than anything of its kind can be (its size and the limit, in bytes).
         case tooLarge(Int, Int)
 
-        var description: String {
+        package var description: String {
             switch self {
             case .missing: return "is missing"
             case .directory: return "is a directory, not a file"
@@ -26,7 +26,7 @@ enum SourceFile {
         }
 
         /// What to do about it, for the user.
-        var fix: String {
+        package var fix: String {
             switch self {
             case .missing: return "add it"
             case .directory, .special, .loop: return "put the file itself at this path"
@@ -39,7 +39,7 @@ enum SourceFile {
 
     /// The file's bytes, when it holds at most `limit` of them (checked before anything is read,
     /// so a huge or sparse file is refused without allocating for it).
-    static func read(_ path: String, limit: Int = Int.max) -> Result<Data, Problem> {
+    package static func read(_ path: String, limit: Int = Int.max) -> Result<Data, Problem> {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             switch errno {

@@ -4,14 +4,14 @@ import CPixelKernels
 /// per-pixel lookups among a few hundred colours: one multiply and usually one probe, where Swift's
 /// `Dictionary` hashes every key with SipHash. `map` runs the C kernel (which also skips runs of
 /// one colour 16 pixels at a time); `mapNaive` is its oracle.
-struct ColourLookup: Sendable {
+package struct ColourLookup: Sendable {
     private let keys: [UInt32]
     private let values: [UInt16]
     private let bits: UInt32
     /// Never a packed colour (those are below 2^24).
     private static var empty: UInt32 { .max }
 
-    init(_ pairs: [(key: UInt32, value: UInt16)]) {
+    package init(_ pairs: [(key: UInt32, value: UInt16)]) {
         var bits: UInt32 = 4
         while (1 << bits) < 2 * max(pairs.count, 1) { bits += 1 }
         var k = [UInt32](repeating: Self.empty, count: 1 << bits), v = [UInt16](repeating: 0, count: 1 << bits)
@@ -27,7 +27,7 @@ struct ColourLookup: Sendable {
     @inline(__always) private static func slot(_ key: UInt32, bits: UInt32) -> Int { Int((key &* 0x9E37_79B1) >> (32 - bits)) }
 
     /// The value of `key`, or nil when the table does not hold it.
-    func find(_ key: UInt32) -> UInt16? {
+    package func find(_ key: UInt32) -> UInt16? {
         let mask = keys.count - 1
         var h = Self.slot(key, bits: bits)
         while true {
@@ -39,7 +39,7 @@ struct ColourLookup: Sendable {
 
     /// The label map (`bytes` 1 or 2 per value) of an RGB raster, or the index of its first pixel
     /// whose colour the table does not hold.
-    func map(_ rgb: Raster, bytes: Int) -> Result<Raster, Unlisted> {
+    package func map(_ rgb: Raster, bytes: Int) -> Result<Raster, Unlisted> {
         let n = rgb.width * rgb.height
         var stop = 0
         let out = [UInt8](unsafeUninitializedCapacity: n * bytes) { o, count in
@@ -58,7 +58,7 @@ struct ColourLookup: Sendable {
     }
 
     /// `map`, one pixel at a time in Swift (the oracle of the kernel).
-    func mapNaive(_ rgb: Raster, bytes: Int) -> Result<Raster, Unlisted> {
+    package func mapNaive(_ rgb: Raster, bytes: Int) -> Result<Raster, Unlisted> {
         var values = [UInt16](repeating: 0, count: rgb.width * rgb.height)
         for i in values.indices {
             let key = UInt32(rgb.pixels[3 * i]) << 16 | UInt32(rgb.pixels[3 * i + 1]) << 8 | UInt32(rgb.pixels[3 * i + 2])
@@ -69,5 +69,8 @@ struct ColourLookup: Sendable {
     }
 
     /// The first pixel of a colour the table does not hold.
-    struct Unlisted: Error, Equatable { let index: Int }
+    package struct Unlisted: Error, Equatable {
+        package let index: Int
+        package init(index: Int) { self.index = index }
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SegPipeline
+@testable import SegImage
 
 /// The in-thread libjpeg decoder against libvips' jpegload (its oracle) and on damaged files.
 @Suite struct JpegDecoderTests {

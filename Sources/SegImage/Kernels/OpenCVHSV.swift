@@ -4,8 +4,8 @@
 /// HSV→RGB is float32 with fused multiply-adds and truncation in blocks of 32 pixels per row, the
 /// last `width % 32` pixels of a row rounding instead (OpenCV's scalar tail).
 public enum OpenCVHSV {
-    static let sdiv: [Int32] = (0..<256).map { $0 == 0 ? 0 : Int32((255.0 * 4096.0 / Double($0)).rounded()) }
-    static let hdiv: [Int32] = (0..<256).map { $0 == 0 ? 0 : Int32((180.0 * 4096.0 / (6.0 * Double($0))).rounded()) }
+    package static let sdiv: [Int32] = (0..<256).map { $0 == 0 ? 0 : Int32((255.0 * 4096.0 / Double($0)).rounded()) }
+    package static let hdiv: [Int32] = (0..<256).map { $0 == 0 ? 0 : Int32((180.0 * 4096.0 / (6.0 * Double($0))).rounded()) }
 
     /// The three lookup tables for gains `r` = (hue, sat, val), as the reference builds them.
     ///
@@ -23,7 +23,7 @@ public enum OpenCVHSV {
     }
 
     /// RGB → HSV of one pixel (OpenCV `COLOR_RGB2HSV`, 8-bit).
-    @inline(__always) static func toHSV(_ r: Int32, _ g: Int32, _ b: Int32) -> (UInt8, UInt8, UInt8) {
+    @inline(__always) package static func toHSV(_ r: Int32, _ g: Int32, _ b: Int32) -> (UInt8, UInt8, UInt8) {
         let v = max(max(r, g), b)
         let diff = v - min(min(r, g), b)
         let s = (diff * sdiv[Int(v)] + 2048) >> 12
@@ -36,7 +36,7 @@ public enum OpenCVHSV {
     }
 
     /// HSV → RGB of one pixel (OpenCV `COLOR_HSV2RGB`, 8-bit); `round` selects the scalar-tail rounding.
-    @inline(__always) static func toRGB(_ H: UInt8, _ S: UInt8, _ V: UInt8, round: Bool) -> (UInt8, UInt8, UInt8) {
+    @inline(__always) package static func toRGB(_ H: UInt8, _ S: UInt8, _ V: UInt8, round: Bool) -> (UInt8, UInt8, UInt8) {
         let s = Float(S) * (1 / Float(255))
         let v = Float(V) * (1 / Float(255))
         let hh = Float(H) * (Float(6) / Float(180))
@@ -58,7 +58,7 @@ public enum OpenCVHSV {
         return (quantise(r * 255, round), quantise(g * 255, round), quantise(b * 255, round))
     }
 
-    @inline(__always) static func quantise(_ x: Float, _ round: Bool) -> UInt8 {
+    @inline(__always) package static func quantise(_ x: Float, _ round: Bool) -> UInt8 {
         if round {
             let y = x.rounded(.toNearestOrEven)
             return y <= 0 ? 0 : (y >= 255 ? 255 : UInt8(y))

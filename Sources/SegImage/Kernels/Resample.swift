@@ -5,7 +5,7 @@
 /// scale with accumulated source coordinates. Labels only ever go through `nearest`.
 public enum Resample {
     /// Fixed-point weights of one pass: for each output index, the first source index and its taps.
-    struct Coefficients {
+    package struct Coefficients {
         var bounds: [Int32]     // (xmin, count) per output index
         var weights: [Int32]    // `taps` per output index, zero-padded
         var taps: Int
@@ -23,9 +23,9 @@ public enum Resample {
         }
     }
 
-    static let precisionBits = 22
+    package static let precisionBits = 22
 
-    static func cubic(_ x0: Double) -> Double {
+    package static func cubic(_ x0: Double) -> Double {
         let a = -0.5
         let x = abs(x0)
         if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
@@ -34,7 +34,7 @@ public enum Resample {
     }
 
     /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for resizing `inSize` to `outSize`.
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+    package static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 2.0 * filterScale
@@ -67,7 +67,7 @@ public enum Resample {
         return Coefficients(bounds: bounds, weights: weights, taps: taps)
     }
 
-    @inline(__always) static func clip8(_ v: Int32) -> UInt8 {
+    @inline(__always) package static func clip8(_ v: Int32) -> UInt8 {
         let s = v >> Int32(precisionBits)
         return s < 0 ? 0 : (s > 255 ? 255 : UInt8(s))
     }
@@ -137,14 +137,14 @@ public enum Resample {
         public var height: Int { y1 - y0 }
     }
 
-    static func crop(_ r: Raster, x0: Int, x1: Int) -> Raster {
+    package static func crop(_ r: Raster, x0: Int, x1: Int) -> Raster {
         if x0 == 0 && x1 == r.width { return r }
         var out = Raster(width: x1 - x0, height: r.height, fill: [UInt8](repeating: 0, count: r.channels))
         out.paste(r, dx: -x0, dy: 0)
         return out
     }
 
-    static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil, isa: Int = 2) -> Raster {
+    package static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil, isa: Int = 2) -> Raster {
         guard src.channels == 3 else { return horizontalNaive(src, width: fullWidth, columns: columns) }
         return horizontal(src, rows: 0..<src.height, coefficients: coefficients(inSize: src.width, outSize: fullWidth),
                           columns: columns ?? 0..<fullWidth, isa: isa)
@@ -153,7 +153,7 @@ public enum Resample {
     /// The horizontal pass over source rows `rows` of an RGB raster, output columns `columns` of the
     /// coefficient table `co` (which may run backwards, for a mirrored result). `isa` caps the
     /// kernel's instruction set (0 portable C, 1 SSE4.1, 2 AVX2; tests run each).
-    static func horizontal(_ src: Raster, rows: Range<Int>, coefficients co: Coefficients, columns: Range<Int>,
+    package static func horizontal(_ src: Raster, rows: Range<Int>, coefficients co: Coefficients, columns: Range<Int>,
                            isa: Int = 2) -> Raster {
         precondition(src.channels == 3, "the horizontal kernel takes RGB")
         let count = columns.count * rows.count * 3
@@ -166,7 +166,7 @@ public enum Resample {
     }
 
     /// The horizontal pass in Swift for any channel count (test oracle for the C kernel).
-    static func horizontalNaive(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
+    package static func horizontalNaive(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil) -> Raster {
         let co = coefficients(inSize: src.width, outSize: fullWidth)
         let cols = columns ?? 0..<fullWidth
         let width = cols.count, first = cols.lowerBound
@@ -217,11 +217,11 @@ public enum Resample {
         return Raster(width: width, height: h, channels: c, pixels: out)
     }
 
-    static func vertical(_ src: Raster, height: Int) -> Raster {
+    package static func vertical(_ src: Raster, height: Int) -> Raster {
         vertical(src, coefficients: coefficients(inSize: src.height, outSize: height))
     }
 
-    static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
+    package static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
         let height = co.bounds.count / 2
         let count = src.width * src.channels * height
         let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -233,7 +233,7 @@ public enum Resample {
     }
 
     /// The vertical pass in plain Swift (test oracle for the C kernel).
-    static func verticalNaive(_ src: Raster, height: Int) -> Raster {
+    package static func verticalNaive(_ src: Raster, height: Int) -> Raster {
         let co = coefficients(inSize: src.height, outSize: height)
         let rowLen = src.width * src.channels
         var out = [UInt8](repeating: 0, count: rowLen * height)
@@ -249,7 +249,7 @@ public enum Resample {
     }
 
     /// Source index per output index for Pillow's nearest resize (coordinates accumulated in Double).
-    static func nearestTable(inSize: Int, outSize: Int) -> [Int] {
+    package static func nearestTable(inSize: Int, outSize: Int) -> [Int] {
         let step = Double(inSize) / Double(outSize)
         var table = [Int](repeating: 0, count: outSize)
         var xo = step * 0.5

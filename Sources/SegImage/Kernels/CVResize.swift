@@ -1,8 +1,8 @@
 /// OpenCV's 8-bit `cv2.resize` as mmcv calls it, rule for rule (measured against every resize of the
 /// mmsegmentation golden data: see fixtures/golden-mmseg/SOURCE.md, "OpenCV kernel facts").
-enum CVResize {
+package enum CVResize {
     /// One axis of `INTER_LINEAR`: source index and 11-bit weights of each output index.
-    struct Axis {
+    package struct Axis {
         var index: [Int], w0: [Int], w1: [Int]
 
         /// `clampWeight`: the x axis snaps positions before the first or after the last source
@@ -28,14 +28,14 @@ enum CVResize {
 
     /// `cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR)` for 8-bit pixels, computed
     /// only in `window` of the output (the whole output when nil).
-    static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    package static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
         linear(src, width: width, height: height, window: window,
                xs: Axis(source: src.width, destination: width, clampWeight: true),
                ys: Axis(source: src.height, destination: height, clampWeight: false))
     }
 
     /// INTER_LINEAR's two fixed-point passes over the positions and weights of `xs` and `ys`.
-    static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis) -> Raster {
+    package static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, sw = src.width, sh = src.height
         let ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c
@@ -89,7 +89,7 @@ enum CVResize {
     }
 
     /// `cv2.resize(..., interpolation=cv2.INTER_NEAREST)`: `floor(x · src/dst)`, no half-pixel offset.
-    static func nearest(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    package static func nearest(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
         let fx = 1.0 / (Double(width) / Double(src.width)), fy = 1.0 / (Double(height) / Double(src.height))
@@ -116,7 +116,7 @@ enum CVResize {
 
     /// mmcv `imrescale`'s size: the largest scale keeping the aspect ratio with the long side at most
     /// `max(scale)` and the short side at most `min(scale)`, sides rounded half up.
-    static func rescaledSize(width w: Int, height h: Int, scale: (Int, Int)) -> (width: Int, height: Int) {
+    package static func rescaledSize(width w: Int, height h: Int, scale: (Int, Int)) -> (width: Int, height: Int) {
         let sf = min(Double(max(scale.0, scale.1)) / Double(max(h, w)), Double(min(scale.0, scale.1)) / Double(min(h, w)))
         return (Int(Double(w) * sf + 0.5), Int(Double(h) * sf + 0.5))
     }

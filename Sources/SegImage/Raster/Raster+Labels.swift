@@ -7,7 +7,7 @@ extension Raster {
         self.init(width: width, height: height, fill: bytes == 1 ? [UInt8(truncatingIfNeeded: value)] : Self.littleEndian(value))
     }
 
-    static func littleEndian(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
+    package static func littleEndian(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
 
     /// The label values, widened to 16 bits.
     public var labelValues: [UInt16] {

@@ -16,13 +16,13 @@ public enum ImageCodec {
     }
 
     /// True when `path` is named like a JPEG file (`.jpg`, `.jpeg`, any case).
-    static func isJPEGName(_ path: String) -> Bool {
+    package static func isJPEGName(_ path: String) -> Bool {
         let ext = (path as NSString).pathExtension.lowercased()
         return ext == "jpg" || ext == "jpeg"
     }
 
     /// True when `data` starts with the JPEG start-of-image marker.
-    static func isJPEG(_ data: Data) -> Bool {
+    package static func isJPEG(_ data: Data) -> Bool {
         data.count > 2 && data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xD8
     }
 
@@ -31,7 +31,7 @@ public enum ImageCodec {
     /// - Returns: nil when the layout needs vips. CMYK and YCCK files decode as Pillow's
     ///   `convert("RGB")` does (inverted CMYK, then multiplied by K).
     /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
-    static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
+    package static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
         return try data.withUnsafeBytes { raw -> (Raster, Int)? in
@@ -114,7 +114,7 @@ public enum ImageCodec {
 
     /// Width and height a PNG file declares in its IHDR chunk, or nil when `data` does not start
     /// like a PNG (the label reader then says why).
-    static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
+    package static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard data.count >= 24, data.prefix(8).elementsEqual(signature),
               data.dropFirst(12).prefix(4).elementsEqual(Array("IHDR".utf8)) else { return nil }
@@ -128,7 +128,7 @@ public enum ImageCodec {
     /// `colours.count / 3` RGB entries of `colours` (libpng).
     ///
     /// Throws `VipsError` when libpng fails.
-    static func encodePalettePNG(_ indices: [UInt8], width: Int, height: Int, colours: [UInt8]) throws -> Data {
+    package static func encodePalettePNG(_ indices: [UInt8], width: Int, height: Int, colours: [UInt8]) throws -> Data {
         var out: UnsafeMutablePointer<UInt8>?
         var count = 0
         var err = [CChar](repeating: 0, count: 256)
@@ -146,13 +146,13 @@ public enum ImageCodec {
     }
 
     /// Encodes a 16-bit label map (two little-endian bytes per value) as a 16-bit greyscale PNG.
-    static func encodeGrey16PNG(_ values: [UInt8], width: Int, height: Int) throws -> Data {
+    package static func encodeGrey16PNG(_ values: [UInt8], width: Int, height: Int) throws -> Data {
         try encodeGreyPNG(values, width: width, height: height, bytes: 2)
     }
 
     /// Encodes `values` (`bytes` = 1: one byte each; 2: two little-endian bytes each) as an 8- or
     /// 16-bit greyscale PNG whose sample values are the values themselves.
-    static func encodeGreyPNG(_ values: [UInt8], width: Int, height: Int, bytes: Int) throws -> Data {
+    package static func encodeGreyPNG(_ values: [UInt8], width: Int, height: Int, bytes: Int) throws -> Data {
         var out: UnsafeMutablePointer<UInt8>?
         var count = 0
         var err = [CChar](repeating: 0, count: 256)
@@ -174,7 +174,7 @@ public enum ImageCodec {
 
     /// A PNG's colour type, bit depth and palette (RGB triples), from the header chunks in `head`
     /// (the file's first bytes); nil when `head` is not a PNG or ends before its image data.
-    static func pngPalette(_ head: Data) -> (colourType: Int, bitDepth: Int, palette: [[UInt8]])? {
+    package static func pngPalette(_ head: Data) -> (colourType: Int, bitDepth: Int, palette: [[UInt8]])? {
         var ctype: Int32 = 0, depth: Int32 = 0, count: Int32 = 0
         var rgb = [UInt8](repeating: 0, count: 768)
         var err = [CChar](repeating: 0, count: 256)

@@ -17,8 +17,8 @@ public struct ContactSheet {
     public var panel = 192
     /// Samples per row of the sheet.
     public var columns = 2
-    let gap = 6, captionHeight = 34
-    static let background: [UInt8] = [32, 32, 32]
+    package let gap = 6, captionHeight = 34
+    package static let background: [UInt8] = [32, 32, 32]
 
     public init(palette: Palette, panel: Int = 192, columns: Int = 2) {
         self.palette = palette; self.panel = panel; self.columns = max(1, columns)
@@ -46,7 +46,7 @@ public struct ContactSheet {
     }
 
     /// A grey text mask as white-on-background RGB, clipped to `height` rows.
-    static func whiteText(_ mask: Raster, height: Int) -> Raster {
+    package static func whiteText(_ mask: Raster, height: Int) -> Raster {
         let h = min(mask.height, height)
         var out = Raster(width: mask.width, height: h, fill: background)
         for i in 0..<(mask.width * h) {
@@ -56,13 +56,13 @@ public struct ContactSheet {
         return out
     }
 
-    func escape(_ s: String) -> String {
+    package func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Draws of the augmentation stages, shown only when they changed the sample (the value they
     /// record when they do nothing).
-    static let augmentations: KeyValuePairs<String, Double> = [
+    package static let augmentations: KeyValuePairs<String, Double> = [
         "rot90_k": 0, "transpose": 0, "gamma": 1, "grayscale": 0, "brightness_contrast_b": 0, "brightness_contrast_c": 0, "clahe": 0,
         "blur_sigma": 0, "noise_std": 0, "cutout_holes": 0, "mosaic": 0, "class_mix_donor": -1, "class_mix_classes": 0,
         "rotate_angle": 0, "affine_rotate": 0, "affine_scale_x": 1,
@@ -71,7 +71,7 @@ public struct ContactSheet {
     ]
 
     /// Draws recorded even when their stage did nothing, shown only when the flag beside them is 1.
-    static let gates = ["rotate_angle": "rotate_applied"]
+    package static let gates = ["rotate_angle": "rotate_applied"]
 
     /// A caption: the id, repeat and the drawn parameters, rounded.
     public static func caption(id: String, repeatIndex: Int, params: [String: Double]) -> String {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SegPipeline
+@testable import SegImage
 
 /// Palette PNGs written with libpng read back (through libpng) with the same indices.
 @Suite struct PalettePNGTests {

@@ -4,7 +4,7 @@
 /// with `cv2.ipp.setUseIPP(False)` and of builds without IPP.)
 extension CVResize {
     /// One axis: the first tap's source index and the four 11-bit weights of each output index.
-    struct CubicAxis {
+    package struct CubicAxis {
         var start: [Int], w: [[Int32]]
 
         init(source: Int, destination: Int) {
@@ -31,7 +31,7 @@ extension CVResize {
 
     /// `cv2.resize(..., interpolation=cv2.INTER_CUBIC)` (OpenCV's kernel) for 8-bit pixels, only in
     /// `window` of the output (the whole output when nil).
-    static func bicubic(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    package static func bicubic(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, sw = src.width, sh = src.height
         let ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c

@@ -2,10 +2,10 @@ import CPixelKernels
 import Foundation
 
 /// Pixel kernels written in C (`CPixelKernels`), for loops Swift does not compile as tightly.
-enum PixelKernels {
+package enum PixelKernels {
     /// Asks the OS to back the 2 MiB-aligned part of `buffer` with huge pages (before its first
     /// write, so its pages are born huge: one fault per 2 MiB instead of per 4 KiB). Advice only.
-    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+    package static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
         let start = UInt(bitPattern: buffer.baseAddress)
         let huge: UInt = 2 << 20
@@ -18,7 +18,7 @@ enum PixelKernels {
     }
 
     /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
-    static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
+    package static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
                                     first: Int, coefficients co: Resample.Coefficients, isa: Int = 2) {
         src.pixels.withUnsafeBufferPointer { s in
             co.bounds.withUnsafeBufferPointer { b in
@@ -32,7 +32,7 @@ enum PixelKernels {
     }
 
     /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
-    static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
+    package static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
         if label.channels != 1 {
             // 16-bit labels: the kernel's channel sums over a blank 8-bit map, the values counted apart.
             let blank = Raster(width: label.width, height: label.height, channels: 1, pixels: [UInt8](repeating: 0, count: label.width * label.height))
@@ -55,7 +55,7 @@ enum PixelKernels {
     }
 
     /// Per-channel sums and sums of squares over the pixels whose label is `value` (1- or 2-byte labels).
-    static func valueSums(image: Raster, label: Raster, value: Int) -> (sums: [Int], squares: [Int]) {
+    package static func valueSums(image: Raster, label: Raster, value: Int) -> (sums: [Int], squares: [Int]) {
         var sums = [Int64](repeating: 0, count: 3), squares = sums
         let pixels = label.width * label.height
         if label.channels == 1, let v = UInt8(exactly: value) {
@@ -79,7 +79,7 @@ enum PixelKernels {
     }
 
     /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
-    static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
+    package static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
                                  weights: [Int32], taps: Int) {
         src.pixels.withUnsafeBufferPointer { s in
             bounds.withUnsafeBufferPointer { b in
@@ -95,7 +95,7 @@ enum PixelKernels {
     ///
     /// `isa` caps the path (0 the naive C loop, the oracle; 1 the unrolled portable loop; 2 AVX-512
     /// VBMI where the CPU has it); tests run each.
-    static func lookUp(_ pixels: inout [UInt8], table: [UInt8], isa: Int = 2) {
+    package static func lookUp(_ pixels: inout [UInt8], table: [UInt8], isa: Int = 2) {
         precondition(table.count == 256)
         table.withUnsafeBufferPointer { t in
             pixels.withUnsafeMutableBufferPointer { sp_lut8_isa($0.baseAddress, $0.count, t.baseAddress, Int32(isa)) }
@@ -106,7 +106,7 @@ enum PixelKernels {
     /// most 2049 taps).
     ///
     /// `isa` caps the instruction set (0 portable C, 1 AVX2+FMA; tests run each).
-    static func sepFilter(_ image: inout Raster, kernel: [Float], isa: Int = 1) {
+    package static func sepFilter(_ image: inout Raster, kernel: [Float], isa: Int = 1) {
         let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels
         guard w > 0, h > 0, c > 0, kernel.count % 2 == 1, r <= 1024 else { return }
         var scratch = [Float](repeating: 0, count: (w + 2 * r) * c + w * c * (2 * r + 1))
@@ -129,7 +129,7 @@ enum PixelKernels {
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
     ///
     /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).
-    static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], isa: Int = 2) {
+    package static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], isa: Int = 2) {
         let w = Int32(image.width), h = Int32(image.height)
         luts[0].withUnsafeBufferPointer { lh in
             luts[1].withUnsafeBufferPointer { ls in
@@ -143,7 +143,7 @@ enum PixelKernels {
     }
 
     /// cv2.warpAffine's inverse of a forward 2x3 matrix (6 doubles), in double.
-    static func invertAffine(_ m: [Double]) -> [Double] {
+    package static func invertAffine(_ m: [Double]) -> [Double] {
         var inv = [Double](repeating: 0, count: 6)
         m.withUnsafeBufferPointer { mp in
             inv.withUnsafeMutableBufferPointer { ip in
@@ -156,7 +156,7 @@ enum PixelKernels {
 
     /// The pixels of `r` warped onto `width` x `height` by the inverse matrix (pip OpenCV's warpAffine
     /// model: bilinear as IPP rounds, or nearest), `border` (one byte per channel) outside.
-    static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+    package static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
         let c = r.channels, count = width * height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -178,7 +178,7 @@ enum PixelKernels {
 
     /// The pixels of `r` resampled at (`mapX`, `mapY`) (cv2.remap: bilinear or nearest; border
     /// constant with `border`, or BORDER_REFLECT_101).
-    static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+    package static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
         let c = r.channels, count = r.width * r.height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -201,7 +201,7 @@ enum PixelKernels {
     }
 
     /// `field` (`width` x `height` floats) blurred by the taps `kernel` (odd count), replicated borders.
-    static func gaussBlur(_ field: [Float], width: Int, height: Int, kernel: [Float]) -> [Float] {
+    package static func gaussBlur(_ field: [Float], width: Int, height: Int, kernel: [Float]) -> [Float] {
         let n = width * height
         guard field.count == n, n > 0, kernel.count % 2 == 1 else { return field }
         var scratch = [Float](repeating: 0, count: n)

@@ -17,7 +17,7 @@ public enum Vips {
     public static func threadShutdown() { sp_vips_thread_shutdown() }
 
     /// Decodes any format libvips reads (the path for non-JPEG files, and the JPEG decoder's oracle).
-    static func decodeWithVips(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int) {
+    package static func decodeWithVips(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int) {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0
         var out: UnsafeMutablePointer<UInt8>?
         let rc = data.withUnsafeBytes { raw in
@@ -36,7 +36,7 @@ public enum Vips {
     /// Width, height and JPEG-ness of an encoded image, from the header libvips reads.
     ///
     /// Throws `SampleError` naming `path` when the header cannot be read.
-    static func imageSize(_ data: Data, id: String, path: String) throws -> (width: Int, height: Int, jpeg: Bool) {
+    package static func imageSize(_ data: Data, id: String, path: String) throws -> (width: Int, height: Int, jpeg: Bool) {
         var w: Int32 = 0, h: Int32 = 0, jpeg: Int32 = 0
         let rc = data.withUnsafeBytes { raw in sp_image_size(raw.baseAddress, raw.count, &w, &h, &jpeg) }
         guard rc == 0 else {

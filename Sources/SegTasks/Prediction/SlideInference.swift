@@ -1,4 +1,6 @@
+import SegImage
 import Foundation
+import SegPipeline
 
 /// Sliding-window prediction over an image of any size, as mmsegmentation's `slide_inference`:
 /// windows of `tile` pixels at `stride` (the count max(L − tile + stride − 1, 0) / stride + 1 per

@@ -7,11 +7,11 @@ public enum LabelFile {
     /// The label at `path` as class indices (1 byte a value, or 2 for 16-bit files).
     ///
     /// Throws `SampleError` naming the file (missing, too large, damaged, a colour image).
-    public static func read(_ path: String, maxPixels: Int = DecodeStage.defaultMaxPixels) throws -> Raster {
+    public static func read(_ path: String, maxPixels: Int = FileGate.defaultMaxPixels) throws -> Raster {
         let id = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let data = try DecodeStage.read(path, id: id, what: "label", maxPixels: maxPixels)
+        let data = try FileGate.read(path, id: id, what: "label", maxPixels: maxPixels)
         if let size = ImageCodec.pngSize(data) {
-            try DecodeStage.check(size.width, size.height, limit: maxPixels, id: id, path: path)
+            try FileGate.check(size.width, size.height, limit: maxPixels, id: id, path: path)
         }
         return try ImageCodec.readLabel(data, id: id, path: path)
     }

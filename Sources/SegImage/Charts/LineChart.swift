@@ -95,7 +95,7 @@ public struct LineChart {
         try AtomicFile.write(try Vips.encode(try Vips.renderSVG(svg()), suffix: ".png"), to: path)
     }
 
-    func esc(_ s: String) -> String {
+    package func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 }

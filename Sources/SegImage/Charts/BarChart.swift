@@ -34,11 +34,11 @@ public struct BarChart {
         try Vips.savePNG(rgba, to: path)
     }
 
-    func format(_ v: Double) -> String {
+    package func format(_ v: Double) -> String {
         v >= 1000 || v == v.rounded() ? String(Int(v.rounded())) : String(format: "%.4f", v)
     }
 
-    func esc(_ s: String) -> String {
+    package func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 }

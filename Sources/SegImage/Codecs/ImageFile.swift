@@ -7,17 +7,17 @@ public enum ImageFile {
     /// The image at `path` as RGB.
     ///
     /// Throws `SampleError` naming the file.
-    public static func read(_ path: String, maxPixels: Int = DecodeStage.defaultMaxPixels) throws -> Raster {
+    public static func read(_ path: String, maxPixels: Int = FileGate.defaultMaxPixels) throws -> Raster {
         let id = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try decode(try DecodeStage.read(path, id: id, what: "image", maxPixels: maxPixels), id: id, path: path, maxPixels: maxPixels)
+        return try decode(try FileGate.read(path, id: id, what: "image", maxPixels: maxPixels), id: id, path: path, maxPixels: maxPixels)
     }
 
     /// An image file's bytes `data` as RGB, its header checked against `maxPixels` first.
     ///
     /// Throws `SampleError` naming `path`.
-    public static func decode(_ data: Data, id: String, path: String, maxPixels: Int = DecodeStage.defaultMaxPixels) throws -> Raster {
+    public static func decode(_ data: Data, id: String, path: String, maxPixels: Int = FileGate.defaultMaxPixels) throws -> Raster {
         let size = try ImageCodec.imageSize(data, id: id, path: path)
-        try DecodeStage.check(size.width, size.height, limit: maxPixels, id: id, path: path)
+        try FileGate.check(size.width, size.height, limit: maxPixels, id: id, path: path)
         return try ImageCodec.decodeRGB(data, id: id, path: path).0
     }
 }

@@ -8,6 +8,10 @@ public struct EncodedImage: Sendable, Equatable {
     public var height: Int
     public var jpeg: Bool
 
+    public init(data: Data, width: Int, height: Int, jpeg: Bool) {
+        self.data = data; self.width = width; self.height = height; self.jpeg = jpeg
+    }
+
     /// The largest JPEG shrink (1, 2, 4 or 8) that keeps the decoded image at least `target` in both sides.
     public func shrink(forTarget target: (width: Int, height: Int)?) -> Int {
         guard jpeg, let target else { return 1 }
