@@ -26,7 +26,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Checkpoint written by `seg-prep train` (best.safetensors or last.safetensors).")
     var checkpoint: String
 
-    @Option(help: "An image file or a folder of images (jpg, jpeg, png, tif, tiff, webp, bmp); outputs are named after the files.")
+    @Option(help: "An image file or a folder of images (\(PredictionInput.extensions.sorted().joined(separator: ", "))); outputs are named after the files.")
     var input: String?
 
     @Option(help: "A pipeline file whose input source gives the images (its stages are not applied); outputs are <id>.png with the source's ids, which `seg-prep eval --pipeline` reads.")
@@ -54,8 +54,6 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var threads: ComputeThreadsOption
 
-    static let extensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"]
-
     func validate() throws {
         guard (input == nil) != (pipeline == nil) else {
             throw ValidationError("give the images with --input (a file or folder) or --pipeline (a pipeline file's input), one of them.")
@@ -74,70 +72,24 @@ struct Predict: ParsableCommand {
         if tile != nil && overlay != nil { throw ValidationError(PredictionError.overlayWithTile.description) }
     }
 
-    /// One image to predict: its output name, what it is read from, and how.
-    struct Item {
-        var name: String
-        var source: String
-        var read: (inout LabelPredictor) throws -> (label: Raster, image: Raster?)
-    }
-
     func run() throws {
         threads.apply()
         var predictor = try LabelPredictor(checkpoint: checkpoint, size: size.count == 2 ? (size[0], size[1]) : nil, tile: tile, stride: stride)
         try Vips.start()
-        let (items, inputs) = try self.items()
+        let (items, inputs) = try pipeline.map { try PredictionInput.pipeline($0, inputRoot: dataset.inputRoot, tiled: tile != nil) }
+            .map { ($0.inputs, [$0.root]) } ?? (PredictionInput.files(input ?? ""), [input ?? ""])
         // Never into the images' folder or over files seg-prep did not write (ground truth, say).
         var writer = try PredictionWriter(out: out, overlay: overlay, inputs: inputs + [checkpoint], format: labelFormat, classes: predictor.classes)
         for item in items { try writer.reserve(item.name, for: item.source) }
         let progress = ProgressLine(label: "predict")
         let clock = ContinuousClock(), start = clock.now
         for (k, item) in items.enumerated() {
-            let (label, image) = try item.read(&predictor)
+            let (label, image) = try item.predict(with: &predictor)
             try writer.write(label, name: item.name, image: image)
             progress.update(done: k + 1, total: items.count, seconds: (clock.now - start).seconds)
         }
         progress.finish()
         print("wrote \(items.count) label map(s) to \(out)")
-    }
-
-    /// The images to predict and the folders or files they are read from.
-    func items() throws -> ([Item], [String]) {
-        if let pipeline {
-            let spec = try PipelineSpec.load(path: pipeline)
-            let input = try DatasetInput(spec, root: dataset.inputRoot)
-            let tiled = tile != nil
-            return (input.records.map { record in
-                Item(name: record.id, source: record.image) { predictor in
-                    if tiled {
-                        guard record.image != record.label else { throw PredictionError.embeddedImageWithTile(id: record.id) }
-                        return try predictor.labelMap(file: record.image)
-                    }
-                    let image = try ImageFile.decode(try input.source.imageData(record, maxPixels: FileGate.defaultMaxPixels),
-                                                     id: record.id, path: record.image)
-                    return (predictor.labelMap(image), image)
-                }
-            }, [input.root])
-        }
-        let paths = try imagePaths()
-        return (paths.map { path in
-            Item(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, source: path) { try $0.labelMap(file: path) }
-        }, [input ?? ""])
-    }
-
-    /// The image files named by --input.
-    func imagePaths() throws -> [String] {
-        let input = self.input ?? ""
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else {
-            throw ValidationError("--input \(input) does not exist; give an image file or a folder of images.")
-        }
-        guard isDir.boolValue else { return [input] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: input)
-            .filter { Predict.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        guard !names.isEmpty else {
-            throw ValidationError("--input \(input) holds no images (\(Predict.extensions.sorted().joined(separator: ", "))); point it at the images.")
-        }
-        return names.map { (input as NSString).appendingPathComponent($0) }
     }
 }
 

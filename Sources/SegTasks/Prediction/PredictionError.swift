@@ -7,6 +7,8 @@ public enum PredictionError: Error, CustomStringConvertible, Sendable, Equatable
     case sameOutputName(first: String, second: String, name: String)
     case embeddedImageWithTile(id: String)
     case overlayWithTile
+    case noInput(path: String)
+    case noImages(folder: String, extensions: [String])
 
     public var description: String {
         switch self {
@@ -22,6 +24,10 @@ public enum PredictionError: Error, CustomStringConvertible, Sendable, Equatable
             return "\(first) and \(second) would both be written as \(name); predict them into separate folders."
         case .embeddedImageWithTile(let id):
             return "\(id) embeds its image in its annotation, which --tile cannot read window by window; predict it without --tile."
+        case .noInput(let path):
+            return "--input \(path) does not exist; give an image file or a folder of images."
+        case .noImages(let folder, let extensions):
+            return "--input \(folder) holds no images (\(extensions.joined(separator: ", "))); point it at the images."
         case .overlayWithTile:
             return "--overlay draws the whole image beside its prediction, which --tile does not hold in memory; drop one of them."
         }
