@@ -61,6 +61,7 @@ struct Eval: ParsableCommand {
         let result: FolderEvaluation
         let classes: Int
         var pipelineNames: [String]?
+        var truthRoot: [String] = []
         if let pipeline {
             let truth = try GroundTruth(spec: try PipelineSpec.load(path: pipeline), root: dataset.inputRoot)
             classes = self.classes ?? truth.spec.classes.count
@@ -68,6 +69,7 @@ struct Eval: ParsableCommand {
                 throw ValidationError("\(pipeline) has \(classes) classes; eval scores up to 255, so pass --classes with the classes to score.")
             }
             pipelineNames = Array(truth.spec.classes.prefix(classes))
+            truthRoot = [truth.input.root]
             result = try PipelineEvaluation.evaluate(truth, pred: pred, classes: classes, warn: warn)
         } else {
             classes = self.classes ?? 0
@@ -113,7 +115,7 @@ struct Eval: ParsableCommand {
             let chart = BarChart(title: String(format: "IoU per class — mIoU %.4f", m.meanIoU),
                                  labels: (0..<classes).map { "\($0) \(classNames[$0])" }, values: iou,
                                  colours: (0..<classes).map { palette.colour($0) })
-            try chart.writePNG(to: plot)
+            try chart.writePNG(to: try OwnedOutputFile.claim(plot, command: "eval", inputs: [pred] + [gt, pipeline, names, list].compactMap { $0 } + truthRoot))
             FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
         }
     }

@@ -78,7 +78,7 @@ struct Inspect: ParsableCommand {
         }
         if let out {
             let raster = try inspection.sheet(panel: panel, columns: columns)
-            try Vips.savePNG(raster, to: out)
+            try Vips.savePNG(raster, to: try OwnedOutputFile.claim(out, command: "inspect", inputs: inspection.inputs + [target]))
             FileHandle.standardError.write(Data("wrote \(out) (\(inspection.samples.count) samples, \(raster.width)x\(raster.height))\n".utf8))
         }
     }

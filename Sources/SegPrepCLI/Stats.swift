@@ -45,7 +45,7 @@ struct Stats: ParsableCommand {
             let chart = BarChart(title: "class pixel fraction — \(stats.samples) samples",
                                  labels: stats.classes.map { "\($0.index) \($0.name)" }, values: stats.classes.map(\.fraction),
                                  colours: stats.classes.map { palette.colour($0.index) })
-            try chart.writePNG(to: plot)
+            try chart.writePNG(to: try OwnedOutputFile.claim(plot, command: "stats", inputs: [(dir as NSString).appendingPathComponent(Manifest.fileName)] + m.shards.map { (dir as NSString).appendingPathComponent($0.file) }))
             FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
         }
     }

@@ -25,7 +25,8 @@ struct Train: ParsableCommand {
         let (epochs, out) = (options.epochs, options.outDir)
         var trainer = try Trainer(options: options)
         try Vips.start()
-        let curvesPath = (out as NSString).appendingPathComponent("curves.png")
+        let curvesPath = try OwnedOutputFile.claim((out as NSString).appendingPathComponent("curves.png"), command: "train",
+                                                   inputs: options.trainFolders + options.valFolders)
         if !trainer.log.records.isEmpty { try TrainCurves.chart(trainer.log.records).writePNG(to: curvesPath) }
         let interrupt = InterruptFlag()
         interrupt.install(message: "stopping after this batch and saving \(trainer.lastPath); Ctrl-C again quits at once")

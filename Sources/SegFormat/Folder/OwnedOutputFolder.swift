@@ -23,7 +23,6 @@ public struct OwnedOutputFolder: Sendable {
     /// Throws `OwnershipError` when `dir` is, lies inside, or holds one of the folders in `inputs`
     /// (what the command reads), is the root or home folder, or cannot be created.
     public init(_ dir: String, command: String, inputs: [String]) throws {
-        self.command = command
         if let why = RealPath.unsafeOutput(dir) { throw OwnershipError.unsafe(dir: dir, why: why) }
         let real = RealPath.resolve(dir)
         // An input folder may neither hold the outputs nor lie inside them (the next read would
@@ -36,6 +35,13 @@ public struct OwnedOutputFolder: Sendable {
                 throw OwnershipError.overlapsInput(command: command, dir: dir, input: input)
             }
         }
+        try self.init(real: real, shown: dir, command: command)
+    }
+
+    /// Opens the folder at real path `real` (`shown` in messages), creating it when missing, and
+    /// reads its ledger; no check on where it is (`OwnedOutputFile` checks for single files).
+    init(real: String, shown dir: String, command: String) throws {
+        self.command = command
         do { try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true) } catch {
             throw OwnershipError.cannotCreate(dir: dir, reason: (error as NSError).localizedDescription)
         }
@@ -96,6 +102,8 @@ public enum OwnershipError: Error, CustomStringConvertible, Sendable, Equatable 
     case foreign(command: String, path: String)
     case badName(name: String)
     case cannotCreate(dir: String, reason: String)
+    case notAFile(path: String)
+    case isInput(command: String, path: String)
 
     public var description: String {
         switch self {
@@ -104,9 +112,13 @@ public enum OwnershipError: Error, CustomStringConvertible, Sendable, Equatable 
         case .overlapsInput(let command, let dir, let input):
             return "\(dir) is or overlaps \(input), which \(command) reads; give the outputs a folder of their own, outside the inputs"
         case .foreign(let command, let path):
-            return "\(path) exists and was not written by seg-prep, so \(command) will not replace it; give a new or empty output folder"
+            return "\(path) exists and was not written by seg-prep, so \(command) will not replace it; write to a new path, or remove it yourself if it may go"
         case .badName(let name):
             return "'\(name.prefix(80))' is not a relative path of plain names to write; rename the input so its name holds no '..', empty parts or control characters"
+        case .isInput(let command, let path):
+            return "\(path) is one of the files \(command) reads, so it will not be written over; write the output to a new path"
+        case .notAFile(let path):
+            return "'\(path)' names a folder, not a file; give a file path such as out/chart.png"
         case .cannotCreate(let dir, let reason):
             return "cannot write into \(dir): \(reason); check the path and its permissions"
         }

@@ -12,6 +12,8 @@ public struct SampleInspection {
     /// The stored label value of ignored pixels (as the shards hold it, so sheets from a pipeline
     /// and from its shards paint them alike).
     public var ignoreIndex: Int
+    /// What was read (the shard folder, or the pipeline's input root): a sheet is never written there.
+    public var inputs: [String]
 
     /// Samples `index ..< index + count` of the shard folder `dir` (over all shards in order).
     ///
@@ -19,6 +21,7 @@ public struct SampleInspection {
     public init(shards dir: String, index: Int, count: Int) throws {
         let shards = try ShardSamples(dir: dir)
         ignoreIndex = shards.manifest.ignoreIndex
+        inputs = [dir]
         guard index < shards.count else { throw InspectionError.pastTheEnd(index: index, source: dir, count: shards.count, detail: nil) }
         for i in index..<(index + min(count, shards.count - index)) { samples.append(try shards.sample(i)) }
     }
@@ -32,6 +35,7 @@ public struct SampleInspection {
                 skipped: (SampleError) -> Void = { _ in }) throws {
         let input = try DatasetInput(spec, root: root)
         ignoreIndex = spec.ignoreIndex
+        inputs = [input.root]
         let n = input.records.count
         let (total, overflow) = n.multipliedReportingOverflow(by: spec.repeats)
         guard overflow || index < total else {
