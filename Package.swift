@@ -11,6 +11,9 @@ let package = Package(
         .library(name: "SegLoader", targets: ["SegLoader"]),
         .library(name: "SegTrain", targets: ["SegTrain"]),
         .library(name: "SegTasks", targets: ["SegTasks"]),
+        // libsegprep.so: a pipeline's samples for C, Python (ctypes) and other languages
+        // (include/segprep.h).
+        .library(name: "segprep", type: .dynamic, targets: ["SegPrepC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,6 +59,8 @@ let package = Package(
         // The commands' work as callable APIs (predict, evaluate against a pipeline): what a command
         // does beyond parsing and printing lives here, so a library user can call it.
         .target(name: "SegTasks", dependencies: ["SegFormat", "SegPipeline", "SegTrain"]),
+        // The C interface of include/segprep.h over `PipelineSampler`.
+        .target(name: "SegPrepC", dependencies: ["SegPipeline"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "SegFormatTests", dependencies: ["SegFormat"]),
         .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegFormat", "CDeflate"]),
         .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegLoader", "SegFormat"]),
+        .testTarget(name: "SegPrepCTests", dependencies: ["SegPrepC", "SegPipeline", "SegFormat"]),
         .testTarget(name: "SegTasksTests", dependencies: ["SegTasks", "SegPipeline", "SegTrain", "SegFormat"]),
     ]
 )
