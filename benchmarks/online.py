@@ -2,7 +2,7 @@
 ``segprep.TorchPipelineDataset`` on pipelines/voc-train.yaml, and the same recipe in albumentations
 (random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import.
 
-    python benchmarks/online.py [--input-root VOC2012] [--samples 400] [--workers 2] [--batch 8]
+    python benchmarks/online.py [--input-root VOC2012] [--samples 400] [--workers 2] [--batch 8] [--shards DIR]
 
 The library is found as ``segprep.Pipeline`` finds it (SEGPREP_LIB, .build/release, …). Numbers are
 for this machine only; report them with the CPU and the SIMD path seg-prep took.
@@ -22,12 +22,27 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
-def rate(dataset, samples, workers, batch, warmup=2):
-    import torch
-    from torch.utils.data import DataLoader, Subset
+class Epochs:
+    """``samples`` items over consecutive epochs of a small dataset: item k is sample k % n of epoch
+    k // n (fresh draws for a pipeline; the same samples again for shards and albumentations)."""
 
-    n = min(samples, len(dataset))
-    loader = DataLoader(Subset(dataset, list(range(n))), batch_size=batch, num_workers=workers, shuffle=False)
+    def __init__(self, dataset, samples):
+        self.dataset, self.samples, self.n = dataset, samples, len(dataset)
+
+    def __len__(self):
+        return self.samples
+
+    def __getitem__(self, k):
+        if hasattr(self.dataset, "pipeline"):
+            image, label, _ = self.dataset.pipeline.sample(k % self.n, k // self.n)
+            return self.dataset._tensors(image, label)
+        return self.dataset[k % self.n]
+
+
+def rate(dataset, samples, workers, batch, warmup=2):
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(Epochs(dataset, samples), batch_size=batch, num_workers=workers, shuffle=False)
     it = iter(loader)
     for _ in range(warmup):  # workers started and the first batches made before timing
         next(it)
@@ -80,12 +95,16 @@ def main():
     ap.add_argument("--samples", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--shards", default=None, help="a shard folder of the same pipeline (`seg-prep run`), read for comparison")
     args = ap.parse_args()
     import segprep
 
     rows = {}
     ds = segprep.TorchPipelineDataset(args.pipeline, input_root=args.input_root)
-    rows["segprep_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
+    rows["segprep_pipeline_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
+    if args.shards:
+        shards = segprep.TorchShardDataset(args.shards)
+        rows["segprep_shards_samples_per_second"] = round(rate(shards, args.samples, args.workers, args.batch), 1)
     try:
         import albumentations
 
@@ -95,7 +114,7 @@ def main():
         rows["albumentations_version"] = albumentations.__version__
     except ImportError as e:
         rows["albumentations"] = f"not measured: {e}"
-    rows.update(samples=min(args.samples, len(ds)), workers=args.workers, batch=args.batch, pipeline=args.pipeline)
+    rows.update(samples=args.samples, source_samples=len(ds), workers=args.workers, batch=args.batch, pipeline=args.pipeline)
     print(json.dumps(rows, indent=2))
 
 
