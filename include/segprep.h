@@ -33,7 +33,7 @@ extern "C" {
 
 enum segprep_status {
     SEGPREP_OK = 0,
-    SEGPREP_ERR_ARGUMENT = 1, /* a NULL pointer or a handle already closed */
+    SEGPREP_ERR_ARGUMENT = 1, /* a NULL handle, path or buffer, or a seed below -1 */
     SEGPREP_ERR_PIPELINE = 2, /* the pipeline file is missing or wrong (message: file:line:column) */
     SEGPREP_ERR_INPUT = 3,    /* the dataset cannot be listed (missing root, split file, …) */
     SEGPREP_ERR_RANGE = 4,    /* index or epoch out of range */
