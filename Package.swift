@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "SegLoader", targets: ["SegLoader"]),
         .library(name: "SegTrain", targets: ["SegTrain"]),
         .library(name: "SegTasks", targets: ["SegTasks"]),
+        // libsegprep.so: a pipeline's samples for C, Python (ctypes) and other languages
+        // (include/segprep.h).
+        .library(name: "segprep", type: .dynamic, targets: ["SegPrepC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +63,8 @@ let package = Package(
         // The commands' work as callable APIs (predict, evaluate against a pipeline): what a command
         // does beyond parsing and printing lives here, so a library user can call it.
         .target(name: "SegTasks", dependencies: ["SegFormat", "SegImage", "SegPipeline", "SegTrain", "CArchive"]),
+        // The C interface of include/segprep.h over `PipelineSampler`.
+        .target(name: "SegPrepC", dependencies: ["SegPipeline", "SegImage"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [
@@ -71,6 +76,7 @@ let package = Package(
         .testTarget(name: "SegImageTests", dependencies: ["SegImage", "SegFormat", "CPixelKernels"]),
         .testTarget(name: "SegPipelineTests", dependencies: ["SegPipeline", "SegImage", "SegFormat", "SegTasks", "CDeflate"]),
         .testTarget(name: "SegTrainTests", dependencies: ["SegTrain", "SegLoader", "SegFormat"]),
+        .testTarget(name: "SegPrepCTests", dependencies: ["SegPrepC", "SegPipeline", "SegImage", "SegFormat"]),
         .testTarget(name: "SegTasksTests", dependencies: ["SegTasks", "SegImage", "SegPipeline", "SegTrain", "SegFormat"]),
     ]
 )

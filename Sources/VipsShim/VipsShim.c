@@ -4,12 +4,16 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <malloc.h>
+#include <unistd.h>
 
 /* 0 before libvips is started, 1 once it is, -1 when starting it failed (then `vips_failure`
    says why, for every later caller). */
 static int vips_state = 0;
 static GMutex vips_lock;
 static char *vips_failure = NULL;
+/* The process that started libvips: its worker threads do not exist in a forked child, where
+   libvips then waits for them for ever. */
+static pid_t vips_pid = 0;
 
 /* Starts libvips on first use, with the operation cache off: starting it loads its modules
    (~40 ms), which runs over JPEG files never need. */
@@ -30,6 +34,7 @@ static int ensure_vips(void) {
             vips_cache_set_max_mem(0);
             vips_cache_set_max_files(0);
             vips_concurrency_set(1);
+            vips_pid = getpid();
         }
         __atomic_store_n(&vips_state, ok ? 1 : -1, __ATOMIC_RELEASE);
     }
@@ -54,6 +59,10 @@ int sp_runtime_init(void) {
 }
 
 int sp_vips_start(void) { return ensure_vips(); }
+
+int sp_vips_forked(void) {
+    return __atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1 && vips_pid != getpid();
+}
 
 void sp_vips_thread_shutdown(void) {
     if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1) vips_thread_shutdown();

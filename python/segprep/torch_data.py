@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from .sampler import rank_indices
+from .pipeline import Pipeline
 from .shards import ShardDataset
 
 
@@ -28,21 +29,29 @@ class TorchShardDataset(Dataset):
     def __init__(self, paths, one_hot: bool = False, mean: Optional[Sequence[float]] = None,
                  std: Optional[Sequence[float]] = None, verify_checksums: bool = True):
         self.shards = paths if isinstance(paths, ShardDataset) else ShardDataset(paths, verify_checksums)
-        self.one_hot = one_hot
-        self.num_classes = len(self.shards.classes)
-        self.ignore_index = self.shards.ignore_index
-        mean = np.zeros(3) if mean is None else np.asarray(mean, dtype=np.float64)
-        std = np.ones(3) if std is None else np.asarray(std, dtype=np.float64)
-        # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
-        values = np.arange(256, dtype=np.float64) / 255.0
-        self._table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
-        self._eye = np.eye(self.num_classes + 1, dtype=np.float32)
+        self._tensors = _Tensors(len(self.shards.classes), self.shards.ignore_index, one_hot, mean, std)
+        self.one_hot, self.num_classes, self.ignore_index = one_hot, len(self.shards.classes), self.shards.ignore_index
 
     def __len__(self) -> int:
         return len(self.shards)
 
     def __getitem__(self, i: int):
-        image, label = self.shards[i]
+        return self._tensors(*self.shards[i])
+
+
+class _Tensors:
+    """Sample bytes → the tensors of ``TorchShardDataset`` (shared by the pipeline dataset)."""
+
+    def __init__(self, num_classes: int, ignore_index: int, one_hot: bool, mean, std):
+        self.num_classes, self.ignore_index, self.one_hot = num_classes, ignore_index, one_hot
+        mean = np.zeros(3) if mean is None else np.asarray(mean, dtype=np.float64)
+        std = np.ones(3) if std is None else np.asarray(std, dtype=np.float64)
+        # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
+        values = np.arange(256, dtype=np.float64) / 255.0
+        self._table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
+        self._eye = np.eye(num_classes + 1, dtype=np.float32)
+
+    def __call__(self, image: np.ndarray, label: np.ndarray):
         x = np.empty((3,) + image.shape[:2], dtype=np.float32)
         for c in range(3):
             np.take(self._table[c], image[:, :, c], out=x[c])
@@ -53,6 +62,39 @@ class TorchShardDataset(Dataset):
         if not self.one_hot:
             return torch.from_numpy(x), y
         return torch.from_numpy(x), y, torch.from_numpy(self._eye[clamped])
+
+
+class TorchPipelineDataset(Dataset):
+    """Fresh samples of a pipeline file each epoch, as ``TorchShardDataset`` items.
+
+    Item ``i`` is source sample ``i`` of the current epoch (``set_epoch(e)``, default 0), the sample
+    ``seg-prep run`` stores for repeat ``e``: ``(image float32 [3, H, W], label int64 [H, W][,
+    seg_labels])`` with the same ``mean``/``std``/``one_hot`` meaning as ``TorchShardDataset``.
+
+    Call ``set_epoch(e)`` before iterating a DataLoader for epoch ``e`` (workers receive the dataset
+    when the epoch's iteration starts; with ``persistent_workers=True`` they would keep the old
+    epoch). Split ranks with ``DistributedShardSampler(dataset, num_replicas, rank)``. Each worker
+    process opens the pipeline on its first sample (fork and spawn both work).
+    """
+
+    def __init__(self, path, input_root=None, seed: Optional[int] = None, one_hot: bool = False,
+                 mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None):
+        self.pipeline = path if isinstance(path, Pipeline) else Pipeline(path, input_root=input_root, seed=seed)
+        self.num_classes, self.ignore_index, self.one_hot = len(self.pipeline.classes), self.pipeline.ignore_index, one_hot
+        self._tensors = _Tensors(self.num_classes, self.ignore_index, one_hot, mean, std)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        if epoch < 0:
+            raise ValueError(f"epoch {epoch} is negative; epochs count from 0")
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.pipeline)
+
+    def __getitem__(self, i: int):
+        image, label, _ = self.pipeline.sample(i, self.epoch)
+        return self._tensors(image, label)
 
 
 class DistributedShardSampler(Sampler[int]):

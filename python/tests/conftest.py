@@ -17,6 +17,12 @@ from safetensors.numpy import save_file
 # mask on to DataLoader workers, which then never see the SIGTERM that ends them: unblock them here.
 signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
+# libsegprep.so is built beside the seg-prep binary the tests are given (swift build builds both).
+if os.environ.get("SEGPREP_BIN") and not os.environ.get("SEGPREP_LIB"):
+    _lib = os.path.join(os.path.dirname(os.path.abspath(os.environ["SEGPREP_BIN"])), "libsegprep.so")
+    if os.path.isfile(_lib):
+        os.environ["SEGPREP_LIB"] = _lib
+
 # Against the source folder unless the package is installed (scripts/test installs it into a venv).
 if os.environ.get("SEGPREP_TEST_INSTALLED") != "1":
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))

@@ -13,6 +13,10 @@ public enum Vips {
         if vips, sp_vips_start() != 0 { throw VipsError(operation: "vips_init", message: takeError()) }
     }
 
+    /// Whether libvips was started by a process this one was forked from: its worker threads do
+    /// not exist here, and an operation would wait for them for ever.
+    public static var startedBeforeFork: Bool { sp_vips_forked() != 0 }
+
     /// Releases libvips' per-thread state; call once as a worker thread ends.
     public static func threadShutdown() { sp_vips_thread_shutdown() }
 

@@ -47,9 +47,7 @@ public struct PipelineRunner: Sendable {
             input.records = Array(input.records.prefix(limit))
         }
         // A stage mixing samples needs two: refused before any pixel is read.
-        if let mix = spec.multiImageStage, let e = mix.tooFewSamples(input.records.filter { $0.problem == nil }.count, listed: input.records.count) {
-            throw e
-        }
+        _ = try spec.donors(for: input.records)
         // libvips decodes every image that is not a JPEG: start it now, so that a libvips that
         // cannot start stops the run instead of failing each sample.
         try Vips.start(vips: input.records.contains { !ImageCodec.isJPEGName($0.image) })

@@ -15,8 +15,6 @@ struct ShardWork: @unchecked Sendable {
     let labelBytes: Int
     /// Shards that may be in memory at once.
     let window = 2
-    /// The input's samples as donors of multi-image stages.
-    var donors: Donors { Donors(records: input.records, spec: spec) }
 
     /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
     func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
@@ -36,7 +34,7 @@ struct ShardWork: @unchecked Sendable {
         guard total > 0 else { return }
         let state = WorkState(work: self)
         let context = spec.context
-        let donors = spec.multiImageStage == nil ? nil : self.donors
+        let donors = try spec.donors(for: input.records)
         let group = DispatchGroup()
         for _ in 0..<threads {
             group.enter()
@@ -73,14 +71,11 @@ struct ShardWork: @unchecked Sendable {
         let n = input.records.count
         let idx = item % n, rep = item / n
         let record = input.records[idx], id = record.id
-        var s = Sample(record: record, repeatIndex: rep)
+        let s: Sample
         do {
-            try spec.process(&s, donors: donors)
-        } catch let e as SampleError {
-            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+            s = try spec.make(record, repeatIndex: rep, donors: donors)
         } catch {
-            let e = SampleError(id: id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
-            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: error)
         }
         a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)

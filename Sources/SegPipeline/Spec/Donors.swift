@@ -91,4 +91,14 @@ extension PipelineSpec {
     public var multiImageStage: (any MultiImageStage)? {
         stages.lazy.compactMap { $0 as? any MultiImageStage }.first
     }
+
+    /// The donors of `records` for this pipeline's multi-image stage, nil without one.
+    ///
+    /// Throws the stage's `PipelineError` when fewer than two records are usable (checked before
+    /// any pixel is read).
+    public func donors(for records: [SampleRecord]) throws -> Donors? {
+        guard let mix = multiImageStage else { return nil }
+        if let e = mix.tooFewSamples(records.filter { $0.problem == nil }.count, listed: records.count) { throw e }
+        return Donors(records: records, spec: self)
+    }
 }

@@ -14,6 +14,21 @@ extension PipelineSpec {
         return c
     }
 
+    /// Sample `record` of repeat `repeatIndex` as a run makes it: every stage (`process`), any
+    /// failure told as a `SampleError` naming the file at fault. `seg-prep run`, `inspect` and
+    /// `PipelineSampler` all make samples here.
+    public func make(_ record: SampleRecord, repeatIndex: Int, donors: Donors?) throws(SampleError) -> Sample {
+        var s = Sample(record: record, repeatIndex: repeatIndex)
+        do {
+            try process(&s, donors: donors)
+        } catch let e as SampleError {
+            throw e
+        } catch {
+            throw SampleError(id: s.id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
+        }
+        return s
+    }
+
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
     /// and checks the result: output size and label values within the classes or the ignore class.
     ///

@@ -42,18 +42,16 @@ public struct SampleInspection {
             throw InspectionError.pastTheEnd(index: index, source: "the pipeline", count: total, detail: "\(n) ids x \(spec.repeats) repeats")
         }
         // Multi-image stages draw donors from the whole input, as a run does.
-        let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
+        let donors = try spec.donors(for: input.records)
         var item = index
         while samples.count < count && item < total {
-            var s = Sample(record: input.records[item % n], repeatIndex: item / n)
+            let made = Result { () throws(SampleError) in try spec.make(input.records[item % n], repeatIndex: item / n, donors: donors) }
             item += 1
-            do {
-                try spec.process(&s, donors: donors)
-            } catch let e as SampleError where skip {
-                skipped(e)
-                continue
+            switch made {
+            case .success(let s): samples.append((s, s.params))
+            case .failure(let e) where skip: skipped(e)
+            case .failure(let e): throw e
             }
-            samples.append((s, s.params))
         }
     }
 

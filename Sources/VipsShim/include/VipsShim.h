@@ -11,6 +11,9 @@
 int sp_runtime_init(void);
 /* Starts libvips now (once per process); -1 with the vips error buffer set when it cannot. */
 int sp_vips_start(void);
+/* 1 when libvips was started by another process, of which this one is a fork (libvips cannot
+   run here), else 0. */
+int sp_vips_forked(void);
 /* Releases per-thread vips state; call when a worker thread ends. */
 void sp_vips_thread_shutdown(void);
 /* Copies and clears the vips error buffer; free the result with sp_free. */

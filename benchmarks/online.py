@@ -1,0 +1,122 @@
+"""Samples per second of a pipeline's fresh draws in a PyTorch DataLoader (2 workers, batch 8):
+``segprep.TorchPipelineDataset`` on pipelines/voc-train.yaml, and the same recipe in albumentations
+(random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import.
+
+    python benchmarks/online.py [--input-root VOC2012] [--samples 400] [--workers 2] [--batch 8] [--shards DIR]
+
+The library is found as ``segprep.Pipeline`` finds it (SEGPREP_LIB, .build/release, …). Numbers are
+for this machine only; report them with the CPU and the SIMD path seg-prep took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+
+class Epochs:
+    """``samples`` items over consecutive epochs of a small dataset: item k is sample k % n of epoch
+    k // n (fresh draws for a pipeline; the same samples again for shards and albumentations)."""
+
+    def __init__(self, dataset, samples):
+        self.dataset, self.samples, self.n = dataset, samples, len(dataset)
+
+    def __len__(self):
+        return self.samples
+
+    def __getitem__(self, k):
+        if hasattr(self.dataset, "pipeline"):
+            image, label, _ = self.dataset.pipeline.sample(k % self.n, k // self.n)
+            return self.dataset._tensors(image, label)
+        return self.dataset[k % self.n]
+
+
+def rate(dataset, samples, workers, batch, warmup=2):
+    from torch.utils.data import DataLoader
+
+    loader = DataLoader(Epochs(dataset, samples), batch_size=batch, num_workers=workers, shuffle=False)
+    it = iter(loader)
+    for _ in range(warmup):  # workers started and the first batches made before timing
+        next(it)
+    start, count = time.perf_counter(), 0
+    for x, *_ in it:
+        count += len(x)
+    seconds = time.perf_counter() - start
+    del it
+    return count / seconds if seconds > 0 else float("nan")
+
+
+class AlbumentationsVOC:
+    """The voc-train recipe in albumentations: scale 0.25-2 with aspect jitter 0.3 of a 512 box, flip,
+    pad to 512 (grey, label 0) and crop, HSV jitter; cv2 decodes."""
+
+    def __init__(self, root, split="train"):
+        import albumentations as A
+        import cv2
+
+        self.cv2 = cv2
+        self.root = root
+        self.ids = open(os.path.join(root, "ImageSets", "Segmentation", split + ".txt")).read().split()
+        self.aug = A.Compose([
+            A.LongestMaxSize(max_size=512),
+            A.RandomScale(scale_limit=(-0.75, 1.0), p=1),
+            A.HorizontalFlip(p=0.5),
+            A.PadIfNeeded(512, 512, border_mode=cv2.BORDER_CONSTANT, fill=(128, 128, 128), fill_mask=0),
+            A.RandomCrop(512, 512),
+            A.HueSaturationValue(hue_shift_limit=18, sat_shift_limit=70, val_shift_limit=30, p=1),
+        ])
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        import torch
+        from PIL import Image
+
+        image = self.cv2.cvtColor(self.cv2.imread(os.path.join(self.root, "JPEGImages", self.ids[i] + ".jpg")), self.cv2.COLOR_BGR2RGB)
+        label = np.asarray(Image.open(os.path.join(self.root, "SegmentationClass", self.ids[i] + ".png")))
+        out = self.aug(image=image, mask=label)
+        x = torch.from_numpy(out["image"]).permute(2, 0, 1).float() / 255
+        return x, torch.from_numpy(out["mask"].astype(np.int64))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pipeline", default=os.path.join(ROOT, "pipelines", "voc-train.yaml"))
+    ap.add_argument("--input-root", default=None, help="dataset root replacing the pipeline's input.root")
+    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--shards", default=None, help="a shard folder of the same pipeline (`seg-prep run`), read for comparison")
+    args = ap.parse_args()
+    import segprep
+
+    rows = {}
+    ds = segprep.TorchPipelineDataset(args.pipeline, input_root=args.input_root)
+    rows["segprep_pipeline_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
+    if args.shards:
+        shards = segprep.TorchShardDataset(args.shards)
+        rows["segprep_shards_samples_per_second"] = round(rate(shards, args.samples, args.workers, args.batch), 1)
+    try:
+        import albumentations
+
+        root = args.input_root or os.path.join(os.path.dirname(args.pipeline), "..", "fixtures", "labelme-voc")
+        theirs = rate(AlbumentationsVOC(root), args.samples, args.workers, args.batch)
+        rows["albumentations_samples_per_second"] = round(theirs, 1)
+        rows["albumentations_version"] = albumentations.__version__
+    except ImportError as e:
+        rows["albumentations"] = f"not measured: {e}"
+    rows.update(samples=args.samples, source_samples=len(ds), workers=args.workers, batch=args.batch, pipeline=args.pipeline)
+    print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

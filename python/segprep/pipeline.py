@@ -1,0 +1,194 @@
+"""A seg-prep pipeline file as a source of fresh samples, through libsegprep (ctypes).
+
+Sample ``(i, epoch)`` is, byte for byte, what ``seg-prep run`` writes into its shards for source
+sample ``i``, repeat ``epoch``: a run with ``repeats: R`` holds epochs ``0..R-1``. ctypes releases the
+GIL during every call into the library, so DataLoader workers and threads render in parallel.
+
+The library (``libsegprep.so``, built by ``scripts/demo`` or ``swift build -c release --product
+segprep``) is looked for in this order: ``SEGPREP_LIB`` (the file), beside the ``seg-prep`` found on
+``PATH``, the ``.build/release`` and ``.build/debug`` folders of the checkout this package was
+installed from, then inside the package (``segprep/lib``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+_NAME = "libsegprep.so"
+
+# enum segprep_status of include/segprep.h.
+_OK, _ARGUMENT, _PIPELINE, _INPUT, _RANGE, _SAMPLE, _BUFFER, _OTHER = range(8)
+
+
+class PipelineError(Exception):
+    """A pipeline that cannot give a sample; the message is the one ``seg-prep`` prints
+    (``file:line:column: …`` for a wrong pipeline file, the file at fault for a damaged sample).
+    ``code`` is the status of ``include/segprep.h``."""
+
+    def __init__(self, message: str, code: int = _OTHER):
+        super().__init__(message)
+        self.code = code
+
+
+class PipelineIndexError(PipelineError, IndexError):
+    """A sample index or epoch out of range."""
+
+
+class LibraryNotFound(PipelineError, OSError):
+    """libsegprep.so is in none of the places looked at."""
+
+
+def _checkout_root() -> Optional[str]:
+    """The source checkout this package came from: recorded at install, else the source folder's."""
+    try:
+        from ._checkout import ROOT  # written by setup.py when the package is built
+        return ROOT
+    except ImportError:
+        here = os.path.dirname(os.path.abspath(__file__))
+        return os.path.dirname(os.path.dirname(here))
+
+
+def library_candidates() -> List[str]:
+    """The paths tried for libsegprep.so, in order."""
+    out = []
+    if os.environ.get("SEGPREP_LIB"):
+        return [os.environ["SEGPREP_LIB"]]
+    cli = shutil.which("seg-prep")
+    if cli:
+        out.append(os.path.join(os.path.dirname(os.path.realpath(cli)), _NAME))
+    root = _checkout_root()
+    if root:
+        out += [os.path.join(root, ".build", c, _NAME) for c in ("release", "debug")]
+    out.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", _NAME))
+    return out
+
+
+_lib = None
+
+
+def _library():
+    global _lib
+    if _lib is not None:
+        return _lib
+    tried = library_candidates()
+    path = next((p for p in tried if os.path.isfile(p)), None)
+    if path is None:
+        raise LibraryNotFound(
+            f"{_NAME} was not found (looked at {', '.join(tried)}); run scripts/demo or "
+            f"`swift build -c release --product segprep` in the seg-prep checkout, or set SEGPREP_LIB to the file", _OTHER)
+    lib = ctypes.CDLL(path)
+    p, i64, cstr, out_str = ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)
+    lib.segprep_open.argtypes = [cstr, cstr, i64, ctypes.POINTER(ctypes.c_void_p)]
+    lib.segprep_count.argtypes, lib.segprep_count.restype = [p], i64
+    lib.segprep_info.argtypes = [p, out_str]
+    lib.segprep_render.argtypes = [p, i64, i64, p, ctypes.c_size_t, p, ctypes.c_size_t, out_str]
+    lib.segprep_last_error.argtypes, lib.segprep_last_error.restype = [], ctypes.c_char_p
+    lib.segprep_free.argtypes, lib.segprep_free.restype = [p], None
+    lib.segprep_close.argtypes, lib.segprep_close.restype = [p], None
+    for f in ("segprep_open", "segprep_info", "segprep_render"):
+        getattr(lib, f).restype = ctypes.c_int
+    _lib = lib
+    return lib
+
+
+def _check(lib, status: int) -> None:
+    if status == _OK:
+        return
+    message = (lib.segprep_last_error() or b"").decode("utf-8", "replace")
+    raise (PipelineIndexError if status == _RANGE else PipelineError)(message, status)
+
+
+def _take_string(lib, ptr: ctypes.c_void_p) -> str:
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        lib.segprep_free(ptr)
+
+
+class Pipeline:
+    """The samples of pipeline file ``path``; ``input_root`` replaces its ``input.root`` and ``seed``
+    its ``seed``.
+
+    ``len()`` is the number of source samples, ``ids`` their ids in order, ``sample(i, epoch)`` →
+    ``(image uint8 [H, W, 3], label uint8 or uint16 [H, W], params dict)``.
+
+    The library handle is opened in each process on first use (a forked or spawned DataLoader
+    worker opens its own), so the object may be pickled and sent to workers. A wrong file raises
+    ``PipelineError`` here, with the message ``seg-prep`` prints.
+    """
+
+    def __init__(self, path, input_root=None, seed: Optional[int] = None):
+        if seed is not None and not 0 <= int(seed) < 2 ** 63:
+            raise ValueError(f"seed {seed} is outside 0..2^63-1; pass a seed from 0, or None for the file's")
+        self.path = os.fspath(path)
+        self.input_root = None if input_root is None else os.fspath(input_root)
+        self.seed_override = seed
+        self._handle, self._pid = None, None
+        lib = _library()
+        out = ctypes.c_void_p()
+        _check(lib, lib.segprep_info(self._open(), ctypes.byref(out)))
+        info = json.loads(_take_string(lib, out))
+        self.ids: List[str] = info["ids"]
+        self.height: int = info["height"]
+        self.width: int = info["width"]
+        self.label_bytes: int = info["label_bytes"]
+        self.classes: List[str] = info["classes"]
+        self.ignore_index: int = info["ignore_index"]
+        self.seed: int = info["seed"]
+        self.repeats: int = info["repeats"]
+        self.label_dtype = np.uint16 if self.label_bytes == 2 else np.uint8
+
+    def _open(self) -> int:
+        """This process's handle, opened now if it has none (a fork's parent handle is left alone)."""
+        if self._handle is None or self._pid != os.getpid():
+            lib = _library()
+            handle = ctypes.c_void_p()
+            root = None if self.input_root is None else self.input_root.encode()
+            seed = -1 if self.seed_override is None else int(self.seed_override)
+            _check(lib, lib.segprep_open(self.path.encode(), root, seed, ctypes.byref(handle)))
+            self._handle, self._pid = handle.value, os.getpid()
+        return self._handle
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_handle"], state["_pid"] = None, None
+        return state
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def sample(self, i: int, epoch: int = 0) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
+        """Sample ``i`` of epoch ``epoch``: what ``seg-prep run`` stores for source sample ``i``, repeat ``epoch``.
+
+        Raises ``PipelineIndexError`` (an ``IndexError``) for ``i`` or ``epoch`` out of range and
+        ``PipelineError`` naming the file for a damaged source file.
+        """
+        i, epoch = int(i), int(epoch)
+        if not (-2 ** 63 <= i < 2 ** 63 and -2 ** 63 <= epoch < 2 ** 63):
+            raise PipelineIndexError(f"{self.path}: sample index {i} or epoch {epoch} is outside the 64-bit range; "
+                                     f"pass an index below {len(self)} and an epoch from 0", _RANGE)
+        lib = _library()
+        image = np.empty((self.height, self.width, 3), dtype=np.uint8)
+        label = np.empty((self.height, self.width), dtype=self.label_dtype)
+        params = ctypes.c_void_p()
+        _check(lib, lib.segprep_render(self._open(), i, epoch, image.ctypes.data, image.nbytes,
+                                       label.ctypes.data, label.nbytes, ctypes.byref(params)))
+        return image, label, json.loads(_take_string(lib, params))
+
+    def close(self) -> None:
+        """Releases this process's handle (another call opens it again)."""
+        if self._handle is not None and self._pid == os.getpid() and _lib is not None:
+            _lib.segprep_close(self._handle)
+        self._handle, self._pid = None, None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
