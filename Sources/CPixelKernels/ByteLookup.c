@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +42,19 @@ static void lut8_unrolled(uint8_t *p, size_t n, const uint8_t *table) {
     for (; i < n; i++) p[i] = t[p[i]];
 }
 
-/* isa: 0 the naive loop (the oracle), 1 the unrolled portable path, 2 AVX-512 VBMI where the CPU has
-   it (else the unrolled path). */
-void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa) {
+/* AVX-512 VBMI on that path, the unrolled portable loop on the others (AVX2 has no byte lookup
+   that beats it). */
+void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path) {
 #if defined(__x86_64__)
-    if (isa >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vbmi")) {
+    if (sp_simd_usable(path) >= SP_SIMD_AVX512) {
         lut8_avx512(p, n, table);
         return;
     }
 #endif
-    if (isa >= 1) { lut8_unrolled(p, n, table); return; }
+    (void)path;
+    lut8_unrolled(p, n, table);
+}
+
+void sp_lut8_naive(uint8_t *p, size_t n, const uint8_t *table) {
     for (size_t i = 0; i < n; i++) p[i] = table[p[i]];
 }

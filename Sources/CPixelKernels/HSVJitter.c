@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,9 @@ static inline uint8_t quantise(float x, int round_it) {
         }                                                                                          \
     }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
 #define HSV_BLOCK 256
 
 /* Whether the m packed RGB pixels at p are all equal (then the bytes equal themselves shifted by
@@ -117,9 +121,6 @@ static void hsv_pixel(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, co
     p[1] = quantise(G * 255.f, round_it);
     p[2] = quantise(B * 255.f, round_it);
 }
-
-#if defined(__x86_64__)
-#include <immintrin.h>
 
 /* RGB2HSV and the LUT lookups of 8 pixels (24 bytes at p) with AVX2: the bytes are deinterleaved
    with two overlapping 16-byte loads and byte shuffles, the divisions are the same table
@@ -262,21 +263,15 @@ static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_
     HSV_BODY(fmaf)
 }
 
-void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                       const uint8_t *lut_v, int isa) {
+void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                   const uint8_t *lut_v, int path) {
 #if defined(__x86_64__)
-    if (isa >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        const int wide = isa >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512vbmi");
-        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v, wide);
+    const int usable = sp_simd_usable(path);
+    if (usable >= SP_SIMD_AVX2) {
+        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v, usable >= SP_SIMD_AVX512);
         return;
     }
 #endif
-    (void)isa;
+    (void)path;
     hsv_generic(rgb, width, height, lut_h, lut_s, lut_v);
-}
-
-void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                   const uint8_t *lut_v) {
-    sp_hsv_jitter_isa(rgb, width, height, lut_h, lut_s, lut_v, 2);
 }
