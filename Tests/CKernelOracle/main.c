@@ -55,6 +55,19 @@ static void coefficients(int in, int out, int taps, int32_t *bounds, int32_t *we
 }
 
 static void lookup(int path) {
+    /* tables that keep the values below c and send the rest to k (label remapping), the identity, a constant */
+    const int thresholds[][2] = {{0, 255}, {21, 21}, {21, 255}, {1, 0}, {255, 3}, {256, 0}};
+    for (size_t t = 0; t < sizeof thresholds / sizeof *thresholds; t++) {
+        const size_t n = 100003;
+        uint8_t table[256], *a = malloc(n), *b = malloc(n);
+        for (int i = 0; i < 256; i++) table[i] = (uint8_t)(i < thresholds[t][0] ? i : thresholds[t][1]);
+        fill_random(a, n);
+        memcpy(b, a, n);
+        sp_lut8(a, n, table, path);
+        sp_lut8_naive(b, n, table);
+        CHECK(memcmp(a, b, n) == 0, "threshold lookup (%d, %d) differs from the naive loop", thresholds[t][0], thresholds[t][1]);
+        free(a); free(b);
+    }
     const size_t sizes[] = {0, 1, 63, 64, 65, 1000, 100003};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         const size_t n = sizes[s];

@@ -25,6 +25,18 @@ enum KernelOracles {
             PixelKernels.lookUp(&naive, table: table, naive: true)
             #expect(fast == naive && fast == pixels.map { table[Int($0)] }, "lookup \(count) on \(name)")
         }
+        // Tables that keep the values below c and send the rest to k (label remapping), the identity
+        // and a constant, and one that is not quite such a table.
+        let pixels = random(100_003, seed: 9)
+        var almost = (0..<256).map { UInt8(min($0, 21)) }
+        almost[200] = 7
+        let tables = [(0, 255), (21, 21), (21, 255), (1, 0), (255, 3), (256, 0)].map { c, k in (0..<256).map { UInt8($0 < c ? $0 : k) } } + [almost]
+        for table in tables {
+            var fast = pixels, naive = pixels
+            PixelKernels.lookUp(&fast, table: table, path: path)
+            PixelKernels.lookUp(&naive, table: table, naive: true)
+            #expect(fast == naive && fast == pixels.map { table[Int($0)] }, "threshold lookup \(table.prefix(3))…\(table.suffix(2)) on \(name)")
+        }
         // Pillow's two resample passes against their Swift versions.
         for (w, h, out) in [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024), (64, 301, 33)] {
             let src = raster(w, h, 3, seed: UInt64(w + out))

@@ -14,8 +14,9 @@
    Portable C, AVX2+FMA, AVX-512 for the LUT half. */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v, int path);
-/* p[i] = table[p[i]] for i < n (table: 256 entries): an unrolled portable loop, AVX-512 VBMI on
-   that path. sp_lut8_naive is the one-byte-a-step loop the tests compare with. */
+/* p[i] = table[p[i]] for i < n (table: 256 entries): a compare and select for tables that keep the
+   values below some c and send the rest to one value (label remapping; 32 bytes a step on the AVX2
+   and AVX-512 paths), else an unrolled portable loop, AVX-512 VBMI on that path. sp_lut8_naive is the one-byte-a-step loop the tests compare with. */
 void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path);
 void sp_lut8_naive(uint8_t *p, size_t n, const uint8_t *table);
 
