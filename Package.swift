@@ -40,14 +40,16 @@ let package = Package(
         // reader (libdeflate fast path, libpng for everything else), the palette PNG writer, and
         // GeoTIFF's georeferencing tags (libtiff).
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CDeflate", "CTIFF"]),
+        // What SIMD path this CPU runs (AVX-512, AVX2, portable): the one place the kernels below ask.
+        .target(name: "CSimdDispatch"),
         // Pixel kernels (resampling passes, HSV, statistics, byte lookup), one operation per file.
-        .target(name: "CPixelKernels"),
+        .target(name: "CPixelKernels", dependencies: ["CSimdDispatch"]),
         // Direct 3x3 convolution kernels for training (AVX-512, AVX2+FMA, portable).
-        .target(name: "CConvKernels"),
-        // Batch conversion kernels of the loader (planes, labels, one-hot; AVX-512).
-        .target(name: "CLoaderKernels"),
-        // Pure Swift: safetensors reader/writer, shard manifest, checksums.
-        .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync",
+        .target(name: "CConvKernels", dependencies: ["CSimdDispatch"]),
+        // Batch conversion kernels of the loader (planes, labels, one-hot; AVX-512, AVX2).
+        .target(name: "CLoaderKernels", dependencies: ["CSimdDispatch"]),
+        // Pure Swift: safetensors reader/writer, shard manifest, checksums, the SIMD path in use.
+        .target(name: "SegFormat", dependencies: ["CCrypto", "CXXHash", "CFileSync", "CSimdDispatch",
                                                   .product(name: "SystemPackage", package: "swift-system")]),
         // Rasters, palettes, the file gate every image and label passes, codecs, libvips, the
         // resamplers and colour kernels, charts and contact sheets.

@@ -12,6 +12,9 @@ WORK = tempfile.mkdtemp(prefix="segprep-bench-")
 # shared machine only ever slows a run down.
 ONE_CORE = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 ROUNDS = 1 if "--quick" in sys.argv else 3
+# The SIMD path benchmarks/run --simd forced (seg-prep reads SEGPREP_SIMD itself); a forced run
+# writes its own results file and table, leaving results.json and BENCHMARKS.md to the default path.
+SIMD = os.environ.get("SEGPREP_SIMD", "")
 DATA = os.path.join(WORK, "data")
 # Peer data paths (benchmarks/peers.py) run from the venv that benchmarks/install-peers makes, pinned
 # like the one-core rows, with one OpenCV / OpenMP / BLAS thread.
@@ -371,7 +374,8 @@ def main():
 
     res["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "load_at_start": load,
                       "load_at_end": os.getloadavg()[0], "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "") or "Haswell (set by the benchmark for the train-step row)"}
-    with open(os.path.join(ROOT, "benchmarks/results.json"), "w") as f:
+    res["machine"]["simd"] = SIMD or js([BIN, "bench", "stages", p, "--limit", "1", "--repeats", "1", "--json"])["simd"]
+    with open(os.path.join(ROOT, f"benchmarks/results-{SIMD}.json" if SIMD else "benchmarks/results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
     table = ["| measurement | seg-prep | reference | ratio |", "|---|---|---|---|"]
     for row in rows:
@@ -380,6 +384,12 @@ def main():
         table.append(f"| {what} | {a} | {b} | {'' if ratio is None else f'{ratio:.2f}{unit}'} |")
     text = "\n".join(table)
     print(text)
+    if SIMD:
+        with open(os.path.join(ROOT, f"benchmarks/table-{SIMD}.md"), "w") as f:
+            f.write(f"# Benchmarks on the forced {SIMD} SIMD path\n\nProduced by `benchmarks/run --simd {SIMD}` (SEGPREP_SIMD={SIMD}); "
+                    f"machine: {os.cpu_count()} cores, load average {load:.2f} at start. Method as in BENCHMARKS.md.\n\n{text}\n")
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
     # The hand-written analysis after "## Notes" (method details, ranges over runs, profiles) is kept.
     notes = ""
     bench_md = os.path.join(ROOT, "BENCHMARKS.md")
@@ -393,7 +403,7 @@ def main():
                 f"The `run`, decode, `__getitem__`, files → batches and loader-batch rows keep the best of {ROUNDS} runs on each side (the all-cores row: of five alternating runs); \"one core\" rows run both sides pinned to CPU 0 "
                 "with `taskset` (seg-prep's writer thread shares that core).\n\n")
         f.write(peer_note(res.get("peers", {})))
-        f.write(f"Machine: {os.cpu_count()} cores, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
+        f.write(f"Machine: {os.cpu_count()} cores, SIMD path {res['machine']['simd']}, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
                 f"OPENBLAS_CORETYPE={res['machine']['openblas_coretype'] or 'unset'}.\n\n")
         f.write("Ratio = seg-prep's advantage (reference time / seg-prep time, higher is better), except the floor rows "
                 "(seg-prep time per sample / decode-only time, lower is better) and the RSS row (RSS at 40 / RSS at 1,000 samples).\n\n")

@@ -1,6 +1,9 @@
 #include "CConvKernels.h"
-#include <immintrin.h>
+#include "CSimdDispatch.h"
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 /* Direct 3x3 convolutions. The input rows an output-row block reads are first copied, zero-padded,
    into scratch ([cin][rows + 2][w + 2*pad]), so the inner loops need no bounds checks. */
@@ -81,6 +84,7 @@ static void forward_generic(const float *xp, int cin, int rp, int wp, const floa
 }
 
 /* One block of 4 output channels by `nv` vectors of 8 pixels (nv = 1 or 2), summed over cin and taps. */
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma"), always_inline))
 static inline void forward_tile_avx2(const float *xp, size_t plane, int wp, int cin, const float *wb,
                                      int nv, __m256 acc[4][2]) {
@@ -189,28 +193,21 @@ static void forward_avx512(const float *xp, int cin, int rp, int wp, const float
                 for (int o = 0; o < valid; o++) dst[o][x] = forward_one(base, plane, wp, cin, wb, o, x) + bs[o];
         }
 }
-
-int sp_conv3x3_best_isa(void) {
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-    return 0;
-}
-
-static int usable_isa(int isa) {
-    int best = sp_conv3x3_best_isa();
-    return isa < best ? isa : best;
-}
+#endif
 
 void sp_conv3x3_forward_rows(const float *x, int cin, int h, int w, int pad,
                              const float *packed, int cout, const float *bias,
-                             float *out, int y0, int y1, float *scratch, int isa) {
+                             float *out, int y0, int y1, float *scratch, int path) {
     int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2, rows = y1 - y0, wp = w + 2 * pad;
     if (rows <= 0 || wo <= 0) return;
     pad_rows(x, cin, h, w, pad, y0, rows, scratch);
-    isa = usable_isa(isa);
-    if (isa == 2) forward_avx512(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows);
-    else if (isa == 1) forward_avx2(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows);
-    else forward_generic(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows);
+#if defined(__x86_64__)
+    const int usable = sp_simd_usable(path);
+    if (usable == SP_SIMD_AVX512) { forward_avx512(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows); return; }
+    if (usable == SP_SIMD_AVX2) { forward_avx2(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows); return; }
+#endif
+    (void)path;
+    forward_generic(scratch, cin, rows + 2, wp, packed, cout, bias, out, ho, wo, y0, rows);
 }
 
 /* ---- weight gradient ---- */
@@ -232,6 +229,7 @@ static void weight_grad_generic(const float *xp, int cin, int rp, int wp, const 
                 }
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static inline float hsum_avx2(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -345,15 +343,19 @@ static void weight_grad_avx512(const float *xp, int cin, int rp, int wp, const f
             for (int ki = 0; ki < 3; ki++)
                 weight_grad_tile_avx512(xp, plane, wp, g, cin, ho, wo, y0, rows, o, 1, c, ki, dw);
 }
+#endif
 
 void sp_conv3x3_weight_grad_rows(const float *x, int cin, int h, int w, int pad,
                                  const float *g, int cout, float *dweight,
-                                 int y0, int y1, float *scratch, int isa) {
+                                 int y0, int y1, float *scratch, int path) {
     int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2, rows = y1 - y0, wp = w + 2 * pad;
     if (rows <= 0 || wo <= 0) return;
     pad_rows(x, cin, h, w, pad, y0, rows, scratch);
-    isa = usable_isa(isa);
-    if (isa == 2) weight_grad_avx512(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight);
-    else if (isa == 1) weight_grad_avx2(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight);
-    else weight_grad_generic(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight);
+#if defined(__x86_64__)
+    const int usable = sp_simd_usable(path);
+    if (usable == SP_SIMD_AVX512) { weight_grad_avx512(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight); return; }
+    if (usable == SP_SIMD_AVX2) { weight_grad_avx2(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight); return; }
+#endif
+    (void)path;
+    weight_grad_generic(scratch, cin, rows + 2, wp, g, cout, ho, wo, y0, rows, dweight);
 }

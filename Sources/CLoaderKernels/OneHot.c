@@ -1,4 +1,7 @@
 #include "CLoaderKernels.h"
+#include "CSimdDispatch.h"
+
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 /* One-hot rows written with 16-byte non-temporal stores, so the batch buffer is not read into the
@@ -39,8 +42,8 @@ static int gcd(int a, int b) { while (b) { int t = a % b; a = b; b = t; } return
     }                                                                                              \
     return 0;
 
-static int applicable(const float *dst, int channels) {
-    return channels >= 1 && channels <= 256 && ((size_t)dst & 15) == 0 && __builtin_cpu_supports("avx2");
+static int applicable(const float *dst, int channels, int path) {
+    return channels >= 1 && channels <= 256 && ((size_t)dst & 15) == 0 && sp_simd_usable(path) >= SP_SIMD_AVX2;
 }
 
 __attribute__((target("avx2")))
@@ -57,10 +60,21 @@ static int one_hot_u8(const uint8_t *labels, size_t count, int channels, float *
 #undef LOAD_U8
 }
 
-int sp_one_hot_i32(const int32_t *labels, size_t count, int channels, float *dst) {
-    return applicable(dst, channels) ? one_hot_i32(labels, count, channels, dst) : -1;
+int sp_one_hot_i32(const int32_t *labels, size_t count, int channels, float *dst, int path) {
+    return applicable(dst, channels, path) ? one_hot_i32(labels, count, channels, dst) : -1;
 }
 
-int sp_one_hot_u8(const uint8_t *labels, size_t count, int channels, float *dst) {
-    return applicable(dst, channels) ? one_hot_u8(labels, count, channels, dst) : -1;
+int sp_one_hot_u8(const uint8_t *labels, size_t count, int channels, float *dst, int path) {
+    return applicable(dst, channels, path) ? one_hot_u8(labels, count, channels, dst) : -1;
 }
+#else
+int sp_one_hot_i32(const int32_t *labels, size_t count, int channels, float *dst, int path) {
+    (void)labels; (void)count; (void)channels; (void)dst; (void)path;
+    return -1;
+}
+
+int sp_one_hot_u8(const uint8_t *labels, size_t count, int channels, float *dst, int path) {
+    (void)labels; (void)count; (void)channels; (void)dst; (void)path;
+    return -1;
+}
+#endif

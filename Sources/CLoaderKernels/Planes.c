@@ -1,6 +1,9 @@
 #include "CLoaderKernels.h"
-#include <immintrin.h>
+#include "CSimdDispatch.h"
 #include <stdint.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 /* The three channels of 16 pixels (48 bytes at p) through their tables: each channel's bytes
    picked with one vpermb, widened, and looked up with one 16-lane gather (the tables are 3 KB, in L1). */
@@ -44,18 +47,20 @@ static void planes_avx512(const uint8_t *src, size_t n, const float *table, floa
         for (int c = 0; c < 3; c++) planes[c][i] = table[256 * c + src[3 * i + c]];
 }
 
-int sp_rgb_to_planes(const uint8_t *src, size_t n, const float *table, float *r, float *g, float *b) {
+#endif
+
+int sp_rgb_to_planes(const uint8_t *src, size_t n, const float *table, float *r, float *g, float *b, int path) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vbmi")) {
+    if (sp_simd_usable(path) >= SP_SIMD_AVX512) {
         planes_avx512(src, n, table, r, g, b);
         return 0;
     }
 #endif
-    (void)src; (void)n; (void)table; (void)r; (void)g; (void)b;
+    (void)src; (void)n; (void)table; (void)r; (void)g; (void)b; (void)path;
     return -1;
 }
 
+#if defined(__x86_64__)
 /* Byte labels to Int32, clamped to `limit`, with non-temporal stores. */
 __attribute__((target("avx512f,avx512bw")))
 static void labels_avx512(const uint8_t *src, size_t n, int32_t limit, int32_t *dst) {
@@ -70,13 +75,15 @@ static void labels_avx512(const uint8_t *src, size_t n, int32_t limit, int32_t *
     for (; i < n; i++) dst[i] = src[i] < limit ? src[i] : limit;
 }
 
-int sp_labels_to_i32(const uint8_t *src, size_t n, int32_t limit, int32_t *dst) {
+#endif
+
+int sp_labels_to_i32(const uint8_t *src, size_t n, int32_t limit, int32_t *dst, int path) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
+    if (sp_simd_usable(path) >= SP_SIMD_AVX512) {
         labels_avx512(src, n, limit, dst);
         return 0;
     }
 #endif
-    (void)src; (void)n; (void)limit; (void)dst;
+    (void)src; (void)n; (void)limit; (void)dst; (void)path;
     return -1;
 }

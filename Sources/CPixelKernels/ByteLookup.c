@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +42,64 @@ static void lut8_unrolled(uint8_t *p, size_t n, const uint8_t *table) {
     for (; i < n; i++) p[i] = t[p[i]];
 }
 
-/* isa: 0 the naive loop (the oracle), 1 the unrolled portable path, 2 AVX-512 VBMI where the CPU has
-   it (else the unrolled path). */
-void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa) {
+/* Whether `table` keeps every value below some c and maps every value from c up to one value k
+   (c = 256: the identity): remap_labels' tables, which send the values above the class count to the
+   ignore index. Such a table needs no lookup: a compare and a select, which the compiler vectorises
+   on every target (SSE2 on x86-64, NEON on aarch64; AVX2 on the AVX2 path). */
+static int threshold_table(const uint8_t *table, int *c, uint8_t *k) {
+    int i = 0;
+    while (i < 256 && table[i] == i) i++;
+    for (int j = i + 1; j < 256; j++)
+        if (table[j] != table[i]) return 0;
+    *c = i;
+    *k = i < 256 ? table[i] : 0;
+    return 1;
+}
+
+static inline __attribute__((always_inline)) void threshold_impl(uint8_t *p, size_t n, uint8_t below, uint8_t k) {
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t v = p[i];
+        p[i] = v < below ? v : k;
+    }
+}
+
+static void threshold_portable(uint8_t *p, size_t n, uint8_t below, uint8_t k) { threshold_impl(p, n, below, k); }
+
 #if defined(__x86_64__)
-    if (isa >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vbmi")) {
+/* The same loop vectorised 32 bytes wide. */
+__attribute__((target("avx2")))
+static void threshold_avx2(uint8_t *p, size_t n, uint8_t below, uint8_t k) { threshold_impl(p, n, below, k); }
+#endif
+
+static void lut8_threshold(uint8_t *p, size_t n, int c, uint8_t k, int path) {
+    if (c >= 256) return;
+    if (c == 0) { memset(p, k, n); return; }
+#if defined(__x86_64__)
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) { threshold_avx2(p, n, (uint8_t)c, k); return; }
+#endif
+    (void)path;
+    threshold_portable(p, n, (uint8_t)c, k);
+}
+
+/* Threshold tables on every path; otherwise AVX-512 VBMI on that path, the unrolled portable loop on
+   the others (AVX2 has no byte lookup that beats it). */
+void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path) {
+    int c;
+    uint8_t k;
+    if (threshold_table(table, &c, &k)) {
+        lut8_threshold(p, n, c, k, path);
+        return;
+    }
+#if defined(__x86_64__)
+    if (sp_simd_usable(path) >= SP_SIMD_AVX512) {
         lut8_avx512(p, n, table);
         return;
     }
 #endif
-    if (isa >= 1) { lut8_unrolled(p, n, table); return; }
+    (void)path;
+    lut8_unrolled(p, n, table);
+}
+
+void sp_lut8_naive(uint8_t *p, size_t n, const uint8_t *table) {
     for (size_t i = 0; i < n; i++) p[i] = table[p[i]];
 }

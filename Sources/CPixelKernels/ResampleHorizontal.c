@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,23 +138,14 @@ static void horizontal3_generic(const uint8_t *in, int in_width, int rows, uint8
     }
 }
 
-void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
-                                 int first, const int32_t *bounds, const int32_t *weights, int taps, int isa) {
+void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
+                             int first, const int32_t *bounds, const int32_t *weights, int taps, int path) {
 #if defined(__x86_64__)
-    if (isa >= 2 && __builtin_cpu_supports("avx2")) {
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) {
         horizontal3_avx2(in, in_width, rows, out, out_width, first, bounds, weights, taps);
         return;
     }
-    if (isa >= 1 && __builtin_cpu_supports("sse4.1")) {
-        horizontal3_sse41(in, in_width, rows, out, out_width, first, bounds, weights, taps);
-        return;
-    }
 #endif
-    (void)isa;
+    (void)path;
     horizontal3_generic(in, in_width, rows, out, out_width, first, bounds, weights, taps);
-}
-
-void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
-                             int first, const int32_t *bounds, const int32_t *weights, int taps) {
-    sp_resample_horizontal3_isa(in, in_width, rows, out, out_width, first, bounds, weights, taps, 2);
 }

@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,10 @@ static void vertical_generic(const uint8_t *in, int row_len, uint8_t *out, int o
 }
 
 void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_rows,
-                          const int32_t *bounds, const int32_t *weights, int taps) {
+                          const int32_t *bounds, const int32_t *weights, int taps, int path) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) { vertical_avx2(in, row_len, out, out_rows, bounds, weights, taps); return; }
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) { vertical_avx2(in, row_len, out, out_rows, bounds, weights, taps); return; }
 #endif
+    (void)path;
     vertical_generic(in, row_len, out, out_rows, bounds, weights, taps);
 }

@@ -1,4 +1,5 @@
 #include "CPixelKernels.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,11 @@ static void stats_generic(const uint8_t *rgb, const uint8_t *label, size_t pixel
 }
 
 void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
-                     int64_t *sums, int64_t *squares) {
+                     int64_t *sums, int64_t *squares, int path) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) { stats_avx2(rgb, label, pixels, counts, sums, squares); return; }
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) { stats_avx2(rgb, label, pixels, counts, sums, squares); return; }
 #endif
+    (void)path;
     stats_generic(rgb, label, pixels, counts, sums, squares);
 }
 

@@ -1,5 +1,6 @@
 #include "CPixelKernels.h"
 #include "PixelMath.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 
 /* ---- OpenCV's float sepFilter2D on uint8 with a symmetric kernel ----
@@ -92,21 +93,21 @@ static void column_avx2(const float *const *at, uint8_t *out, int n, const float
 }
 #endif
 
-void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channels, const float *kernel,
-                           int radius, uint8_t *dst, float *scratch, int32_t *indices, int isa) {
+void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, const float *kernel,
+                           int radius, uint8_t *dst, float *scratch, int32_t *indices, int path) {
     const int w = width, h = height, c = channels, r = radius, n = w * c, ring = 2 * r + 1;
     if (w <= 0 || h <= 0 || c <= 0 || r < 0 || r > 1024) return;
     void (*row)(const float *, float *, int, int, const float *, int) = row_portable;
     void (*column)(const float *const *, uint8_t *, int, const float *, int) = column_portable;
     void (*fill)(const uint8_t *, int, int, int, const int *, float *) = fill_pad;
 #if defined(__x86_64__)
-    if (isa >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) {
         fill = fill_pad_avx2;
         row = row_avx2;
         column = column_avx2;
     }
 #endif
-    (void)isa;
+    (void)path;
     int *cols = indices;
     float *pad = scratch, *R = scratch + (size_t)(w + 2 * r) * (size_t)c;
     for (int x = 0; x < w + 2 * r; x++) cols[x] = reflect101(x - r, w);

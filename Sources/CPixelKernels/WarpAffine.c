@@ -1,5 +1,6 @@
 #include "CPixelKernels.h"
 #include "PixelMath.h"
+#include "CSimdDispatch.h"
 #include <math.h>
 
 /* ---- OpenCV's warpAffine (IPP path of pip OpenCV) and remap on uint8, bit for bit ----
@@ -148,33 +149,22 @@ static void remap_fma(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, i
                       const float *my, int nearest, int reflect, const uint8_t *border) {
     remap_impl(src, sw, sh, c, dst, dw, dh, mx, my, nearest, reflect, border);
 }
-static int has_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #endif
 
-void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                           const double inv[6], int nearest, const uint8_t *border, int isa) {
+void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
+                       const double inv[6], int nearest, const uint8_t *border, int path) {
 #if defined(__x86_64__)
-    if (isa >= 1 && has_fma()) { warp_affine_fma(src, sw, sh, channels, dst, dw, dh, inv, nearest, border); return; }
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) { warp_affine_fma(src, sw, sh, channels, dst, dw, dh, inv, nearest, border); return; }
 #endif
-    (void)isa;
+    (void)path;
     warp_affine_impl(src, sw, sh, channels, dst, dw, dh, inv, nearest, border);
 }
 
-void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                       const double inv[6], int nearest, const uint8_t *border) {
-    sp_warp_affine_u8_isa(src, sw, sh, channels, dst, dw, dh, inv, nearest, border, 1);
-}
-
-void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                     const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa) {
-#if defined(__x86_64__)
-    if (isa >= 1 && has_fma()) { remap_fma(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border); return; }
-#endif
-    (void)isa;
-    remap_impl(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border);
-}
-
 void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border) {
-    sp_remap_u8_isa(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border, 1);
+                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int path) {
+#if defined(__x86_64__)
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) { remap_fma(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border); return; }
+#endif
+    (void)path;
+    remap_impl(src, sw, sh, channels, dst, dw, dh, map_x, map_y, nearest, reflect, border);
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SegImage
 import Foundation
+import SegFormat
 import SegPipeline
 import SegTrain
 
@@ -10,7 +11,7 @@ struct BenchStages: ParsableCommand {
         commandName: "stages",
         abstract: "Time each stage of a pipeline per sample on its input, on one thread (no shards written).",
         discussion: """
-        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample and samples per second for each stage. Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes a JPEG kept for shrink_on_load), and "finish" the final checks.
+        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample and samples per second for each stage, and the SIMD path the kernels took (SEGPREP_SIMD=avx512|avx2|portable forces a lower one). Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes a JPEG kept for shrink_on_load), and "finish" the final checks.
 
         Example:
           seg-prep bench stages pipelines/voc-train.yaml --input-root ~/data/VOC2012 --limit 64
@@ -55,9 +56,10 @@ struct BenchStages: ParsableCommand {
             (name: name, us: seconds[i] / Double(samples) * 1e6, rate: seconds[i] > 0 ? Double(samples) / seconds[i] : 0)
         }
         if output.json {
-            let obj: [String: Any] = ["samples": samples, "stages": rows.map { ["stage": $0.name, "us_per_sample": $0.us, "samples_per_second": $0.rate] }]
+            let obj: [String: Any] = ["samples": samples, "simd": SIMDPath.current.rawValue, "stages": rows.map { ["stage": $0.name, "us_per_sample": $0.us, "samples_per_second": $0.rate] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
         } else {
+            print("SIMD path: \(SIMDPath.current.rawValue)")
             for r in rows { print(r.name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%10.1f us/sample %10.1f samples/s", r.us, r.rate)) }
             let total = seconds.reduce(0, +)
             print("all".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%10.1f us/sample %10.1f samples/s", total / Double(samples) * 1e6, Double(samples) / total))

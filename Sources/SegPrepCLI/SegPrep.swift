@@ -26,6 +26,8 @@ struct SegPrep: ParsableCommand {
         // instead of killing the process without a word.
         signal(SIGXFSZ, SIG_IGN)
         BLASCoreSelection.restartIfNeeded(arguments: CommandLine.arguments)
+        // Every command runs kernels on one SIMD path: a SEGPREP_SIMD it cannot honour stops it here.
+        if case .failure(let error) = SIMDPath.selected { Self.exit(withError: error) }
         main(nil)
     }
 }

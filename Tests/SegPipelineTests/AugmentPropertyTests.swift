@@ -318,10 +318,14 @@ import Testing
         for (w, h) in [(37, 23), (5, 3), (64, 48), (1, 9)] {
             let pixels = (0..<(w * h * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let kernel = BlurStage.kernel(sigma: sigma, size: BlurStage.size(sigma: sigma, drawn: drawn))
-            var portable = Raster(width: w, height: h, channels: channels, pixels: pixels), simd = portable
-            BlurStage.filter(&portable, kernel: kernel, isa: 0)
-            BlurStage.filter(&simd, kernel: kernel, isa: 1)
-            #expect(portable == simd, "\(w)x\(h)x\(channels) sigma \(sigma)")
+            var portable = Raster(width: w, height: h, channels: channels, pixels: pixels)
+            BlurStage.filter(&portable, kernel: kernel, path: .portable)
+            for path in SIMDPath.available.dropFirst() {   // each SIMD path this CPU has
+                var simd = portable
+                simd.pixels = pixels
+                BlurStage.filter(&simd, kernel: kernel, path: path)
+                #expect(portable == simd, "\(w)x\(h)x\(channels) sigma \(sigma) on \(path.rawValue)")
+            }
         }
     }
 

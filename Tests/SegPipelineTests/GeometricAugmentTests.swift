@@ -284,31 +284,7 @@ import Testing
         }
     }
 
-    /// The FMA build of the warp and remap kernels gives the portable kernels' bytes.
-    @Test func fmaKernelsEqualPortable() {
-        var rng = SeededRandom(seed: 11)
-        for (w, h, c) in [(37, 23, 3), (64, 48, 1), (5, 3, 2), (1, 9, 3)] {
-            let r = Raster(width: w, height: h, channels: c, pixels: (0..<(w * h * c)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-            let border = (0..<c).map { UInt8(truncatingIfNeeded: 7 * $0 + 1) }
-            for angle in [-33.3, 12.5, 90, 0.001] {
-                let m = RotateStage.matrix(angle: angle, width: w, height: h, expand: true)
-                let inv = Warp.invert(m.m)
-                for nearest in [false, true] {
-                    let a = PixelKernels.warpAffine(r, inverse: inv, width: m.width, height: m.height, nearest: nearest, border: border, isa: 0)
-                    let b = PixelKernels.warpAffine(r, inverse: inv, width: m.width, height: m.height, nearest: nearest, border: border, isa: 1)
-                    #expect(a == b, "warp \(w)x\(h)x\(c) \(angle) nearest \(nearest)")
-                }
-            }
-            let mx = (0..<(w * h)).map { i in Float(i % w) + Float(rng.uniform(-3, 3)) }, my = (0..<(w * h)).map { i in Float(i / w) + Float(rng.uniform(-3, 3)) }
-            for nearest in [false, true] {
-                for reflect in [false, true] {
-                    let a = PixelKernels.remap(r, mapX: mx, mapY: my, nearest: nearest, reflect: reflect, border: border, isa: 0)
-                    let b = PixelKernels.remap(r, mapX: mx, mapY: my, nearest: nearest, reflect: reflect, border: border, isa: 1)
-                    #expect(a == b, "remap \(w)x\(h)x\(c) nearest \(nearest) reflect \(reflect)")
-                }
-            }
-        }
-    }
+    // The FMA build of the warp and remap kernels on every SIMD path: SIMDPathOracleTests.
 
     /// The C blur of the elastic fields equals its plain Swift version bit for bit.
     @Test func fieldBlurEqualsReference() {

@@ -115,31 +115,7 @@ import Testing
         #expect(fast.squares == squares)
     }
 
-    @Test(arguments: [0, 1, 63, 64, 65, 1000, 512 * 512 + 7])
-    func lookupKernelEqualsLoop(count: Int) {
-        var rng = SeededRandom(seed: UInt64(count) + 3)
-        let table = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let pixels = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let expected = pixels.map { table[Int($0)] }
-        for isa in 0...2 {   // naive C, unrolled portable C, AVX-512 VBMI (where the CPU has it)
-            var out = pixels
-            PixelKernels.lookUp(&out, table: table, isa: isa)
-            let wrong = zip(out, expected).filter { $0 != $1 }.count   // a count: diffing big arrays is slow
-            #expect(wrong == 0, "isa \(isa)")
-        }
-    }
-
-    @Test(arguments: [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024)])
-    func horizontalKernelEqualsNaive(size: (Int, Int, Int)) {
-        var rng = SeededRandom(seed: UInt64(size.0 + size.2))
-        let src = Raster(width: size.0, height: size.1, channels: 3, pixels: (0..<(size.0 * size.1 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-        let cols = (size.2 / 3)..<(size.2 - size.2 / 4)
-        for isa in 0...2 {   // portable C, SSE4.1, AVX2 (each where the CPU has it)
-            #expect(Resample.horizontal(src, width: size.2, isa: isa) == Resample.horizontalNaive(src, width: size.2), "isa \(isa)")
-            #expect(Resample.horizontal(src, width: size.2, columns: cols, isa: isa) == Resample.horizontalNaive(src, width: size.2, columns: cols),
-                    "isa \(isa)")
-        }
-    }
+    // The lookup, resample and HSV kernels on every SIMD path: SIMDPathOracleTests.
 
     @Test(arguments: [(37, 20, 57), (64, 300, 75), (5, 9, 9)])
     func verticalKernelEqualsNaive(size: (Int, Int, Int)) {
@@ -156,11 +132,6 @@ import Testing
         var naive = fast
         let luts = OpenCVHSV.luts((1.07, 1.55, 0.82))
         OpenCVHSV.jitterNaive(&naive, luts: luts)
-        for isa in 0...2 {   // portable C, AVX2, AVX-512 LUT half (each where the CPU has it)
-            var kernel = fast
-            PixelKernels.hsvJitter(&kernel, luts: luts, isa: isa)
-            #expect(kernel == naive, "isa \(isa)")
-        }
         OpenCVHSV.jitter(&fast, luts: luts)
         #expect(fast == naive)
     }

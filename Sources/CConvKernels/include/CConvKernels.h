@@ -9,11 +9,8 @@
    [cout][ho][wo] with ho = h + 2*pad - 2 and wo = w + 2*pad - 2; pad is 0, 1 or 2.
    Each call handles the output rows [y0, y1) and needs `scratch` of at least
    sp_conv3x3_scratch_floats(cin, y1 - y0, w, pad) floats for the zero-padded input rows.
-   `isa` picks the instruction set: 0 portable C, 1 AVX2+FMA, 2 AVX-512F; a level the CPU lacks
-   falls back to the best it has. Levels differ only in float rounding. */
-
-/* The best level this CPU runs (0, 1 or 2). */
-int sp_conv3x3_best_isa(void);
+   `path` is the SIMD path (CSimdDispatch.h: portable C, AVX2+FMA, AVX-512), capped at what the CPU
+   runs. Paths differ only in float rounding. */
 
 /* Floats of scratch for `rows` output rows. */
 size_t sp_conv3x3_scratch_floats(int cin, int rows, int w, int pad);
@@ -28,12 +25,12 @@ void sp_conv3x3_pack(const float *weight, int cout, int cin, float *packed);
    for y in [y0, y1); bias may be NULL (zero). `packed` comes from sp_conv3x3_pack. */
 void sp_conv3x3_forward_rows(const float *x, int cin, int h, int w, int pad,
                              const float *packed, int cout, const float *bias,
-                             float *out, int y0, int y1, float *scratch, int isa);
+                             float *out, int y0, int y1, float *scratch, int path);
 
 /* dweight[o][c][ki][kj] += sum over y in [y0, y1) and x of g[o][y][x] * x[c][y+ki-pad][x+kj-pad],
    with g the output gradient [cout][ho][wo]. */
 void sp_conv3x3_weight_grad_rows(const float *x, int cin, int h, int w, int pad,
                                  const float *g, int cout, float *dweight,
-                                 int y0, int y1, float *scratch, int isa);
+                                 int y0, int y1, float *scratch, int path);
 
 #endif

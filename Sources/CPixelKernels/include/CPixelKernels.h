@@ -4,31 +4,31 @@
 #include <stdint.h>
 
 /* Pixel kernels for the pipeline, one operation per file, each with a portable C version (the
-   oracle the tests compare against) and SIMD versions chosen at run time. */
+   oracle the tests compare against) and SIMD versions. Every kernel with SIMD versions takes the
+   path to run, `path` (SP_SIMD_PORTABLE, SP_SIMD_AVX2 or SP_SIMD_AVX512 of CSimdDispatch.h), capped
+   at what the CPU runs; every path gives the same bytes (tests run each). */
 
 /* OpenCV 4.6-exact 8-bit HSV jitter of packed RGB in place: RGB2HSV (integer), the three
    256-entry LUTs (hue, sat, val), HSV2RGB in float32 with fused multiply-adds, truncating in
-   32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail). */
+   32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail).
+   Portable C, AVX2+FMA, AVX-512 for the LUT half. */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                   const uint8_t *lut_v);
-/* p[i] = table[p[i]] for i < n (table: 256 entries). `isa` caps the path: 0 the naive loop (the
-   oracle), 1 the unrolled portable loop, 2 AVX-512 (F, BW, VBMI) where the CPU has it (tests run each). */
-void sp_lut8_isa(uint8_t *p, size_t n, const uint8_t *table, int isa);
-
-/* sp_hsv_jitter with the instruction set capped at `isa`: 0 portable C, 1 AVX2+FMA, 2 AVX-512
-   (F, BW, VBMI) for the LUT half; a level the CPU lacks falls back to the one below (for tests). */
-void sp_hsv_jitter_isa(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                       const uint8_t *lut_v, int isa);
+                   const uint8_t *lut_v, int path);
+/* p[i] = table[p[i]] for i < n (table: 256 entries): a compare and select for tables that keep the
+   values below some c and send the rest to one value (label remapping; 32 bytes a step on the AVX2
+   and AVX-512 paths), else an unrolled portable loop, AVX-512 VBMI on that path. sp_lut8_naive is the one-byte-a-step loop the tests compare with. */
+void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path);
+void sp_lut8_naive(uint8_t *p, size_t n, const uint8_t *table);
 
 /* One vertical pass of Pillow's 8-bit fixed-point resample: out[y][i] = clip((2^21 + sum_k
    in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */
 void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_rows,
-                          const int32_t *bounds, const int32_t *weights, int taps);
+                          const int32_t *bounds, const int32_t *weights, int taps, int path);
 
 /* Per-sample statistics: counts[v] += number of label pixels equal to v (256 entries), and per
    channel of the packed RGB image the sum and the sum of squares of its values. */
 void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, int64_t *counts,
-                     int64_t *sums, int64_t *squares);
+                     int64_t *sums, int64_t *squares, int path);
 /* Adds to sums[3] and squares[3] the channel values and squared values of the pixels whose 8-bit
    label is `value` (the ignored pixels, which labelled-pixel statistics leave out). */
 void sp_value_sums(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value,
@@ -36,13 +36,10 @@ void sp_value_sums(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint
 
 /* One horizontal pass of Pillow's 8-bit fixed-point resample over packed 3-channel rows:
    out[y][j] = clip((2^21 + sum_k in[y][bounds[2x]+k] * weights[x*taps+k]) >> 22) per channel, for
-   output columns x = first + j, j < out_width, rows y < rows. */
+   output columns x = first + j, j < out_width, rows y < rows. Portable C; AVX2 (two rows at once,
+   SSE4.1 for an odd last row) on the AVX2 and AVX-512 paths. */
 void sp_resample_horizontal3(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
-                             int first, const int32_t *bounds, const int32_t *weights, int taps);
-/* sp_resample_horizontal3 with the instruction set capped at `isa`: 0 portable C, 1 SSE4.1,
-   2 AVX2; a level the CPU lacks falls back to the one below (for tests). */
-void sp_resample_horizontal3_isa(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
-                                 int first, const int32_t *bounds, const int32_t *weights, int taps, int isa);
+                             int first, const int32_t *bounds, const int32_t *weights, int taps, int path);
 
 /* Maps n packed RGB pixels to values (out_bytes 1 or 2 each; 16-bit values little-endian as the
    host stores them) through the open-addressing table keys/values of 2^bits slots (empty slots
@@ -56,10 +53,9 @@ long sp_colour_map(const uint8_t *rgb, size_t n, const uint32_t *keys, const uin
    a column pass adding symmetric rows first, rounded to nearest even and saturated. src and dst are
    packed rows of width * channels bytes and must not overlap. `scratch` holds
    (width + 2 radius) * channels + width * channels * (2 radius + 1) floats, `indices`
-   width + 2 radius ints. `isa` caps the instruction set: 0 portable C (fmaf), 1 AVX2+FMA where the
-   CPU has it (for tests). */
-void sp_sep_filter_f32_isa(const uint8_t *src, int width, int height, int channels, const float *kernel,
-                           int radius, uint8_t *dst, float *scratch, int32_t *indices, int isa);
+   width + 2 radius ints. Portable C (fmaf); AVX2+FMA on the AVX2 and AVX-512 paths. */
+void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, const float *kernel,
+                       int radius, uint8_t *dst, float *scratch, int32_t *indices, int path);
 
 /* The inverse of the 2x3 affine matrix m (row-major) as cv2.warpAffine computes it in double. */
 void sp_invert_affine(const double m[6], double inv[6]);
@@ -69,23 +65,17 @@ void sp_invert_affine(const double m[6], double inv[6]);
    README's IPP-on model): `inv` is sp_invert_affine(M), destination pixel (x, y) reads source
    (inv0 x + (inv1 y + inv2), inv3 x + (inv4 y + inv5)) in double; bilinear rounds that to
    float32, weights the column pass first with fmas, rounds to nearest even; nearest takes
-   floor(s + 0.5). `border` holds one byte per channel. */
+   floor(s + 0.5). `border` holds one byte per channel. Portable C (fmaf); the same code with FMA
+   instructions on the AVX2 and AVX-512 paths (the same bytes: fmaf is exactly rounded). */
 void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                       const double inv[6], int nearest, const uint8_t *border);
+                       const double inv[6], int nearest, const uint8_t *border, int path);
 
 /* cv2.remap(src, (map_x, map_y) as CV_32FC2, None, INTER_LINEAR or INTER_NEAREST, border) on
    uint8: maps are dw x dh floats; bilinear ix = floor(mx), fx = mx - ix, row pass first with fmas;
    nearest rounds ties to even. `reflect`: BORDER_REFLECT_101, else BORDER_CONSTANT with `border`
-   (one byte per channel). */
+   (one byte per channel). Paths as sp_warp_affine_u8. */
 void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border);
-
-/* The two above with the instruction set capped at `isa`: 0 portable C (fmaf), 1 AVX2+FMA where
-   the CPU has it; the same bytes either way (for tests). */
-void sp_warp_affine_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                           const double inv[6], int nearest, const uint8_t *border, int isa);
-void sp_remap_u8_isa(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
-                     const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int isa);
+                 const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int path);
 
 /* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
    then column pass, each a sum from 0 in tap order (elastic's displacement fields). `scratch`

@@ -39,6 +39,10 @@ extension Manifest {
         }
         guard label.shape == [h, w] else { throw bad("labels are declared \(label.shape), not [\(h), \(w)]") }
 
+        if let simd, SIMDPath(rawValue: simd) == nil {
+            throw bad("`simd` is \(Manifest.quoted(simd)), not one of \(SIMDPath.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+
         // Counts.
         guard (1...Manifest.maxSamplesPerShard).contains(samplesPerShard) else {
             throw bad("`samples_per_shard` is \(samplesPerShard), outside 1...\(Manifest.maxSamplesPerShard)")

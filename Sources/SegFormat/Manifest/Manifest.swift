@@ -45,6 +45,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// For a manifest made by `merge` without `--copy`: the part folders its shards live in, relative
     /// to this manifest's folder; each shard `file` is then `<part>/shard-NNNNN.safetensors`.
     public var parts: [String]?
+    /// The SIMD path the run's kernels took (`avx512`, `avx2` or `portable`, see `SIMDPath`); every
+    /// path writes the same bytes. Absent in manifests of earlier versions, and in a merge of parts
+    /// made on different paths.
+    public var simd: String?
 
     /// One shard file and what it holds.
     public struct Shard: Codable, Sendable, Equatable {

@@ -115,6 +115,8 @@ public enum ManifestMerger {
             merged.labelledChannelSquareSums = nil
         }
         merged.skipped = loaded.flatMap(\.m.skipped)
+        // Parts made on different SIMD paths hold the same bytes; the merged folder names a path only when they share one.
+        merged.simd = Set(loaded.map(\.m.simd)).count == 1 ? first.m.simd : nil
         try merged.write(to: out.path)
         return merged
     }

@@ -1,7 +1,11 @@
 import CPixelKernels
 import Foundation
+import SegFormat
 
 /// Pixel kernels written in C (`CPixelKernels`), for loops Swift does not compile as tightly.
+///
+/// Each kernel with SIMD versions takes the path to run (`path`, default `SIMDPath.current`); every
+/// path gives the same bytes, and the tests run each path this CPU has.
 package enum PixelKernels {
     /// Asks the OS to back the 2 MiB-aligned part of `buffer` with huge pages (before its first
     /// write, so its pages are born huge: one fault per 2 MiB instead of per 4 KiB). Advice only.
@@ -19,24 +23,24 @@ package enum PixelKernels {
 
     /// Pillow's horizontal fixed-point pass over 3-channel rows for output columns `first ..< first + width`.
     package static func resampleHorizontal3(_ src: Raster, rows: Range<Int>, into out: UnsafeMutablePointer<UInt8>, width: Int,
-                                    first: Int, coefficients co: Resample.Coefficients, isa: Int = 2) {
+                                    first: Int, coefficients co: Resample.Coefficients, path: SIMDPath = .current) {
         src.pixels.withUnsafeBufferPointer { s in
             co.bounds.withUnsafeBufferPointer { b in
                 co.weights.withUnsafeBufferPointer { w in
-                    sp_resample_horizontal3_isa(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width),
-                                                Int32(rows.count), out, Int32(width), Int32(first), b.baseAddress,
-                                                w.baseAddress, Int32(co.taps), Int32(isa))
+                    sp_resample_horizontal3(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width),
+                                            Int32(rows.count), out, Int32(width), Int32(first), b.baseAddress,
+                                            w.baseAddress, Int32(co.taps), path.level)
                 }
             }
         }
     }
 
     /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
-    package static func sampleStats(image: Raster, label: Raster) -> (counts: [Int], sums: [Int], squares: [Int]) {
+    package static func sampleStats(image: Raster, label: Raster, path: SIMDPath = .current) -> (counts: [Int], sums: [Int], squares: [Int]) {
         if label.channels != 1 {
             // 16-bit labels: the kernel's channel sums over a blank 8-bit map, the values counted apart.
             let blank = Raster(width: label.width, height: label.height, channels: 1, pixels: [UInt8](repeating: 0, count: label.width * label.height))
-            let (_, sums, squares) = sampleStats(image: image, label: blank)
+            let (_, sums, squares) = sampleStats(image: image, label: blank, path: path)
             return (label.labelHistogram, sums, squares)
         }
         var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums
@@ -45,7 +49,7 @@ package enum PixelKernels {
                 counts.withUnsafeMutableBufferPointer { c in
                     sums.withUnsafeMutableBufferPointer { s in
                         squares.withUnsafeMutableBufferPointer { q in
-                            sp_sample_stats(i.baseAddress, l.baseAddress, l.count, c.baseAddress, s.baseAddress, q.baseAddress)
+                            sp_sample_stats(i.baseAddress, l.baseAddress, l.count, c.baseAddress, s.baseAddress, q.baseAddress, path.level)
                         }
                     }
                 }
@@ -78,35 +82,33 @@ package enum PixelKernels {
         return (sums.map { Int($0) }, squares.map { Int($0) })
     }
 
-    /// Pillow's vertical fixed-point pass (see `Resample`), AVX2 where the CPU has it.
+    /// Pillow's vertical fixed-point pass (see `Resample`).
     package static func resampleVertical(_ src: Raster, into out: UnsafeMutablePointer<UInt8>, rows: Int, bounds: [Int32],
-                                 weights: [Int32], taps: Int) {
+                                 weights: [Int32], taps: Int, path: SIMDPath = .current) {
         src.pixels.withUnsafeBufferPointer { s in
             bounds.withUnsafeBufferPointer { b in
                 weights.withUnsafeBufferPointer { w in
                     sp_resample_vertical(s.baseAddress, Int32(src.width * src.channels), out, Int32(rows),
-                                         b.baseAddress, w.baseAddress, Int32(taps))
+                                         b.baseAddress, w.baseAddress, Int32(taps), path.level)
                 }
             }
         }
     }
 
-    /// Maps every byte of `pixels` through `table` (256 entries) in place.
-    ///
-    /// `isa` caps the path (0 the naive C loop, the oracle; 1 the unrolled portable loop; 2 AVX-512
-    /// VBMI where the CPU has it); tests run each.
-    package static func lookUp(_ pixels: inout [UInt8], table: [UInt8], isa: Int = 2) {
+    /// Maps every byte of `pixels` through `table` (256 entries) in place (`naive`: the one byte a
+    /// step C loop the tests compare the paths with).
+    package static func lookUp(_ pixels: inout [UInt8], table: [UInt8], path: SIMDPath = .current, naive: Bool = false) {
         precondition(table.count == 256)
         table.withUnsafeBufferPointer { t in
-            pixels.withUnsafeMutableBufferPointer { sp_lut8_isa($0.baseAddress, $0.count, t.baseAddress, Int32(isa)) }
+            pixels.withUnsafeMutableBufferPointer {
+                if naive { sp_lut8_naive($0.baseAddress, $0.count, t.baseAddress) } else { sp_lut8($0.baseAddress, $0.count, t.baseAddress, path.level) }
+            }
         }
     }
 
     /// OpenCV's float `sepFilter2D` of `image` with the symmetric float32 `kernel` (odd length, at
     /// most 2049 taps).
-    ///
-    /// `isa` caps the instruction set (0 portable C, 1 AVX2+FMA; tests run each).
-    package static func sepFilter(_ image: inout Raster, kernel: [Float], isa: Int = 1) {
+    package static func sepFilter(_ image: inout Raster, kernel: [Float], path: SIMDPath = .current) {
         let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels
         guard w > 0, h > 0, c > 0, kernel.count % 2 == 1, r <= 1024 else { return }
         var scratch = [Float](repeating: 0, count: (w + 2 * r) * c + w * c * (2 * r + 1))
@@ -117,8 +119,8 @@ package enum PixelKernels {
                 indices.withUnsafeMutableBufferPointer { ix in
                     source.withUnsafeBufferPointer { src in
                         image.pixels.withUnsafeMutableBufferPointer { dst in
-                            sp_sep_filter_f32_isa(src.baseAddress, Int32(w), Int32(h), Int32(c), k.baseAddress, Int32(r),
-                                                  dst.baseAddress, sc.baseAddress, ix.baseAddress, Int32(isa))
+                            sp_sep_filter_f32(src.baseAddress, Int32(w), Int32(h), Int32(c), k.baseAddress, Int32(r),
+                                              dst.baseAddress, sc.baseAddress, ix.baseAddress, path.level)
                         }
                     }
                 }
@@ -127,15 +129,13 @@ package enum PixelKernels {
     }
 
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.
-    ///
-    /// `isa` caps the instruction set (0 portable C, 1 AVX2, 2 AVX-512; tests run each).
-    package static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], isa: Int = 2) {
+    package static func hsvJitter(_ image: inout Raster, luts: [[UInt8]], path: SIMDPath = .current) {
         let w = Int32(image.width), h = Int32(image.height)
         luts[0].withUnsafeBufferPointer { lh in
             luts[1].withUnsafeBufferPointer { ls in
                 luts[2].withUnsafeBufferPointer { lv in
                     image.pixels.withUnsafeMutableBufferPointer { p in
-                        sp_hsv_jitter_isa(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress, Int32(isa))
+                        sp_hsv_jitter(p.baseAddress, w, h, lh.baseAddress, ls.baseAddress, lv.baseAddress, path.level)
                     }
                 }
             }
@@ -156,7 +156,7 @@ package enum PixelKernels {
 
     /// The pixels of `r` warped onto `width` x `height` by the inverse matrix (pip OpenCV's warpAffine
     /// model: bilinear as IPP rounds, or nearest), `border` (one byte per channel) outside.
-    package static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+    package static func warpAffine(_ r: Raster, inverse: [Double], width: Int, height: Int, nearest: Bool, border: [UInt8], path: SIMDPath = .current) -> [UInt8] {
         let c = r.channels, count = width * height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -165,9 +165,9 @@ package enum PixelKernels {
                     border.withUnsafeBufferPointer { b in
                         guard let sp = s.baseAddress ?? UnsafePointer(bitPattern: 1), let dp = d.baseAddress,
                               let ip = inv.baseAddress, let bp = b.baseAddress, inv.count == 6, b.count == c else { return }
-                        sp_warp_affine_u8_isa(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
+                        sp_warp_affine_u8(sp, Int32(truncatingIfNeeded: r.width), Int32(truncatingIfNeeded: r.height), Int32(truncatingIfNeeded: c),
                                               dp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, nearest ? 1 : 0, bp,
-                                              Int32(truncatingIfNeeded: isa))
+                                              path.level)
                         n = count
                     }
                 }
@@ -178,7 +178,7 @@ package enum PixelKernels {
 
     /// The pixels of `r` resampled at (`mapX`, `mapY`) (cv2.remap: bilinear or nearest; border
     /// constant with `border`, or BORDER_REFLECT_101).
-    package static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], isa: Int = 1) -> [UInt8] {
+    package static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], path: SIMDPath = .current) -> [UInt8] {
         let c = r.channels, count = r.width * r.height * c
         return [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
@@ -189,8 +189,8 @@ package enum PixelKernels {
                             guard let sp = s.baseAddress, let dp = d.baseAddress, let xp = mx.baseAddress, let yp = my.baseAddress,
                                   let bp = b.baseAddress, mx.count == r.width * r.height, my.count == mx.count, b.count == c else { return }
                             let w = Int32(truncatingIfNeeded: r.width), h = Int32(truncatingIfNeeded: r.height)
-                            sp_remap_u8_isa(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp,
-                                            Int32(truncatingIfNeeded: isa))
+                            sp_remap_u8(sp, w, h, Int32(truncatingIfNeeded: c), dp, w, h, xp, yp, nearest ? 1 : 0, reflect ? 1 : 0, bp,
+                                        path.level)
                             n = count
                         }
                     }

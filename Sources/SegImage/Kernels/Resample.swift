@@ -1,3 +1,5 @@
+import SegFormat
+
 /// Resizing kernels that reproduce Pillow 9.4 bit for bit (the reference's `Image.resize`).
 ///
 /// Bicubic: separable Keys a = -0.5 filter, horizontal pass first into a uint8 intermediate, 22-bit
@@ -144,22 +146,21 @@ public enum Resample {
         return out
     }
 
-    package static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil, isa: Int = 2) -> Raster {
+    package static func horizontal(_ src: Raster, width fullWidth: Int, columns: Range<Int>? = nil, path: SIMDPath = .current) -> Raster {
         guard src.channels == 3 else { return horizontalNaive(src, width: fullWidth, columns: columns) }
         return horizontal(src, rows: 0..<src.height, coefficients: coefficients(inSize: src.width, outSize: fullWidth),
-                          columns: columns ?? 0..<fullWidth, isa: isa)
+                          columns: columns ?? 0..<fullWidth, path: path)
     }
 
     /// The horizontal pass over source rows `rows` of an RGB raster, output columns `columns` of the
-    /// coefficient table `co` (which may run backwards, for a mirrored result). `isa` caps the
-    /// kernel's instruction set (0 portable C, 1 SSE4.1, 2 AVX2; tests run each).
+    /// coefficient table `co` (which may run backwards, for a mirrored result), on the SIMD `path`.
     package static func horizontal(_ src: Raster, rows: Range<Int>, coefficients co: Coefficients, columns: Range<Int>,
-                           isa: Int = 2) -> Raster {
+                           path: SIMDPath = .current) -> Raster {
         precondition(src.channels == 3, "the horizontal kernel takes RGB")
         let count = columns.count * rows.count * 3
         let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             PixelKernels.resampleHorizontal3(src, rows: rows, into: buffer.baseAddress!, width: columns.count,
-                                        first: columns.lowerBound, coefficients: co, isa: isa)
+                                        first: columns.lowerBound, coefficients: co, path: path)
             initialized = count
         }
         return Raster(width: columns.count, height: rows.count, channels: 3, pixels: out)
@@ -217,16 +218,16 @@ public enum Resample {
         return Raster(width: width, height: h, channels: c, pixels: out)
     }
 
-    package static func vertical(_ src: Raster, height: Int) -> Raster {
-        vertical(src, coefficients: coefficients(inSize: src.height, outSize: height))
+    package static func vertical(_ src: Raster, height: Int, path: SIMDPath = .current) -> Raster {
+        vertical(src, coefficients: coefficients(inSize: src.height, outSize: height), path: path)
     }
 
-    package static func vertical(_ src: Raster, coefficients co: Coefficients) -> Raster {
+    package static func vertical(_ src: Raster, coefficients co: Coefficients, path: SIMDPath = .current) -> Raster {
         let height = co.bounds.count / 2
         let count = src.width * src.channels * height
         let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             PixelKernels.resampleVertical(src, into: buffer.baseAddress!, rows: height, bounds: co.bounds,
-                                     weights: co.weights, taps: co.taps)
+                                     weights: co.weights, taps: co.taps, path: path)
             initialized = count
         }
         return Raster(width: src.width, height: height, channels: src.channels, pixels: out)

@@ -41,6 +41,7 @@ public struct PipelineRunner: Sendable {
     ///   when samples failed under `on_error: fail` (complete shards are kept for a rerun).
     public func run(progress: @Sendable (Progress) -> Void = { _ in }) throws -> RunSummary {
         let start = Date()
+        let simd = try SIMDPath.active()   // a bad SEGPREP_SIMD stops the run before anything is read
         try Vips.start()
         var input = try DatasetInput(spec, root: options.inputRoot)
         if let limit = options.limit, limit < input.records.count {
@@ -116,6 +117,7 @@ public struct PipelineRunner: Sendable {
             partition: partitionText, shards: ordered.map(\.entry), classPixels: classPixels,
             channelSums: sums, channelSquareSums: squares, skipped: skipped)
         manifest.checksum = spec.checksum
+        manifest.simd = simd.rawValue
         manifest.ignoreIndex = spec.ignoreIndex
         manifest.labelledChannelSums = total.labelledSums?.map(Double.init)
         manifest.labelledChannelSquareSums = total.labelledSquares?.map(Double.init)

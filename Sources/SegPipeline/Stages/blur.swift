@@ -1,5 +1,6 @@
 import SegImage
 import Foundation
+import SegFormat
 
 /// `blur`: albumentations' `GaussianBlur`, with OpenCV's float `sepFilter2D` reproduced bit for bit.
 public struct BlurStage: Stage {
@@ -77,10 +78,10 @@ public struct BlurStage: Stage {
     }
 
     /// OpenCV's `sepFilter2D(image, -1, k, k)` on uint8 with a symmetric float kernel (float path).
-    public static func filter(_ image: inout Raster, kernel: [Double], isa: Int = 1) {
+    public static func filter(_ image: inout Raster, kernel: [Double], path: SIMDPath = .current) {
         let k32 = kernel.map { Float($0) }
         if k32 == [1] { return }
-        PixelKernels.sepFilter(&image, kernel: k32, isa: isa)
+        PixelKernels.sepFilter(&image, kernel: k32, path: path)
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {

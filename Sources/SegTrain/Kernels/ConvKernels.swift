@@ -1,10 +1,12 @@
 import CConvKernels
+import SegFormat
 
 /// Every call into the direct 3x3 convolution kernels (`Sources/CConvKernels`), with Swift integer
 /// arguments. Shapes and layouts are documented in `CConvKernels.h`; callers guarantee buffer sizes.
 enum ConvKernels {
-    /// The best instruction set of this CPU for the convolution kernels: 0 portable C, 1 AVX2+FMA, 2 AVX-512F.
-    static var bestConvolutionInstructionSet: Int { Int(sp_conv3x3_best_isa()) }
+    /// The instruction set the convolution kernels take by default: the process's SIMD path
+    /// (`SIMDPath.current`) as 0 portable C, 1 AVX2+FMA, 2 AVX-512.
+    static var currentInstructionSet: Int { Int(SIMDPath.current.level) }
 
     /// Floats of padded input rows the 3x3 kernels need for `rows` output rows.
     static func conv3x3ScratchCount(inChannels: Int, rows: Int, width: Int, padding: Int) -> Int {

@@ -11,8 +11,8 @@ enum DirectConvolution {
     /// Scalars of padded input rows per block (512 KB of Float, well inside L2).
     static let scratchScalars = 1 << 17
 
-    /// The instruction set the kernels use: 0 portable C, 1 AVX2+FMA, 2 AVX-512F.
-    static let bestInstructionSet = ConvKernels.bestConvolutionInstructionSet
+    /// The instruction set the kernels use: the process's SIMD path (0 portable C, 1 AVX2+FMA, 2 AVX-512).
+    static let bestInstructionSet = ConvKernels.currentInstructionSet
 
     /// True when the direct kernels handle this convolution: `Float`, 3x3, padding at most 2.
     static func handles<S: TensorScalar>(_ scalar: S.Type, kernel: Int, padding: Int) -> Bool {

@@ -1,0 +1,362 @@
+/* The C kernels on one SIMD path, built without Swift (scripts/arm64-kernel-test cross-compiles it
+   for aarch64 and runs it under qemu-user).
+
+   `kernel-oracle PATH` (portable, avx2 or avx512; capped at the CPU) runs every kernel of
+   CPixelKernels, CLoaderKernels and CConvKernels on seeded pseudo-random inputs. Kernels with a
+   plain reference here (byte lookup, both resample passes, statistics, colour map, the loader's
+   conversions, the convolutions within float tolerance) are checked against it; a failure is
+   printed to stderr and the exit status is 1. Every byte-exact kernel's output is also hashed to
+   stdout, one line per kernel: the script compares those lines across paths and machines, so
+   the kernels without a reference here (HSV, sepFilter, warpAffine, remap, the float blur) must
+   give the same bytes on aarch64 as on every x86-64 path. `kernel-oracle --cpu` prints the highest
+   path this CPU runs. */
+#include "CConvKernels.h"
+#include "CLoaderKernels.h"
+#include "CPixelKernels.h"
+#include "CSimdDispatch.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state;
+static uint64_t next_random(void) {   /* SplitMix64 */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static void fill_random(uint8_t *p, size_t n) { for (size_t i = 0; i < n; i++) p[i] = (uint8_t)next_random(); }
+static int32_t random_in(int32_t lo, int32_t hi) { return lo + (int32_t)(next_random() % (uint64_t)(hi - lo + 1)); }
+
+static int failures = 0;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL: " __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static uint64_t fnv(const void *data, size_t n) {
+    const uint8_t *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+static void report(const char *what, const void *data, size_t n) { printf("%s %016llx\n", what, (unsigned long long)fnv(data, n)); }
+
+static uint8_t clip22(int32_t v) { v >>= 22; return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v)); }
+
+/* Random resample coefficients: `out` windows of up to `taps` source indices below `in`, weights
+   whose absolute sum stays under 1.5 * 2^22 (as Pillow's do, so the 32-bit sums cannot overflow). */
+static void coefficients(int in, int out, int taps, int32_t *bounds, int32_t *weights) {
+    for (int x = 0; x < out; x++) {
+        const int n = random_in(1, taps < in ? taps : in);
+        bounds[2 * x] = random_in(0, in - n);
+        bounds[2 * x + 1] = n;
+        const int32_t limit = (3 << 21) / n;
+        for (int t = 0; t < taps; t++) weights[x * taps + t] = t < n ? random_in(-limit / 4, limit) : 0;
+    }
+}
+
+static void lookup(int path) {
+    /* tables that keep the values below c and send the rest to k (label remapping), the identity, a constant */
+    const int thresholds[][2] = {{0, 255}, {21, 21}, {21, 255}, {1, 0}, {255, 3}, {256, 0}};
+    for (size_t t = 0; t < sizeof thresholds / sizeof *thresholds; t++) {
+        const size_t n = 100003;
+        uint8_t table[256], *a = malloc(n), *b = malloc(n);
+        for (int i = 0; i < 256; i++) table[i] = (uint8_t)(i < thresholds[t][0] ? i : thresholds[t][1]);
+        fill_random(a, n);
+        memcpy(b, a, n);
+        sp_lut8(a, n, table, path);
+        sp_lut8_naive(b, n, table);
+        CHECK(memcmp(a, b, n) == 0, "threshold lookup (%d, %d) differs from the naive loop", thresholds[t][0], thresholds[t][1]);
+        free(a); free(b);
+    }
+    const size_t sizes[] = {0, 1, 63, 64, 65, 1000, 100003};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const size_t n = sizes[s];
+        uint8_t table[256], *a = malloc(n + 1), *b = malloc(n + 1);
+        fill_random(table, 256);
+        fill_random(a, n);
+        memcpy(b, a, n);
+        sp_lut8(a, n, table, path);
+        sp_lut8_naive(b, n, table);
+        CHECK(memcmp(a, b, n) == 0, "lookup of %zu bytes differs from the naive loop", n);
+        char name[64];
+        snprintf(name, sizeof name, "lookup-%zu", n);
+        report(name, a, n);
+        free(a); free(b);
+    }
+}
+
+static void resample(int path) {
+    const int cases[][4] = {{37, 7, 57, 6}, {640, 3, 75, 20}, {5, 9, 9, 4}, {500, 4, 1024, 5}, {64, 31, 33, 8}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const int w = cases[c][0], h = cases[c][1], out = cases[c][2], taps = cases[c][3];
+        uint8_t *src = malloc((size_t)w * h * 3);
+        fill_random(src, (size_t)w * h * 3);
+        /* horizontal: every output column, then a window of columns */
+        int32_t *bounds = malloc(sizeof(int32_t) * 2 * out), *weights = malloc(sizeof(int32_t) * out * taps);
+        coefficients(w, out, taps, bounds, weights);
+        uint8_t *fast = malloc((size_t)out * h * 3), *ref = malloc((size_t)out * h * 3);
+        const int first = out / 3, cols = out - out / 3 - out / 4;
+        for (int window = 0; window < 2; window++) {
+            const int f = window ? first : 0, m = window ? cols : out;
+            sp_resample_horizontal3(src, w, h, fast, m, f, bounds, weights, taps, path);
+            for (int y = 0; y < h; y++)
+                for (int j = 0; j < m; j++)
+                    for (int ch = 0; ch < 3; ch++) {
+                        int32_t acc = 1 << 21;
+                        const int x = f + j;
+                        for (int t = 0; t < bounds[2 * x + 1]; t++)
+                            acc += src[((size_t)y * w + bounds[2 * x] + t) * 3 + ch] * weights[x * taps + t];
+                        ref[((size_t)y * m + j) * 3 + ch] = clip22(acc);
+                    }
+            CHECK(memcmp(fast, ref, (size_t)m * h * 3) == 0, "horizontal pass %dx%d -> %d (window %d) differs from the formula", w, h, out, window);
+            char name[64];
+            snprintf(name, sizeof name, "horizontal-%d-%d-%d-%d", w, h, out, window);
+            report(name, fast, (size_t)m * h * 3);
+        }
+        free(bounds); free(weights); free(fast); free(ref);
+        /* vertical: `out` rows from the h source rows */
+        bounds = malloc(sizeof(int32_t) * 2 * out);
+        weights = malloc(sizeof(int32_t) * out * taps);
+        coefficients(h, out, taps, bounds, weights);
+        const int row = w * 3;
+        fast = malloc((size_t)out * row);
+        ref = malloc((size_t)out * row);
+        sp_resample_vertical(src, row, fast, out, bounds, weights, taps, path);
+        for (int y = 0; y < out; y++)
+            for (int i = 0; i < row; i++) {
+                int32_t acc = 1 << 21;
+                for (int t = 0; t < bounds[2 * y + 1]; t++) acc += src[(size_t)(bounds[2 * y] + t) * row + i] * weights[y * taps + t];
+                ref[(size_t)y * row + i] = clip22(acc);
+            }
+        CHECK(memcmp(fast, ref, (size_t)out * row) == 0, "vertical pass %dx%d -> %d rows differs from the formula", w, h, out);
+        char name[64];
+        snprintf(name, sizeof name, "vertical-%d-%d-%d", w, h, out);
+        report(name, fast, (size_t)out * row);
+        free(bounds); free(weights); free(fast); free(ref); free(src);
+    }
+}
+
+static void statistics(int path) {
+    const size_t sizes[] = {1, 35, 32, 131841, 700000};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const size_t n = sizes[s];
+        uint8_t *rgb = malloc(3 * n), *label = malloc(n);
+        for (size_t i = 0; i < 3 * n; i++) rgb[i] = i < n ? 255 : (uint8_t)next_random();
+        for (size_t i = 0; i < n; i++) label[i] = (uint8_t)(next_random() % 23);
+        int64_t counts[256] = {0}, sums[3] = {0}, squares[3] = {0}, rc[256] = {0}, rs[3] = {0}, rq[3] = {0};
+        sp_sample_stats(rgb, label, n, counts, sums, squares, path);
+        for (size_t i = 0; i < n; i++) rc[label[i]]++;
+        for (size_t i = 0; i < 3 * n; i++) { rs[i % 3] += rgb[i]; rq[i % 3] += (int64_t)rgb[i] * rgb[i]; }
+        CHECK(memcmp(counts, rc, sizeof rc) == 0 && memcmp(sums, rs, sizeof rs) == 0 && memcmp(squares, rq, sizeof rq) == 0,
+              "statistics of %zu pixels differ from the loops", n);
+        free(rgb); free(label);
+    }
+}
+
+static void hsv(int path) {
+    const int sizes[][2] = {{64, 48}, {37, 5}, {512, 3}, {1, 1}, {300, 2}};
+    uint8_t lh[256], ls[256], lv[256];
+    for (int i = 0; i < 256; i++) lh[i] = (uint8_t)((i * 7 + 13) % 180);
+    fill_random(ls, 256);
+    fill_random(lv, 256);
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const int w = sizes[s][0], h = sizes[s][1];
+        uint8_t *p = malloc((size_t)w * h * 3);
+        fill_random(p, (size_t)w * h * 3);
+        if (s == 4) memset(p, 128, (size_t)w * 3);   /* a uniform row: the kernel's shortcut */
+        sp_hsv_jitter(p, w, h, lh, ls, lv, path);
+        char name[64];
+        snprintf(name, sizeof name, "hsv-%d-%d", w, h);
+        report(name, p, (size_t)w * h * 3);
+        free(p);
+    }
+}
+
+static void float_kernels(int path) {
+    const int sizes[][3] = {{37, 23, 3}, {64, 48, 1}, {5, 3, 2}, {1, 9, 3}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const int w = sizes[s][0], h = sizes[s][1], c = sizes[s][2];
+        const size_t n = (size_t)w * h * c;
+        uint8_t *src = malloc(n), *dst = malloc(n);
+        fill_random(src, n);
+        char name[64];
+        /* sepFilter with a normalised Gaussian of radius 3 */
+        const int r = 3;
+        float k[7], sum = 0;
+        for (int i = 0; i <= 2 * r; i++) { k[i] = expf(-(float)((i - r) * (i - r)) / (2 * 1.3f * 1.3f)); sum += k[i]; }
+        for (int i = 0; i <= 2 * r; i++) k[i] /= sum;
+        float *scratch = malloc(sizeof(float) * ((size_t)(w + 2 * r) * c + (size_t)w * c * (2 * r + 1)));
+        int32_t *indices = malloc(sizeof(int32_t) * (size_t)(w + 2 * r));
+        sp_sep_filter_f32(src, w, h, c, k, r, dst, scratch, indices, path);
+        snprintf(name, sizeof name, "sepfilter-%d-%d-%d", w, h, c);
+        report(name, dst, n);
+        free(scratch); free(indices);
+        /* warpAffine: a rotation about the centre with a shift, bilinear and nearest */
+        const uint8_t border[3] = {7, 8, 9};
+        const double a = 0.37, m[6] = {cos(a), -sin(a), w * 0.2, sin(a), cos(a), -h * 0.1};
+        double inv[6];
+        sp_invert_affine(m, inv);
+        for (int nearest = 0; nearest < 2; nearest++) {
+            sp_warp_affine_u8(src, w, h, c, dst, w, h, inv, nearest, border, path);
+            snprintf(name, sizeof name, "warp-%d-%d-%d-%d", w, h, c, nearest);
+            report(name, dst, n);
+        }
+        /* remap: the identity plus up to 3 pixels of displacement, every border and interpolation */
+        float *mx = malloc(sizeof(float) * (size_t)w * h), *my = malloc(sizeof(float) * (size_t)w * h);
+        for (int i = 0; i < w * h; i++) {
+            mx[i] = (float)(i % w) + (float)((int)(next_random() % 6001) - 3000) / 1000.0f;
+            my[i] = (float)(i / w) + (float)((int)(next_random() % 6001) - 3000) / 1000.0f;
+        }
+        for (int mode = 0; mode < 4; mode++) {
+            sp_remap_u8(src, w, h, c, dst, w, h, mx, my, mode & 1, mode >> 1, border, path);
+            snprintf(name, sizeof name, "remap-%d-%d-%d-%d", w, h, c, mode);
+            report(name, dst, n);
+        }
+        /* the float field blur (no SIMD path, but contraction-sensitive) */
+        float *field = malloc(sizeof(float) * (size_t)w * h), *blurred = malloc(sizeof(float) * (size_t)w * h);
+        float *tmp = malloc(sizeof(float) * (size_t)w * h);
+        for (int i = 0; i < w * h; i++) field[i] = (float)((int)(next_random() % 2001) - 1000) / 250.0f;
+        sp_gauss_blur_f32(field, blurred, w, h, k, r, tmp);
+        snprintf(name, sizeof name, "gaussblur-%d-%d", w, h);
+        report(name, blurred, sizeof(float) * (size_t)w * h);
+        free(mx); free(my); free(field); free(blurred); free(tmp); free(src); free(dst);
+    }
+}
+
+static void colour_map(void) {
+    enum { bits = 4, colours = 5 };
+    uint32_t keys[1 << bits];
+    uint16_t values[1 << bits];
+    uint8_t palette[colours][3];
+    for (int i = 0; i < (1 << bits); i++) keys[i] = 0xFFFFFFFFu;
+    for (int c = 0; c < colours; c++) {
+        fill_random(palette[c], 3);
+        const uint32_t key = (uint32_t)palette[c][0] << 16 | (uint32_t)palette[c][1] << 8 | palette[c][2];
+        size_t slot = (size_t)((key * 0x9E3779B1u) >> (32 - bits));
+        while (keys[slot] != 0xFFFFFFFFu && keys[slot] != key) slot = (slot + 1) & ((1u << bits) - 1);
+        keys[slot] = key;
+        values[slot] = (uint16_t)(300 + c);
+    }
+    const size_t n = 5000;
+    uint8_t *rgb = malloc(3 * n);
+    uint16_t *out = malloc(2 * n), *expected = malloc(2 * n);
+    int colour = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (next_random() % 40 == 0) colour = (int)(next_random() % colours);   /* runs, as label maps have */
+        memcpy(rgb + 3 * i, palette[colour], 3);
+        expected[i] = (uint16_t)(300 + colour);
+    }
+    long done = sp_colour_map(rgb, n, keys, values, bits, out, 2);
+    CHECK(done == (long)n && memcmp(out, expected, 2 * n) == 0, "colour map: %ld of %zu pixels, values differ", done, n);
+    rgb[3 * 4321] ^= 0x55;   /* a colour the table lacks */
+    done = sp_colour_map(rgb, n, keys, values, bits, out, 2);
+    CHECK(done == 4321, "colour map stopped at %ld, not at the unknown colour 4321", done);
+    free(rgb); free(out); free(expected);
+}
+
+static void loader(int path) {
+    const size_t n = 4099;
+    uint8_t *src = malloc(3 * n);
+    fill_random(src, 3 * n);
+    float table[768];
+    for (int i = 0; i < 768; i++) table[i] = (float)(i % 256) / 255.0f - 0.5f * (float)(i / 256);
+    float *planes = aligned_alloc(64, sizeof(float) * 3 * (n + 16));
+    if (sp_rgb_to_planes(src, n, table, planes, planes + n, planes + 2 * n, path) == 0) {
+        int ok = 1;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++) ok &= planes[c * n + i] == table[256 * c + src[3 * i + c]];
+        CHECK(ok, "planes differ from the table lookups");
+    } else {
+        CHECK(sp_simd_usable(path) < SP_SIMD_AVX512, "the planes kernel refused the AVX-512 path");
+    }
+    int32_t *labels = aligned_alloc(64, sizeof(int32_t) * (n + 16));
+    if (sp_labels_to_i32(src, n, 11, labels, path) == 0) {
+        int ok = 1;
+        for (size_t i = 0; i < n; i++) ok &= labels[i] == (src[i] < 11 ? src[i] : 11);
+        CHECK(ok, "labels differ from the clamped bytes");
+    }
+    const int channels = 7;
+    uint8_t *classes = malloc(n);
+    for (size_t i = 0; i < n; i++) classes[i] = (uint8_t)(next_random() % channels);
+    float *hot = aligned_alloc(64, sizeof(float) * n * channels + 64);
+    if (sp_one_hot_u8(classes, n, channels, hot, path) == 0) {
+        int ok = 1;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++) ok &= hot[i * channels + c] == (classes[i] == c ? 1.0f : 0.0f);
+        CHECK(ok, "one-hot rows differ from the labels");
+    } else {
+        CHECK(sp_simd_usable(path) < SP_SIMD_AVX2, "the one-hot kernel refused the AVX2 path");
+    }
+    free(src); free(planes); free(labels); free(classes); free(hot);
+}
+
+static void convolution(int path) {
+    const int cin = 5, h = 8, w = 37, cout = 13;
+    for (int pad = 0; pad <= 2; pad++) {
+        const int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2;
+        float *x = malloc(sizeof(float) * cin * h * w), *wt = malloc(sizeof(float) * cout * cin * 9), *bias = malloc(sizeof(float) * cout);
+        for (int i = 0; i < cin * h * w; i++) x[i] = (float)((int)(next_random() % 2001) - 1000) / 1000.0f;
+        for (int i = 0; i < cout * cin * 9; i++) wt[i] = (float)((int)(next_random() % 2001) - 1000) / 1000.0f;
+        for (int i = 0; i < cout; i++) bias[i] = (float)i / 7.0f;
+        float *packed = malloc(sizeof(float) * sp_conv3x3_packed_floats(cout, cin));
+        sp_conv3x3_pack(wt, cout, cin, packed);
+        float *scratch = malloc(sizeof(float) * sp_conv3x3_scratch_floats(cin, ho, w, pad));
+        float *out = malloc(sizeof(float) * cout * ho * wo), *g = malloc(sizeof(float) * cout * ho * wo);
+        float *dw = calloc((size_t)cout * cin * 9, sizeof(float));
+        sp_conv3x3_forward_rows(x, cin, h, w, pad, packed, cout, bias, out, 0, ho, scratch, path);
+        for (int i = 0; i < cout * ho * wo; i++) g[i] = (float)((int)(next_random() % 2001) - 1000) / 1000.0f;
+        sp_conv3x3_weight_grad_rows(x, cin, h, w, pad, g, cout, dw, 0, ho, scratch, path);
+        double worst = 0;
+        for (int o = 0; o < cout; o++)
+            for (int y = 0; y < ho; y++)
+                for (int xx = 0; xx < wo; xx++) {
+                    double s = bias[o];
+                    for (int c = 0; c < cin; c++)
+                        for (int ki = 0; ki < 3; ki++)
+                            for (int kj = 0; kj < 3; kj++) {
+                                const int iy = y + ki - pad, ix = xx + kj - pad;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                    s += (double)wt[((o * cin + c) * 3 + ki) * 3 + kj] * x[(c * h + iy) * w + ix];
+                            }
+                    const double e = fabs(s - out[(o * ho + y) * wo + xx]);
+                    worst = e > worst ? e : worst;
+                }
+        CHECK(worst < 1e-4, "3x3 forward (padding %d) is %g from the double sum", pad, worst);
+        worst = 0;
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+                for (int ki = 0; ki < 3; ki++)
+                    for (int kj = 0; kj < 3; kj++) {
+                        double s = 0;
+                        for (int y = 0; y < ho; y++)
+                            for (int xx = 0; xx < wo; xx++) {
+                                const int iy = y + ki - pad, ix = xx + kj - pad;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w) s += (double)g[(o * ho + y) * wo + xx] * x[(c * h + iy) * w + ix];
+                            }
+                        const double e = fabs(s - dw[((o * cin + c) * 3 + ki) * 3 + kj]);
+                        worst = e > worst ? e : worst;
+                    }
+        CHECK(worst < 1e-3, "3x3 weight gradient (padding %d) is %g from the double sum", pad, worst);
+        free(x); free(wt); free(bias); free(packed); free(scratch); free(out); free(g); free(dw);
+    }
+}
+
+int main(int argc, char **argv) {
+    static const char *names[] = {"portable", "avx2", "avx512"};
+    if (argc == 2 && strcmp(argv[1], "--cpu") == 0) { puts(names[sp_simd_cpu_path()]); return 0; }
+    int path = -1;
+    for (int i = 0; argc == 2 && i < 3; i++) if (strcmp(argv[1], names[i]) == 0) path = i;
+    if (path < 0) { fprintf(stderr, "usage: kernel-oracle portable|avx2|avx512|--cpu\n"); return 2; }
+    if (sp_simd_usable(path) != path) { fprintf(stderr, "this CPU runs up to %s, not %s\n", names[sp_simd_cpu_path()], names[path]); return 2; }
+    rng_state = 42;
+    lookup(path);
+    resample(path);
+    statistics(path);
+    hsv(path);
+    float_kernels(path);
+    colour_map();
+    loader(path);
+    convolution(path);
+    if (failures) fprintf(stderr, "%d kernel check(s) failed on the %s path\n", failures, names[path]);
+    return failures ? 1 : 0;
+}
