@@ -114,6 +114,7 @@ public enum ManifestMerger {
             merged.labelledChannelSums = nil
             merged.labelledChannelSquareSums = nil
         }
+        merged.survival = Manifest.mergedSurvival(loaded.map(\.m.survival))
         merged.skipped = loaded.flatMap(\.m.skipped)
         try merged.write(to: out.path)
         return merged

@@ -74,12 +74,15 @@ struct ShardWork: @unchecked Sendable {
         let record = input.records[idx], id = record.id
         var s = Sample(record: record, repeatIndex: rep)
         do {
-            try spec.process(&s, donors: donors)
+            try spec.process(&s, donors: donors, countSource: true)
         } catch let e as SampleError {
-            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+            // A sample left out still counts its source for survival (`s` holds what was done).
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e,
+                         sourceClassPixels: s.sourceClassPixels)
         } catch {
             let e = SampleError(id: id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
-            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e)
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: e,
+                         sourceClassPixels: s.sourceClassPixels)
         }
         a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
@@ -92,7 +95,7 @@ struct ShardWork: @unchecked Sendable {
         }
         return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
                      channelSums: sums, channelSquares: squares, labelledSums: labelled.0, labelledSquares: labelled.1,
-                     error: nil, image: s.image.pixels)
+                     error: nil, sourceClassPixels: s.sourceClassPixels, image: s.image.pixels)
     }
 }
 

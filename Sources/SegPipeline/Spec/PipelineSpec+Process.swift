@@ -23,8 +23,11 @@ extension PipelineSpec {
     /// Throws `SampleError` naming the file at fault.
     ///
     /// `donors`: the input's other samples, which multi-image stages (`mosaic`, `class_mix`) need.
-    public func process(_ sample: inout Sample, donors: Donors? = nil, timed: ((Int, Double) -> Void)? = nil) throws {
-        try prepare(&sample, before: stages.count, donors: donors, timed: timed)
+    /// `countSource`: record the source label's pixels per class in `sample.sourceClassPixels`
+    /// once it is decoded (label survival).
+    public func process(_ sample: inout Sample, donors: Donors? = nil, countSource: Bool = false,
+                        timed: ((Int, Double) -> Void)? = nil) throws {
+        try prepare(&sample, before: stages.count, donors: donors, countSource: countSource, timed: timed)
         let ctx = context
         let clock = ContinuousClock()
         let start = clock.now
@@ -51,7 +54,8 @@ extension PipelineSpec {
 
     /// Runs the stages before `end` on `sample` and renders its geometry (what `process` does
     /// before its final checks; a multi-image stage's donors are made with it).
-    func prepare(_ sample: inout Sample, before end: Int, donors: Donors?, timed: ((Int, Double) -> Void)? = nil) throws {
+    func prepare(_ sample: inout Sample, before end: Int, donors: Donors?, countSource: Bool = false,
+                 timed: ((Int, Double) -> Void)? = nil) throws {
         if let problem = sample.problem { throw problem }
         var ctx = context
         ctx.donors = donors
@@ -68,6 +72,7 @@ extension PipelineSpec {
             ctx.stageIndex = i
             try stage.apply(&sample, random: &rng, context: ctx)
             if let timed { timed(i, Self.seconds(clock.now - start)) }
+            if countSource, stage is DecodeStage, !sample.windowedSource { sample.sourceClassPixels = sourceClassPixels(sample.label) }
         }
         try render()
     }
