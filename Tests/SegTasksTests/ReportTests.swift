@@ -53,6 +53,20 @@ import Testing
         #expect(!html.contains("http://") || html.components(separatedBy: "http://").count == html.components(separatedBy: "http://www.w3.org/2000/svg").count)
     }
 
+    /// A damaged shard: the page names it and still shows what the manifest holds.
+    @Test func aDamagedFolderNamesTheShardAndRendersTheRest() throws {
+        let (root, out) = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let shard = "\(out)/shard-00000.safetensors"
+        let handle = try #require(FileHandle(forWritingAtPath: shard))
+        try handle.truncate(atOffset: 1000)
+        try handle.close()
+        let html = try DatasetReport(folder: out).html
+        #expect(html.contains("The samples could not be read: \(shard) has 1000 bytes"))
+        #expect(html.contains("<h2>Classes</h2>") && html.contains("<h2>Label survival</h2>") && html.contains("<h2>Pipeline</h2>"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+    }
+
     @Test(.enabled(if: ReportTests.chromium != nil, "chromium is not installed (scripts/test installs it): the report's browser test is skipped"))
     func theReportRendersInChromium() throws {
         let (root, out) = try Self.folder()
