@@ -18,7 +18,7 @@ struct SegPrep: ParsableCommand {
         """,
         version: SegPrepVersion.string,
         subcommands: [Run.self, Verify.self, Inspect.self, Stats.self, Merge.self, Stages.self, Sources.self, Check.self,
-                       Bench.self, Export.self,
+                       Bench.self, Export.self, Report.self,
                        Train.self, Predict.self, Eval.self])
 
     static func main() {

@@ -9,7 +9,7 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
         discussion: """
-        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. The channel mean and std, for normalising inputs, are over labelled pixels: padding and other ignored pixels are left out (--all-pixels counts them; folders written before labelled sums were kept give all pixels). --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std, pixels}.
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. The channel mean and std, for normalising inputs, are over labelled pixels: padding and other ignored pixels are left out (--all-pixels counts them; folders written before labelled sums were kept give all pixels). Label survival, when the folder has it: per class the source samples holding it (after remap_labels, before geometry), the augmented samples made from them, those keeping at least one pixel (`survived`) and at least half the source fraction (`survived_half`), and the mean ratio of output to source fraction. --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std, pixels, survival: [{class, source_samples, samples, survived, survived_half, pixel_ratio}]}.
         """)
 
     @Argument(help: "Shard folder (holding index.json).")
@@ -38,6 +38,15 @@ struct Stats: ParsableCommand {
             }
             print(String(format: "mean (RGB, 0..1): %.4f %.4f %.4f   std: %.4f %.4f %.4f   (%@ pixels)",
                          stats.mean[0], stats.mean[1], stats.mean[2], stats.std[0], stats.std[1], stats.std[2], stats.pixels))
+            if let survival = stats.survival {
+                print("label survival (source: labels after remap_labels, before geometry; half: at least half the source fraction):")
+                print("index  name                 sources   samples  survived      half  pixel_ratio")
+                for (i, e) in survival.enumerated() {
+                    let name = e.class.count < 18 ? e.class + String(repeating: " ", count: 18 - e.class.count) : e.class
+                    let rate = e.survivalRate.map { String(format: "%5.1f%%", 100 * $0) } ?? "    —"
+                    print(String(format: "%5d  ", i) + name + String(format: " %9d %9d %9d %9d  %11.3f  ", e.sourceSamples, e.samples, e.survived, e.survivedHalf, e.pixelRatio) + rate)
+                }
+            }
         }
         if let plot {
             try Vips.start()

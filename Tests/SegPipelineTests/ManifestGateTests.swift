@@ -58,7 +58,21 @@ import Testing
         Edit(description: "float images", expect: "not U8 [H, W, 3]") { $0["image"] = ["dtype": "F32", "shape": [64, 96, 3]] },
         Edit(description: "labels of another size", expect: "labels are declared [64, 95]") { $0["label"] = ["dtype": "U8", "shape": [64, 95]] },
         Edit(description: "more samples than the total", expect: "more than `total_samples`") { $0["total_samples"] = 1 },
+        Edit(description: "survival of fewer classes", expect: "`survival` has 2 entries, not one per class (11)") {
+            $0["survival"] = Array((($0["survival"] as? [Any]) ?? []).prefix(2))
+        },
+        Edit(description: "survival of another class", expect: "`survival` entry 1 is for class 'pavement'") { setSurvival(&$0, 1, "class", "pavement") },
+        Edit(description: "more survived than samples", expect: "`survival` entry 0 ('class0') has 99 survived") { setSurvival(&$0, 0, "survived", 99) },
+        Edit(description: "negative source samples", expect: "`survival` entry 2 ('class2') holds a negative count") { setSurvival(&$0, 2, "source_samples", -1) },
+        Edit(description: "survival past the run", expect: "`survival` entry 0 ('class0') counts more samples than") { setSurvival(&$0, 0, "samples", 1_000_000) },
+        Edit(description: "negative pixel ratio", expect: "`survival` entry 3 ('class3') has a `pixel_ratio`") { setSurvival(&$0, 3, "pixel_ratio", -0.5) },
     ]
+
+    static func setSurvival(_ m: inout [String: Any], _ i: Int, _ key: String, _ value: Any) {
+        var s = m["survival"] as? [[String: Any]] ?? []
+        if i < s.count { s[i][key] = value }
+        m["survival"] = s
+    }
 
     @Test(arguments: edits) func everyReaderRefusesTheEdit(_ edit: Edit) throws {
         let s = try Scratch(count: 3)
@@ -97,5 +111,21 @@ import Testing
         _ = try s.run()
         let m = try Manifest.load(from: s.out.path)
         #expect(m.sampleCount == 6)
+        #expect(m.survival?.count == 11)
+    }
+
+    /// A manifest of an earlier version, without `survival`, still reads (and reports none).
+    @Test func manifestsWithoutSurvivalStillRead() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let index = s.out.appendingPathComponent("index.json")
+        var m = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any])
+        #expect(m["survival"] != nil)
+        m["survival"] = nil
+        try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys]).write(to: index)
+        let loaded = try Manifest.load(from: s.out.path)
+        #expect(loaded.survival == nil && loaded.sampleCount == 6)
+        #expect(ClassStats(loaded).survival == nil)
     }
 }

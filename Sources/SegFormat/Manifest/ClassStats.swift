@@ -25,6 +25,9 @@ public struct ClassStats: Codable, Sendable {
     /// The pixels `mean` and `std` are over: `labelled` (ignored pixels such as padding left out,
     /// the default) or `all` (every pixel, or a manifest without labelled sums).
     public var pixels: String
+    /// Per class: source samples holding it and how many augmented samples keep it (nil for
+    /// folders written before survival was counted).
+    public var survival: [Manifest.ClassSurvival]?
 
     /// Which pixels the channel statistics are over.
     public enum Pixels: String, Sendable { case labelled, all }
@@ -54,6 +57,7 @@ public struct ClassStats: Codable, Sendable {
             (n, sums, squares) = (Double(totalPixels - ignorePixels), s, q)
             pixels = Pixels.labelled.rawValue
         }
+        survival = m.survival
         mean = (0..<3).map { n > 0 ? sums[$0] / n / 255 : 0 }
         std = (0..<3).map { c in
             guard n > 0 else { return 0 }

@@ -103,5 +103,6 @@ extension Manifest {
                 throw bad("`\(key)` must be three finite non-negative sums (R, G, B)")
             }
         }
+        try validateSurvival(path: path)
     }
 }

@@ -38,6 +38,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// normalisation statistics are computed from. Absent in manifests of earlier versions.
     public var labelledChannelSums: [Double]?
     public var labelledChannelSquareSums: [Double]?
+    /// Per class, in class order: how many source samples hold it and how many of the augmented
+    /// samples made from them keep it (`ClassSurvival`). Absent in manifests of earlier versions.
+    public var survival: [ClassSurvival]?
     /// Samples left out by `on_error: skip`, with the reason.
     public var skipped: [SkippedSample]
     /// The algorithm of the shards' checksums (absent in manifests from before the choice: SHA-256).

@@ -114,6 +114,7 @@ public enum ManifestMerger {
             merged.labelledChannelSums = nil
             merged.labelledChannelSquareSums = nil
         }
+        merged.survival = Manifest.mergedSurvival(loaded.map(\.m.survival))
         merged.skipped = loaded.flatMap(\.m.skipped)
         // Parts made on different SIMD paths hold the same bytes; the merged folder names a path only when they share one.
         merged.simd = Set(loaded.map(\.m.simd)).count == 1 ? first.m.simd : nil

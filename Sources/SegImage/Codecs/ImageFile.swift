@@ -20,4 +20,14 @@ public enum ImageFile {
         try FileGate.check(size.width, size.height, limit: maxPixels, id: id, path: path)
         return try ImageCodec.decodeRGB(data, id: id, path: path).0
     }
+
+    /// The same, with a JPEG decoded shrunk by a power of two (at most 8) while both sides stay at
+    /// least `side` pixels: for uses that need a small image only.
+    public static func decode(_ data: Data, id: String, path: String, maxPixels: Int = FileGate.defaultMaxPixels, atLeast side: Int) throws -> Raster {
+        let size = try ImageCodec.imageSize(data, id: id, path: path)
+        try FileGate.check(size.width, size.height, limit: maxPixels, id: id, path: path)
+        var shrink = 1
+        while size.jpeg && shrink < 8 && min(size.width, size.height) / (shrink * 2) >= side { shrink *= 2 }
+        return try ImageCodec.decodeRGB(data, shrink: shrink, id: id, path: path).0
+    }
 }

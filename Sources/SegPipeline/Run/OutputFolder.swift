@@ -13,6 +13,8 @@ struct StoredShard: Codable, Sendable {
     var labelledSquares: [Int]?
     /// The run's identity (absent in entries of earlier versions).
     var identity: RunIdentity?
+    /// Label survival of the shard's samples (absent in entries of earlier versions).
+    var survival: SurvivalCounts?
 }
 
 /// The output folder of a run: refuses to mix runs, finds reusable shards, writes shards and the manifest.
@@ -182,6 +184,12 @@ struct OutputFolder {
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),
             classPixels: stats.classPixels, channelSums: stats.channelSums, channelSquares: stats.channelSquares, skipped: skipped,
             labelledSums: stats.labelledSums, labelledSquares: stats.labelledSquares, identity: identity)
+        // Survival over every sample of the shard: one left out still counts its source.
+        var survival = SurvivalCounts(classes: classes)
+        for case let r? in a.results {
+            survival.add(source: r.sourceClassPixels, output: r.error == nil ? r.classPixels : nil, firstOfSource: r.repeatIndex == 0)
+        }
+        stored.survival = survival
         let n = good.count
         var out = stream
         if n != a.count {

@@ -121,6 +121,11 @@ public struct PipelineRunner: Sendable {
         manifest.ignoreIndex = spec.ignoreIndex
         manifest.labelledChannelSums = total.labelledSums?.map(Double.init)
         manifest.labelledChannelSquareSums = total.labelledSquares?.map(Double.init)
+        manifest.survival = ordered.reduce(Optional(SurvivalCounts(classes: spec.classes.count))) { acc, shard in
+            guard var acc, let s = shard.survival else { return nil }
+            acc += s
+            return acc
+        }?.entries(names: spec.classes)
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,

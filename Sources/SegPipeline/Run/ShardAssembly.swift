@@ -40,6 +40,8 @@ final class ShardAssembly: @unchecked Sendable {
         var labelledSums: [Int] = []
         var labelledSquares: [Int] = []
         var error: SampleError?
+        /// The source's pixels per class for survival (`Sample.sourceClassPixels`).
+        var sourceClassPixels: [Int]? = nil
         /// Packed RGB bytes (`imageBytes`), dropped once written.
         var image: [UInt8]? = nil
     }

@@ -71,11 +71,13 @@ struct ShardWork: @unchecked Sendable {
         let n = input.records.count
         let idx = item % n, rep = item / n
         let record = input.records[idx], id = record.id
-        let s: Sample
+        var s = Sample(record: record, repeatIndex: rep)
         do {
-            s = try spec.make(record, repeatIndex: rep, donors: donors)
+            try spec.make(&s, donors: donors, countSource: true)
         } catch {
-            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: error)
+            // A sample left out still counts its source for survival (`s` holds what was done).
+            return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: error,
+                         sourceClassPixels: s.sourceClassPixels)
         }
         a.storeLabel(s, slot: slot)
         let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
@@ -88,7 +90,7 @@ struct ShardWork: @unchecked Sendable {
         }
         return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
                      channelSums: sums, channelSquares: squares, labelledSums: labelled.0, labelledSquares: labelled.1,
-                     error: nil, image: s.image.pixels)
+                     error: nil, sourceClassPixels: s.sourceClassPixels, image: s.image.pixels)
     }
 }
 

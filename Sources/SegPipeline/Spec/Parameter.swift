@@ -44,6 +44,8 @@ public struct Parameter: Sendable {
         case classes
         /// A palette name or a list of `{color: [r, g, b], class: …}`.
         case palette
+        /// A mapping of class names to fractions in [0, 1].
+        case classFractions
 
         /// Human-readable type and range, for docs and messages.
         public var summary: String {
@@ -69,6 +71,7 @@ public struct Parameter: Sendable {
             case .section: return "mapping"
             case .list: return "list"
             case .classes: return "class count or list of names"
+            case .classFractions: return "mapping {class name: fraction in [0, 1]}"
             case .palette: return "palette name (`" + LabelColours.presets.keys.sorted().joined(separator: "`, `") + "`) or list of {color: [r, g, b], class: name, index or `ignore`}"
             }
         }

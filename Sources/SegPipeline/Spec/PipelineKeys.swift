@@ -34,6 +34,8 @@ public enum PipelineKeys {
         static let samplesPerShard = Param<Int>.integer("samples_per_shard", in: 1...100_000, default: 64, "samples in each shard file")
         static let checksum = Param<ChecksumAlgorithm>.choice("checksum", default: .xxh3, "each shard's checksum in index.json: `xxh3-128` (fast integrity check) or `sha256` (cryptographic)")
 
-        public static let all = [dir.info, samplesPerShard.info, checksum.info]
+        static let minSurvival = Param<ParameterValues.Located?>.optionalNode("min_survival", .classFractions, "floor on label survival per class, e.g. `{bicyclist: 0.5}`: `seg-prep check` warns when, of the drawn samples made from sources holding the class, a smaller fraction keeps a pixel of it")
+
+        public static let all = [dir.info, samplesPerShard.info, checksum.info, minSurvival.info]
     }
 }

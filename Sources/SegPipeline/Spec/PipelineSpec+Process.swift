@@ -19,14 +19,21 @@ extension PipelineSpec {
     /// `PipelineSampler` all make samples here.
     public func make(_ record: SampleRecord, repeatIndex: Int, donors: Donors?) throws(SampleError) -> Sample {
         var s = Sample(record: record, repeatIndex: repeatIndex)
+        try make(&s, donors: donors)
+        return s
+    }
+
+    /// `make` on a sample the caller holds, so what was done before a failure stays readable
+    /// (`countSource`: the source's class pixels, which a run counts for survival even when the
+    /// sample is left out).
+    public func make(_ s: inout Sample, donors: Donors?, countSource: Bool = false) throws(SampleError) {
         do {
-            try process(&s, donors: donors)
+            try process(&s, donors: donors, countSource: countSource)
         } catch let e as SampleError {
             throw e
         } catch {
             throw SampleError(id: s.id, file: s.imagePath, problem: "failed (\(error))", fix: "check the file, or run with --on-error skip")
         }
-        return s
     }
 
     /// Runs every stage on `sample` (drawing from generators keyed by seed, id, repeat and stage)
@@ -39,8 +46,11 @@ extension PipelineSpec {
     /// Throws `SampleError` naming the file at fault.
     ///
     /// `donors`: the input's other samples, which multi-image stages (`mosaic`, `class_mix`) need.
-    public func process(_ sample: inout Sample, donors: Donors? = nil, timed: ((Int, Double) -> Void)? = nil) throws {
-        try prepare(&sample, before: stages.count, donors: donors, timed: timed)
+    /// `countSource`: record the source label's pixels per class in `sample.sourceClassPixels`
+    /// once it is decoded (label survival).
+    public func process(_ sample: inout Sample, donors: Donors? = nil, countSource: Bool = false,
+                        timed: ((Int, Double) -> Void)? = nil) throws {
+        try prepare(&sample, before: stages.count, donors: donors, countSource: countSource, timed: timed)
         let ctx = context
         let clock = ContinuousClock()
         let start = clock.now
@@ -67,7 +77,8 @@ extension PipelineSpec {
 
     /// Runs the stages before `end` on `sample` and renders its geometry (what `process` does
     /// before its final checks; a multi-image stage's donors are made with it).
-    func prepare(_ sample: inout Sample, before end: Int, donors: Donors?, timed: ((Int, Double) -> Void)? = nil) throws {
+    func prepare(_ sample: inout Sample, before end: Int, donors: Donors?, countSource: Bool = false,
+                 timed: ((Int, Double) -> Void)? = nil) throws {
         if let problem = sample.problem { throw problem }
         var ctx = context
         ctx.donors = donors
@@ -84,6 +95,7 @@ extension PipelineSpec {
             ctx.stageIndex = i
             try stage.apply(&sample, random: &rng, context: ctx)
             if let timed { timed(i, Self.seconds(clock.now - start)) }
+            if countSource, stage is DecodeStage, !sample.windowedSource { sample.sourceClassPixels = sourceClassPixels(sample.label) }
         }
         try render()
     }

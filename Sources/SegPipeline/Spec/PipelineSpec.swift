@@ -35,6 +35,8 @@ public struct PipelineSpec: Sendable {
     public var onError: OnError
     /// The checksum of each shard in `index.json`.
     public var checksum: ChecksumAlgorithm = .xxh3
+    /// Floors on label survival (`output.min_survival`), checked by `seg-prep check`.
+    public var minSurvival: [SurvivalFloor] = []
     /// Whether label values go through mmsegmentation's reduce-zero-label (`input.reduce_zero_label`).
     public var reduceZeroLabel = false
     /// The colours of colour-coded label images (`input.label_colors`), or nil for class indices.
@@ -127,6 +129,7 @@ public struct PipelineSpec: Sendable {
         let dir = output[O.dir]
         let perShard = output[O.samplesPerShard]
         let checksum = output[O.checksum]
+        let floors = try output[O.minSurvival].map { try survivalFloors($0, classes: classes, file: file) } ?? []
 
         let stagesNode = top[T.stages].node
         guard let seq = stagesNode.sequence, !seq.isEmpty else {
@@ -181,6 +184,7 @@ public struct PipelineSpec: Sendable {
         spec.labelColours = labelColours
         spec.reduceZeroLabel = reduceZeroLabel
         spec.checksum = checksum
+        spec.minSurvival = floors
         if stages.count > 1, let crop = stages[1] as? RandomCropStage {
             spec.windows = WindowCache(window: (crop.height, crop.width), stride: (crop.height, crop.width), randomOrder: true)
         }
@@ -210,6 +214,33 @@ public struct PipelineSpec: Sendable {
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
         let colours = try keys[PipelineKeys.Input.labelColors].map { try LabelColours.parse($0, classes: classes, file: file) }
         return (try type.init(keys, base: base, classes: classes), colours, keys[PipelineKeys.Input.reduceZeroLabel])
+    }
+
+    /// `output.min_survival`: class names mapped to fractions in [0, 1].
+    ///
+    /// Throws `PipelineError` at the key naming an unknown class or the value out of range.
+    static func survivalFloors(_ located: ParameterValues.Located, classes: [String], file: String) throws -> [SurvivalFloor] {
+        let node = located.node
+        func error(_ n: Node, _ message: String, fix: String) -> PipelineError {
+            PipelineError(file: file, line: n.mark?.line ?? located.line, column: n.mark?.column ?? located.column, message: message, fix: fix)
+        }
+        guard let m = node.mapping else {
+            throw error(node, "'output.min_survival' must be a mapping of class names to fractions",
+                        fix: "write e.g. `min_survival: {\(classes.last ?? "class"): 0.5}`")
+        }
+        var out: [SurvivalFloor] = []
+        for (k, v) in m {
+            let name = k.string ?? "?"
+            guard let index = classes.firstIndex(of: name) else {
+                throw error(k, "'output.min_survival' names '\(name)', which is not a class", fix: Suggest.hint(name, in: classes))
+            }
+            guard let f = v.float, f.isFinite, (0...1).contains(f) else {
+                throw error(v, "'output.min_survival' gives class '\(name)' the floor '\(v.string ?? "?")', not a fraction in [0, 1]",
+                            fix: "write the fraction of samples that should keep the class, e.g. 0.5")
+            }
+            out.append(SurvivalFloor(classIndex: index, fraction: f))
+        }
+        return out
     }
 
     /// An absolute path for `path` (absolute, `~/…`, or relative to `base`).

@@ -22,6 +22,10 @@ public struct Sample: Sendable {
     public var problem: SampleError?
     /// The window of the source image this sample is (`tile`), or nil.
     public var window: TileWindow?
+    /// Pixels per class of the source label after the value-mapping stages, before any geometry
+    /// (for label survival); set by `PipelineSpec.process(_:countSource:)`, nil for a source left
+    /// in its files (only windows of it are read).
+    public var sourceClassPixels: [Int]?
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath
