@@ -8,7 +8,8 @@ extension Manifest {
     /// Of the augmented samples written from such sources, `survived` hold at least one pixel of the
     /// class and `survived_half` hold at least half of the class's source fraction (fractions are of
     /// labelled pixels, ignored ones left out); `pixel_ratio` is the mean over those samples of
-    /// output fraction / source fraction (1: the class keeps its share; 0: never seen).
+    /// output fraction / source fraction (1: the class keeps its share; 0: never seen), each sample's
+    /// ratio counted in millionths; `pixel_ratio_micros` is their sum, so parts merge exactly.
     public struct ClassSurvival: Codable, Sendable, Equatable {
         public var `class`: String
         public var sourceSamples: Int
@@ -16,10 +17,32 @@ extension Manifest {
         public var survived: Int
         public var survivedHalf: Int
         public var pixelRatio: Double
+        /// Σ per-sample ratios in millionths (absent in hand-written entries: merged by weight).
+        public var pixelRatioMicros: Int?
 
         public init(class name: String, sourceSamples: Int, samples: Int, survived: Int, survivedHalf: Int, pixelRatio: Double) {
             self.class = name; self.sourceSamples = sourceSamples; self.samples = samples
             self.survived = survived; self.survivedHalf = survivedHalf; self.pixelRatio = pixelRatio
+        }
+
+        /// An entry whose `pixel_ratio` is `micros` millionths summed over `samples`.
+        public init(class name: String, sourceSamples: Int, samples: Int, survived: Int, survivedHalf: Int, pixelRatioMicros micros: Int) {
+            self.init(class: name, sourceSamples: sourceSamples, samples: samples, survived: survived, survivedHalf: survivedHalf,
+                      pixelRatio: samples > 0 ? Double(micros) / 1e6 / Double(samples) : 0)
+            pixelRatioMicros = micros
+        }
+
+        /// `ratio` in millionths, rounded (huge ratios held at the integer range).
+        public static func micros(_ ratio: Double) -> Int {
+            let m = (ratio * 1e6).rounded()
+            guard m.isFinite, m > 0 else { return m == .infinity ? Int.max : 0 }
+            return m < 9e18 ? Int(m) : Int.max
+        }
+
+        /// `a + b`, held at `Int.max` instead of overflowing.
+        public static func adding(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? Int.max : sum
         }
 
         /// `survived / samples`, or nil when no sample was made from a source holding the class.
@@ -47,18 +70,20 @@ extension Manifest {
             guard e.survived <= e.samples, e.survivedHalf <= e.survived else {
                 throw bad("entry \(i) (\(Manifest.quoted(e.class))) has \(e.survived) survived and \(e.survivedHalf) survived_half of \(e.samples) samples")
             }
-            guard e.pixelRatio.isFinite, e.pixelRatio >= 0 else {
+            guard e.pixelRatio.isFinite, e.pixelRatio >= 0, (e.pixelRatioMicros ?? 0) >= 0 else {
                 throw bad("entry \(i) (\(Manifest.quoted(e.class))) has a `pixel_ratio` that is not a finite non-negative number")
             }
         }
     }
 
     /// The survival of runs whose parts hold `parts` (same classes, in order): counts added,
-    /// `pixel_ratio` the mean weighted by each part's samples; nil when a part has none (or the
+    /// `pixel_ratio` from the summed millionths (exactly the whole run's), or for entries without them
+    /// the mean weighted by each part's samples; nil when a part has none (or the
     /// counts of hand-edited parts add up past the integer range).
     public static func mergedSurvival(_ parts: [[ClassSurvival]?]) -> [ClassSurvival]? {
         guard let first = parts.first, var out = first else { return nil }
         var weighted = out.map { $0.pixelRatio * Double($0.samples) }
+        var micros = out.map(\.pixelRatioMicros)
         for part in parts.dropFirst() {
             guard let part, part.count == out.count else { return nil }
             for i in out.indices {
@@ -69,9 +94,17 @@ extension Manifest {
                 (out[i].sourceSamples, out[i].samples, out[i].survived, out[i].survivedHalf) =
                     (sums[0].partialValue, sums[1].partialValue, sums[2].partialValue, sums[3].partialValue)
                 weighted[i] += part[i].pixelRatio * Double(part[i].samples)
+                micros[i] = micros[i].flatMap { a in part[i].pixelRatioMicros.map { ClassSurvival.adding(a, $0) } }
             }
         }
-        for i in out.indices { out[i].pixelRatio = out[i].samples > 0 ? weighted[i] / Double(out[i].samples) : 0 }
+        for i in out.indices {
+            if let m = micros[i] {
+                out[i] = ClassSurvival(class: out[i].class, sourceSamples: out[i].sourceSamples, samples: out[i].samples,
+                                       survived: out[i].survived, survivedHalf: out[i].survivedHalf, pixelRatioMicros: m)
+            } else {
+                out[i].pixelRatio = out[i].samples > 0 ? weighted[i] / Double(out[i].samples) : 0
+            }
+        }
         return out
     }
 }

@@ -11,14 +11,15 @@ public struct SurvivalCounts: Codable, Sendable, Equatable {
     public var samples: [Int]
     public var survived: [Int]
     public var survivedHalf: [Int]
-    /// Σ output fraction / source fraction over `samples`.
-    public var ratioSums: [Double]
+    /// Σ output fraction / source fraction over `samples`, each ratio in millionths: integers, so
+    /// partial counts (threads, partitions, `merge`) add up to exactly the whole run's.
+    public var ratioSums: [Int]
 
     /// Zeros for `classes` classes.
     public init(classes: Int) {
         sourceSamples = [Int](repeating: 0, count: classes)
         (samples, survived, survivedHalf) = (sourceSamples, sourceSamples, sourceSamples)
-        ratioSums = [Double](repeating: 0, count: classes)
+        ratioSums = [Int](repeating: 0, count: classes)
     }
 
     var classes: Int { samples.count }
@@ -40,7 +41,7 @@ public struct SurvivalCounts: Codable, Sendable, Equatable {
             survived[c] += 1
             let ratio = (Double(kept) / outputLabelled) / (Double(source[c]) / sourceLabelled)
             if ratio >= 0.5 { survivedHalf[c] += 1 }
-            ratioSums[c] += ratio
+            ratioSums[c] = Manifest.ClassSurvival.adding(ratioSums[c], Manifest.ClassSurvival.micros(ratio))
         }
     }
 
@@ -51,7 +52,7 @@ public struct SurvivalCounts: Codable, Sendable, Equatable {
             a.samples[c] += b.samples[c]
             a.survived[c] += b.survived[c]
             a.survivedHalf[c] += b.survivedHalf[c]
-            a.ratioSums[c] += b.ratioSums[c]
+            a.ratioSums[c] = Manifest.ClassSurvival.adding(a.ratioSums[c], b.ratioSums[c])
         }
     }
 
@@ -59,7 +60,7 @@ public struct SurvivalCounts: Codable, Sendable, Equatable {
     public func entries(names: [String]) -> [Manifest.ClassSurvival] {
         (0..<min(classes, names.count)).map { c in
             Manifest.ClassSurvival(class: names[c], sourceSamples: sourceSamples[c], samples: samples[c], survived: survived[c],
-                                   survivedHalf: survivedHalf[c], pixelRatio: samples[c] > 0 ? ratioSums[c] / Double(samples[c]) : 0)
+                                   survivedHalf: survivedHalf[c], pixelRatioMicros: ratioSums[c])
         }
     }
 }
