@@ -175,3 +175,32 @@ import Testing
         #expect(error?.description.contains("test.txt is missing; create it with one sample id per line") == true)
     }
 }
+
+/// A rerun retries the samples a `--on-error skip` run left out: a file fixed since comes in (the
+/// folder then equals a fresh run's), one still bad leaves the folder as it was.
+@Suite struct SkippedRetryTests {
+    @Test func aFixedFileComesInOnTheNextRun() throws {
+        let s = try Scratch(count: 5)
+        defer { s.remove() }
+        let bad = s.ids[2]
+        let image = s.data.appendingPathComponent("JPEGImages/\(bad).png")
+        let good = try Data(contentsOf: image)
+        try good.prefix(good.count / 3).write(to: image)
+        _ = try s.run(BadInputTests.pipeline, onError: .skip)
+        let first = try s.files()
+        #expect(try Manifest.load(from: s.out.path).skipped.map(\.id) == [bad])
+        // Still bad: nothing changes, byte for byte.
+        _ = try s.run(BadInputTests.pipeline, onError: .skip)
+        #expect(try s.files() == first)
+        // Fixed: the sample is in, the skip is gone, and the folder equals a fresh run's.
+        try good.write(to: image)
+        _ = try s.run(BadInputTests.pipeline, onError: .skip)
+        let m = try Manifest.load(from: s.out.path)
+        #expect(m.skipped.isEmpty)
+        #expect(m.shards.flatMap(\.ids) == s.ids)
+        let fresh = s.dir.appendingPathComponent("fresh").path
+        _ = try s.run(BadInputTests.pipeline, output: fresh, onError: .skip)
+        #expect(try s.files() == s.files(fresh))
+        #expect(try ShardVerifier.verify(s.out.path).isEmpty)
+    }
+}

@@ -74,13 +74,28 @@ public struct PipelineRunner: Sendable {
         let partitionText = options.partition?.description
         var context = Production(input: input, store: store, totalItems: totalItems, onError: onError)
 
-        if let (done, damaged) = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText) {
+        let complete = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText)
+        var outdated = false
+        if let (done, _) = complete {
             // A folder finished with `--on-error skip` is not what a failing run makes: it is refused
             // as a fresh run would fail, naming what was left out.
             let bad = done.skipped.filter { $0.filtered != true }
             if onError == .fail && !bad.isEmpty {
                 throw RunError.finishedBySkipping(dir: dir, lines: bad.prefix(10).map { "\($0.id): \($0.reason)" }, count: bad.count)
             }
+            // Samples left out for bad input are retried: a fixed file comes in. Shards short of
+            // their items are made again; when one now holds more, the folder is outdated and the
+            // run goes on below (reusing those shards) to write a manifest that counts it.
+            if onError == .skip && !bad.isEmpty {
+                let short = done.shards.filter { s in
+                    myShards.contains(s.index) && s.samples < min(perShard, totalItems - s.index * perShard)
+                }
+                let (retried, _) = try produce(short.map(\.index), context, progress: progress, start: start)
+                outdated = short.contains { (retried[$0.index]?.entry.samples ?? 0) > $0.samples }
+                if !outdated { store.removeEntries(short.map(\.index)) }
+            }
+        }
+        if let (done, damaged) = complete, !outdated {
             if !damaged.isEmpty {
                 // Same run, same inputs: a rebuilt shard has the bytes the manifest records.
                 let (rebuilt, _) = try produce(damaged, context, progress: progress, start: start)
