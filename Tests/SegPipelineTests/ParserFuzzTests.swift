@@ -130,6 +130,30 @@ import Testing
         }
     }
 
+    /// Images libvips decodes (RGB PNG, TIFF) through the one gate `predict` and the sources use:
+    /// the header against the pixel limit, then the pixels; every mutation throws or decodes.
+    @Test func imagesThroughTheGate() throws {
+        try Vips.start()
+        var rng = Generator(seed: Self.seed &+ 6)
+        let camvid = fixtures.appendingPathComponent("camvid-mini/JPEGImages")
+        let png = try FileManager.default.contentsOfDirectory(atPath: camvid.path).sorted().first { $0.hasSuffix(".png") } ?? ""
+        let seeds = try [camvid.appendingPathComponent(png), fixtures.appendingPathComponent("potsdam-geo/images/north.tif")]
+            .map { Array(try Data(contentsOf: $0)) }
+        let limit = 4_000_000
+        var decoded = 0
+        for i in 0..<(Self.cases / 4) {
+            var bytes = i < 2 ? seeds[i] : Self.mutate(seeds[i % seeds.count], rng: &rng)
+            if i >= 2, i % 5 == 0, bytes.count > 24 {   // PNG sizes, or TIFF's first directory entries
+                for k in 16..<24 where Bool.random(using: &rng) { bytes[k] = UInt8.random(in: 0...255, using: &rng) }
+            }
+            if let image = try? ImageFile.decode(Data(bytes), id: "f", path: i % 2 == 0 ? "f.png" : "f.tif", maxPixels: limit) {
+                #expect(image.channels == 3 && image.pixels.count == image.width * image.height * 3 && image.width * image.height <= limit)
+                decoded += 1
+            }
+        }
+        #expect(decoded >= 2, "the unmutated seeds decode")
+    }
+
     @Test func labelmeFiles() throws {
         var rng = Generator(seed: Self.seed &+ 5)
         let dir = fixtures.appendingPathComponent("labelme-json")
