@@ -85,6 +85,29 @@ static void lookup(int path) {
     }
 }
 
+/* RGB2Gray: weights that tie at halves often (quarters), mmseg's, thirds, and a sum above 8 (the
+   float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail. */
+static void grayscale(int path) {
+    const double weights[][3] = {{0.299, 0.587, 0.114}, {0.114, 0.587, 0.299}, {0.5, 0.25, 0.25},
+                                 {1.0 / 3, 1.0 / 3, 1.0 / 3}, {3, 2.5, 2.4}};
+    const size_t sizes[] = {1, 9, 10, 17, 100003};
+    for (size_t k = 0; k < sizeof weights / sizeof *weights; k++)
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+            for (int c = 3; c <= 4; c++) {
+                const size_t n = sizes[s] * (size_t)c;
+                uint8_t *a = malloc(n), *b = malloc(n);
+                fill_random(a, n);
+                memcpy(b, a, n);
+                sp_grayscale(a, sizes[s], c, weights[k], path);
+                sp_grayscale_naive(b, sizes[s], c, weights[k]);
+                CHECK(memcmp(a, b, n) == 0, "grayscale of %zu pixels, %d channels, weights %zu differs from the naive loop", sizes[s], c, k);
+                char name[64];
+                snprintf(name, sizeof name, "grayscale-%zu-%zu-%d", k, sizes[s], c);
+                report(name, a, n);
+                free(a); free(b);
+            }
+}
+
 static void resample(int path) {
     const int cases[][4] = {{37, 7, 57, 6}, {640, 3, 75, 20}, {5, 9, 9, 4}, {500, 4, 1024, 5}, {64, 31, 33, 8}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -350,6 +373,7 @@ int main(int argc, char **argv) {
     if (sp_simd_usable(path) != path) { fprintf(stderr, "this CPU runs up to %s, not %s\n", names[sp_simd_cpu_path()], names[path]); return 2; }
     rng_state = 42;
     lookup(path);
+    grayscale(path);
     resample(path);
     statistics(path);
     hsv(path);

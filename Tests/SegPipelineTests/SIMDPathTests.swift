@@ -38,6 +38,20 @@ enum KernelOracles {
             PixelKernels.lookUp(&naive, table: table, naive: true)
             #expect(fast == naive && fast == pixels.map { table[Int($0)] }, "threshold lookup \(table.prefix(3))…\(table.suffix(2)) on \(name)")
         }
+        // RGB2Gray against the Swift float64 loop and the C one-pixel loop: weights whose sums tie
+        // at halves often (quarters), mmseg's, ITU-R 601, thirds, and weights summing above 8 (the
+        // float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail.
+        let weightSets: [[Double]] = [[0.299, 0.587, 0.114], [0.114, 0.587, 0.299], [0.5, 0.25, 0.25], [1.0 / 3, 1.0 / 3, 1.0 / 3], [3, 2.5, 2.4], [0, 0, 1]]
+        for w in weightSets {
+            for (width, height, c) in [(1, 1, 3), (9, 1, 3), (10, 1, 3), (17, 3, 3), (513, 257, 3), (33, 7, 4)] {
+                let source = raster(width, height, c, seed: UInt64(width * 7 + c))
+                var fast = source, cLoop = source, swift = source
+                GrayscaleStage.convert(&fast, weights: w, path: path)
+                PixelKernels.grayscale(&cLoop, weights: w, naive: true)
+                GrayscaleStage.convertNaive(&swift, weights: w)
+                #expect(fast == swift && cLoop == swift, "grayscale \(w) \(width)x\(height)x\(c) on \(name)")
+            }
+        }
         // Pillow's two resample passes against their Swift versions.
         for (w, h, out) in [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024), (64, 301, 33)] {
             let src = raster(w, h, 3, seed: UInt64(w + out))

@@ -16,9 +16,15 @@ void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, co
                    const uint8_t *lut_v, int path);
 /* p[i] = table[p[i]] for i < n (table: 256 entries): a compare and select for tables that keep the
    values below some c and send the rest to one value (label remapping; 32 bytes a step on the AVX2
-   and AVX-512 paths), else an unrolled portable loop, AVX-512 VBMI on that path. sp_lut8_naive is the one-byte-a-step loop the tests compare with. */
+   and AVX-512 paths), else an unrolled portable loop, AVX-512 VBMI or AVX2 (16-entry vpshufb sub-tables) on those paths. sp_lut8_naive is the one-byte-a-step loop the tests compare with. */
 void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path);
 void sp_lut8_naive(uint8_t *p, size_t n, const uint8_t *table);
+/* mmseg's RGB2Gray in place on `pixels` pixels of `channels` (at least 3) bytes: every channel becomes
+   (b·w_b + g·w_g) + r·w_r in float64 (weights = {w_r, w_g, w_b}), rounded to nearest even, clipped
+   to 255; eight RGB pixels a step in float64 lanes on the AVX2 and AVX-512 paths, one a step
+   otherwise. sp_grayscale_naive is the one-pixel-a-step loop the tests compare with. */
+void sp_grayscale(uint8_t *p, size_t pixels, int channels, const double *weights, int path);
+void sp_grayscale_naive(uint8_t *p, size_t pixels, int channels, const double *weights);
 
 /* One vertical pass of Pillow's 8-bit fixed-point resample: out[y][i] = clip((2^21 + sum_k
    in[bounds[2y]+k][i] * weights[y*taps+k]) >> 22) for rows y < out_rows, i < row_len. */

@@ -106,6 +106,18 @@ package enum PixelKernels {
         }
     }
 
+    /// mmseg's RGB2Gray of `image` (at least 3 channels) with `weights` [w_r, w_g, w_b], in place
+    /// (`naive`: the C one-pixel-a-step loop).
+    package static func grayscale(_ image: inout Raster, weights: [Double], path: SIMDPath = .current, naive: Bool = false) {
+        guard image.channels >= 3, weights.count == 3 else { return }
+        let n = image.width * image.height, c = Int32(image.channels)
+        weights.withUnsafeBufferPointer { w in
+            image.pixels.withUnsafeMutableBufferPointer {
+                if naive { sp_grayscale_naive($0.baseAddress, n, c, w.baseAddress) } else { sp_grayscale($0.baseAddress, n, c, w.baseAddress, path.level) }
+            }
+        }
+    }
+
     /// OpenCV's float `sepFilter2D` of `image` with the symmetric float32 `kernel` (odd length, at
     /// most 2049 taps).
     package static func sepFilter(_ image: inout Raster, kernel: [Float], path: SIMDPath = .current) {

@@ -1,4 +1,5 @@
 import SegImage
+import SegFormat
 /// `grayscale`: mmsegmentation's `RGB2Gray`, stored as three equal 8-bit channels.
 public struct GrayscaleStage: Stage {
     public static let declaration = StageDeclaration(
@@ -40,9 +41,17 @@ public struct GrayscaleStage: Stage {
         }
     }
 
-    /// Replaces `image` by its grey value, rounded and clipped, in every channel. The products come
-    /// from 256-entry tables of exactly the doubles `Double(v) * w`, so the sums are `grey`'s.
-    public static func convert(_ image: inout Raster, weights w: [Double]) {
+    /// Replaces `image` by its grey value, rounded and clipped, in every channel (the C kernel:
+    /// fixed point with a float64 check near halves, or float64 lanes, on the vector paths).
+    public static func convert(_ image: inout Raster, weights w: [Double], path: SIMDPath = .current) {
+        guard image.channels >= 3, w.count == 3 else { return }
+        PixelKernels.grayscale(&image, weights: w, path: path)
+    }
+
+    /// The oracle of `convert`: the grey value of every pixel, rounded and clipped, in every channel.
+    /// The products come from 256-entry tables of exactly the doubles `Double(v) * w`, so the sums
+    /// are `grey`'s.
+    public static func convertNaive(_ image: inout Raster, weights w: [Double]) {
         let n = image.width * image.height, c = image.channels
         guard c >= 3, w.count == 3 else { return }
         let tr = (0..<256).map { Double($0) * w[0] }, tg = (0..<256).map { Double($0) * w[1] }, tb = (0..<256).map { Double($0) * w[2] }
