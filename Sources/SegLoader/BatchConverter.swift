@@ -33,12 +33,19 @@ struct BatchConverter: Sendable {
         return table
     }
 
-    /// Converts sample `sample` of `set` into slot `slot` of `batch`.
+    /// Converts sample `sample` of `source` in `epoch` into slot `slot` of `batch`.
     ///
-    /// Throws only if the mapped shard cannot be read.
-    func fill(_ batch: Batch, slot: Int, from set: ShardSet, sample: Int) throws {
+    /// Throws what the source throws (a mapped shard that cannot be read, a source file that cannot be decoded).
+    func fill(_ batch: Batch, slot: Int, from source: some SampleSource, sample: Int, epoch: Int) throws {
         let plane = batch.height * batch.width
-        try set.withSample(sample) { image, label in
+        try source.withSample(sample, epoch: epoch) { image, label in
+            // A source other than shards makes its bytes itself: check them before any kernel reads them.
+            guard image.count == 3 * plane else {
+                throw LoaderError.sampleSize(id: source.ids[sample], what: "image", bytes: image.count, expected: 3 * plane)
+            }
+            guard label.count == plane * (labelType == .u8 ? 1 : 2) else {
+                throw LoaderError.sampleSize(id: source.ids[sample], what: "label", bytes: label.count, expected: plane * (labelType == .u8 ? 1 : 2))
+            }
             table.withUnsafeBufferPointer { t in
                 batch.images.withUnsafeMutableBufferPointer { dst in
                     let src = image.baseAddress!.assumingMemoryBound(to: UInt8.self)

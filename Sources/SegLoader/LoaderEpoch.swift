@@ -23,7 +23,7 @@ public final class LoaderEpoch: @unchecked Sendable {
         let size = loader.options.batchSize
         batchCount = loader.batchesPerEpoch
         queue = BatchQueue(buffers: loader.buffers, total: batchCount)
-        let shards = loader.shards
+        let source = loader.source
         let converter = loader.converter
         let queue = self.queue
         for w in 0..<loader.options.workers {
@@ -37,7 +37,7 @@ public final class LoaderEpoch: @unchecked Sendable {
                         let count = min(size, order.count - first)
                         // The batch this worker will likely take next: its pages are read meanwhile.
                         let ahead = (k + loader.options.workers) * size
-                        if ahead < order.count { for i in order[ahead..<min(order.count, ahead + size)] { shards.prefetch(i) } }
+                        if ahead < order.count { for i in order[ahead..<min(order.count, ahead + size)] { source.prefetch(i) } }
                         batch.epoch = epoch
                         batch.index = k
                         batch.count = count
@@ -47,9 +47,9 @@ public final class LoaderEpoch: @unchecked Sendable {
                         for slot in 0..<count {
                             let i = order[first + slot]
                             batch.samples.append(i)
-                            batch.ids.append(shards.ids[i])
-                            batch.repeats.append(shards.repeats[i])
-                            try converter.fill(batch, slot: slot, from: shards, sample: i)
+                            batch.ids.append(source.ids[i])
+                            batch.repeats.append(source.repeatIndex(i, epoch: epoch))
+                            try converter.fill(batch, slot: slot, from: source, sample: i, epoch: epoch)
                         }
                     } catch {
                         queue.fail(error)
@@ -66,7 +66,7 @@ public final class LoaderEpoch: @unchecked Sendable {
 
     /// The next batch in order, or nil after the last; waits if the workers are behind.
     ///
-    /// Recycles the batch returned by the previous call. Throws if a worker failed to read a shard.
+    /// Recycles the batch returned by the previous call. Throws if a worker failed to read or make a sample.
     public func next() throws -> Batch? {
         if let held { queue.recycle(held); self.held = nil }
         guard !finished else { return nil }

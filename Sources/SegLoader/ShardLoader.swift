@@ -1,8 +1,10 @@
 import Foundation
 import SegFormat
 
-/// Feeds training from shard folders: shuffled, rank-partitioned batches converted by worker
-/// threads into a bounded queue of preallocated, recycled buffers.
+/// Feeds training from shard folders or any other `SampleSource` (a pipeline made online):
+/// shuffled, rank-partitioned batches converted by worker threads into a bounded queue of
+/// preallocated, recycled buffers. Workers read (or render) the samples themselves, so a source
+/// that draws samples online draws epoch `e` while the trainer steps.
 ///
 /// ```swift
 /// var options = LoaderOptions(); options.batchSize = 8; options.seed = 42
@@ -11,11 +13,13 @@ import SegFormat
 ///     try loader.epoch(epoch).forEach { batch in train(batch.images, batch.labels, batch.count) }
 /// }
 /// ```
-/// Batch contents depend only on the shards, the options and the epoch, never on `workers`.
+/// Batch contents depend only on the source, the options and the epoch, never on `workers`.
 /// One epoch runs at a time per loader.
 public final class ShardLoader: @unchecked Sendable {
-    /// The validated, mapped folders.
-    public let shards: ShardSet
+    /// Where the samples come from: validated, mapped folders (`ShardSet`) or a pipeline.
+    public let source: any SampleSource
+    /// The shard folders, when the source is shards.
+    public var shards: ShardSet? { source as? ShardSet }
     /// Options in force.
     public let options: LoaderOptions
     /// Which samples this rank reads each epoch.
@@ -31,20 +35,25 @@ public final class ShardLoader: @unchecked Sendable {
     ///
     /// Throws `LoaderError`/`ManifestError` for missing or damaged folders and invalid options.
     public convenience init(folders: [String], options: LoaderOptions = LoaderOptions(), verifyChecksums: Bool = false) throws {
-        try self.init(shards: ShardSet(folders: folders, verifyChecksums: verifyChecksums), options: options)
+        try self.init(source: ShardSet(folders: folders, verifyChecksums: verifyChecksums), options: options)
     }
 
     /// A loader over already opened shards; throws `LoaderError` when an option is out of range.
-    public init(shards: ShardSet, options: LoaderOptions = LoaderOptions()) throws {
-        try options.validate(classes: shards.classes.count)
-        self.shards = shards
+    public convenience init(shards: ShardSet, options: LoaderOptions = LoaderOptions()) throws {
+        try self.init(source: shards, options: options)
+    }
+
+    /// A loader over `source`; throws `LoaderError` when an option is out of range.
+    public init(source: any SampleSource, options: LoaderOptions = LoaderOptions()) throws {
+        try options.validate(classes: source.classes.count)
+        self.source = source
         self.options = options
-        self.sampler = EpochSampler(count: shards.count, seed: options.seed, shuffle: options.shuffle,
+        self.sampler = EpochSampler(count: source.count, seed: options.seed, shuffle: options.shuffle,
                                     rank: options.rank, worldSize: options.worldSize, dropUneven: options.dropUneven)
-        self.converter = BatchConverter(classes: shards.classes.count, labelType: shards.labelType, options: options)
+        self.converter = BatchConverter(classes: source.classes.count, labelType: source.labelType, options: options)
         self.buffers = (0..<options.resolvedQueueDepth).map { _ in
-            Batch(capacity: options.batchSize, height: shards.height, width: shards.width,
-                  classes: shards.classes.count, options: options)
+            Batch(capacity: options.batchSize, height: source.height, width: source.width,
+                  classes: source.classes.count, options: options)
         }
     }
 

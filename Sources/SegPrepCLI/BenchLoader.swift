@@ -77,7 +77,7 @@ struct BenchLoader: ParsableCommand {
             stats = stats + epoch.stats
         }
         let seconds = Date().timeIntervalSince(start)
-        let s = loader.shards
+        let s = loader.source
         let rate = seconds > 0 ? Double(stats.samples) / seconds : 0
         if output.json {
             let obj: [String: Any] = [

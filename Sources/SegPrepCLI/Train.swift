@@ -2,16 +2,19 @@ import ArgumentParser
 import SegImage
 import Foundation
 import SegPipeline
+import SegTasks
 import SegTrain
 
 /// `seg-prep train`: train a segmentation model on shard folders, validating every epoch.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train unet-s (or a per-pixel linear baseline) on shard folders, with validation, log, curves and checkpoints.",
+        abstract: "Train unet-s (or a per-pixel linear baseline) on shard folders or a pipeline's fresh draws, with validation, log, curves and checkpoints.",
         discussion: """
         Writes into --out: log.jsonl (one JSON object an epoch: epoch, train_loss, val_loss, miou, miou_present, mpa, accuracy, lr, seconds, wait_seconds), curves.png, last.safetensors (model + optimiser state) and best.safetensors (best val mIoU). Checkpoint tensors carry PyTorch's state_dict names (enc1.0.weight, enc1.1.running_mean, …); optimiser tensors start with "optimizer." — drop them before load_state_dict(strict=True).
 
         Schedules (per epoch, as the reference): cos = warm-up (quadratic from lr/10) then cosine to --min-lr, last 5% of epochs at --min-lr; step = ten steps from --lr down to --min-lr. Ctrl-C stops after the current batch and saves last.safetensors; --resume it to continue the same schedule from that batch.
+
+        --train-pipeline train.yaml trains on the pipeline's samples made online by the loader's workers, fresh each epoch (epoch e is what `seg-prep run` writes as repeat e); validation still reads --val shard folders.
 
         Example:
           seg-prep train --train out/em-membrane-train --val out/em-membrane-val --out runs/em \\
@@ -23,10 +26,11 @@ struct Train: ParsableCommand {
     func run() throws {
         let options = try arguments.options()
         let (epochs, out) = (options.epochs, options.outDir)
-        var trainer = try Trainer(options: options)
+        let source = try options.trainPipeline.map { try PipelineSampleSource(path: $0) }
+        var trainer = try Trainer(options: options, trainSource: source)
         try Vips.start()
         let curvesPath = try OwnedOutputFile.claim((out as NSString).appendingPathComponent("curves.png"), command: "train",
-                                                   inputs: options.trainFolders + options.valFolders)
+                                                   inputs: options.trainFolders + options.valFolders + (options.trainPipeline.map { [$0] } ?? []))
         if !trainer.log.records.isEmpty { try TrainCurves.chart(trainer.log.records).writePNG(to: curvesPath) }
         let interrupt = InterruptFlag()
         interrupt.install(message: "stopping after this batch and saving \(trainer.lastPath); Ctrl-C again quits at once")

@@ -8,7 +8,10 @@ struct TrainArguments: ParsableArguments {
     private static let d = TrainOptions.defaults
 
     @Option(name: .customLong("train"), help: "Training shard folder (repeat for several).")
-    var trainFolders: [String]
+    var trainFolders: [String] = []
+
+    @Option(name: .customLong("train-pipeline"), help: "Train on fresh draws of this pipeline file every epoch (epoch e is its run's repeat e) instead of --train folders.")
+    var trainPipeline: String?
 
     @Option(name: .customLong("val"), help: "Validation shard folder (repeat for several).")
     var valFolders: [String]
@@ -78,6 +81,7 @@ struct TrainArguments: ParsableArguments {
     /// The trainer's options; throws `TrainError` for values out of range or an unreadable weight file.
     func options() throws -> TrainOptions {
         var o = TrainOptions(trainFolders: trainFolders, valFolders: valFolders, outDir: outDir)
+        o.trainPipeline = trainPipeline
         o.model = model; o.loss = loss; o.classWeights = try TrainOptions.weighting(classWeights)
         o.focalAlpha = focalAlpha; o.focalGamma = focalGamma; o.optimizer = optimizer; o.lr = lr; o.minLR = minLR
         o.momentum = momentum; o.weightDecay = weightDecay; o.schedule = schedule; o.warmupEpochs = warmupEpochs

@@ -127,4 +127,59 @@ import Testing
         let bad = try run(["predict", "--checkpoint", "\(dir)/model.safetensors", "--input", "\(dir)/images", "--out", "\(dir)/x", "--stride", "4"])
         #expect(bad.status != 0 && bad.err.contains("--stride needs --tile."))
     }
+
+    /// `train --train-pipeline` on four camvid-mini frames drawn fresh each epoch, validated on shards
+    /// `run` writes from the same pipeline; and the option refused beside --train or when both are missing.
+    @Test func trainOnAPipelinesFreshDraws() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        let camvid = fixtures.appendingPathComponent("camvid-mini")
+        for sub in ["JPEGImages", "SegmentationClass", "ImageSets/Segmentation"] {
+            try fm.createDirectory(atPath: "\(dir)/data/\(sub)", withIntermediateDirectories: true)
+        }
+        let ids = try String(contentsOf: camvid.appendingPathComponent("ImageSets/Segmentation/train.txt"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).prefix(4).map(String.init)
+        for id in ids {
+            for sub in ["JPEGImages", "SegmentationClass"] {
+                try fm.copyItem(atPath: camvid.appendingPathComponent("\(sub)/\(id).png").path, toPath: "\(dir)/data/\(sub)/\(id).png")
+            }
+        }
+        try (ids.joined(separator: "\n") + "\n").write(toFile: "\(dir)/data/ImageSets/Segmentation/train.txt", atomically: true, encoding: .utf8)
+        let pipeline = "\(dir)/train.yaml"
+        try """
+        version: 1
+        input: {format: voc, root: data, split: train}
+        classes: [sky, building, pole, road, pavement, tree, signsymbol, fence, car, pedestrian, bicyclist]
+        seed: 42
+        repeats: 1
+        stages:
+          - decode: {}
+          - remap_labels: {above: 10, to: ignore}
+          - random_resize: {size: [32, 32], jitter: 0.3, scale: [0.5, 1.5]}
+          - flip: {p: 0.5}
+          - place: {fill: [128, 128, 128], label_fill: ignore}
+        output: {dir: val, samples_per_shard: 4}
+        """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let made = try run(["run", pipeline])
+        #expect(made.status == 0, "\(made.err)")
+
+        let trained = try run(["train", "--train-pipeline", pipeline, "--val", "\(dir)/val", "--out", "\(dir)/runs",
+                               "--epochs", "2", "--batch-size", "2", "--workers", "2", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.err)")
+        let epochLines = trained.out.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochLines.count == 2 && epochLines.allSatisfy { $0.contains("(wait ") }, "\(trained.out)")
+        let log = try String(contentsOfFile: "\(dir)/runs/log.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 2 && log.allSatisfy { $0.contains("\"wait_seconds\"") }, "\(log)")
+        #expect(fm.fileExists(atPath: "\(dir)/runs/last.safetensors"))
+
+        let both = try run(["train", "--train", "\(dir)/val", "--train-pipeline", pipeline, "--val", "\(dir)/val", "--out", "\(dir)/runs2"])
+        #expect(both.status != 0 && both.err.contains("train either on shard folders (--train) or on a pipeline's fresh draws (--train-pipeline), not both"), "\(both.err)")
+        let neither = try run(["train", "--val", "\(dir)/val", "--out", "\(dir)/runs3"])
+        #expect(neither.status != 0 && neither.err.contains("give training shard folders with --train, or a pipeline file with --train-pipeline"), "\(neither.err)")
+        // Resuming the pipeline run's checkpoint on shards is a changed option, named.
+        let swapped = try run(["train", "--train", "\(dir)/val", "--val", "\(dir)/val", "--out", "\(dir)/runs", "--epochs", "3",
+                               "--batch-size", "2", "--resume", "\(dir)/runs/last.safetensors"])
+        #expect(swapped.status != 0 && swapped.err.contains("--train-pipeline \(pipeline) (now )"), "\(swapped.err)")
+    }
 }

@@ -19,7 +19,7 @@ private func options(batch: Int = 4, workers: Int = 2, seed: UInt64 = 7) -> Load
 
 private func run(_ loader: ShardLoader, epoch: Int) throws -> Delivered {
     var d = Delivered()
-    let plane = loader.shards.height * loader.shards.width
+    let plane = loader.source.height * loader.source.width
     try loader.epoch(epoch).forEach { b in
         d.samples.append(b.samples)
         d.images.append(Array(b.images[0..<(b.count * 3 * plane)]))

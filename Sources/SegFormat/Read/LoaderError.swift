@@ -15,6 +15,8 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable, Sendable {
     case shardDamaged(reason: String, folder: String)
     case tensorMissing(path: String, name: String, folder: String)
     case tensorLayout(path: String, name: String, found: String, folder: String, expected: String)
+    /// A sample source handed over `bytes` of `what` (image or label) for sample `id`, not the `expected` bytes of its size.
+    case sampleSize(id: String, what: String, bytes: Int, expected: Int)
 
     static func rerun(_ folder: String) -> String {
         "rerun `seg-prep run` with the same pipeline to rewrite it (`seg-prep verify \(folder)` lists all damage)"
@@ -48,6 +50,8 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) has no '\(name)' tensor; \(Self.rerun(folder))."
         case .tensorLayout(let path, let name, let found, let folder, let expected):
             return "\(path) holds '\(name)' as \(found) but \(folder)/index.json implies \(expected); \(Self.rerun(folder))."
+        case .sampleSize(let id, let what, let bytes, let expected):
+            return "sample \(id) came with a \(bytes)-byte \(what), not the \(expected) bytes of the source's fixed size; give the pipeline a fixed output size (a final resize or crop)."
         }
     }
 }

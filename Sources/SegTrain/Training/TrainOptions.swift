@@ -24,6 +24,9 @@ public struct TrainOptions: Sendable {
 
     /// Training and validation shard folders, and the folder for the log, curves and checkpoints.
     public var trainFolders: [String]
+    /// A pipeline file to draw training samples from online instead of `trainFolders` (epoch `e`
+    /// is the run's repeat `e`); the caller opens it and hands `Trainer` its `SampleSource`.
+    public var trainPipeline: String?
     public var valFolders: [String]
     public var outDir: String
     /// Network architecture.
@@ -84,7 +87,7 @@ public struct TrainOptions: Sendable {
         case .median: weights = "median"
         case .explicit(let w): weights = w.map { "\($0)" }.joined(separator: ",")
         }
-        return [("--train", trainFolders.joined(separator: ",")), ("--batch-size", String(batchSize)), ("--seed", String(seed)),
+        return [("--train", trainFolders.joined(separator: ",")), ("--train-pipeline", trainPipeline ?? ""), ("--batch-size", String(batchSize)), ("--seed", String(seed)),
                 ("--model", model.rawValue), ("--loss", loss.rawValue), ("--class-weights", weights),
                 ("--focal-alpha", "\(focalAlpha)"), ("--focal-gamma", "\(focalGamma)"), ("--optimizer", optimizer.rawValue),
                 ("--lr", "\(lr)"), ("--min-lr", minLR.map { "\($0)" } ?? "default"), ("--momentum", "\(momentum)"),
@@ -99,6 +102,15 @@ public struct TrainOptions: Sendable {
 
     /// Checks ranges; throws `TrainError` saying which option to change.
     public func validate() throws {
+        if trainPipeline != nil && !trainFolders.isEmpty {
+            throw TrainError.option(name: "--train-pipeline", value: "given together with --train \(trainFolders.joined(separator: ","))", expected: "train either on shard folders (--train) or on a pipeline's fresh draws (--train-pipeline), not both")
+        }
+        if trainPipeline == nil && trainFolders.isEmpty {
+            throw TrainError.option(name: "--train", value: "missing", expected: "give training shard folders with --train, or a pipeline file with --train-pipeline")
+        }
+        if trainPipeline != nil, classWeights == .inverse || classWeights == .median {
+            throw TrainError.option(name: "--class-weights", value: "\(classWeights == .inverse ? "inverse" : "median") with --train-pipeline", expected: "give none or a file of weights, since a pipeline has no counted pixels (or train on its shards)")
+        }
         guard epochs >= 1 else { throw TrainError.option(name: "--epochs", value: "\(epochs)", expected: "train for at least 1 epoch") }
         guard batchSize >= 1 else { throw TrainError.option(name: "--batch-size", value: "\(batchSize)", expected: "use at least 1") }
         guard lr > 0, lr.isFinite else { throw TrainError.option(name: "--lr", value: "\(lr)", expected: "give a positive learning rate such as 1e-3") }

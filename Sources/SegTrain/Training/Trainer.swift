@@ -52,10 +52,17 @@ public struct Trainer {
 
     /// Opens the shard folders, builds the model, loss and optimiser, and restores `options.resume`.
     ///
+    /// `trainSource` supplies the training samples when `options.trainPipeline` is set (the caller
+    /// opens the pipeline, e.g. as SegTasks' `PipelineSampleSource`); otherwise `options.trainFolders`
+    /// are opened.
+    ///
     /// - Throws: `TrainError` for bad options or mismatched folders, `LoaderError`/`ManifestError` for
     ///   unreadable shards, checkpoint errors for a bad `resume` file.
-    public init(options: TrainOptions) throws {
+    public init(options: TrainOptions, trainSource: (any SampleSource)? = nil) throws {
         try options.validate()
+        if let path = options.trainPipeline, trainSource == nil {
+            throw TrainError.option(name: "--train-pipeline", value: path, expected: "open the pipeline and pass its samples as trainSource")
+        }
         self.options = options
         if let t = options.threads { ComputeThreads.set(t) }
         var trainOptions = LoaderOptions()
@@ -63,14 +70,14 @@ public struct Trainer {
         trainOptions.dropLast = true
         trainOptions.seed = options.seed
         trainOptions.workers = options.workers
-        train = try ShardLoader(folders: options.trainFolders, options: trainOptions)
+        train = try ShardLoader(source: try trainSource ?? ShardSet(folders: options.trainFolders), options: trainOptions)
         var valOptions = trainOptions
         valOptions.dropLast = false
         valOptions.shuffle = false
         val = try ShardLoader(folders: options.valFolders, options: valOptions)
-        let names = train.shards.classes
-        guard val.shards.classes == names else {
-            throw TrainError.classesDiffer(validation: val.shards.classes, training: names)
+        let names = train.source.classes
+        guard val.source.classes == names else {
+            throw TrainError.classesDiffer(validation: val.source.classes, training: names)
         }
         guard names.count <= 255 else {
             throw TrainError.tooManyClasses(names.count)
@@ -78,13 +85,13 @@ public struct Trainer {
         guard train.batchesPerEpoch > 0 else {
             throw TrainError.noFullBatch(samples: train.samplesPerEpoch, batchSize: options.batchSize)
         }
-        let (h, w) = (train.shards.height, train.shards.width)
+        let (h, w) = (train.source.height, train.source.width)
         model = SegmentationModel(kind: options.model, classes: names.count, seed: options.seed)
-        guard h % model.sizeMultiple == 0, w % model.sizeMultiple == 0, val.shards.height == h, val.shards.width == w else {
-            throw TrainError.sizeUnsuitable(model: options.model.rawValue, multiple: model.sizeMultiple, width: w, height: h, valWidth: val.shards.width, valHeight: val.shards.height)
+        guard h % model.sizeMultiple == 0, w % model.sizeMultiple == 0, val.source.height == h, val.source.width == w else {
+            throw TrainError.sizeUnsuitable(model: options.model.rawValue, multiple: model.sizeMultiple, width: w, height: h, valWidth: val.source.width, valHeight: val.source.height)
         }
         classNames = names
-        classWeights = try Trainer.weights(options.classWeights, manifests: train.shards.manifests, classes: names.count)
+        classWeights = try Trainer.weights(options.classWeights, manifests: train.shards?.manifests ?? [], classes: names.count)
         loss = SegmentationLoss(kind: options.loss, classes: names.count, classWeights: classWeights,
                                 alpha: options.focalAlpha, gamma: options.focalGamma)
         optimizer = TrainingOptimizer(kind: options.optimizer, lr: options.lr, momentum: options.momentum,
@@ -105,12 +112,18 @@ public struct Trainer {
 
     /// Loss weights per class from the option and the manifests' pixel counts.
     static func weights(_ choice: TrainOptions.ClassWeighting, manifests: [Manifest], classes: Int) throws -> [Double]? {
-        var merged = manifests[0]
-        merged.classPixels = (0...classes).map { c in manifests.reduce(0) { $0 + ($1.classPixels.count > c ? $1.classPixels[c] : 0) } }
+        func merged() throws -> Manifest {
+            // No manifests (a pipeline): `TrainOptions.validate` refuses inverse and median weights before this.
+            guard var m = manifests.first else {
+                throw TrainError.option(name: "--class-weights", value: "counted from pixels", expected: "give none or a file of weights when training on a pipeline")
+            }
+            m.classPixels = (0...classes).map { c in manifests.reduce(0) { $0 + ($1.classPixels.count > c ? $1.classPixels[c] : 0) } }
+            return m
+        }
         switch choice {
         case .none: return nil
-        case .inverse: return ClassStats(merged).classes.map(\.weightInverse)
-        case .median: return ClassStats(merged).classes.map(\.weightMedian)
+        case .inverse: return ClassStats(try merged()).classes.map(\.weightInverse)
+        case .median: return ClassStats(try merged()).classes.map(\.weightMedian)
         case .explicit(let w):
             guard w.count == classes else {
                 throw TrainError.classWeightCount(given: w.count, classes: classes)
@@ -121,7 +134,7 @@ public struct Trainer {
 
     /// Metadata stored in every checkpoint: input size and class names.
     var checkpointInfo: [String: String] {
-        ["height": String(train.shards.height), "width": String(train.shards.width),
+        ["height": String(train.source.height), "width": String(train.source.width),
          "class_names": classNames.joined(separator: "\n"), "loss": options.loss.rawValue, "schedule": options.schedule.rawValue]
             .merging(options.resumeKey.map { (TrainCheckpoint.optionKey($0.option), $0.value) }) { a, _ in a }
     }
