@@ -15,20 +15,6 @@ import Testing
     }
     static let rare = pipeline(sampling: "{rare_class: {temperature: 0.01, min_pixels: 20, crop_retries: 10}}")
 
-    /// Pixels per class of each source label, values above 10 being the ignore class (as the remap says).
-    static func sourceCounts(_ s: Scratch, classes: Int = 11) throws -> [String: [Int]] {
-        try Vips.start()
-        var out: [String: [Int]] = [:]
-        for id in s.ids {
-            let data = try Data(contentsOf: s.data.appendingPathComponent("SegmentationClass/\(id).png"))
-            let label = try ImageCodec.readLabel(data, id: id, path: id)
-            var counts = [Int](repeating: 0, count: classes)
-            for v in label.pixels where Int(v) < classes { counts[Int(v)] += 1 }
-            out[id] = counts
-        }
-        return out
-    }
-
     /// Labelled pixels per class over every shard of `dir`, and each sample's labels with its id and params.
     static func shardCounts(_ dir: String, classes: Int = 11) throws -> (pixels: [Int], samples: [(id: String, params: [String: Double], counts: [Int])]) {
         let m = try Manifest.load(from: dir)
@@ -55,7 +41,7 @@ import Testing
     @Test func rareClassFrequencyRisesAsComputed() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let sources = try Self.sourceCounts(s)
+        let sources = try SurvivalTests.sourceCounts(s)
         let uniformDir = s.dir.appendingPathComponent("uniform").path
         _ = try s.run(Self.pipeline(sampling: nil), output: uniformDir, threads: 2)
         let summary = try s.run(Self.rare, threads: 2)

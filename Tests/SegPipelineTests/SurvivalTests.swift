@@ -24,15 +24,7 @@ import Testing
     /// Survival counted independently: sources from their label files (values above 10 are the
     /// ignore class, as the remap says), samples from the shards' labels and ids.
     static func independentCount(_ s: Scratch, _ dir: String, classes: Int = 11) throws -> [Manifest.ClassSurvival] {
-        try Vips.start()
-        var source: [String: [Int]] = [:]
-        for id in s.ids {
-            let data = try Data(contentsOf: s.data.appendingPathComponent("SegmentationClass/\(id).png"))
-            let label = try ImageCodec.readLabel(data, id: id, path: id)
-            var counts = [Int](repeating: 0, count: classes)
-            for v in label.pixels where Int(v) < classes { counts[Int(v)] += 1 }
-            source[id] = counts
-        }
+        let source = try sourceCounts(s, classes: classes)
         let m = try Manifest.load(from: dir)
         var out = (0..<classes).map { Manifest.ClassSurvival(class: m.classes[$0], sourceSamples: 0, samples: 0, survived: 0, survivedHalf: 0, pixelRatio: 0) }
         var ratioSums = [Double](repeating: 0, count: classes)
@@ -56,6 +48,20 @@ import Testing
             }
         }
         for c in 0..<classes where out[c].samples > 0 { out[c].pixelRatio = ratioSums[c] / Double(out[c].samples) }
+        return out
+    }
+
+    /// Pixels per class of each source label file, values above the classes being the ignore class.
+    static func sourceCounts(_ s: Scratch, classes: Int = 11) throws -> [String: [Int]] {
+        try Vips.start()
+        var out: [String: [Int]] = [:]
+        for id in s.ids {
+            let data = try Data(contentsOf: s.data.appendingPathComponent("SegmentationClass/\(id).png"))
+            let label = try ImageCodec.readLabel(data, id: id, path: id)
+            var counts = [Int](repeating: 0, count: classes)
+            for v in label.pixels where Int(v) < classes { counts[Int(v)] += 1 }
+            out[id] = counts
+        }
         return out
     }
 

@@ -119,7 +119,7 @@ public struct RandomCropStage: Stage {
 
     /// Whether `label` holds a pixel of value `value`.
     static func holds(_ label: Raster, value: Int) -> Bool {
-        if label.channels == 1 { return value < 256 && label.pixels.contains(UInt8(value)) }
+        if label.channels == 1 { return (0..<256).contains(value) && label.pixels.contains(UInt8(truncatingIfNeeded: value)) }
         let h = label.labelHistogram
         return value < h.count && h[value] > 0
     }
