@@ -9,7 +9,7 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class pixel histogram, suggested class weights and channel mean/std of a shard folder.",
         discussion: """
-        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. The channel mean and std, for normalising inputs, are over labelled pixels: padding and other ignored pixels are left out (--all-pixels counts them; folders written before labelled sums were kept give all pixels). Label survival, when the folder has it: per class the source samples holding it (after remap_labels, before geometry), the augmented samples made from them, those keeping at least one pixel (`survived`) and at least half the source fraction (`survived_half`), and the mean ratio of output to source fraction. --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std, pixels, survival: [{class, source_samples, samples, survived, survived_half, pixel_ratio}]}.
+        Instant: `run` counts as it goes and keeps the counts in index.json. Weights: `weight_inverse` = 1 / (classes * fraction), `weight_median` = median fraction / fraction (absent classes get 0); pass them to `seg-prep train --class-weights inverse|median`. The channel mean and std, for normalising inputs, are over labelled pixels: padding and other ignored pixels are left out (--all-pixels counts them; folders written before labelled sums were kept give all pixels). Label survival, when the folder has it: per class the source samples holding it (after remap_labels, before geometry), the augmented samples made from them, those keeping at least one pixel (`survived`) and at least half the source fraction (`survived_half`), and the mean ratio of output to source fraction. --json prints {classes: [{index, name, pixels, fraction, weight_inverse, weight_median}], ignore_pixels, total_pixels, samples, mean, std, pixels, survival: [{class, source_samples, samples, survived, survived_half, pixel_ratio}], sampling: {method, temperature, min_pixels, crop_retries, class_probability, before, after}}. Rare-class sampling, when the pipeline used it: per class the probability of drawing it and its share of the labelled source pixels with every source once (before) and as the run drew the sources (after).
         """)
 
     @Argument(help: "Shard folder (holding index.json).")
@@ -45,6 +45,15 @@ struct Stats: ParsableCommand {
                     let name = e.class.count < 18 ? e.class + String(repeating: " ", count: 18 - e.class.count) : e.class
                     let rate = e.survivalRate.map { String(format: "%5.1f%%", 100 * $0) } ?? "    —"
                     print(String(format: "%5d  ", i) + name + String(format: " %9d %9d %9d %9d  %11.3f  ", e.sourceSamples, e.samples, e.survived, e.survivedHalf, e.pixelRatio) + rate)
+                }
+            }
+            if let sampling = stats.sampling {
+                print(String(format: "rare-class sampling (temperature %g, min_pixels %d, crop_retries %d): class share of labelled source pixels, every source once (before) and as drawn (after):",
+                             sampling.temperature, sampling.minPixels, sampling.cropRetries))
+                print("index  name                 p(draw)    before     after")
+                for (i, c) in m.classes.enumerated() {
+                    let name = c.count < 18 ? c + String(repeating: " ", count: 18 - c.count) : c
+                    print(String(format: "%5d  ", i) + name + String(format: " %8.4f  %8.4f  %8.4f", sampling.classProbability[i], sampling.before[i], sampling.after[i]))
                 }
             }
         }

@@ -24,15 +24,7 @@ import Testing
     /// Survival counted independently: sources from their label files (values above 10 are the
     /// ignore class, as the remap says), samples from the shards' labels and ids.
     static func independentCount(_ s: Scratch, _ dir: String, classes: Int = 11) throws -> [Manifest.ClassSurvival] {
-        try Vips.start()
-        var source: [String: [Int]] = [:]
-        for id in s.ids {
-            let data = try Data(contentsOf: s.data.appendingPathComponent("SegmentationClass/\(id).png"))
-            let label = try ImageCodec.readLabel(data, id: id, path: id)
-            var counts = [Int](repeating: 0, count: classes)
-            for v in label.pixels where Int(v) < classes { counts[Int(v)] += 1 }
-            source[id] = counts
-        }
+        let source = try sourceCounts(s, classes: classes)
         let m = try Manifest.load(from: dir)
         var out = (0..<classes).map { Manifest.ClassSurvival(class: m.classes[$0], sourceSamples: 0, samples: 0, survived: 0, survivedHalf: 0, pixelRatio: 0) }
         var ratioSums = [Double](repeating: 0, count: classes)
@@ -59,6 +51,20 @@ import Testing
         return out
     }
 
+    /// Pixels per class of each source label file, values above the classes being the ignore class.
+    static func sourceCounts(_ s: Scratch, classes: Int = 11) throws -> [String: [Int]] {
+        try Vips.start()
+        var out: [String: [Int]] = [:]
+        for id in s.ids {
+            let data = try Data(contentsOf: s.data.appendingPathComponent("SegmentationClass/\(id).png"))
+            let label = try ImageCodec.readLabel(data, id: id, path: id)
+            var counts = [Int](repeating: 0, count: classes)
+            for v in label.pixels where Int(v) < classes { counts[Int(v)] += 1 }
+            out[id] = counts
+        }
+        return out
+    }
+
     static func expectClose(_ a: [Manifest.ClassSurvival]?, _ b: [Manifest.ClassSurvival]) {
         guard let a else { Issue.record("no survival in the manifest"); return }
         #expect(a.count == b.count)
@@ -81,9 +87,7 @@ import Testing
         #expect(counted.contains { $0.survived > $0.survivedHalf })
         #expect(counted.allSatisfy { $0.samples == 3 * $0.sourceSamples })
         // Any thread count: the same manifest bytes.
-        let other = s.dir.appendingPathComponent("t1").path
-        _ = try s.run(Self.cropping, output: other, threads: 1)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(other)/index.json")) == Data(contentsOf: s.out.appendingPathComponent("index.json")))
+        #expect(try s.sameManifestOnOneThread(Self.cropping))
     }
 
     @Test func skippedSamplesCountTheirSourceOnly() throws {
@@ -142,5 +146,15 @@ import Testing
         #expect(p.misses.map(\.class) == expected.map { spec.classes[$0.0] })
         #expect(!expected.isEmpty)
         #expect(!p.misses.contains { $0.class == "sky" })
+    }
+}
+
+extension Scratch {
+    /// Whether running `text` on one thread into a second folder writes the `index.json` bytes of
+    /// the run already in `out` (which names every shard's checksum).
+    func sameManifestOnOneThread(_ text: String) throws -> Bool {
+        let other = dir.appendingPathComponent("t1").path
+        _ = try run(text, output: other, threads: 1)
+        return try Data(contentsOf: URL(fileURLWithPath: "\(other)/index.json")) == Data(contentsOf: out.appendingPathComponent("index.json"))
     }
 }

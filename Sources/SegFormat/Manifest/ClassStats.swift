@@ -28,6 +28,8 @@ public struct ClassStats: Codable, Sendable {
     /// Per class: source samples holding it and how many augmented samples keep it (nil for
     /// folders written before survival was counted).
     public var survival: [Manifest.ClassSurvival]?
+    /// How rare-class sampling drew the sources (nil for uniform sampling and older folders).
+    public var sampling: Manifest.ClassSampling?
 
     /// Which pixels the channel statistics are over.
     public enum Pixels: String, Sendable { case labelled, all }
@@ -58,6 +60,7 @@ public struct ClassStats: Codable, Sendable {
             pixels = Pixels.labelled.rawValue
         }
         survival = m.survival
+        sampling = m.sampling
         mean = (0..<3).map { n > 0 ? sums[$0] / n / 255 : 0 }
         std = (0..<3).map { c in
             guard n > 0 else { return 0 }

@@ -104,5 +104,6 @@ extension Manifest {
             }
         }
         try validateSurvival(path: path)
+        try validateSampling(path: path)
     }
 }

@@ -41,6 +41,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Per class, in class order: how many source samples hold it and how many of the augmented
     /// samples made from them keep it (`ClassSurvival`). Absent in manifests of earlier versions.
     public var survival: [ClassSurvival]?
+    /// How the run drew its source samples when not uniformly (`ClassSampling`).
+    public var sampling: ClassSampling?
     /// Samples left out by `on_error: skip`, with the reason.
     public var skipped: [SkippedSample]
     /// The algorithm of the shards' checksums (absent in manifests from before the choice: SHA-256).

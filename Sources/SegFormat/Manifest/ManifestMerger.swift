@@ -115,6 +115,8 @@ public enum ManifestMerger {
             merged.labelledChannelSquareSums = nil
         }
         merged.survival = Manifest.mergedSurvival(loaded.map(\.m.survival))
+        // Every part plans the draws over all sources, so the parts of one run agree.
+        merged.sampling = loaded.allSatisfy { $0.m.sampling == first.m.sampling } ? first.m.sampling : nil
         merged.skipped = loaded.flatMap(\.m.skipped)
         // Parts made on different SIMD paths hold the same bytes; the merged folder names a path only when they share one.
         merged.simd = Set(loaded.map(\.m.simd)).count == 1 ? first.m.simd : nil

@@ -8,6 +8,8 @@ extension PipelineRunner {
         var store: OutputFolder
         var totalItems: Int
         var onError: PipelineSpec.OnError
+        /// The source of each item under rare-class sampling.
+        var plan: RareClassPlan? = nil
         /// Complete shards already in the folder (for the failure message).
         var kept = 0
     }
@@ -20,9 +22,10 @@ extension PipelineRunner {
     func produce(_ shards: [Int], _ p: Production, progress: @Sendable (Progress) -> Void,
                  start: Date) throws -> ([Int: StoredShard], [Manifest.SkippedSample]) {
         let H = spec.height, W = spec.width
-        let work = ShardWork(
+        var work = ShardWork(
             spec: spec, input: p.input, shards: shards, perShard: spec.samplesPerShard, totalItems: p.totalItems,
             threads: options.threads, imageBytes: H * W * 3, labelBytes: H * W * spec.labelBytes)
+        work.plan = p.plan
         let writer = ShardWriter(store: p.store, onError: p.onError, height: H, width: W, classes: spec.classes.count)
         do {
             try work.execute(progress: { done, total in

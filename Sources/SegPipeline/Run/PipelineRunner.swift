@@ -73,6 +73,8 @@ public struct PipelineRunner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let partitionText = options.partition?.description
         var context = Production(input: input, store: store, totalItems: totalItems, onError: onError)
+        // Rare-class sampling: every label read once to plan which source each item is made from.
+        context.plan = try spec.rareClassPlan(input: input, threads: options.threads, onError: onError)
 
         let complete = try store.completeManifest(pipelineSha: pipelineSha, inputSha: inputSha, partition: partitionText)
         var outdated = false
@@ -141,6 +143,7 @@ public struct PipelineRunner: Sendable {
             acc += s
             return acc
         }?.entries(names: spec.classes)
+        manifest.sampling = context.plan?.manifestEntry
         try store.writeManifest(manifest)
         store.removeEntries(myShards)
         return RunSummary(manifest: manifest, outputDir: dir, processed: todo.count, reused: existing.count,

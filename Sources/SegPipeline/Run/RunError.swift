@@ -19,6 +19,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable, Equatable {
     case finishedBySkipping(dir: String, lines: [String], count: Int)
     case rebuiltShardDiffers(path: String)
     case nothingKept(reasons: [String], skipped: Int)
+    /// `input.sampling: {rare_class: …}` found no source holding any class with `min_pixels` pixels.
+    case noRareClassSource(minPixels: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +52,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) was damaged and has been rebuilt, but the new shard differs from the one index.json records, so the input files changed since this folder was written; rerun with --force to rebuild the whole folder"
         case .nothingKept(let reasons, let skipped):
             return "\(reasons.isEmpty ? "" : reasons.joined(separator: "\n") + "\n")no sample was kept (\(skipped) skipped), so no index.json was written; fix the inputs above and rerun"
+        case .noRareClassSource(let minPixels):
+            return "rare-class sampling found no source label holding any class with at least \(minPixels) pixels, so no class can be drawn; lower `input.sampling.rare_class.min_pixels` or check the labels"
         }
     }
 }

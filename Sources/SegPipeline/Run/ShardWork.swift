@@ -13,6 +13,8 @@ struct ShardWork: @unchecked Sendable {
     let threads: Int
     let imageBytes: Int
     let labelBytes: Int
+    /// The source of each item under rare-class sampling (nil: uniform).
+    var plan: RareClassPlan? = nil
     /// Shards that may be in memory at once.
     let window = 2
 
@@ -69,9 +71,14 @@ struct ShardWork: @unchecked Sendable {
     /// Runs every stage on global item `item` and stores the pixels in `slot`.
     func process(item: Int, context: StageContext, donors: Donors? = nil, into a: ShardAssembly, slot: Int) -> ShardAssembly.SlotResult {
         let n = input.records.count
-        let idx = item % n, rep = item / n
+        var (idx, rep) = (item % n, item / n)
+        if let plan { (idx, rep) = (plan.source[item], plan.repeatIndex[item]) }
         let record = input.records[idx], id = record.id
         var s = Sample(record: record, repeatIndex: rep)
+        if let plan {
+            s.rareClass = plan.drawnClass[item]
+            s.params["rare_class"] = Double(plan.drawnClass[item])
+        }
         do {
             try spec.make(&s, donors: donors, countSource: true)
         } catch {

@@ -20,6 +20,13 @@ public struct GroundTruth: Sendable {
         maxPixels = DecodeStage(labelOnlyFor: spec).maxPixels
     }
 
+    /// The ground truth of records already listed (`input`).
+    public init(spec: PipelineSpec, input: DatasetInput) {
+        self.spec = spec
+        self.input = input
+        maxPixels = DecodeStage(labelOnlyFor: spec).maxPixels
+    }
+
     /// The class indices of `record`'s label (1 byte a value, 2 for U16 pipelines).
     ///
     /// Throws `SampleError` naming the file (missing, too large, not the image's size, …).

@@ -46,6 +46,8 @@ public struct Parameter: Sendable {
         case palette
         /// A mapping of class names to fractions in [0, 1].
         case classFractions
+        /// `uniform` or `{rare_class: {…}}`.
+        case sampling
 
         /// Human-readable type and range, for docs and messages.
         public var summary: String {
@@ -72,6 +74,7 @@ public struct Parameter: Sendable {
             case .list: return "list"
             case .classes: return "class count or list of names"
             case .classFractions: return "mapping {class name: fraction in [0, 1]}"
+            case .sampling: return "`uniform` or `{rare_class: {temperature, min_pixels, crop_retries}}`"
             case .palette: return "palette name (`" + LabelColours.presets.keys.sorted().joined(separator: "`, `") + "`) or list of {color: [r, g, b], class: name, index or `ignore`}"
             }
         }

@@ -270,7 +270,7 @@ public struct ParameterValues: Sendable {
         case .text:
             guard let s = n.scalar?.string, !s.isEmpty else { throw bad("must be a non-empty string") }
             return .word(s)
-        case .section, .list, .classes, .palette, .classFractions:
+        case .section, .list, .classes, .palette, .classFractions, .sampling:
             return .node(Located(node: n, line: pos.0, column: pos.1))
         }
     }

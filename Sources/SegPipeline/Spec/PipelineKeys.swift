@@ -24,8 +24,20 @@ public enum PipelineKeys {
 
         static let reduceZeroLabel = Param<Bool>.flag("reduce_zero_label", default: false, "mmsegmentation's reduce-zero-label after reading: 0 (and 255) become the ignore class, v becomes v − 1 (built into `format: ade20k`); on 16-bit label PNGs only 0 is ignored")
 
+        static let sampling = Param<ParameterValues.Located?>.optionalNode("sampling", .sampling, "how the `repeats` budget (sources × repeats samples) is spread over the sources: `uniform` (every source `repeats` times) or `{rare_class: {…}}` (DAFormer's rare-class sampling, keys below)")
+
         /// The keys every source takes.
-        public static let common = [format.info, labelColors.info, reduceZeroLabel.info]
+        public static let common = [format.info, labelColors.info, reduceZeroLabel.info, sampling.info]
+    }
+
+    /// `input.sampling: {rare_class: {…}}`: each sample draws a class c with p(c) ∝ exp((1 − f_c)/T)
+    /// (f_c: the class's share of the labelled source pixels), then a source holding c.
+    public enum RareClass {
+        static let temperature = Param<Double>.number("temperature", in: 0.0001...100, default: 0.01, "T: lower favours rare classes more strongly (DAFormer uses 0.01)")
+        static let minPixels = Param<Int>.integer("min_pixels", in: 1...1_000_000_000, default: 1, "pixels of class c a source must hold (after value-mapping label stages) to be drawn for c")
+        static let cropRetries = Param<Int>.integer("crop_retries", in: 0...100, default: 10, "times `random_crop` redraws its window until the window holds c (the last draw is kept)")
+
+        public static let all = [temperature.info, minPixels.info, cropRetries.info]
     }
 
     /// `output:`.

@@ -35,6 +35,8 @@ public struct PipelineSpec: Sendable {
     public var onError: OnError
     /// The checksum of each shard in `index.json`.
     public var checksum: ChecksumAlgorithm = .xxh3
+    /// How the `repeats` budget is spread over the sources (`input.sampling`).
+    public var sampling: Sampling = .uniform
     /// Floors on label survival (`output.min_survival`), checked by `seg-prep check`.
     public var minSurvival: [SurvivalFloor] = []
     /// Whether label values go through mmsegmentation's reduce-zero-label (`input.reduce_zero_label`).
@@ -119,7 +121,7 @@ public struct PipelineSpec: Sendable {
             throw top.error(T.ignoreIndex, "'ignore_index' is \(ignoreIndex), which is a class index (\(classes.count) classes: 0..\(classes.count - 1))",
                             fix: "use \(classes.count) (the default) or more, e.g. `ignore_index: 255` as mmsegmentation")
         }
-        let (inputSpec, labelColours, reduceZeroLabel) = try source(top[T.input], classes: classes, file: file, base: base)
+        let (inputSpec, labelColours, reduceZeroLabel, sampling) = try source(top[T.input], classes: classes, file: file, base: base)
 
         let seed = top[T.seed]
         let repeats = top[T.repeats]
@@ -183,6 +185,7 @@ public struct PipelineSpec: Sendable {
             samplesPerShard: perShard, height: size.height, width: size.width, oneHot: state.oneHot, onError: onError)
         spec.labelColours = labelColours
         spec.reduceZeroLabel = reduceZeroLabel
+        spec.sampling = sampling
         spec.checksum = checksum
         spec.minSurvival = floors
         if stages.count > 1, let crop = stages[1] as? RandomCropStage {
@@ -200,7 +203,7 @@ public struct PipelineSpec: Sendable {
 
     /// The input source `located` (the `input:` mapping) names with `format`, built from its keys.
     static func source(_ located: ParameterValues.Located, classes: [String], file: String,
-                       base: URL) throws -> (any InputSource, LabelColours?, reduceZeroLabel: Bool) {
+                       base: URL) throws -> (any InputSource, LabelColours?, reduceZeroLabel: Bool, sampling: Sampling) {
         let node = located.node
         let formatNode = node.mapping?.first { $0.key.string == PipelineKeys.Input.format.name }?.value
         let format = formatNode?.string ?? "voc"
@@ -213,7 +216,8 @@ public struct PipelineSpec: Sendable {
         let keys = try ParameterValues(PipelineKeys.Input.common + type.declaration.keys, scope: .section("input"), node: node,
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
         let colours = try keys[PipelineKeys.Input.labelColors].map { try LabelColours.parse($0, classes: classes, file: file) }
-        return (try type.init(keys, base: base, classes: classes), colours, keys[PipelineKeys.Input.reduceZeroLabel])
+        let sampling = try Sampling.parse(keys[PipelineKeys.Input.sampling], file: file)
+        return (try type.init(keys, base: base, classes: classes), colours, keys[PipelineKeys.Input.reduceZeroLabel], sampling)
     }
 
     /// `output.min_survival`: class names mapped to fractions in [0, 1].

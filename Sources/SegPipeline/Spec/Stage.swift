@@ -46,6 +46,8 @@ public struct StageContext: Sendable {
     public var reduceZeroLabel = false
     /// The pipeline's class names (`class_mix`'s `classes` may name them).
     public var classNames: [String] = []
+    /// Times `random_crop` redraws its window until it holds `Sample.rareClass` (rare-class sampling).
+    public var cropRetries = 0
     /// Index of the stage being applied in the pipeline's `stages`.
     public var stageIndex = 0
     /// The other samples of the input, for stages that mix samples (`mosaic`, `class_mix`); nil

@@ -14,6 +14,7 @@ public enum StageDocs {
         out += "\n### top level\n\n" + table(PipelineKeys.Top.all, heading: "key")
         out += "\n### `input`\n\n`format` picks the input source, whose own keys follow: [sources.md](sources.md).\n\n"
         out += table(PipelineKeys.Input.common, heading: "key")
+        out += "\n### `input.sampling: {rare_class: {…}}`\n\nEach of the run's sources × repeats samples draws a class c with p(c) ∝ exp((1 − f_c)/T), f_c being the class's share of the labelled source pixels (after the value-mapping label stages; read once before the run), then a source holding at least `min_pixels` of c; draws are keyed by (seed, sample number), and a source drawn for the j-th time is made as repeat j. The class is recorded per sample as `rare_class` (and `crop_retries`), the class shares before and after in `index.json` as `sampling`.\n\n" + table(PipelineKeys.RareClass.all, heading: "key")
         out += "\n### `output`\n\n" + table(PipelineKeys.Output.all, heading: "key")
         return out
     }

@@ -26,6 +26,9 @@ public struct Sample: Sendable {
     /// (for label survival); set by `PipelineSpec.process(_:countSource:)`, nil for a source left
     /// in its files (only windows of it are read).
     public var sourceClassPixels: [Int]?
+    /// The class rare-class sampling drew this sample for (`random_crop` redraws its window until
+    /// the window holds it), or nil.
+    public var rareClass: Int?
 
     public init(id: String, repeatIndex: Int, imagePath: String, labelPath: String) {
         self.id = id; self.repeatIndex = repeatIndex; self.imagePath = imagePath; self.labelPath = labelPath

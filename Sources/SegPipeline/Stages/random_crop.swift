@@ -89,17 +89,38 @@ public struct RandomCropStage: Stage {
             _ = probe.geometry.compose(crop: w)
             return try probe.renderedLabel(context: context)
         }
-        var candidates: [(Int, Int)] = []
-        var picked = 0
-        for i in 0..<11 {
-            candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
-            if catMaxRatio >= 1 || i == 10 { picked = i; break }
-            if passes(try label(box(candidates[i])), y: 0, x: 0, ignore: context.ignoreIndex, wide: context.labelBytes == 2) { picked = i; break }
+        // One window as mmseg picks it: its offsets and the candidates tried.
+        func choose() throws -> ((Int, Int), Int) {
+            var candidates: [(Int, Int)] = []
+            var picked = 0
+            for i in 0..<11 {
+                candidates.append((Int(random.unit() * Double(marginH + 1)), Int(random.unit() * Double(marginW + 1))))
+                if catMaxRatio >= 1 || i == 10 { picked = i; break }
+                if passes(try label(box(candidates[i])), y: 0, x: 0, ignore: context.ignoreIndex, wide: context.labelBytes == 2) { picked = i; break }
+            }
+            return (candidates[picked], picked + 1)
         }
-        let (y, x) = candidates[picked]
-        _ = sample.geometry.compose(crop: box(candidates[picked]))
+        var (window, tries) = try choose()
+        // Rare-class sampling: redrawn (from the same generator) until the window holds the drawn class.
+        if let c = sample.rareClass, context.cropRetries > 0 {
+            var retries = 0
+            while retries < context.cropRetries, try !Self.holds(label(box(window)), value: c) {
+                (window, tries) = try choose()
+                retries += 1
+            }
+            sample.params["crop_retries"] = Double(retries)
+        }
+        let (y, x) = window
+        _ = sample.geometry.compose(crop: box(window))
         sample.params["crop_y"] = Double(y)
         sample.params["crop_x"] = Double(x)
-        sample.params["crop_tries"] = Double(picked + 1)
+        sample.params["crop_tries"] = Double(tries)
+    }
+
+    /// Whether `label` holds a pixel of value `value`.
+    static func holds(_ label: Raster, value: Int) -> Bool {
+        if label.channels == 1 { return (0..<256).contains(value) && label.pixels.contains(UInt8(truncatingIfNeeded: value)) }
+        let h = label.labelHistogram
+        return value < h.count && h[value] > 0
     }
 }

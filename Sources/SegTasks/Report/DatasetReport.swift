@@ -32,6 +32,7 @@ public struct DatasetReport: Sendable {
         ]))
         body += Self.classesSection(names: m.classes, pixels: stats.classes.map(\.pixels), images: m.survival?.map(\.survived), ignore: m.ignoreIndex)
         body += Self.survivalSection(m.survival, predicted: false)
+        body += Self.samplingSection(m.sampling, names: m.classes)
         body += Self.section("Leakage", "<p>A shard folder holds one split; run <code>seg-prep check train.yaml --against val.yaml</code>, or make the report of a pipeline, to look for near-duplicates.</p>")
         body += Self.skippedSection(m.skipped)
         var sheet = ""
@@ -65,6 +66,13 @@ public struct DatasetReport: Sendable {
         let prediction = SurvivalPrediction(spec: spec, input: input)
         body += Self.classesSection(names: spec.classes, pixels: pixels, images: nil, ignore: spec.ignoreIndex)
         body += Self.survivalSection(prediction.survival, predicted: true)
+        if case .rareClass = spec.sampling {
+            do {
+                body += Self.samplingSection(try spec.rareClassPlan(input: input, threads: 1, onError: .skip)?.manifestEntry, names: spec.classes)
+            } catch {
+                body += Self.section("Effective class frequencies", "<p class=\"error\">\(Self.escape("\(error)"))</p>")
+            }
+        }
         do {
             let leaks = try LeakageCheck(first: spec, firstRoot: root)
             let rows = leaks.findings.map { [$0.kind.rawValue, $0.a, $0.b, "\($0.distance)"] }
@@ -129,6 +137,23 @@ public struct DatasetReport: Sendable {
             : "<p>Sources counted after <code>remap_labels</code>, before geometry; half: at least half the source fraction.</p>"
         return section("Label survival", note + "<div class=\"chart\">\(chart.svg())</div>"
                        + table(["index", "class", "source samples", "samples", "survived", "survived half", "pixel ratio", "rate"], rows))
+    }
+
+    /// Rare-class sampling: per class the draw probability and the share of labelled source pixels
+    /// before (every source once) and after (the sources as drawn).
+    static func samplingSection(_ sampling: Manifest.ClassSampling?, names: [String]) -> String {
+        guard let sampling else {
+            return section("Effective class frequencies", "<p>Uniform sampling: every source sample <code>repeats</code> times.</p>")
+        }
+        let labels = names.enumerated().map { "\($0.offset) \($0.element)" }
+        let before = BarChart(title: "share of labelled source pixels, every source once", labels: labels, values: sampling.before, colours: [[150, 150, 150]])
+        let after = BarChart(title: "share of labelled source pixels, sources as drawn", labels: labels, values: sampling.after, colours: [[90, 140, 200]])
+        let rows = names.indices.map { i in
+            ["\(i)", names[i], String(format: "%.4f", sampling.classProbability[i]), String(format: "%.4f", sampling.before[i]), String(format: "%.4f", sampling.after[i])]
+        }
+        let note = String(format: "<p>Rare-class sampling: temperature %g, min_pixels %d, crop_retries %d.</p>", sampling.temperature, sampling.minPixels, sampling.cropRetries)
+        return section("Effective class frequencies", note + "<div class=\"chart\">\(before.svg())</div><div class=\"chart\">\(after.svg())</div>"
+                       + table(["index", "class", "p(draw)", "before", "after"], rows))
     }
 
     static func skippedSection(_ skipped: [Manifest.SkippedSample]) -> String {
