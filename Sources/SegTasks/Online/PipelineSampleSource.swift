@@ -1,3 +1,4 @@
+import SegImage
 import SegFormat
 import SegPipeline
 import SegTrain
