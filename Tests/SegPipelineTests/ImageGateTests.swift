@@ -74,4 +74,14 @@ import Testing
         let limit = FileGate.fileLimit(maxPixels: 1000)
         #expect(e?.description.contains("image file is \(64 << 20) bytes, more than the \(limit) bytes any file within the pixel limit takes") == true, "\(String(describing: e))")
     }
+
+    /// A header claiming a side past 32 bits is refused by the gate (the kernels' sizes are 32-bit),
+    /// even under a pixel limit that would let its area through.
+    @Test func aSidePast32BitsIsRefused() throws {
+        let error = #expect(throws: SampleError.self) {
+            try FileGate.check(1 << 31, 1, limit: 1 << 40, id: "a", path: "wide.png")
+        }
+        #expect(error?.description == "wide.png: claims 2147483648x1 pixels in its header, a side longer than 2147483647 pixels (a damaged file), so it was not decoded; re-export the image, or run with --on-error skip")
+        try FileGate.check(1 << 20, 1, limit: 1 << 40, id: "a", path: "wide.png")
+    }
 }

@@ -30,8 +30,14 @@ public enum FileGate {
         }
     }
 
-    /// Throws `SampleError` when a header claims more than `limit` pixels.
+    /// Throws `SampleError` when a header claims more than `limit` pixels, or a side longer than
+    /// the kernels' 32-bit sizes hold (no real image has one; libvips stops at 10 million).
     public static func check(_ width: Int, _ height: Int, limit: Int, id: String, path: String) throws {
+        if width > Int(Int32.max) || height > Int(Int32.max) {
+            throw SampleError(id: id, file: path,
+                              problem: "claims \(width)x\(height) pixels in its header, a side longer than \(Int32.max) pixels (a damaged file), so it was not decoded",
+                              fix: "re-export the image, or run with --on-error skip")
+        }
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         guard overflow || pixels > limit else { return }
         throw SampleError(id: id, file: path,

@@ -27,7 +27,9 @@ package enum PixelKernels {
         src.pixels.withUnsafeBufferPointer { s in
             co.bounds.withUnsafeBufferPointer { b in
                 co.weights.withUnsafeBufferPointer { w in
-                    sp_resample_horizontal3(s.baseAddress! + rows.lowerBound * src.width * 3, Int32(src.width),
+                    // (Sides fit Int32: `FileGate.check` refuses larger ones before any decode.)
+                    guard let base = s.baseAddress, !rows.isEmpty else { return }
+                    sp_resample_horizontal3(base + rows.lowerBound * src.width * 3, Int32(src.width),
                                             Int32(rows.count), out, Int32(width), Int32(first), b.baseAddress,
                                             w.baseAddress, Int32(co.taps), path.level)
                 }
