@@ -3,7 +3,7 @@ import SegFormat
 import Testing
 @testable import SegPipeline
 
-/// Single-file outputs (`stats --plot`, `inspect --out`, `eval --plot`) go through the same
+/// Single-file outputs (`stats --plot`, `inspect --out`, `eval --plot`, `report --out`) go through the same
 /// ownership as predict's folders: never over a file seg-prep did not write (the manifest, a shard,
 /// an image), never into the folders the command reads; their own earlier outputs are replaced.
 @Suite struct OwnedFileOutputTests {
@@ -63,5 +63,44 @@ import Testing
         #expect(status3 != 0 && text3.contains("names a folder, not a file"), "\(text3)")
         let (ok, okText) = try segPrep(["inspect", pipeline, "--count", "1", "--out", s.dir.appendingPathComponent("sheet.png").path])
         #expect(ok == 0, "\(okText)")
+    }
+
+    @Test func reportNeverReplacesWhatItReports() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        _ = try s.run()
+        let pipeline = s.dir.appendingPathComponent("p.yaml").path
+        try Scratch.augmented.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let (folderBefore, dataBefore) = (try bytes(s.out), try bytes(s.data))
+        // The folder's manifest and shards, a file inside the folder, the pipeline, the dataset.
+        for (source, target, message) in [
+            (s.out.path, s.out.appendingPathComponent("index.json").path, "which report reads; give the outputs a folder of their own"),
+            (s.out.path, s.out.appendingPathComponent("report.html").path, "which report reads; give the outputs a folder of their own"),
+            (pipeline, pipeline, "is one of the files report reads"),
+            (pipeline, s.data.appendingPathComponent("report.html").path, "which report reads; give the outputs a folder of their own"),
+        ] {
+            let (status, text) = try segPrep(["report", source, "--out", target])
+            #expect(status != 0, "\(target)")
+            #expect(text.contains(message), "\(text)")
+        }
+        #expect(try bytes(s.out) == folderBefore)
+        #expect(try bytes(s.data) == dataBefore)
+        #expect(try String(contentsOfFile: pipeline, encoding: .utf8) == Scratch.augmented)
+        // Someone's page at the name is kept; a new name is written, and again on the next call.
+        let foreign = s.dir.appendingPathComponent("page.html")
+        try Data("mine".utf8).write(to: foreign)
+        let (status, text) = try segPrep(["report", s.out.path, "--out", foreign.path])
+        #expect(status != 0 && text.contains("was not written by seg-prep"), "\(text)")
+        #expect(try Data(contentsOf: foreign) == Data("mine".utf8))
+        let page = s.dir.appendingPathComponent("pages/report.html").path
+        for _ in 0..<2 {
+            let (ok, okText) = try segPrep(["report", s.out.path, "--out", page])
+            #expect(ok == 0, "\(okText)")
+        }
+        #expect(try String(contentsOfFile: page, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+        // --against compares pipelines; a folder with it is refused before anything is written.
+        let (s4, t4) = try segPrep(["report", s.out.path, "--against", pipeline, "--out", s.dir.appendingPathComponent("x.html").path])
+        #expect(s4 != 0 && t4.contains("--against compares two pipelines' inputs; give the pipeline that wrote"), "\(t4)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("x.html").path))
     }
 }

@@ -68,6 +68,36 @@ import Testing
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
     }
 
+    /// The report of a training pipeline against its validation split shows every planted copy
+    /// beside the frame it was made from: the row names the pair, and its picture holds the two
+    /// images, whose colours are those of the two files.
+    @Test func theLeakageSectionShowsEachPairWithItsImages() throws {
+        let d = try LeakageTests.dataset()
+        defer { try? FileManager.default.removeItem(atPath: d.root) }
+        let report = try DatasetReport(pipeline: try PipelineSpec.load(path: d.train), against: try PipelineSpec.load(path: d.val))
+        let html = report.html
+        #expect(html.contains("pair(s) between \(d.train) and \(d.val)"))
+        /// Mean of each channel of an RGB raster.
+        func mean(_ r: Raster) -> [Double] {
+            (0..<3).map { k in stride(from: k, to: r.pixels.count, by: 3).reduce(0.0) { $0 + Double(r.pixels[$1]) } / Double(r.width * r.height) }
+        }
+        for (copy, original) in d.planted {
+            let alt = "alt=\"\(original) | \(copy)\" src=\"data:image/png;base64,"
+            let start = try #require(html.range(of: alt), "no picture for \(original) | \(copy)")
+            let encoded = html[start.upperBound...].prefix { $0 != "\"" }
+            let picture = try ImageFile.decode(try #require(Data(base64Encoded: String(encoded))), id: copy, path: copy)
+            #expect(picture.height <= 112 && picture.height > 40 && picture.width > 2 * picture.height)
+            // Left: the training frame, at most 112 pixels wide (its top-left 100x80 compared with
+            // the same part of the file); right of it, the copy.
+            let a = try ImageFile.read("\(d.root)/data/JPEGImages/\(original).png")
+            let scale = Double(a.width) / 112
+            let left = picture.window(Resample.Window(x0: 0, y0: 0, x1: 100, y1: 80))
+            let same = a.window(Resample.Window(x0: 0, y0: 0, x1: Int(100 * scale), y1: Int(80 * scale)))
+            for (x, y) in zip(mean(left), mean(same)) { #expect(abs(x - y) < 6, "\(original): \(mean(left)) vs \(mean(same))") }
+        }
+        #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 >= d.planted.count + 1)
+    }
+
     @Test(.enabled(if: ReportTests.chromium != nil, "chromium is not installed (scripts/test installs it): the report's browser test is skipped"))
     func theReportRendersInChromium() throws {
         let (root, out) = try Self.folder()

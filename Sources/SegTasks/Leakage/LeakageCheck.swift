@@ -60,6 +60,12 @@ public struct LeakageCheck: Sendable {
     /// Images hashed, and samples that could not be read (one line each, naming the file).
     public var hashed = 0
     public var problems: [String] = []
+    /// Small copies of the images (longest side `thumbnailSide`), by split and id, when asked for:
+    /// what a report shows beside each pair. Every id of an image (its tiles) maps to it.
+    public private(set) var thumbnails: [Split: [String: Raster]] = [:]
+
+    /// Which input an id comes from.
+    public enum Split: Sendable, Hashable { case first, second }
 
     /// One image of a split: its ids (several for tiles) and what was computed from it.
     struct Item {
@@ -73,12 +79,12 @@ public struct LeakageCheck: Sendable {
     ///
     /// Throws `Failure.differentClasses` when the two pipelines do not share their classes.
     public init(first: PipelineSpec, firstRoot: String? = nil, second: PipelineSpec? = nil, secondRoot: String? = nil,
-                threshold: Int = LeakageCheck.defaultThreshold) throws {
+                threshold: Int = LeakageCheck.defaultThreshold, thumbnailSide: Int? = nil) throws {
         if let second, second.classes != first.classes {
             throw Failure.differentClasses(first: first.file, firstClasses: first.classes, second: second.file, secondClasses: second.classes)
         }
-        let a = try items(first, root: firstRoot)
-        let b = try second.map { try items($0, root: secondRoot) }
+        let a = try items(first, root: firstRoot, split: .first, thumbnailSide: thumbnailSide)
+        let b = try second.map { try items($0, root: secondRoot, split: .second, thumbnailSide: thumbnailSide) }
         // Same source: base ids or image files shared by the two splits.
         if let b {
             var byBase: [String: String] = [:], byImage: [String: String] = [:]
@@ -127,13 +133,17 @@ public struct LeakageCheck: Sendable {
     }
 
     /// The distinct images of `spec`'s input, hashed, with their labels' digests.
-    mutating func items(_ spec: PipelineSpec, root: String?) throws -> [Item] {
+    mutating func items(_ spec: PipelineSpec, root: String?, split: Split, thumbnailSide: Int?) throws -> [Item] {
         let truth = try GroundTruth(spec: spec, root: root)
         var items: [Item] = []
         var position: [String: Int] = [:]
         for record in truth.input.records {
             if let p = record.problem { problems.append(p.description); continue }
-            if let k = position[record.image] { items[k].ids.append(record.id); continue }
+            if let k = position[record.image] {
+                items[k].ids.append(record.id)
+                if let t = thumbnails[split]?[items[k].ids[0]] { thumbnails[split, default: [:]][record.id] = t }
+                continue
+            }
             position[record.image] = items.count
             var item = Item(ids: [record.id], image: record.image)
             do {
@@ -141,6 +151,11 @@ public struct LeakageCheck: Sendable {
                 let image = try ImageFile.decode(data, id: record.id, path: record.image, atLeast: Self.hashSide)
                 item.hash = PerceptualHash(image)
                 hashed += 1
+                if let side = thumbnailSide, side > 0, image.width > 0, image.height > 0 {
+                    let scale = min(1, Double(side) / Double(max(image.width, image.height)))
+                    thumbnails[split, default: [:]][record.id] = Resample.bicubic(
+                        image, width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale)))
+                }
                 if record.window == nil {
                     let label = try truth.label(record)
                     let values = Set(label.pixels)

@@ -14,13 +14,19 @@ public struct DatasetReport: Sendable {
     /// Samples drawn on the contact sheet.
     public static let sheetSamples = 6
 
+    /// Pairs of the leakage section shown with their thumbnails (the rest are listed).
+    public static let thumbnailPairs = 24
+
     public private(set) var html = ""
+    /// What the report read (files and folders): the page may not replace one or lie inside one.
+    public private(set) var inputs: [String] = []
 
     /// The report of the shard folder `dir`.
     ///
     /// Throws `ManifestError` when its `index.json` cannot be read (nothing to report on).
     public init(folder dir: String) throws {
         let m = try Manifest.load(from: dir)
+        inputs = [dir]
         let stats = ClassStats(m)
         var body = Self.section("Dataset", Self.table(["key", "value"], [
             ["folder", dir], ["samples", "\(m.sampleCount)"], ["shards", "\(m.shards.count)"],
@@ -53,9 +59,12 @@ public struct DatasetReport: Sendable {
     }
 
     /// The report of `spec`'s input before a run: class pixels of the source labels, predicted
-    /// survival, near-duplicates within the input, and a contact sheet of processed samples.
-    public init(pipeline spec: PipelineSpec, root: String? = nil) throws {
+    /// survival, near-duplicates within the input (or, with `against`, between it and that
+    /// pipeline's input, e.g. the validation split) shown with thumbnails, and a contact sheet of
+    /// processed samples.
+    public init(pipeline spec: PipelineSpec, root: String? = nil, against: PipelineSpec? = nil, againstRoot: String? = nil) throws {
         let input = try DatasetInput(spec, root: root)
+        inputs = [spec.file, input.root] + (against.map { [$0.file] } ?? []) + (againstRoot.map { [$0] } ?? [])
         let check = InputCheck(spec: spec, input: input)
         var body = Self.section("Dataset", Self.table(["key", "value"], [
             ["pipeline", spec.file], ["source samples", "\(input.records.count)"], ["repeats", "\(spec.repeats)"],
@@ -74,10 +83,8 @@ public struct DatasetReport: Sendable {
             }
         }
         do {
-            let leaks = try LeakageCheck(first: spec, firstRoot: root)
-            let rows = leaks.findings.map { [$0.kind.rawValue, $0.a, $0.b, "\($0.distance)"] }
-            body += Self.section("Leakage", "<p>\(leaks.hashed) images hashed; \(leaks.findings.count) pair(s) within the input.</p>"
-                                 + (rows.isEmpty ? "" : Self.table(["kind", "a", "b", "distance"], rows)) + Self.list("Not read", leaks.problems))
+            let leaks = try LeakageCheck(first: spec, firstRoot: root, second: against, secondRoot: againstRoot, thumbnailSide: 112)
+            body += Self.leakageSection(leaks, first: spec.file, second: against?.file)
         } catch {
             body += Self.section("Leakage", "<p class=\"error\">\(Self.escape("\(error)"))</p>")
         }
@@ -102,9 +109,11 @@ public struct DatasetReport: Sendable {
         html = Self.page(title: "seg-prep report — \(spec.file)", body: body)
     }
 
-    /// Writes the page to `path` atomically.
+    /// Writes the page to `path` atomically, after claiming it (`OwnedOutputFile`): never over a
+    /// file seg-prep did not write, never over what the report read or inside an input folder.
+    /// Throws `OwnershipError` or the write's error.
     public func write(to path: String) throws {
-        try AtomicFile.write(Data(html.utf8), to: path)
+        try AtomicFile.write(Data(html.utf8), to: try OwnedOutputFile.claim(path, command: "report", inputs: inputs))
     }
 
     // MARK: sections
@@ -154,6 +163,44 @@ public struct DatasetReport: Sendable {
         let note = String(format: "<p>Rare-class sampling: temperature %g, min_pixels %d, crop_retries %d.</p>", sampling.temperature, sampling.minPixels, sampling.cropRetries)
         return section("Effective class frequencies", note + "<div class=\"chart\">\(before.svg())</div><div class=\"chart\">\(after.svg())</div>"
                        + table(["index", "class", "p(draw)", "before", "after"], rows))
+    }
+
+    /// The pairs found, each with the two images side by side (the first `thumbnailPairs`).
+    static func leakageSection(_ leaks: LeakageCheck, first: String, second: String?) -> String {
+        let scope = second.map { "between \(escape(first)) and \(escape($0))" } ?? "within the input"
+        var out = "<p>\(leaks.hashed) images hashed; \(leaks.findings.count) pair(s) \(scope).</p>"
+        if !leaks.findings.isEmpty {
+            out += "<table><tr><th>kind</th><th>a</th><th>b</th><th>distance</th><th>images (a | b)</th></tr>"
+            for (k, f) in leaks.findings.enumerated() {
+                var picture = ""
+                if k < thumbnailPairs, let a = leaks.thumbnails[.first]?[f.a], let b = leaks.thumbnails[second == nil ? .first : .second]?[f.b],
+                   let png = try? Vips.encode(pair(a, b), suffix: ".png") {
+                    picture = "<img alt=\"\(escape(f.a)) | \(escape(f.b))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">"
+                }
+                out += "<tr><td>\(escape(f.kind.rawValue))</td><td>\(escape(f.a))</td><td>\(escape(f.b))</td><td>\(f.distance)</td><td>\(picture)</td></tr>"
+            }
+            out += "</table>"
+        }
+        return section("Leakage", out + list("Not read", leaks.problems))
+    }
+
+    /// Two thumbnails side by side on the sheet background, top-aligned.
+    static func pair(_ a: Raster, _ b: Raster) -> Raster {
+        let gap = 6
+        var r = Raster(width: a.width + gap + b.width, height: max(a.height, b.height), fill: ContactSheet.background)
+        r.paste(rgb(a), dx: 0, dy: 0)
+        r.paste(rgb(b), dx: a.width + gap, dy: 0)
+        return r
+    }
+
+    /// `r` as three channels: grey repeated, extra channels (alpha) dropped.
+    static func rgb(_ r: Raster) -> Raster {
+        guard r.channels != 3, r.channels > 0 else { return r }
+        var out = [UInt8](repeating: 0, count: r.width * r.height * 3)
+        for i in 0..<(r.width * r.height) {
+            for k in 0..<3 { out[3 * i + k] = r.pixels[i * r.channels + (r.channels >= 3 ? k : 0)] }
+        }
+        return Raster(width: r.width, height: r.height, channels: 3, pixels: out)
     }
 
     static func skippedSection(_ skipped: [Manifest.SkippedSample]) -> String {
