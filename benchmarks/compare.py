@@ -16,6 +16,21 @@ ROUNDS = 1 if "--quick" in sys.argv else 3
 # writes its own results file and table, leaving results.json and BENCHMARKS.md to the default path.
 SIMD = os.environ.get("SEGPREP_SIMD", "")
 DATA = os.path.join(WORK, "data")
+# The 1080p rows read real 1920x1080 photos (waterscenes-1080p, 60 JPEGs with masks; non-commercial
+# licence, so read from a path and never committed): SEGPREP_BENCH_1080P=DIR, else the shared
+# datasets folder beside the checkout when it is there. Without them the rows fall back to the
+# camvid-mini frames upscaled to 1920x1080 by make-data.py, and say so: smooth upscaled frames
+# decode several times faster than real photos of that size.
+REAL_1080P = os.environ.get("SEGPREP_BENCH_1080P") or os.path.join(ROOT, "..", "shared", "datasets", "waterscenes-1080p")
+if not os.path.isfile(os.path.join(REAL_1080P, "ImageSets", "Segmentation", "train.txt")):
+    REAL_1080P = None
+
+
+def hd_root():
+    """The 1080p dataset folder and how the rows name it."""
+    if REAL_1080P:
+        return os.path.abspath(REAL_1080P), "real 1920x1080 photos (waterscenes-1080p, JPEG)"
+    return os.path.join(DATA, "jpeg-1080"), "1920x1080 JPEG upscaled from 480x360 frames (real photos not found)"
 # Peer data paths (benchmarks/peers.py) run from the venv that benchmarks/install-peers makes, pinned
 # like the one-core rows, with one OpenCV / OpenMP / BLAS thread.
 VENV_PY = os.path.join(ROOT, "benchmarks/.venv/bin/python")
@@ -127,9 +142,9 @@ def peer_rows(rows, res):
         elif status[name]:
             why[name] = "install failed: " + status[name]
     repeats = 4 if QUICK else 8
-    sets = (("voc", "jpeg-voc", False, "VOC-size JPEG (480x360)"),
-            ("1080p", "jpeg-1080", True, "1920x1080 JPEG (seg-prep with shrink_on_load; albumentations decodes full size)"))
-    pipes = {name: voc_train("peer-" + name, os.path.join(DATA, root), repeats, shrink) for name, root, shrink, _ in sets}
+    sets = (("voc", os.path.join(DATA, "jpeg-voc"), False, "VOC-size JPEG (480x360)"),
+            ("1080p", hd_root()[0], True, hd_root()[1] + " (seg-prep with shrink_on_load; albumentations decodes full size)"))
+    pipes = {name: voc_train("peer-" + name, root, repeats, shrink) for name, root, shrink, _ in sets}
     best, info = {}, {}
     # seg-prep's mmseg recipe (pipelines/ade20k-train.yaml's stages) on the same files; labels hold
     # 255 for void, mapped to the ignore class first.
@@ -137,7 +152,7 @@ def peer_rows(rows, res):
                  "resize: {scale: [2048, 512], ratio_range: [0.5, 2.0], keep_ratio: true}",
                  "random_crop: {size: [512, 512], cat_max_ratio: 0.75}", "flip: {p: 0.5}", "photometric: {}",
                  "pad: {size: [512, 512], fill: 0, label_fill: ignore}"]
-    mm_pipes = {name: pipeline("peer-mmseg-recipe-" + name, os.path.join(DATA, root), 512, 21, mm_stages, repeats=repeats)
+    mm_pipes = {name: pipeline("peer-mmseg-recipe-" + name, root, 512, 21, mm_stages, repeats=repeats)
                 for name, root, _, _ in sets}
 
     def measure(key, fn):
@@ -156,8 +171,7 @@ def peer_rows(rows, res):
         return r["samples_per_second"], r
 
     for _ in range(ROUNDS):
-        for name, root, _, _ in sets:
-            data = os.path.join(DATA, root)
+        for name, data, _, _ in sets:
             p, extra = pipes[name]
             out = os.path.join(WORK, "out", "peer-" + name)
             measure(f"segprep_{name}", lambda: run_rate(p, 1, out, pin=True, rounds=1, extra=extra))
@@ -190,7 +204,7 @@ def peer_rows(rows, res):
             what = (f"voc-train augmentation, one core: `run` (1 thread) vs albumentations 2.0.8 {how}{vs}, {label} → 512x512, {n} samples")
             text = f"{theirs:.1f} samples/s (albumentations)" if theirs else "not measured: " + why.get("albumentations", why.get(key, "?"))
             rows.append((what, ours_text, text, ours / theirs if ours and theirs else None))
-    for suffix, label in (("", "VOC-size JPEG (480x360)"), ("_1080p", "1920x1080 JPEG (full decode on both sides)")):
+    for suffix, label in (("", "VOC-size JPEG (480x360)"), ("_1080p", hd_root()[1] + " (full decode on both sides)")):
         mm = best.get("mmseg" + suffix)
         ours = best.get("segprep_mmseg" + suffix)
         rows.append(("mmseg's recipe, one core: `run` (1 thread; resize → random_crop → flip → photometric → pad, shards written) vs "
@@ -272,7 +286,7 @@ def main():
 
     # 1. run (1 thread) vs reference __getitem__ on VOC-size and 1080p JPEGs, and the decode floor.
     for name, root, shrink in (("voc", "jpeg-voc", False), ("1080p", "jpeg-1080", True)):
-        data = os.path.join(DATA, root)
+        data = hd_root()[0] if name == "1080p" else os.path.join(DATA, root)
         p = pipeline("run-" + name, data, 512, 21, train_stages(512, shrink), repeats=reps)
         ours, n = run_rate(p, 1, os.path.join(WORK, "out", name + "1"), pin=True)
         ref, _ = best_of(ONE_CORE + REF + ["getitem", data, "--count", str(n), "--size", "512", "--classes", "21"], "samples_per_second")
@@ -281,7 +295,7 @@ def main():
         pil, _ = best_of(ONE_CORE + REF + ["decode", data, "--count", str(n)], "ms_per_sample", higher=False)
         res[f"run_{name}"] = {"seg_prep_samples_per_second": ours, "reference_samples_per_second": ref,
                               "decode_ms": dec, "decode_shrunk_ms": dec_shrunk, "pil_decode_ms": pil, "samples": n}
-        label = "VOC-size JPEG (480x360)" if name == "voc" else "1920x1080 JPEG (shrink-on-load)"
+        label = "VOC-size JPEG (480x360)" if name == "voc" else hd_root()[1] + " (shrink-on-load)"
         rows.append((f"`run` one core vs `__getitem__` one core, {label} → 512x512", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
         floor = dec_shrunk if shrink else dec
         rows.append((f"`run` one core, time per sample vs decode-only floor (target: within 2x), {label}",
@@ -289,10 +303,10 @@ def main():
         if name == "voc":
             # parity mode check on 1080p is covered by shrink off in the next row
             pass
-    p = pipeline("run-1080p-parity", os.path.join(DATA, "jpeg-1080"), 512, 21, train_stages(512, False), repeats=reps)
+    p = pipeline("run-1080p-parity", hd_root()[0], 512, 21, train_stages(512, False), repeats=reps)
     ours, n = run_rate(p, 1, os.path.join(WORK, "out", "1080par"), pin=True)
     ref = res["run_1080p"]["reference_samples_per_second"]
-    rows.append(("`run` one core, 1080p JPEG, parity mode (full decode) vs `__getitem__`", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
+    rows.append((f"`run` one core, {hd_root()[1]}, parity mode (full decode) vs `__getitem__`", f"{ours:.1f} samples/s", f"{ref:.1f} samples/s", ours / ref))
 
     # 1b. peers: albumentations and mmsegmentation, one core, same files.
     peer_rows(rows, res)

@@ -1,8 +1,12 @@
 """Samples per second of a pipeline's fresh draws in a PyTorch DataLoader (2 workers, batch 8):
 ``segprep.TorchPipelineDataset`` on pipelines/voc-train.yaml, and the same recipe in albumentations
-(random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import.
+(random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import;
+with ``--recipe mmseg``, mmseg's training recipe (RandomResize(2048x512, 0.5-2), RandomCrop 512 with
+cat_max_ratio 0.75, RandomFlip, PhotoMetricDistortion, padded to 512x512) as a seg-prep pipeline and
+as mmsegmentation 1.2.2's own transforms (when mmseg imports: benchmarks/.venv from
+benchmarks/install-peers), on a VOC-layout root.
 
-    python benchmarks/online.py [--input-root VOC2012] [--samples 400] [--workers 2] [--batch 8] [--shards DIR]
+    python benchmarks/online.py [--recipe voc|mmseg] [--input-root VOC2012] [--samples 400] [--workers 2] [--batch 8] [--shards DIR]
 
 The library is found as ``segprep.Pipeline`` finds it (SEGPREP_LIB, .build/release, …). Numbers are
 for this machine only; report them with the CPU and the SIMD path seg-prep took.
@@ -88,8 +92,76 @@ class AlbumentationsVOC:
         return x, torch.from_numpy(out["mask"].astype(np.int64))
 
 
+MMSEG_STAGES = """stages:
+  - decode: {}
+  - remap_labels: {above: 20, to: ignore}
+  - resize: {scale: [2048, 512], ratio_range: [0.5, 2.0], keep_ratio: true}
+  - random_crop: {size: [512, 512], cat_max_ratio: 0.75}
+  - flip: {p: 0.5}
+  - photometric: {}
+  - pad: {size: [512, 512], fill: 0, label_fill: ignore}
+"""
+
+
+def mmseg_pipeline(root, folder):
+    """mmseg's recipe as a seg-prep pipeline over a VOC-layout root (labels above 20 ignored)."""
+    path = os.path.join(folder, "mmseg-recipe.yaml")
+    with open(path, "w") as f:
+        f.write(f"version: 1\ninput: {{format: voc, root: {os.path.abspath(root)}, split: train}}\nclasses: 21\n"
+                f"ignore_index: 255\nseed: 0\n{MMSEG_STAGES}output: {{dir: {os.path.join(folder, 'out')}}}\n")
+    return path
+
+
+class MMSegVOC:
+    """mmsegmentation 1.2.2's transforms (LoadImageFromFile, LoadAnnotations, RandomResize, RandomCrop,
+    RandomFlip, PhotoMetricDistortion) over a VOC-layout root, padded to 512x512 (image 0, label 255)
+    as mmseg's data preprocessor does, labels above 20 ignored as the seg-prep pipeline does."""
+
+    def __init__(self, root, split="train"):
+        import types
+
+        stub = types.ModuleType("mmcv.ops")
+        stub.point_sample = None
+        sys.modules.setdefault("mmcv.ops", stub)
+        import mmseg.datasets  # noqa: F401  (registers mmseg's transforms)
+        from mmcv.transforms import Compose
+        from mmengine.registry import init_default_scope
+
+        init_default_scope("mmseg")
+        self.root = root
+        self.ids = open(os.path.join(root, "ImageSets", "Segmentation", split + ".txt")).read().split()
+        self.pipe = Compose([
+            dict(type="LoadImageFromFile"),
+            dict(type="LoadAnnotations"),
+            dict(type="RandomResize", scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
+            dict(type="RandomCrop", crop_size=(512, 512), cat_max_ratio=0.75),
+            dict(type="RandomFlip", prob=0.5),
+            dict(type="PhotoMetricDistortion"),
+        ])
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        import torch
+
+        out = self.pipe(dict(img_path=os.path.join(self.root, "JPEGImages", self.ids[i] + ".jpg"),
+                             seg_map_path=os.path.join(self.root, "SegmentationClass", self.ids[i] + ".png"),
+                             reduce_zero_label=False, label_map=None, seg_fields=[]))
+        img, seg = out["img"], out["gt_seg_map"]
+        h, w = seg.shape
+        image = np.zeros((512, 512, 3), np.uint8)
+        image[:h, :w] = img[:, :, ::-1]           # BGR -> RGB
+        label = np.full((512, 512), 255, np.int64)
+        label[:h, :w] = np.where(seg > 20, 255, seg)
+        x = torch.from_numpy(image).permute(2, 0, 1).float() / 255
+        return x, torch.from_numpy(label)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--recipe", choices=["voc", "mmseg"], default="voc",
+                    help="voc: --pipeline against albumentations; mmseg: mmseg's recipe against mmsegmentation's transforms")
     ap.add_argument("--pipeline", default=os.path.join(ROOT, "pipelines", "voc-train.yaml"))
     ap.add_argument("--input-root", default=None, help="dataset root replacing the pipeline's input.root")
     ap.add_argument("--samples", type=int, default=400)
@@ -98,8 +170,27 @@ def main():
     ap.add_argument("--shards", default=None, help="a shard folder of the same pipeline (`seg-prep run`), read for comparison")
     args = ap.parse_args()
     import segprep
+    import tempfile
 
     rows = {}
+    if args.recipe == "mmseg":
+        if not args.input_root:
+            ap.error("--recipe mmseg needs --input-root (a VOC-layout dataset with JPEG images)")
+        folder = tempfile.mkdtemp(prefix="segprep-online-")
+        args.pipeline = mmseg_pipeline(args.input_root, folder)
+        ds = segprep.TorchPipelineDataset(args.pipeline)
+        rows["segprep_pipeline_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
+        try:
+            import mmseg
+
+            theirs = rate(MMSegVOC(args.input_root), args.samples, args.workers, args.batch)
+            rows["mmseg_samples_per_second"] = round(theirs, 1)
+            rows["mmseg_version"] = mmseg.__version__
+        except ImportError as e:
+            rows["mmseg"] = f"not measured: {e}"
+        rows.update(samples=args.samples, source_samples=len(ds), workers=args.workers, batch=args.batch, recipe="mmseg")
+        print(json.dumps(rows, indent=2))
+        return
     ds = segprep.TorchPipelineDataset(args.pipeline, input_root=args.input_root)
     rows["segprep_pipeline_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
     if args.shards:
