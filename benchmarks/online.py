@@ -130,14 +130,10 @@ class MMSegVOC:
         init_default_scope("mmseg")
         self.root = root
         self.ids = open(os.path.join(root, "ImageSets", "Segmentation", split + ".txt")).read().split()
-        self.pipe = Compose([
-            dict(type="LoadImageFromFile"),
-            dict(type="LoadAnnotations"),
-            dict(type="RandomResize", scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
-            dict(type="RandomCrop", crop_size=(512, 512), cat_max_ratio=0.75),
-            dict(type="RandomFlip", prob=0.5),
-            dict(type="PhotoMetricDistortion"),
-        ])
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from peers import MMSEG_TRANSFORMS
+
+        self.pipe = Compose(MMSEG_TRANSFORMS)
 
     def __len__(self):
         return len(self.ids)

@@ -142,6 +142,17 @@ def albu(a):
             "seconds": took, "samples_per_second": len(todo) / took, "written_shards": shards[0] if a.write else 0}
 
 
+# mmseg's training transforms for PASCAL VOC / ADE20K style configs (also benchmarks/online.py's).
+MMSEG_TRANSFORMS = [
+    dict(type="LoadImageFromFile"),
+    dict(type="LoadAnnotations"),
+    dict(type="RandomResize", scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type="RandomCrop", crop_size=(512, 512), cat_max_ratio=0.75),
+    dict(type="RandomFlip", prob=0.5),
+    dict(type="PhotoMetricDistortion"),
+]
+
+
 def mmseg(a):
     import types
     stub = types.ModuleType("mmcv.ops")
@@ -155,14 +166,7 @@ def mmseg(a):
     torch.set_num_threads(1)
     init_default_scope("mmseg")
     np.random.seed(a.seed)
-    pipe = Compose([
-        dict(type="LoadImageFromFile"),
-        dict(type="LoadAnnotations"),
-        dict(type="RandomResize", scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
-        dict(type="RandomCrop", crop_size=(512, 512), cat_max_ratio=0.75),
-        dict(type="RandomFlip", prob=0.5),
-        dict(type="PhotoMetricDistortion"),
-    ])
+    pipe = Compose(MMSEG_TRANSFORMS)
 
     def sample(img_path, lab_path):
         out = pipe(dict(img_path=img_path, seg_map_path=lab_path, reduce_zero_label=False, label_map=None,
