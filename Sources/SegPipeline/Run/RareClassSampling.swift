@@ -125,31 +125,18 @@ extension PipelineSpec {
         guard case .rareClass(let settings) = sampling else { return nil }
         let truth = GroundTruth(spec: self, input: input)
         let records = input.records
-        let results = LockedResults<Result<[Int], any Error>>(count: records.count)
-        let next = LockedResults<Int>(count: 1)
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(threads, records.count)) {
-            group.enter()
-            let t = Thread {
-                while let i = next.claim(below: records.count) {
-                    let r = Result { () throws -> [Int] in
-                        let label = try truth.label(records[i])
-                        let h = label.labelHistogram
-                        return (0..<classes.count).map { $0 < h.count ? h[$0] : 0 }
-                    }
-                    results.set(i, r)
-                }
-                group.leave()
+        let classCount = classes.count
+        let results = LockedResults<Result<[Int], any Error>>.map(records.count, threads: threads) { i in
+            Result { () throws -> [Int] in
+                let h = try truth.label(records[i]).labelHistogram
+                return (0..<classCount).map { $0 < h.count ? h[$0] : 0 }
             }
-            t.start()
         }
-        group.wait()
         var histograms: [[Int]?] = []
-        for i in 0..<records.count {
-            switch results.get(i) {
-            case .success(let h)?: histograms.append(h)
-            case .failure(let e)?: if onError == .fail { throw e } else { histograms.append(nil) }
-            case nil: histograms.append(nil)
+        for r in results {
+            switch r {
+            case .success(let h): histograms.append(h)
+            case .failure(let e): if onError == .fail { throw e } else { histograms.append(nil) }
             }
         }
         return try RareClassPlan(settings: settings, histograms: histograms, classes: classes.count,
@@ -158,18 +145,35 @@ extension PipelineSpec {
 }
 
 /// A fixed number of slots filled by worker threads, and a shared counter they claim from.
-final class LockedResults<T>: @unchecked Sendable {
+package final class LockedResults<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [T?]
     private var counter = 0
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    package init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
-    func get(_ i: Int) -> T? { lock.lock(); defer { lock.unlock() }; return values[i] }
+    package func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
+    package func get(_ i: Int) -> T? { lock.lock(); defer { lock.unlock() }; return values[i] }
+
+    /// `body(i)` for every i in 0..<count on up to `threads` threads (each claiming the next index),
+    /// the results in index order.
+    package static func map(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+        let results = LockedResults<T>(count: count)
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(threads, count)) {
+            group.enter()
+            let t = Thread {
+                while let i = results.claim(below: count) { results.set(i, body(i)) }
+                group.leave()
+            }
+            t.start()
+        }
+        group.wait()
+        return (0..<count).compactMap { results.get($0) }
+    }
 
     /// The next index below `limit`, or nil when all are claimed.
-    func claim(below limit: Int) -> Int? {
+    package func claim(below limit: Int) -> Int? {
         lock.lock(); defer { lock.unlock() }
         guard counter < limit else { return nil }
         counter += 1

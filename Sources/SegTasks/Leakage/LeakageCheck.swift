@@ -132,44 +132,69 @@ public struct LeakageCheck: Sendable {
         return String(id[..<at])
     }
 
-    /// The distinct images of `spec`'s input, hashed, with their labels' digests.
+    /// What one image gives: its hash, its label's digest and thumbnail, or why it could not be read.
+    struct Hashed: Sendable {
+        var hash: PerceptualHash?
+        var label: String?
+        var thumbnail: Raster?
+        var problem: String?
+    }
+
+    /// The distinct images of `spec`'s input, hashed (on every core, in input order), with their
+    /// labels' digests.
     mutating func items(_ spec: PipelineSpec, root: String?, split: Split, thumbnailSide: Int?) throws -> [Item] {
         let truth = try GroundTruth(spec: spec, root: root)
+        let records = truth.input.records
         var items: [Item] = []
+        var first: [Int] = []
         var position: [String: Int] = [:]
-        for record in truth.input.records {
+        for (n, record) in records.enumerated() {
             if let p = record.problem { problems.append(p.description); continue }
-            if let k = position[record.image] {
-                items[k].ids.append(record.id)
-                if let t = thumbnails[split]?[items[k].ids[0]] { thumbnails[split, default: [:]][record.id] = t }
-                continue
-            }
+            if let k = position[record.image] { items[k].ids.append(record.id); continue }
             position[record.image] = items.count
-            var item = Item(ids: [record.id], image: record.image)
-            do {
-                let data = try truth.input.source.imageData(record, maxPixels: FileGate.defaultMaxPixels)
-                let image = try ImageFile.decode(data, id: record.id, path: record.image, atLeast: Self.hashSide)
-                item.hash = PerceptualHash(image)
-                hashed += 1
-                if let side = thumbnailSide, side > 0, image.width > 0, image.height > 0 {
-                    let scale = min(1, Double(side) / Double(max(image.width, image.height)))
-                    thumbnails[split, default: [:]][record.id] = Resample.bicubic(
-                        image, width: max(1, Int(Double(image.width) * scale)), height: max(1, Int(Double(image.height) * scale)))
-                }
-                if record.window == nil {
-                    let label = try truth.label(record)
-                    let values = Set(label.pixels)
-                    if values.count > 1 || label.channels == 2 {
-                        item.label = "\(label.width)x\(label.height)x\(label.channels):" + Checksum.sha256(Data(label.pixels))
-                    }
-                }
-            } catch let e as SampleError {
-                problems.append(e.description)
-            } catch {
-                problems.append("\(record.image): \(error)")
-            }
-            items.append(item)
+            items.append(Item(ids: [record.id], image: record.image))
+            first.append(n)
+        }
+        let starts = first
+        let hashed = LockedResults<Hashed>.map(starts.count, threads: ProcessInfo.processInfo.activeProcessorCount) { k in
+            Self.hash(records[starts[k]], truth: truth, thumbnailSide: thumbnailSide)
+        }
+        for k in items.indices {
+            let h = hashed[k]
+            if let p = h.problem { problems.append(p) }
+            if h.hash != nil { self.hashed += 1 }
+            items[k].hash = h.hash
+            items[k].label = h.label
+            if let t = h.thumbnail { for id in items[k].ids { thumbnails[split, default: [:]][id] = t } }
         }
         return items
+    }
+
+    /// Decodes and hashes one image (JPEGs shrunk in the decoder), and digests its label.
+    static func hash(_ record: SampleRecord, truth: GroundTruth, thumbnailSide: Int?) -> Hashed {
+        var out = Hashed()
+        do {
+            let data = try truth.input.source.imageData(record, maxPixels: FileGate.defaultMaxPixels)
+            let image = try ImageFile.decode(data, id: record.id, path: record.image, atLeast: hashSide)
+            out.hash = PerceptualHash(image)
+            if let side = thumbnailSide, side > 0, image.width > 0, image.height > 0 {
+                let scale = min(1, Double(side) / Double(max(image.width, image.height)))
+                out.thumbnail = Resample.bicubic(image, width: max(1, Int(Double(image.width) * scale)),
+                                                 height: max(1, Int(Double(image.height) * scale)))
+            }
+            if record.window == nil {
+                let label = try truth.label(record)
+                // More than one byte value (a scan, not a set of every pixel).
+                let firstByte = label.pixels.first
+                if label.pixels.contains(where: { $0 != firstByte }) || label.channels == 2 {
+                    out.label = "\(label.width)x\(label.height)x\(label.channels):" + Checksum.sha256(Data(label.pixels))
+                }
+            }
+        } catch let e as SampleError {
+            out.problem = e.description
+        } catch {
+            out.problem = "\(record.image): \(error)"
+        }
+        return out
     }
 }
