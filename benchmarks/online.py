@@ -103,12 +103,13 @@ MMSEG_STAGES = """stages:
 """
 
 
-def mmseg_pipeline(root, folder):
+def mmseg_pipeline(root, folder, shrink=False):
     """mmseg's recipe as a seg-prep pipeline over a VOC-layout root (labels above 20 ignored)."""
     path = os.path.join(folder, "mmseg-recipe.yaml")
+    stages = MMSEG_STAGES.replace("decode: {}", "decode: {shrink_on_load: true}") if shrink else MMSEG_STAGES
     with open(path, "w") as f:
         f.write(f"version: 1\ninput: {{format: voc, root: {os.path.abspath(root)}, split: train}}\nclasses: 21\n"
-                f"ignore_index: 255\nseed: 0\n{MMSEG_STAGES}output: {{dir: {os.path.join(folder, 'out')}}}\n")
+                f"ignore_index: 255\nseed: 0\n{stages}output: {{dir: {os.path.join(folder, 'out')}}}\n")
     return path
 
 
@@ -163,17 +164,31 @@ def main():
     ap.add_argument("--samples", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--shrink-on-load", action="store_true",
+                    help="decode JPEGs at a reduced size when the output is much smaller (decode: {shrink_on_load: true}), as the 1080p rows of benchmarks/run do")
     ap.add_argument("--shards", default=None, help="a shard folder of the same pipeline (`seg-prep run`), read for comparison")
     args = ap.parse_args()
     import segprep
     import tempfile
 
     rows = {}
+    if args.shrink_on_load:
+        text = open(args.pipeline).read()
+        if "  - decode: {}\n" not in text:
+            ap.error(f"--shrink-on-load: {args.pipeline} has no `  - decode: {{}}` line to turn it on in")
+        shrunk = os.path.join(tempfile.mkdtemp(prefix="segprep-online-"), os.path.basename(args.pipeline))
+        text = text.replace("  - decode: {}\n", "  - decode: {shrink_on_load: true}\n")
+        with open(shrunk, "w") as f:
+            f.write(text)
+        if not args.input_root:
+            ap.error("--shrink-on-load needs --input-root (the copied pipeline cannot resolve its relative root)")
+        args.pipeline = shrunk
+        rows["shrink_on_load"] = True
     if args.recipe == "mmseg":
         if not args.input_root:
             ap.error("--recipe mmseg needs --input-root (a VOC-layout dataset with JPEG images)")
         folder = tempfile.mkdtemp(prefix="segprep-online-")
-        args.pipeline = mmseg_pipeline(args.input_root, folder)
+        args.pipeline = mmseg_pipeline(args.input_root, folder, args.shrink_on_load)
         ds = segprep.TorchPipelineDataset(args.pipeline)
         rows["segprep_pipeline_samples_per_second"] = round(rate(ds, args.samples, args.workers, args.batch), 1)
         try:
