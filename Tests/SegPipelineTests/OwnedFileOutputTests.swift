@@ -103,4 +103,25 @@ import Testing
         #expect(s4 != 0 && t4.contains("--against compares two pipelines' inputs; give the pipeline that wrote"), "\(t4)")
         #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("x.html").path))
     }
+
+    @Test func trainNeverWritesIntoItsInputsOrOverForeignFiles() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        _ = try s.run()
+        let before = try bytes(s.out)
+        for out in [s.out.path, s.out.appendingPathComponent("run").path] {
+            let (status, text) = try segPrep(["train", "--train", s.out.path, "--val", s.out.path, "--out", out, "--batch-size", "1", "--epochs", "1"])
+            #expect(status != 0)
+            #expect(text.contains("which train reads; give the outputs a folder of their own"), "\(text)")
+        }
+        #expect(try bytes(s.out) == before)
+        // Someone's log in the output folder is kept, and nothing else is written beside it.
+        let runs = s.dir.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        try Data("mine\n".utf8).write(to: runs.appendingPathComponent("log.jsonl"))
+        let (status, text) = try segPrep(["train", "--train", s.out.path, "--val", s.out.path, "--out", runs.path, "--batch-size", "1", "--epochs", "1"])
+        #expect(status != 0 && text.contains("was not written by seg-prep"), "\(text)")
+        #expect(try Data(contentsOf: runs.appendingPathComponent("log.jsonl")) == Data("mine\n".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0 != ".seg-prep-owned" } == ["log.jsonl"])
+    }
 }

@@ -47,6 +47,9 @@ public struct Trainer {
     let loss: SegmentationLoss
 
     /// Path of `last.safetensors` and `best.safetensors` in the output folder.
+    /// The files training writes into its output folder.
+    public static let outputNames = ["log.jsonl", "curves.png", "last.safetensors", "best.safetensors"]
+
     public var lastPath: String { (options.outDir as NSString).appendingPathComponent("last.safetensors") }
     public var bestPath: String { (options.outDir as NSString).appendingPathComponent("best.safetensors") }
 
@@ -96,7 +99,11 @@ public struct Trainer {
                                 alpha: options.focalAlpha, gamma: options.focalGamma)
         optimizer = TrainingOptimizer(kind: options.optimizer, lr: options.lr, momentum: options.momentum,
                                       weightDecay: options.weightDecay)
-        try FileManager.default.createDirectory(atPath: options.outDir, withIntermediateDirectories: true)
+        // The output folder is owned as every seg-prep output is: never one of the folders read (or
+        // inside one), never over a file seg-prep did not write; every name is claimed before a byte.
+        var owner = try OwnedOutputFolder(options.outDir, command: "train",
+                                          inputs: options.trainFolders + options.valFolders + (options.trainPipeline.map { [$0] } ?? []))
+        for name in Self.outputNames { _ = try owner.claim(name) }
         let logPath = (options.outDir as NSString).appendingPathComponent("log.jsonl")
         if let resume = options.resume {
             position = try TrainCheckpoint.restore(resume, into: &model, optimizer: &optimizer, options: options)
