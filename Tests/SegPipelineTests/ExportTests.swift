@@ -67,5 +67,12 @@ import Testing
         try "x".write(to: file, atomically: false, encoding: .utf8)
         let f = #expect(throws: ExportError.self) { try WebDatasetExporter(source: s.out.path, output: file.path).run() }
         #expect(f?.description == "\(file.path) is a file; give --output a new or empty folder")
+        // Inside the shard folder it reads, or holding it: refused, the folder left as it was.
+        let before = try FileManager.default.contentsOfDirectory(atPath: s.out.path).sorted()
+        for output in [s.out.appendingPathComponent("wds").path, s.dir.path] {
+            let o = #expect(throws: ExportError.self) { try WebDatasetExporter(source: s.out.path, output: output).run() }
+            #expect(o?.description == "--output \(output) overlaps the shard folder \(s.out.path) it exports; give --output a folder outside it")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.out.path).sorted() == before)
     }
 }

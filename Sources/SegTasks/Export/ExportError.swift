@@ -5,6 +5,7 @@ public enum ExportError: Error, CustomStringConvertible, Sendable, Equatable {
     case cannotCreate(path: String, reason: String)
     case cannotRename(from: String, to: String, reason: String)
     case cannotRemove(path: String, reason: String)
+    case overlapsSource(output: String, source: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,8 @@ public enum ExportError: Error, CustomStringConvertible, Sendable, Equatable {
             return "cannot rename \(from) to \(to): \(reason)"
         case .cannotRemove(let path, let reason):
             return "cannot remove \(path), a tar of an earlier export: \(reason)"
+        case .overlapsSource(let output, let source):
+            return "--output \(output) overlaps the shard folder \(source) it exports; give --output a folder outside it"
         }
     }
 }

@@ -150,6 +150,11 @@ public struct WebDatasetExporter: Sendable {
     /// those names and of that content, or their temporaries), which are then replaced.
     func prepareOutput() throws {
         let fm = FileManager.default
+        // Not inside the folder it reads (a shard folder holds only what `run` wrote), nor holding it.
+        let (real, from) = (RealPath.resolve(output), RealPath.resolve(source))
+        if RealPath.isSameOrInside(real, from) || RealPath.isSameOrInside(from, real) {
+            throw ExportError.overlapsSource(output: output, source: source)
+        }
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: output, isDirectory: &isDir) {
             guard isDir.boolValue else { throw ExportError.outputIsAFile(path: output) }
