@@ -129,11 +129,18 @@ public struct ParameterValues: Sendable {
         return PipelineError(file: file, line: pos.0, column: pos.1, message: message, fix: fix)
     }
 
+    /// The article a kind's summary takes after "use": "an integer", "a number", none before
+    /// "one of …", "true or false" or a bracketed shape.
+    package static func article(_ summary: String) -> String {
+        if summary.hasPrefix("one of") || summary.hasPrefix("true or false") || summary.hasPrefix("[") { return "" }
+        return "aeiou".contains(summary.first ?? "x") ? "an " : "a "
+    }
+
     static func parse(_ n: Node, _ p: Parameter, prefix: String, file: String, at pos: (Int, Int)) throws -> Value {
         func bad(_ what: String) -> PipelineError {
             PipelineError(file: file, line: pos.0, column: pos.1,
                           message: "'\(prefix)\(p.name)' \(what)",
-                          fix: "use a \(p.kind.summary) — \(p.doc)")
+                          fix: "use \(Self.article(p.kind.summary))\(p.kind.summary) — \(p.doc)")
         }
         func double(_ n: Node) -> Double? {
             guard let s = n.scalar?.string, n.scalar?.style == .plain else { return nil }

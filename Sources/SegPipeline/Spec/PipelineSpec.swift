@@ -211,7 +211,7 @@ public struct PipelineSpec: Sendable {
             let at = formatNode ?? node
             throw PipelineError(file: file, line: at.mark?.line ?? 0, column: at.mark?.column ?? 0,
                                 message: "'input.format' is '\(format)'; \(Suggest.hint(format, in: SourceRegistry.names))",
-                                fix: "use a \(PipelineKeys.Input.format.info.kind.summary) — \(PipelineKeys.Input.format.info.doc)")
+                                fix: "use \(ParameterValues.article(PipelineKeys.Input.format.info.kind.summary))\(PipelineKeys.Input.format.info.kind.summary) — \(PipelineKeys.Input.format.info.doc)")
         }
         let keys = try ParameterValues(PipelineKeys.Input.common + type.declaration.keys, scope: .section("input"), node: node,
                                        file: file, line: node.mark?.line ?? located.line, column: node.mark?.column ?? located.column)
