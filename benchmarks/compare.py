@@ -404,13 +404,14 @@ def main():
                     f"machine: {os.cpu_count()} cores, load average {load:.2f} at start. Method as in BENCHMARKS.md.\n\n{text}\n")
         shutil.rmtree(WORK, ignore_errors=True)
         return
-    # The hand-written analysis after "## Notes" (method details, ranges over runs, profiles) is kept.
+    # Every hand-written section after the table ("## Augmentation stages", "## Notes": method
+    # details, other benchmarks, ranges over runs, profiles) is kept.
     notes = ""
     bench_md = os.path.join(ROOT, "BENCHMARKS.md")
     if os.path.exists(bench_md):
         old = open(bench_md).read()
-        if "\n## Notes" in old:
-            notes = old[old.index("\n## Notes"):]
+        if "\n## " in old:
+            notes = old[old.index("\n## "):]
     with open(bench_md, "w") as f:
         f.write("# Benchmarks\n\nProduced by `benchmarks/run` (seg-prep release build vs the reference data path in "
                 "`benchmarks/reference.py`: PIL 9.4 + OpenCV 4.6 + torch 1.13 from Debian), same files, same machine. "
