@@ -52,6 +52,21 @@ enum KernelOracles {
                 #expect(fast == swift && cLoop == swift, "grayscale \(w) \(width)x\(height)x\(c) on \(name)")
             }
         }
+        // sepFilter on every radius the AVX2 path specialises (1...10) and past it (the general
+        // copy), odd and even heights (the last output row alone), 1, 3 and 4 channels, rows whose
+        // length leaves every tail of the 64-, 16- and 8-element blocks, and rows wide enough to be
+        // cut into several strips (each strip reflecting only at the image's own sides).
+        for (w, h, c) in [(700, 5, 3), (67, 4, 1), (21, 3, 4), (2, 2, 3)] {
+            let r = raster(w, h, c, seed: UInt64(w + h + c))
+            for radius in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12] {
+                let sigma = Double(radius) / 3.5 + 0.05
+                let kernel = BlurStage.kernel(sigma: sigma, size: 2 * radius + 1)
+                var portable = r, fast = r
+                BlurStage.filter(&portable, kernel: kernel, path: .portable)
+                BlurStage.filter(&fast, kernel: kernel, path: path)
+                #expect(portable == fast, "blur \(w)x\(h)x\(c) radius \(radius) on \(name)")
+            }
+        }
         // Pillow's two resample passes against their Swift versions.
         for (w, h, out) in [(37, 20, 57), (640, 3, 75), (5, 9, 9), (500, 4, 1024), (64, 301, 33)] {
             let src = raster(w, h, 3, seed: UInt64(w + out))
@@ -68,6 +83,24 @@ enum KernelOracles {
             OpenCVHSV.jitterNaive(&naive, luts: luts)
             PixelKernels.hsvJitter(&fast, luts: luts, path: path)
             #expect(fast == naive, "hsv \(w)x\(h) on \(name)")
+        }
+        // CLAHE: the C kernel's tables and equalised pixels against the Swift steps (themselves
+        // checked against OpenCV's by the golden tests): 1, 2, 3 and 4 channels, rows of a length
+        // that leaves every tail of the 16-element blocks, tiles that do and do not divide the
+        // image (the padded last tile), more tiles than pixels, clipping off, light and heavy.
+        for (w, h, c, tx, ty) in [(1, 1, 3, 1, 1), (5, 3, 3, 2, 2), (37, 23, 3, 8, 8), (64, 48, 1, 8, 8), (65, 49, 4, 8, 3),
+                                  (33, 17, 3, 5, 7), (17, 9, 2, 4, 4), (3, 2, 3, 8, 8), (130, 7, 3, 3, 7), (256, 16, 3, 8, 2)] {
+            var source = raster(w, h, c, seed: UInt64(w * 13 + h * 7 + c))
+            // Mostly a gradient with a little noise, so that the histograms clip and redistribute.
+            for i in source.pixels.indices where i % 5 != 0 { source.pixels[i] = UInt8(truncatingIfNeeded: (i / c) % w + i / (c * w) * 3 + Int(source.pixels[i] % 8)) }
+            for clip in [0.0, 2.0, 40.0] {
+                let naive = CLAHEStage.tablesNaive(source, clipLimit: clip, tilesX: tx, tilesY: ty)
+                #expect(PixelKernels.claheTables(source, clipLimit: clip, tilesX: tx, tilesY: ty) == naive, "clahe tables \(w)x\(h)x\(c) tiles \(tx)x\(ty) clip \(clip)")
+                var fast = source, swift = source
+                CLAHEStage.equalise(&fast, clipLimit: clip, tilesX: tx, tilesY: ty, path: path)
+                CLAHEStage.equaliseNaive(&swift, clipLimit: clip, tilesX: tx, tilesY: ty)
+                #expect(fast == swift, "clahe \(w)x\(h)x\(c) tiles \(tx)x\(ty) clip \(clip) on \(name)")
+            }
         }
         // Per-sample statistics against plain loops (255s first, to catch overflow).
         for (w, h) in [(1, 1), (7, 5), (32, 1), (513, 257)] {
