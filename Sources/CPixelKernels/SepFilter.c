@@ -65,6 +65,9 @@ static void column_portable(const float *const *at, uint8_t *out0, uint8_t *out1
         for (int j = 0; j < n; j++) out1[j] = column_element(at + 1, j, k, r);
 }
 
+typedef void (*row_fn)(const float *, const float *, float *, int, int, const float *, int);
+typedef void (*column_fn)(const float *const *, uint8_t *, uint8_t *, int, const float *, int);
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -221,8 +224,6 @@ void column_avx2_body(const float *const *at, uint8_t *out0, uint8_t *out1, int 
     for (; j < n; j++) out0[j] = column_element(at, j, k, r);
 }
 
-typedef void (*row_fn)(const float *, const float *, float *, int, int, const float *, int);
-typedef void (*column_fn)(const float *const *, uint8_t *, uint8_t *, int, const float *, int);
 
 /* Copies for radius 1..10 (kernel sizes 3..21: sigma up to 3 from kernel_size 0) and one for any
    radius; the row pass of 3 channels with the second copy of the padded row has its own. */
