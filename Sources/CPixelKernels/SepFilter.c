@@ -79,11 +79,15 @@ static void fill_pad_avx2(const uint8_t *row, int w, int c, int r, const int *co
     fill_border(row, c, cols, pad, p0, p1 < lo ? p1 : lo);
     const int start = p0 > lo ? p0 : lo, end = p1 < hi ? p1 : hi;
     int p = start;
-    for (; p + 8 <= end; p += 8) {
-        const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + p - lo))));
-        _mm256_storeu_ps(pad + p, v);
-        if (copy) _mm256_storeu_ps(copy + p, v);
-    }
+    if (copy)
+        for (; p + 8 <= end; p += 8) {
+            const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + p - lo))));
+            _mm256_storeu_ps(pad + p, v);
+            _mm256_storeu_ps(copy + p, v);
+        }
+    else
+        for (; p + 8 <= end; p += 8)
+            _mm256_storeu_ps(pad + p, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + p - lo)))));
     const int vector_end = p;
     for (; p < end; p++) pad[p] = (float)row[p - lo];
     fill_border(row, c, cols, pad, p > hi ? p : hi, p1);
@@ -269,6 +273,9 @@ static int strip_width(int n, int r) {
     return s < n ? s : n;
 }
 
+/* The source row of virtual row v: reflect101, without its division for the rows inside. */
+static inline int source_row(int v, int h) { return (unsigned)v < (unsigned)h ? v : reflect101(v, h); }
+
 /* Asks for the source bytes of a row pass four rows later (the strips read each source row once
    per strip, so the rows are not in the nearer caches, and the prefetchers do not see a stream). */
 static void prefetch_row(const uint8_t *row, int j0, int m, int rc, int n) {
@@ -314,15 +321,16 @@ void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, 
         const int m = n - j0 < strip ? n - j0 : strip;
         /* Row pass of elements j0 .. j0 + m - 1 of virtual row v (source row reflect101(v, h)) into its ring slot. */
 #define SLOT(v) (R + (size_t)(((v) + r) % ring) * (size_t)strip)
-#define ROW_PASS(v) do { prefetch_row(src + (size_t)reflect101((v) + 4, h) * (size_t)n, j0, m, r * c, n); \
-                         fill(src + (size_t)reflect101((v), h) * (size_t)n, w, c, r, cols, pad, copy, j0, j0 + m + 2 * r * c); \
+#define ROW_PASS(v) do { prefetch_row(src + (size_t)source_row((v) + 4, h) * (size_t)n, j0, m, r * c, n); \
+                         fill(src + (size_t)source_row((v), h) * (size_t)n, w, c, r, cols, pad, copy, j0, j0 + m + 2 * r * c); \
                          row(pad + j0, copy ? copy + j0 : NULL, SLOT(v), m, c, kernel, r); } while (0)
         for (int v = -r; v < r; v++) ROW_PASS(v);
         for (int y = 0; y < h; y += 2) {
             const int two = y + 1 < h;
             ROW_PASS(y + r);
             if (two) ROW_PASS(y + r + 1);
-            for (int t = -r; t <= r + two; t++) at[t] = SLOT(y + t);
+            for (int t = -r, slot = y % ring; t <= r + two; t++, slot = slot + 1 < ring ? slot + 1 : 0)   /* SLOT(y + t) */
+                at[t] = R + (size_t)slot * (size_t)strip;
             uint8_t *out = dst + (size_t)y * (size_t)n + (size_t)j0;
             column(at, out, two ? out + n : NULL, m, kernel, r);
         }
