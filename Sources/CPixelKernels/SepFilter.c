@@ -159,12 +159,15 @@ void row3_avx2_body(const float *pad, const float *copy, float *out, int n, cons
     row_avx2_body(pad + j, out + j, n - j, 3, k, r);
 }
 
-/* Eight sums saturated and rounded to nearest even (the default rounding mode, as nearbyintf):
-   clamping to 0..255 first gives sat_round's result, NaN included (0). */
+/* Eight sums saturated and rounded to nearest even (the default rounding mode, as nearbyintf),
+   as sat_round: min(255, s) keeps a NaN (vminps returns its second operand then), which converts
+   to INT_MIN, and the unsigned packs send it and every negative value to 0. */
+__attribute__((target("avx2,fma")))
+static inline __m256i round_below_256(__m256 s) { return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_set1_ps(255.0f), s)); }
+
 __attribute__((target("avx2,fma")))
 static inline void store8(uint8_t *out, __m256 s) {
-    s = _mm256_min_ps(_mm256_max_ps(s, _mm256_setzero_ps()), _mm256_set1_ps(255.0f));
-    const __m256i v = _mm256_cvtps_epi32(s);
+    const __m256i v = round_below_256(s);
     const __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     _mm_storel_epi64((__m128i *)out, _mm_packus_epi16(w16, w16));
 }
@@ -172,9 +175,7 @@ static inline void store8(uint8_t *out, __m256 s) {
 /* 16 sums saturated and rounded as store8, packed into one 16-byte store. */
 __attribute__((target("avx2,fma")))
 static inline void store16(uint8_t *out, __m256 a, __m256 b) {
-    const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.0f);
-    const __m256i va = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(a, zero), top));
-    const __m256i vb = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(b, zero), top));
+    const __m256i va = round_below_256(a), vb = round_below_256(b);
     const __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(va, vb), 0xD8);   /* a0-7, b0-7 as uint16 */
     _mm_storeu_si128((__m128i *)out, _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)));
 }

@@ -65,6 +65,13 @@ enum KernelOracles {
                 BlurStage.filter(&portable, kernel: kernel, path: .portable)
                 BlurStage.filter(&fast, kernel: kernel, path: path)
                 #expect(portable == fast, "blur \(w)x\(h)x\(c) radius \(radius) on \(name)")
+                // A sharpening kernel: sums below 0 and above 255, saturated alike on every path.
+                let sharp = (0...(2 * radius)).map { $0 == radius ? Float(2) : -1 / Float(2 * radius) }
+                var portableSharp = r, fastSharp = r
+                PixelKernels.sepFilter(&portableSharp, kernel: sharp, path: .portable)
+                PixelKernels.sepFilter(&fastSharp, kernel: sharp, path: path)
+                #expect(portableSharp == fastSharp && portableSharp.pixels.contains(0) && portableSharp.pixels.contains(255),
+                        "sharpening \(w)x\(h)x\(c) radius \(radius) on \(name)")
             }
         }
         // Pillow's two resample passes against their Swift versions.
