@@ -77,8 +77,12 @@ static int grey_fixed_weights(const double *w, int32_t *fixed) {
     return 1;
 }
 
-__attribute__((target("avx2")))
-static void grey3_fixed_avx2(uint8_t *p, size_t pixels, const double *w, const int32_t *fixed) {
+/* The 8 RGB pixels at q, loaded as v (bytes 0..15 in lane 0, 12..27 in lane 1), made grey: Y in
+   fixed point, the bytes spread to three channels, lane 1's last 4 bytes (the bytes after the 8
+   pixels) written back as loaded, so two 16-byte stores cover the 24 bytes; the pixels near a
+   half are then recomputed in float64 from v. */
+__attribute__((target("avx2"), always_inline))
+static inline void grey8_fixed_avx2(uint8_t *q, __m256i v, const double *w, const int32_t *fixed) {
     const __m256i mr = _mm256_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1,
                                          0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
     const __m256i mg = _mm256_setr_epi8(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1,
@@ -90,28 +94,43 @@ static void grey3_fixed_avx2(uint8_t *p, size_t pixels, const double *w, const i
     const __m256i wr = _mm256_set1_epi32(fixed[0]), wg = _mm256_set1_epi32(fixed[1]), wb = _mm256_set1_epi32(fixed[2]);
     const __m256i half = _mm256_set1_epi32(1 << (GREY_BITS - 1)), fraction = _mm256_set1_epi32((1 << GREY_BITS) - 1);
     const __m256i low = _mm256_set1_epi32((1 << (GREY_BITS - 1)) - GREY_MARGIN), width = _mm256_set1_epi32(2 * GREY_MARGIN);
-    const __m256i top = _mm256_set1_epi32(255);
-    size_t i = 0;
-    for (; i + 10 <= pixels; i += 8) {   /* the second load reads 4 bytes past the 8 pixels */
-        uint8_t *q = p + 3 * i;
-        const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)q)),
-                                                  _mm_loadu_si128((const __m128i *)(q + 12)), 1);
-        const __m256i y = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, mr), wr),
-                                                            _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mg), wg)),
-                                           _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mb), wb));
-        const __m256i t = _mm256_sub_epi32(_mm256_and_si256(y, fraction), low);
-        const int near_half = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(t, width), t)));
-        uint8_t source[24];
-        if (near_half) memcpy(source, q, 24);
-        const __m256i g = _mm256_min_epi32(_mm256_srli_epi32(_mm256_add_epi32(y, half), GREY_BITS), top);
-        const __m256i out = _mm256_shuffle_epi8(g, spread);
-        const __m128i hi = _mm256_extracti128_si256(out, 1);
-        _mm_storeu_si128((__m128i *)q, _mm256_castsi256_si128(out));
-        _mm_storel_epi64((__m128i *)(q + 12), hi);
-        const uint32_t last = (uint32_t)_mm_extract_epi32(hi, 2);
-        memcpy(q + 20, &last, 4);
+    const __m256i y = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, mr), wr),
+                                                        _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mg), wg)),
+                                       _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mb), wb));
+    const __m256i t = _mm256_sub_epi32(_mm256_and_si256(y, fraction), low);
+    const int near_half = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(t, width), t)));
+    const __m256i g = _mm256_min_epi32(_mm256_srli_epi32(_mm256_add_epi32(y, half), GREY_BITS), _mm256_set1_epi32(255));
+    const __m256i out = _mm256_blend_epi32(_mm256_shuffle_epi8(g, spread), v, 0x80);
+    _mm_storeu_si128((__m128i *)q, _mm256_castsi256_si128(out));
+    _mm_storeu_si128((__m128i *)(q + 12), _mm256_extracti128_si256(out, 1));
+    if (near_half) {
+        uint8_t source[28];
+        _mm_storeu_si128((__m128i *)source, _mm256_castsi256_si128(v));
+        _mm_storeu_si128((__m128i *)(source + 12), _mm256_extracti128_si256(v, 1));
         for (int j = 0; j < 8; j++)
             if (near_half >> j & 1) memset(q + 3 * j, grey_one(source + 3 * j, w), 3);
+    }
+}
+
+__attribute__((target("avx2")))
+static inline __m256i load8_rgb(const uint8_t *q) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)q)), _mm_loadu_si128((const __m128i *)(q + 12)), 1);
+}
+
+/* Eight pixels a step (each load reads 4 bytes past its 8 pixels). Each step loads the next 8
+   pixels before it stores its own, so no load waits on the store that overlaps it. */
+__attribute__((target("avx2")))
+static void grey3_fixed_avx2(uint8_t *p, size_t pixels, const double *w, const int32_t *fixed) {
+    size_t i = 0;
+    if (pixels >= 10) {
+        __m256i v = load8_rgb(p);
+        for (; i + 18 <= pixels; i += 8) {
+            const __m256i next = load8_rgb(p + 3 * i + 24);
+            grey8_fixed_avx2(p + 3 * i, v, w, fixed);
+            v = next;
+        }
+        grey8_fixed_avx2(p + 3 * i, v, w, fixed);
+        i += 8;
     }
     grey_pixels(p + 3 * i, pixels - i, 3, w);
 }

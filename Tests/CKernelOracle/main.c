@@ -208,7 +208,7 @@ static void float_kernels(int path) {
         float k[7], sum = 0;
         for (int i = 0; i <= 2 * r; i++) { k[i] = expf(-(float)((i - r) * (i - r)) / (2 * 1.3f * 1.3f)); sum += k[i]; }
         for (int i = 0; i <= 2 * r; i++) k[i] /= sum;
-        float *scratch = malloc(sizeof(float) * ((size_t)(w + 2 * r) * c + (size_t)w * c * (2 * r + 1)));
+        float *scratch = malloc(sizeof(float) * sp_sep_filter_scratch(w, h, c, r));
         int32_t *indices = malloc(sizeof(int32_t) * (size_t)(w + 2 * r));
         sp_sep_filter_f32(src, w, h, c, k, r, dst, scratch, indices, path);
         snprintf(name, sizeof name, "sepfilter-%d-%d-%d", w, h, c);
@@ -364,6 +364,41 @@ static void convolution(int path) {
     }
 }
 
+/* CLAHE: tables and interpolation on sizes with padded tiles and every tail, 1 to 4 channels; the
+   sepFilter on every radius the AVX2 path specialises and one past it, rows cut into strips. */
+static void filters(int path) {
+    const int sizes[][5] = {{37, 23, 3, 8, 8}, {64, 48, 1, 8, 8}, {65, 49, 4, 8, 3}, {17, 9, 2, 4, 4}, {3, 2, 3, 8, 8}, {700, 5, 3, 3, 2}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const int w = sizes[s][0], h = sizes[s][1], c = sizes[s][2], tx = sizes[s][3], ty = sizes[s][4];
+        const size_t n = (size_t)w * h * c;
+        uint8_t *src = malloc(n), *dst = malloc(n), *luts = malloc((size_t)c * tx * ty * 256);
+        fill_random(src, n);
+        for (size_t i = 0; i < n; i++) if (i % 5) src[i] = (uint8_t)((i / c) % w + i / ((size_t)c * w) * 3 + src[i] % 8);
+        void *scratch = malloc(sp_clahe_scratch(w, h, c, tx, ty));
+        char name[64];
+        for (int clip = 0; clip < 3; clip++) {
+            CHECK(sp_clahe_tables(src, w, h, c, tx, ty, clip * 20.0, luts, scratch) == 0, "clahe tables of %dx%dx%d refused", w, h, c);
+            memcpy(dst, src, n);
+            CHECK(sp_clahe_interpolate(dst, w, h, c, tx, ty, luts, scratch, path) == 0, "clahe of %dx%dx%d refused", w, h, c);
+            snprintf(name, sizeof name, "clahe-%d-%d-%d-%d", w, h, c, clip);
+            report(name, dst, n);
+        }
+        free(scratch);
+        for (int r = 1; r <= 11; r++) {
+            float k[23], sum = 0;
+            for (int i = 0; i <= 2 * r; i++) { k[i] = expf(-(float)((i - r) * (i - r)) / (2.0f * (r / 3.0f) * (r / 3.0f))); sum += k[i]; }
+            for (int i = 0; i <= 2 * r; i++) k[i] /= sum;
+            float *ring = malloc(sizeof(float) * sp_sep_filter_scratch(w, h, c, r));
+            int32_t *indices = malloc(sizeof(int32_t) * (size_t)(w + 2 * r));
+            sp_sep_filter_f32(src, w, h, c, k, r, dst, ring, indices, path);
+            snprintf(name, sizeof name, "sepfilter-%d-%d-%d-r%d", w, h, c, r);
+            report(name, dst, n);
+            free(ring); free(indices);
+        }
+        free(src); free(dst); free(luts);
+    }
+}
+
 int main(int argc, char **argv) {
     static const char *names[] = {"portable", "avx2", "avx512"};
     if (argc == 2 && strcmp(argv[1], "--cpu") == 0) { puts(names[sp_simd_cpu_path()]); return 0; }
@@ -378,6 +413,7 @@ int main(int argc, char **argv) {
     statistics(path);
     hsv(path);
     float_kernels(path);
+    filters(path);
     colour_map();
     loader(path);
     convolution(path);

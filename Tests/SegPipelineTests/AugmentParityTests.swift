@@ -149,11 +149,17 @@ import Testing
             let (tx, ty) = (grid[0], grid[1])
             var s = try Self.pair(try #require(c["pair"]?.string))
             let luts = try f.bytes("clahe.\(name).luts")                    // [3, ty, tx, 256], RGB
+            let naiveTables = CLAHEStage.tablesNaive(s.image, clipLimit: clip, tilesX: tx, tilesY: ty)
             for ch in 0..<3 {
                 let mine = CLAHEStage.tables(s.image, channel: ch, clipLimit: clip, tilesX: tx, tilesY: ty)
                 let n = tx * ty * 256
                 #expect(mine == Array(luts[(ch * n)..<((ch + 1) * n)]), "\(name): tables of channel \(ch)")
+                #expect(naiveTables[(ch * n)..<((ch + 1) * n)] == luts[(ch * n)..<((ch + 1) * n)], "\(name): Swift tables of channel \(ch)")
             }
+            // The Swift steps, the oracle of the C kernel's paths, give OpenCV's image too.
+            var naive = s.image
+            CLAHEStage.equaliseNaive(&naive, clipLimit: clip, tilesX: tx, tilesY: ty)
+            #expect(sha(naive.pixels) == Self.expected(c["image"]), "\(name): Swift image")
             let stage = try Self.stage("- clahe: {clip_limit: \(clip), tile_grid_size: [\(ty), \(tx)], p: 1}", as: CLAHEStage.self)
             var rng = SeededRandom(seed: 1)
             let label = s.label

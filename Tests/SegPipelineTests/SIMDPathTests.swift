@@ -40,16 +40,39 @@ enum KernelOracles {
         }
         // RGB2Gray against the Swift float64 loop and the C one-pixel loop: weights whose sums tie
         // at halves often (quarters), mmseg's, ITU-R 601, thirds, and weights summing above 8 (the
-        // float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail.
+        // float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail (the
+        // vector loop needs 10 pixels, and 18 for a step that loads the next 8 before it stores).
         let weightSets: [[Double]] = [[0.299, 0.587, 0.114], [0.114, 0.587, 0.299], [0.5, 0.25, 0.25], [1.0 / 3, 1.0 / 3, 1.0 / 3], [3, 2.5, 2.4], [0, 0, 1]]
         for w in weightSets {
-            for (width, height, c) in [(1, 1, 3), (9, 1, 3), (10, 1, 3), (17, 3, 3), (513, 257, 3), (33, 7, 4)] {
+            for (width, height, c) in [(1, 1, 3), (9, 1, 3), (10, 1, 3), (17, 1, 3), (18, 1, 3), (25, 1, 3), (26, 1, 3), (17, 3, 3), (513, 257, 3), (33, 7, 4)] {
                 let source = raster(width, height, c, seed: UInt64(width * 7 + c))
                 var fast = source, cLoop = source, swift = source
                 GrayscaleStage.convert(&fast, weights: w, path: path)
                 PixelKernels.grayscale(&cLoop, weights: w, naive: true)
                 GrayscaleStage.convertNaive(&swift, weights: w)
                 #expect(fast == swift && cLoop == swift, "grayscale \(w) \(width)x\(height)x\(c) on \(name)")
+            }
+        }
+        // sepFilter on every radius the AVX2 path specialises (1...10) and past it (the general
+        // copy), odd and even heights (the last output row alone), 1, 3 and 4 channels, rows whose
+        // length leaves every tail of the 64-, 16- and 8-element blocks, and rows wide enough to be
+        // cut into several strips (each strip reflecting only at the image's own sides).
+        for (w, h, c) in [(700, 5, 3), (67, 4, 1), (21, 3, 4), (2, 2, 3)] {
+            let r = raster(w, h, c, seed: UInt64(w + h + c))
+            for radius in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12] {
+                let sigma = Double(radius) / 3.5 + 0.05
+                let kernel = BlurStage.kernel(sigma: sigma, size: 2 * radius + 1)
+                var portable = r, fast = r
+                BlurStage.filter(&portable, kernel: kernel, path: .portable)
+                BlurStage.filter(&fast, kernel: kernel, path: path)
+                #expect(portable == fast, "blur \(w)x\(h)x\(c) radius \(radius) on \(name)")
+                // A sharpening kernel: sums below 0 and above 255, saturated alike on every path.
+                let sharp = (0...(2 * radius)).map { $0 == radius ? Float(2) : -1 / Float(2 * radius) }
+                var portableSharp = r, fastSharp = r
+                PixelKernels.sepFilter(&portableSharp, kernel: sharp, path: .portable)
+                PixelKernels.sepFilter(&fastSharp, kernel: sharp, path: path)
+                #expect(portableSharp == fastSharp && portableSharp.pixels.contains(0) && portableSharp.pixels.contains(255),
+                        "sharpening \(w)x\(h)x\(c) radius \(radius) on \(name)")
             }
         }
         // Pillow's two resample passes against their Swift versions.
@@ -68,6 +91,24 @@ enum KernelOracles {
             OpenCVHSV.jitterNaive(&naive, luts: luts)
             PixelKernels.hsvJitter(&fast, luts: luts, path: path)
             #expect(fast == naive, "hsv \(w)x\(h) on \(name)")
+        }
+        // CLAHE: the C kernel's tables and equalised pixels against the Swift steps (themselves
+        // checked against OpenCV's by the golden tests): 1, 2, 3 and 4 channels, rows of a length
+        // that leaves every tail of the 16-element blocks, tiles that do and do not divide the
+        // image (the padded last tile), more tiles than pixels, clipping off, light and heavy.
+        for (w, h, c, tx, ty) in [(1, 1, 3, 1, 1), (5, 3, 3, 2, 2), (37, 23, 3, 8, 8), (64, 48, 1, 8, 8), (65, 49, 4, 8, 3),
+                                  (33, 17, 3, 5, 7), (17, 9, 2, 4, 4), (3, 2, 3, 8, 8), (130, 7, 3, 3, 7), (256, 16, 3, 8, 2)] {
+            var source = raster(w, h, c, seed: UInt64(w * 13 + h * 7 + c))
+            // Mostly a gradient with a little noise, so that the histograms clip and redistribute.
+            for i in source.pixels.indices where i % 5 != 0 { source.pixels[i] = UInt8(truncatingIfNeeded: (i / c) % w + i / (c * w) * 3 + Int(source.pixels[i] % 8)) }
+            for clip in [0.0, 2.0, 40.0] {
+                let naive = CLAHEStage.tablesNaive(source, clipLimit: clip, tilesX: tx, tilesY: ty)
+                #expect(PixelKernels.claheTables(source, clipLimit: clip, tilesX: tx, tilesY: ty) == naive, "clahe tables \(w)x\(h)x\(c) tiles \(tx)x\(ty) clip \(clip)")
+                var fast = source, swift = source
+                CLAHEStage.equalise(&fast, clipLimit: clip, tilesX: tx, tilesY: ty, path: path)
+                CLAHEStage.equaliseNaive(&swift, clipLimit: clip, tilesX: tx, tilesY: ty)
+                #expect(fast == swift, "clahe \(w)x\(h)x\(c) tiles \(tx)x\(ty) clip \(clip) on \(name)")
+            }
         }
         // Per-sample statistics against plain loops (255s first, to catch overflow).
         for (w, h) in [(1, 1), (7, 5), (32, 1), (513, 257)] {

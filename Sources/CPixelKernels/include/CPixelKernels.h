@@ -57,11 +57,31 @@ long sp_colour_map(const uint8_t *rgb, size_t n, const uint32_t *keys, const uin
 /* OpenCV's sepFilter2D(src, -1, k, k) on uint8 with a symmetric float32 kernel of 2 * radius + 1
    taps (radius <= 1024), float path (BORDER_REFLECT_101): a row pass of fmas left to right from 0,
    a column pass adding symmetric rows first, rounded to nearest even and saturated. src and dst are
-   packed rows of width * channels bytes and must not overlap. `scratch` holds
-   (width + 2 radius) * channels + width * channels * (2 radius + 1) floats, `indices`
-   width + 2 radius ints. Portable C (fmaf); AVX2+FMA on the AVX2 and AVX-512 paths. */
+   packed rows of width * channels bytes and must not overlap.
+   `scratch` holds sp_sep_filter_scratch(width, height, channels, radius) floats, `indices`
+   width + 2 radius ints. Portable C (fmaf); AVX2+FMA on the AVX2 and AVX-512 paths (specialised
+   for radius 1..10, two output rows a step). */
 void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, const float *kernel,
                        int radius, uint8_t *dst, float *scratch, int32_t *indices, int path);
+
+/* The floats of scratch sp_sep_filter_f32 needs (0 for sizes it refuses). */
+size_t sp_sep_filter_scratch(int width, int height, int channels, int radius);
+
+/* OpenCV's CLAHE (cv2.createCLAHE(clip_limit, (tiles_x, tiles_y)).apply) on each of the `channels`
+   (1..4) interleaved channels of a packed raster, in two steps. sp_clahe_tables writes the tile
+   tables of every channel in turn (channel, tile row, tile column, 256 entries) from `src`: tiles
+   padded by reflection when they do not divide the image, histograms clipped at
+   max(int(clip_limit * area / 256), 1) (clip_limit 0: no clipping), the excess spread as OpenCV
+   does, cumulative sums scaled by 255 / area and rounded. sp_clahe_interpolate blends the four
+   nearest tiles' tables for every element of `pixels` in place, in OpenCV's float32 order (portable
+   C; 8 elements a step with one gather of the four table bytes on the AVX2 and AVX-512 paths).
+   `scratch` holds sp_clahe_scratch(...) bytes (0: sizes refused); both return 0, or -1 for sizes
+   they refuse (no tiles, more than 256 a side, channels outside 1..4, tiles of 2^30 pixels). */
+size_t sp_clahe_scratch(int width, int height, int channels, int tiles_x, int tiles_y);
+int sp_clahe_tables(const uint8_t *src, int width, int height, int channels, int tiles_x, int tiles_y,
+                    double clip_limit, uint8_t *luts, void *scratch);
+int sp_clahe_interpolate(uint8_t *pixels, int width, int height, int channels, int tiles_x, int tiles_y,
+                         const uint8_t *luts, void *scratch, int path);
 
 /* The inverse of the 2x3 affine matrix m (row-major) as cv2.warpAffine computes it in double. */
 void sp_invert_affine(const double m[6], double inv[6]);

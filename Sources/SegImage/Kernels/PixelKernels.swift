@@ -121,25 +121,76 @@ package enum PixelKernels {
     }
 
     /// OpenCV's float `sepFilter2D` of `image` with the symmetric float32 `kernel` (odd length, at
-    /// most 2049 taps).
+    /// most 2049 taps), into a new pixel buffer (the kernel reads the old one).
     package static func sepFilter(_ image: inout Raster, kernel: [Float], path: SIMDPath = .current) {
-        let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels
+        let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels, count = w * h * c
         guard w > 0, h > 0, c > 0, kernel.count % 2 == 1, r <= 1024 else { return }
-        var scratch = [Float](repeating: 0, count: (w + 2 * r) * c + w * c * (2 * r + 1))
+        let (w32, h32, c32, r32) = (Int32(truncatingIfNeeded: w), Int32(truncatingIfNeeded: h), Int32(truncatingIfNeeded: c), Int32(truncatingIfNeeded: r))
+        var scratch = [Float](repeating: 0, count: sp_sep_filter_scratch(w32, h32, c32, r32))
         var indices = [Int32](repeating: 0, count: w + 2 * r)
-        let source = image.pixels
-        kernel.withUnsafeBufferPointer { k in
-            scratch.withUnsafeMutableBufferPointer { sc in
-                indices.withUnsafeMutableBufferPointer { ix in
-                    source.withUnsafeBufferPointer { src in
-                        image.pixels.withUnsafeMutableBufferPointer { dst in
-                            sp_sep_filter_f32(src.baseAddress, Int32(w), Int32(h), Int32(c), k.baseAddress, Int32(r),
-                                              dst.baseAddress, sc.baseAddress, ix.baseAddress, path.level)
+        let filtered = [UInt8](unsafeUninitializedCapacity: count) { d, n in
+            n = 0
+            kernel.withUnsafeBufferPointer { k in
+                scratch.withUnsafeMutableBufferPointer { sc in
+                    indices.withUnsafeMutableBufferPointer { ix in
+                        image.pixels.withUnsafeBufferPointer { src in
+                            guard let sp = src.baseAddress, let dp = d.baseAddress, let kp = k.baseAddress, let scp = sc.baseAddress,
+                                  let ixp = ix.baseAddress, src.count == count, !sc.isEmpty else { return }
+                            sp_sep_filter_f32(sp, w32, h32, c32, kp, r32, dp, scp, ixp, path.level)
+                            n = count
                         }
                     }
                 }
             }
+            if n != count { d.initialize(repeating: 0); n = count }
         }
+        image.pixels = filtered
+    }
+
+    /// The CLAHE tile tables of every channel of `image` in turn (`tilesY * tilesX * 256` entries
+    /// each, tile rows first), as OpenCV computes them; nil for sizes the C kernel refuses (more than
+    /// 4 channels or 256 tiles a side).
+    package static func claheTables(_ image: Raster, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8]? {
+        var scratch = claheScratch(image, tilesX: tilesX, tilesY: tilesY)
+        return claheTables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY, scratch: &scratch)
+    }
+
+    private static func claheScratch(_ image: Raster, tilesX: Int, tilesY: Int) -> [UInt8] {
+        [UInt8](repeating: 0, count: sp_clahe_scratch(Int32(truncatingIfNeeded: image.width), Int32(truncatingIfNeeded: image.height),
+                                                      Int32(truncatingIfNeeded: image.channels), Int32(truncatingIfNeeded: tilesX),
+                                                      Int32(truncatingIfNeeded: tilesY)))
+    }
+
+    private static func claheTables(_ image: Raster, clipLimit: Double, tilesX: Int, tilesY: Int, scratch: inout [UInt8]) -> [UInt8]? {
+        guard (1...256).contains(tilesX), (1...256).contains(tilesY), !scratch.isEmpty, image.pixels.count == image.width * image.height * image.channels else { return nil }
+        var luts = [UInt8](repeating: 0, count: tilesX * tilesY * 256 * image.channels)
+        let status = image.pixels.withUnsafeBufferPointer { p in
+            luts.withUnsafeMutableBufferPointer { l in
+                scratch.withUnsafeMutableBytes { sc in
+                    sp_clahe_tables(p.baseAddress, Int32(truncatingIfNeeded: image.width), Int32(truncatingIfNeeded: image.height),
+                                    Int32(truncatingIfNeeded: image.channels), Int32(truncatingIfNeeded: tilesX), Int32(truncatingIfNeeded: tilesY),
+                                    clipLimit, l.baseAddress, sc.baseAddress)
+                }
+            }
+        }
+        return status == 0 ? luts : nil
+    }
+
+    /// OpenCV's CLAHE (`createCLAHE(clipLimit, (tilesX, tilesY)).apply`) on every channel of `image`
+    /// in place; false (and `image` untouched) for sizes the C kernel refuses.
+    package static func clahe(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int, path: SIMDPath = .current) -> Bool {
+        var scratch = claheScratch(image, tilesX: tilesX, tilesY: tilesY)
+        guard let luts = claheTables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY, scratch: &scratch) else { return false }
+        let (w, h, c) = (image.width, image.height, image.channels)
+        let status = luts.withUnsafeBufferPointer { l in
+            scratch.withUnsafeMutableBytes { sc in
+                image.pixels.withUnsafeMutableBufferPointer { p in
+                    sp_clahe_interpolate(p.baseAddress, Int32(truncatingIfNeeded: w), Int32(truncatingIfNeeded: h), Int32(truncatingIfNeeded: c),
+                                         Int32(truncatingIfNeeded: tilesX), Int32(truncatingIfNeeded: tilesY), l.baseAddress, sc.baseAddress, path.level)
+                }
+            }
+        }
+        return status == 0
     }
 
     /// OpenCV-exact HSV LUT jitter of an RGB raster in place.

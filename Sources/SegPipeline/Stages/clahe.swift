@@ -1,4 +1,5 @@
 import SegImage
+import SegFormat
 /// `clahe`: mmsegmentation's `CLAHE`, which is OpenCV's `createCLAHE(clip, tiles).apply` on each
 /// channel, reproduced bit for bit.
 public struct CLAHEStage: Stage {
@@ -44,9 +45,18 @@ public struct CLAHEStage: Stage {
         sample.params["clahe"] = on ? 1 : 0
     }
 
-    /// Equalises every channel of `image` in place.
-    public static func equalise(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int) {
-        interpolate(&image, luts: tables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY), tilesX: tilesX, tilesY: tilesY)
+    /// Equalises every channel of `image` in place: the C kernel (`PixelKernels.clahe`), or
+    /// `equaliseNaive` for sizes it refuses.
+    public static func equalise(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int, path: SIMDPath = .current) {
+        if !PixelKernels.clahe(&image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY, path: path) {
+            equaliseNaive(&image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)
+        }
+    }
+
+    /// The oracle of `equalise`: OpenCV's steps in plain Swift (the tests compare every path of the
+    /// kernel with it, and it with the golden data).
+    public static func equaliseNaive(_ image: inout Raster, clipLimit: Double, tilesX: Int, tilesY: Int) {
+        interpolate(&image, luts: tablesNaive(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY), tilesX: tilesX, tilesY: tilesY)
     }
 
     /// OpenCV's BORDER_REFLECT_101 index of `i` in `0..<n`.
@@ -64,15 +74,18 @@ public struct CLAHEStage: Stage {
         return ((width + tilesX - width % tilesX) / tilesX, (height + tilesY - height % tilesY) / tilesY)
     }
 
-    /// The tables of channel `c`, `tilesY * tilesX` of 256 entries, row by row of tiles.
+    /// The tables of channel `c`, `tilesY * tilesX` of 256 entries, row by row of tiles (the C
+    /// kernel's, or `tablesNaive`'s for sizes it refuses).
     public static func tables(_ image: Raster, channel c: Int, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8] {
         let n = tilesX * tilesY * 256
-        return Array(tables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)[(c * n)..<((c + 1) * n)])
+        let all = PixelKernels.claheTables(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)
+            ?? tablesNaive(image, clipLimit: clipLimit, tilesX: tilesX, tilesY: tilesY)
+        return Array(all[(c * n)..<((c + 1) * n)])
     }
 
     /// The tables of every channel in turn (`tilesY * tilesX * 256` entries each), from one pass
-    /// over the pixels.
-    static func tables(_ image: Raster, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8] {
+    /// over the pixels: the oracle of the C kernel's.
+    static func tablesNaive(_ image: Raster, clipLimit: Double, tilesX: Int, tilesY: Int) -> [UInt8] {
         let w = image.width, h = image.height, ch = image.channels
         let (tw, th) = tileSize(width: w, height: h, tilesX: tilesX, tilesY: tilesY)
         let area = tw * th
