@@ -7,7 +7,8 @@ BGR -> RGB, a random 512x512 crop), then `t(image=..., mask=...)` with p=1, time
 The transforms are matched as closely as the libraries allow (see ROWS); CLAHE differs in kind:
 albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B.
 
-Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N]
+Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N] [--only a,b]
+--only keeps the rows of the named stages (e.g. `--only rotate,affine`); all rows by default.
 ROOT defaults to ../shared/datasets/waterscenes-1080p (real photos; not committed: non-commercial licence).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
@@ -84,12 +85,19 @@ def main():
     ap.add_argument("--seg-prep", default=os.path.join(here, "..", ".build", "release", "seg-prep"))
     ap.add_argument("--count", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated stage names to run (default: every row)")
     a = ap.parse_args()
+    only = {n.strip() for n in a.only.split(",") if n.strip()}
+    known = {stage.split(":")[0] for stage, _ in ROWS}
+    if only - known:
+        ap.error(f"--only names {sorted(only - known)}, which are not rows of this benchmark; rows: {sorted(known)}")
     root = os.path.abspath(a.root)
     data = windows(root, a.count)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for stage, make in ROWS:
+            if only and stage.split(":")[0] not in only:
+                continue
             ours = seg_prep_us(a.seg_prep, root, stage, a.count, a.repeats, tmp)
             theirs = albu_us(make, data, a.repeats)
             rows.append({"stage": stage.split(":")[0], "seg_prep_us": round(ours, 1), "albumentations_us": round(theirs, 1),
