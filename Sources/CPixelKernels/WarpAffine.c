@@ -2,6 +2,7 @@
 #include "PixelMath.h"
 #include "CSimdDispatch.h"
 #include <math.h>
+#include <stdlib.h>
 
 /* ---- OpenCV's warpAffine (IPP path of pip OpenCV) and remap on uint8, bit for bit ----
 
@@ -151,13 +152,13 @@ static void remap_impl(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, 
 /* ---- AVX2 + FMA: eight output pixels a step ----
 
    The same model evaluated eight pixels at once, with the same IEEE operations in the same order
-   (source coordinates in double as inv0 * x + row, rounded to float with vcvtpd2ps; fractions,
-   the explicit fmas and the rounding to nearest even as the scalar code does them). A step
-   classifies its pixels exactly as the oracle would: "interior" (every tap inside the source:
+   (source coordinates in double as inv0 * x + row, the products from a table of the columns,
+   rounded to float with vcvtpd2ps; fractions, the explicit fmas and the rounding to nearest even
+   as the scalar code does them). A step classifies its pixels exactly as the oracle would: "interior" (every tap inside the source:
    the oracle's interior test in float), "outside" (the border value; a conservative test, so
    every pixel it takes is outside for the oracle too) and the rest (near the source's edge), which
    the oracle's own per-pixel code redoes after the vector store. Taps are read with 32-bit
-   gathers at byte offsets that stay inside the source (pixels that are not interior gather at
+   gathers (one- and two-byte nearest pixels with plain loads) at byte offsets that stay inside the source (pixels that are not interior gather at
    offset 0), so sizes are limited to offsets below 2^31 and sides below 2^24 (floats hold them
    exactly); larger rasters, and the last dw % 8 pixels of a row, take the oracle. Specialised for
    1 to 4 channels (image, 8- and 16-bit labels, RGBA); other widths run the oracle. */
@@ -254,6 +255,15 @@ SP_AVX2_INLINE __m256i pixels8(const uint8_t *src, __m256i off, int n, int c) {
     return _mm256_and_si256(_mm256_srlv_epi32(gather32(src, at), shift), _mm256_set1_epi32((int)((1u << (8 * c)) - 1)));
 }
 
+/* Copies the c-byte pixels (c 1 or 2, labels) at byte offsets `off` to o, eight of them, with
+   plain loads and stores: cheaper than a gather for one or two bytes. */
+SP_AVX2_INLINE void copy8(uint8_t *o, const uint8_t *src, __m256i off, int c) {
+    int32_t at[8];
+    _mm256_storeu_si256((__m256i *)(void *)at, off);
+    for (int j = 0; j < 8; j++)
+        for (int k = 0; k < c; k++) o[c * j + k] = src[at[j] + k];
+}
+
 /* Stores eight pixels given as c bytes in each 32-bit lane (8 c bytes). */
 SP_AVX2_INLINE void store8(uint8_t *o, __m256i v, int c) {
     const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
@@ -289,10 +299,7 @@ SP_AVX2_INLINE __m256 between(__m256 v, float lo, float hi) {
     return _mm256_and_ps(_mm256_cmp_ps(v, _mm256_set1_ps(lo), _CMP_GE_OQ), _mm256_cmp_ps(v, _mm256_set1_ps(hi), _CMP_LT_OQ));
 }
 
-/* Eight source coordinates in double, inv0 * x + row (no contraction), as floats (vcvtpd2ps). */
-SP_AVX2_INLINE __m256d coord4(double a, __m256d x, double row) {
-    return _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(a), x), _mm256_set1_pd(row));
-}
+/* Eight doubles (lanes 0-3 in lo, 4-7 in hi) as floats (vcvtpd2ps, to nearest) or truncated ints. */
 SP_AVX2_INLINE __m256 floats8(__m256d lo, __m256d hi) {
     return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
 }
@@ -323,6 +330,7 @@ SP_AVX2_INLINE void warp_nearest8(const warp_plane *p, const int c, __m256d sxl,
     const __m256i iy = ints8(_mm256_floor_pd(_mm256_add_pd(syl, half)), _mm256_floor_pd(_mm256_add_pd(syh, half)));
     const __m256i inside = _mm256_and_si256(within(ix, p->sw), within(iy, p->sh));
     if (_mm256_testz_si256(inside, inside)) { store8(ox, p->bord, c); return; }
+    if (c <= 2 && _mm256_testc_si256(inside, _mm256_set1_epi32(-1))) { copy8(ox, p->src, offsets8(ix, iy, p->stride, c, inside), c); return; }
     const __m256i v = pixels8(p->src, offsets8(ix, iy, p->stride, c, inside), p->n, c);
     store8(ox, _mm256_blendv_epi8(p->bord, v, inside), c);
 }
@@ -365,17 +373,17 @@ SP_AVX2_INLINE void warp_linear8(const warp_plane *p, const int c, __m256d sxl, 
    channels) and its label (nearest, lc bytes) from the same source size to the same output
    size, sharing the coordinates (lc 0: no label). */
 SP_AVX2_INLINE void warp_rows_avx2(const warp_plane *img, const int c, const int nearest, const warp_plane *lbl, const int lc,
-                                   uint8_t *dst, uint8_t *ldst, int dw, int dh, const double inv[6]) {
-    const __m256d step = _mm256_set1_pd(8.0);
+                                   uint8_t *dst, uint8_t *ldst, int dw, int dh, const double inv[6], const double *ax, const double *ay) {
     for (int y = 0; y < dh; y++) {
         const double ry = inv[1] * (double)y + inv[2], qy = inv[4] * (double)y + inv[5];
         uint8_t *o = dst + (size_t)y * (size_t)dw * (size_t)c;
         uint8_t *lo = lc ? ldst + (size_t)y * (size_t)dw * (size_t)lc : NULL;
-        __m256d xlo = _mm256_setr_pd(0, 1, 2, 3), xhi = _mm256_setr_pd(4, 5, 6, 7);
+        const __m256d r4 = _mm256_set1_pd(ry), q4 = _mm256_set1_pd(qy);
         int x = 0;
-        for (; x + 8 <= dw; x += 8, xlo = _mm256_add_pd(xlo, step), xhi = _mm256_add_pd(xhi, step)) {
-            const __m256d sxl = coord4(inv[0], xlo, ry), sxh = coord4(inv[0], xhi, ry);
-            const __m256d syl = coord4(inv[3], xlo, qy), syh = coord4(inv[3], xhi, qy);
+        for (; x + 8 <= dw; x += 8) {
+            /* inv0 * x (from the table) + row: the scalar model's two operations */
+            const __m256d sxl = _mm256_add_pd(_mm256_loadu_pd(ax + x), r4), sxh = _mm256_add_pd(_mm256_loadu_pd(ax + x + 4), r4);
+            const __m256d syl = _mm256_add_pd(_mm256_loadu_pd(ay + x), q4), syh = _mm256_add_pd(_mm256_loadu_pd(ay + x + 4), q4);
             if (nearest) warp_nearest8(img, c, sxl, sxh, syl, syh, o + (size_t)x * (size_t)c);
             else warp_linear8(img, c, sxl, sxh, syl, syh, o + (size_t)x * (size_t)c, inv, x, ry, qy);
             if (lc) warp_nearest8(lbl, lc, sxl, sxh, syl, syh, lo + (size_t)x * (size_t)lc);
@@ -408,6 +416,7 @@ SP_AVX2_INLINE void remap_rows_avx2(const uint8_t *src, int sw, int sh, const in
                 const __m256i inside = _mm256_and_si256(within(ix, sw), within(iy, sh));
                 const unsigned in_bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(inside));
                 if (in_bits == 0) store8(ox, bord, c);
+                else if (c <= 2 && in_bits == 0xFFu) copy8(ox, src, offsets8(ix, iy, stride, c, inside), c);
                 else store8(ox, _mm256_blendv_epi8(bord, pixels8(src, offsets8(ix, iy, stride, c, inside), n, c), inside), c);
                 redo = reflect ? ~in_bits & 0xFFu : 0;
             } else {
@@ -445,22 +454,40 @@ SP_AVX2_INLINE void remap_rows_avx2(const uint8_t *src, int sw, int sh, const in
 #define SP_BY_CHANNELS(call, nearest) \
     switch (c) { case 1: call(1, nearest); break; case 2: call(2, nearest); break; case 3: call(3, nearest); break; default: call(4, nearest); break; }
 
+/* The products inv0 * x and inv3 * x of every output column (2 dw doubles, NULL when out of
+   memory: the caller then runs the oracle); each row adds its own term to them. */
+static double *column_terms(const double inv[6], int dw) {
+    double *t = dw > 0 ? malloc(sizeof(double) * 2 * (size_t)dw) : NULL;
+    if (t)
+        for (int x = 0; x < dw; x++) { t[x] = inv[0] * (double)x; t[dw + x] = inv[3] * (double)x; }
+    return t;
+}
+
+/* 0 when out of memory (nothing written). */
 __attribute__((target("avx2,fma")))
-static void warp_affine_avx2(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh, const double inv[6],
-                             int nearest, const uint8_t *border) {
+static int warp_affine_avx2(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh, const double inv[6],
+                            int nearest, const uint8_t *border) {
+    double *t = column_terms(inv, dw);
+    if (!t) return 0;
     const warp_plane p = plane(src, sw, sh, c, border);
-#define SP_WARP(ch, nn) warp_rows_avx2(&p, ch, nn, NULL, 0, dst, NULL, dw, dh, inv)
+#define SP_WARP(ch, nn) warp_rows_avx2(&p, ch, nn, NULL, 0, dst, NULL, dw, dh, inv, t, t + dw)
     if (nearest) { SP_BY_CHANNELS(SP_WARP, 1) } else { SP_BY_CHANNELS(SP_WARP, 0) }
 #undef SP_WARP
+    free(t);
+    return 1;
 }
 
 __attribute__((target("avx2,fma")))
-static void warp_pair_avx2(const uint8_t *src, const uint8_t *lsrc, int sw, int sh, int c, int lc, uint8_t *dst, uint8_t *ldst,
-                           int dw, int dh, const double inv[6], const uint8_t *border, const uint8_t *lborder) {
+static int warp_pair_avx2(const uint8_t *src, const uint8_t *lsrc, int sw, int sh, int c, int lc, uint8_t *dst, uint8_t *ldst,
+                          int dw, int dh, const double inv[6], const uint8_t *border, const uint8_t *lborder) {
+    double *t = column_terms(inv, dw);
+    if (!t) return 0;
     const warp_plane p = plane(src, sw, sh, c, border), l = plane(lsrc, sw, sh, lc, lborder);
-#define SP_PAIR(ch, lch) warp_rows_avx2(&p, ch, 0, &l, lch, dst, ldst, dw, dh, inv)
+#define SP_PAIR(ch, lch) warp_rows_avx2(&p, ch, 0, &l, lch, dst, ldst, dw, dh, inv, t, t + dw)
     if (lc == 1) { SP_BY_CHANNELS(SP_PAIR, 1) } else { SP_BY_CHANNELS(SP_PAIR, 2) }
 #undef SP_PAIR
+    free(t);
+    return 1;
 }
 
 __attribute__((target("avx2,fma")))
@@ -476,10 +503,9 @@ static void remap_avx2(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, 
 void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                        const double inv[6], int nearest, const uint8_t *border, int path) {
 #if defined(__x86_64__)
-    if (sp_simd_usable(path) >= SP_SIMD_AVX2 && avx2_fits(sw, sh, channels)) {
-        warp_affine_avx2(src, sw, sh, channels, dst, dw, dh, inv, nearest, border);
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2 && avx2_fits(sw, sh, channels) &&
+        warp_affine_avx2(src, sw, sh, channels, dst, dw, dh, inv, nearest, border))
         return;
-    }
 #endif
     (void)path;
     warp_affine_impl(src, sw, sh, channels, dst, dw, dh, inv, nearest, border);
@@ -490,10 +516,9 @@ void sp_warp_affine_pair_u8(const uint8_t *src, const uint8_t *label, int sw, in
                             const uint8_t *label_border, int path) {
 #if defined(__x86_64__)
     if (sp_simd_usable(path) >= SP_SIMD_AVX2 && (label_bytes == 1 || label_bytes == 2) && avx2_fits(sw, sh, channels) &&
-        avx2_fits(sw, sh, label_bytes)) {
-        warp_pair_avx2(src, label, sw, sh, channels, label_bytes, dst, label_dst, dw, dh, inv, border, label_border);
+        avx2_fits(sw, sh, label_bytes) &&
+        warp_pair_avx2(src, label, sw, sh, channels, label_bytes, dst, label_dst, dw, dh, inv, border, label_border))
         return;
-    }
 #endif
     sp_warp_affine_u8(src, sw, sh, channels, dst, dw, dh, inv, 0, border, path);
     sp_warp_affine_u8(label, sw, sh, label_bytes, label_dst, dw, dh, inv, 1, label_border, path);
