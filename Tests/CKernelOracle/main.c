@@ -196,7 +196,7 @@ static void hsv(int path) {
 }
 
 static void float_kernels(int path) {
-    const int sizes[][3] = {{37, 23, 3}, {64, 48, 1}, {5, 3, 2}, {1, 9, 3}};
+    const int sizes[][3] = {{37, 23, 3}, {64, 48, 1}, {5, 3, 2}, {1, 9, 3}, {19, 11, 4}};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         const int w = sizes[s][0], h = sizes[s][1], c = sizes[s][2];
         const size_t n = (size_t)w * h * c;
@@ -215,7 +215,7 @@ static void float_kernels(int path) {
         report(name, dst, n);
         free(scratch); free(indices);
         /* warpAffine: a rotation about the centre with a shift, bilinear and nearest */
-        const uint8_t border[3] = {7, 8, 9};
+        const uint8_t border[4] = {7, 8, 9, 10};
         const double a = 0.37, m[6] = {cos(a), -sin(a), w * 0.2, sin(a), cos(a), -h * 0.1};
         double inv[6];
         sp_invert_affine(m, inv);
@@ -224,6 +224,13 @@ static void float_kernels(int path) {
             snprintf(name, sizeof name, "warp-%d-%d-%d-%d", w, h, c, nearest);
             report(name, dst, n);
         }
+        /* the image + label pair (a 1-byte label: the source's first plane bytes) */
+        uint8_t *pair = malloc(n), *label_dst = malloc((size_t)w * h);
+        sp_warp_affine_pair_u8(src, src, w, h, c, 1, pair, label_dst, w, h, inv, border, border + 3, path);
+        snprintf(name, sizeof name, "warp-pair-%d-%d-%d", w, h, c);
+        report(name, pair, n);
+        report(name, label_dst, (size_t)w * h);
+        free(pair); free(label_dst);
         /* remap: the identity plus up to 3 pixels of displacement, every border and interpolation */
         float *mx = malloc(sizeof(float) * (size_t)w * h), *my = malloc(sizeof(float) * (size_t)w * h);
         for (int i = 0; i < w * h; i++) {

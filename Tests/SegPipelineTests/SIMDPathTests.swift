@@ -150,6 +150,76 @@ enum KernelOracles {
                 }
             }
         }
+        resampling(path)
+    }
+
+    /// warpAffine (alone and as an image + label pair) and remap on `path` against the portable
+    /// build, the oracle: 1 to 5 bytes a pixel (5 takes the oracle on every path), odd and tiny
+    /// sizes, outputs larger and smaller than the source, seeded random matrices (rotations,
+    /// scales, shears, whole and half pixel shifts, ones that move most pixels outside the source,
+    /// NaN and huge entries) and maps (small and large displacements, NaN, huge values, -0, the
+    /// edges -1, w - 1 and w, halves).
+    static func resampling(_ path: SIMDPath) {
+        let name = path.rawValue
+        var rng = SeededRandom(seed: 77)
+        let sizes = [(1, 1), (2, 2), (3, 1), (1, 7), (9, 2), (8, 8), (17, 13), (33, 5), (64, 48), (257, 129)]
+        for (index, (w, h)) in sizes.enumerated() {
+            for c in 1...5 {
+                let r = raster(w, h, c, seed: UInt64(index * 8 + c))
+                let border = (0..<c).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                let outputs = [(w, h), (w + 9, max(h - 1, 1)), (max(w / 2, 1), h + 3)]
+                for kind in 0..<8 {
+                    let inv = randomInverse(kind: kind, width: w, height: h, rng: &rng)
+                    let (dw, dh) = outputs[kind % outputs.count]
+                    for nearest in [false, true] {
+                        let warp = { (p: SIMDPath) in PixelKernels.warpAffine(r, inverse: inv, width: dw, height: dh, nearest: nearest, border: border, path: p) }
+                        #expect(warp(.portable) == warp(path), "warp \(w)x\(h)x\(c) -> \(dw)x\(dh) kind \(kind) nearest \(nearest) on \(name)")
+                    }
+                    for lc in [1, 2] {
+                        let label = raster(w, h, lc, seed: UInt64(index * 8 + c + 100 * lc))
+                        let labelBorder = (0..<lc).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                        let pair = PixelKernels.warpAffinePair(image: r, label: label, inverse: inv, width: dw, height: dh, border: border,
+                                                               labelBorder: labelBorder, path: path)
+                        #expect(pair.image == PixelKernels.warpAffine(r, inverse: inv, width: dw, height: dh, nearest: false, border: border, path: .portable)
+                                && pair.label == PixelKernels.warpAffine(label, inverse: inv, width: dw, height: dh, nearest: true, border: labelBorder, path: .portable),
+                                "warp pair \(w)x\(h)x\(c) label \(lc) -> \(dw)x\(dh) kind \(kind) on \(name)")
+                    }
+                }
+                for amplitude in [0.5, 3, 40] {
+                    let special: [Float] = [.nan, 3e9, -1e30, -0.0, -1, Float(w - 1), Float(w), Float(h - 1), Float(h), 0.5, Float(w) - 0.5]
+                    var mx = (0..<(w * h)).map { Float(Double($0 % w) + rng.uniform(-amplitude, amplitude)) }
+                    var my = (0..<(w * h)).map { Float(Double($0 / w) + rng.uniform(-amplitude, amplitude)) }
+                    if amplitude == 3 {
+                        for i in 0..<(w * h) where rng.below(4) == 0 { mx[i] = special[rng.below(special.count)] }
+                        for i in 0..<(w * h) where rng.below(4) == 0 { my[i] = special[rng.below(special.count)] }
+                    }
+                    for nearest in [false, true] {
+                        for reflect in [false, true] {
+                            let remap = { (p: SIMDPath) in PixelKernels.remap(r, mapX: mx, mapY: my, nearest: nearest, reflect: reflect, border: border, path: p) }
+                            #expect(remap(.portable) == remap(path), "remap \(w)x\(h)x\(c) amplitude \(amplitude) nearest \(nearest) reflect \(reflect) on \(name)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A seeded inverse matrix for a `width` x `height` source of one of eight kinds.
+    static func randomInverse(kind: Int, width w: Int, height h: Int, rng: inout SeededRandom) -> [Double] {
+        let a = rng.uniform(-Double.pi, Double.pi), s = rng.uniform(0.3, 3)
+        var m = [cos(a) * s, -sin(a) * s, rng.uniform(-0.5, 1.5) * Double(w), sin(a) * s, cos(a) * s, rng.uniform(-0.5, 1.5) * Double(h)]
+        switch kind {
+        case 1: m = [1, 0, Double(rng.integer(in: (-3, 3))), 0, 1, Double(rng.integer(in: (-3, 3)))]   // whole pixel shifts
+        case 2: m = [1, 0, Double(rng.integer(in: (-6, 6))) / 2, 0, 1, Double(rng.integer(in: (-6, 6))) / 2]   // halves
+        case 3: m[1] = tan(rng.uniform(-1.2, 1.2)); m[3] = tan(rng.uniform(-0.5, 0.5))   // shears
+        case 4: m[2] = Double(w) * rng.uniform(2, 4); m[5] = -Double(h) * rng.uniform(0.5, 2)   // mostly outside
+        case 5: m = [rng.uniform(0.9, 1.1), 0, rng.uniform(-1, 1), 0, rng.uniform(0.9, 1.1), rng.uniform(-1, 1)]   // near the identity
+        default: break
+        }
+        var inv = Warp.invert(m)
+        if kind == 6 { inv[rng.below(6)] = .nan }
+        if kind == 7 { inv[rng.below(6)] = rng.unit() < 0.5 ? 1e12 : -3e9 }
+        return inv
     }
 }
 

@@ -91,15 +91,26 @@ void sp_invert_affine(const double m[6], double inv[6]);
    README's IPP-on model): `inv` is sp_invert_affine(M), destination pixel (x, y) reads source
    (inv0 x + (inv1 y + inv2), inv3 x + (inv4 y + inv5)) in double; bilinear rounds that to
    float32, weights the column pass first with fmas, rounds to nearest even; nearest takes
-   floor(s + 0.5). `border` holds one byte per channel. Portable C (fmaf); the same code with FMA
-   instructions on the AVX2 and AVX-512 paths (the same bytes: fmaf is exactly rounded). */
+   floor(s + 0.5). `border` holds one byte per channel. Portable C (fmaf), the oracle; on the AVX2
+   and AVX-512 paths eight pixels a step with AVX2 + FMA for 1 to 4 channels (gathered taps, the
+   same operations in the same order, the pixels near the source's edge by the oracle's code: the
+   same bytes), the oracle for wider pixels. */
 void sp_warp_affine_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                        const double inv[6], int nearest, const uint8_t *border, int path);
+
+/* sp_warp_affine_u8 of an image (bilinear, `channels` bytes a pixel, `border`) and of its label
+   (nearest, `label_bytes` 1 or 2, `label_border`), both sw x sh, onto dw x dh by the same
+   matrix, in one pass that computes each pixel's source coordinates once; the same bytes as the
+   two calls. */
+void sp_warp_affine_pair_u8(const uint8_t *src, const uint8_t *label, int sw, int sh, int channels, int label_bytes,
+                            uint8_t *dst, uint8_t *label_dst, int dw, int dh, const double inv[6], const uint8_t *border,
+                            const uint8_t *label_border, int path);
 
 /* cv2.remap(src, (map_x, map_y) as CV_32FC2, None, INTER_LINEAR or INTER_NEAREST, border) on
    uint8: maps are dw x dh floats; bilinear ix = floor(mx), fx = mx - ix, row pass first with fmas;
    nearest rounds ties to even. `reflect`: BORDER_REFLECT_101, else BORDER_CONSTANT with `border`
-   (one byte per channel). Paths as sp_warp_affine_u8. */
+   (one byte per channel). Paths as sp_warp_affine_u8 (pixels whose taps are not all inside the
+   source by the oracle's code when reflecting). */
 void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst, int dw, int dh,
                  const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int path);
 

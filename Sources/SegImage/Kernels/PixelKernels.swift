@@ -241,6 +241,42 @@ package enum PixelKernels {
         }
     }
 
+    /// `warpAffine` of `image` (bilinear, `border`) and of `label` (nearest, `labelBorder`), both
+    /// the same size, in one pass that computes each pixel's source coordinates once: the same
+    /// bytes as two `warpAffine` calls.
+    package static func warpAffinePair(image: Raster, label: Raster, inverse: [Double], width: Int, height: Int, border: [UInt8],
+                                       labelBorder: [UInt8], path: SIMDPath = .current) -> (image: [UInt8], label: [UInt8]) {
+        let c = image.channels, lc = label.channels, count = width * height * c, labelCount = width * height * lc
+        var labelPixels: [UInt8] = []
+        let imagePixels = [UInt8](unsafeUninitializedCapacity: count) { d, n in
+            labelPixels = [UInt8](unsafeUninitializedCapacity: labelCount) { ld, ln in
+                n = 0
+                ln = 0
+                image.pixels.withUnsafeBufferPointer { s in
+                    label.pixels.withUnsafeBufferPointer { ls in
+                        inverse.withUnsafeBufferPointer { inv in
+                            border.withUnsafeBufferPointer { b in
+                                labelBorder.withUnsafeBufferPointer { lb in
+                                    guard let sp = s.baseAddress, let lsp = ls.baseAddress, let dp = d.baseAddress, let ldp = ld.baseAddress,
+                                          let ip = inv.baseAddress, let bp = b.baseAddress, let lbp = lb.baseAddress, inv.count == 6,
+                                          b.count == c, lb.count == lc, label.width == image.width, label.height == image.height else { return }
+                                    sp_warp_affine_pair_u8(sp, lsp, Int32(truncatingIfNeeded: image.width), Int32(truncatingIfNeeded: image.height),
+                                                           Int32(truncatingIfNeeded: c), Int32(truncatingIfNeeded: lc), dp, ldp,
+                                                           Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), ip, bp, lbp, path.level)
+                                    n = count
+                                    ln = labelCount
+                                }
+                            }
+                        }
+                    }
+                }
+                if ln != labelCount { ld.initialize(repeating: 0); ln = labelCount }
+            }
+            if n != count { d.initialize(repeating: 0); n = count }
+        }
+        return (imagePixels, labelPixels)
+    }
+
     /// The pixels of `r` resampled at (`mapX`, `mapY`) (cv2.remap: bilinear or nearest; border
     /// constant with `border`, or BORDER_REFLECT_101).
     package static func remap(_ r: Raster, mapX: [Float], mapY: [Float], nearest: Bool, reflect: Bool, border: [UInt8], path: SIMDPath = .current) -> [UInt8] {

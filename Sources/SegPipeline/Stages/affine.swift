@@ -80,11 +80,17 @@ public struct AffineStage: Stage {
         guard d.applied else { return }
         let w = sample.image.width, h = sample.image.height
         let inverse = Warp.invert(Self.matrix(d, width: w, height: h))
-        sample.image = Warp.affine(sample.image, inverse: inverse, width: w, height: h, nearest: false, border: Warp.fill(fill, channels: sample.image.channels))
         let v = labelFill.resolve(ignore: ignore)
         Warp.widenLabel(&sample.label, for: v, labelBytes: labelBytes)
-        sample.label = Warp.affine(sample.label, inverse: inverse, width: sample.label.width, height: sample.label.height, nearest: true,
-                                   border: Warp.labelBytes(v, channels: sample.label.channels))
+        let border = Warp.fill(fill, channels: sample.image.channels), labelBorder = Warp.labelBytes(v, channels: sample.label.channels)
+        if sample.label.width == w, sample.label.height == h {
+            (sample.image, sample.label) = Warp.affinePair(image: sample.image, label: sample.label, inverse: inverse, width: w, height: h,
+                                                           border: border, labelBorder: labelBorder)
+        } else {
+            sample.image = Warp.affine(sample.image, inverse: inverse, width: w, height: h, nearest: false, border: border)
+            sample.label = Warp.affine(sample.label, inverse: inverse, width: sample.label.width, height: sample.label.height, nearest: true,
+                                       border: labelBorder)
+        }
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {

@@ -102,11 +102,10 @@ public struct RotateStage: Stage {
         let g = Self.matrix(angle: d.angle, width: sample.image.width, height: sample.image.height, center: center, expand: expand)
         let inverse = Warp.invert(g.m)
         let border = imageBorder ?? Warp.fill(fill, channels: sample.image.channels)
-        sample.image = Warp.affine(sample.image, inverse: inverse, width: g.width, height: g.height, nearest: false, border: border)
         let v = labelFill.resolve(ignore: ignore)
         Warp.widenLabel(&sample.label, for: v, labelBytes: labelBytes)
-        sample.label = Warp.affine(sample.label, inverse: inverse, width: g.width, height: g.height, nearest: true,
-                                   border: Warp.labelBytes(v, channels: sample.label.channels))
+        (sample.image, sample.label) = Warp.affinePair(image: sample.image, label: sample.label, inverse: inverse, width: g.width, height: g.height,
+                                                       border: border, labelBorder: Warp.labelBytes(v, channels: sample.label.channels))
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
@@ -135,6 +134,22 @@ public enum Warp {
         }
         return Raster(width: width, height: height, channels: c,
                       pixels: PixelKernels.warpAffine(r, inverse: inverse, width: width, height: height, nearest: nearest, border: border))
+    }
+
+    /// `image` warped bilinearly with `border` and `label` by nearest neighbour with `labelBorder`,
+    /// as two `affine` calls give them, in one pass when both have the same size (the source
+    /// coordinates computed once per pixel).
+    public static func affinePair(image: Raster, label: Raster, inverse: [Double], width: Int, height: Int, border: [UInt8],
+                                  labelBorder: [UInt8]) -> (image: Raster, label: Raster) {
+        guard image.width == label.width, image.height == label.height, !image.pixels.isEmpty, !label.pixels.isEmpty,
+              inverse.count == 6, border.count == image.channels, labelBorder.count == label.channels, width > 0, height > 0 else {
+            return (affine(image, inverse: inverse, width: width, height: height, nearest: false, border: border),
+                    affine(label, inverse: inverse, width: width, height: height, nearest: true, border: labelBorder))
+        }
+        let p = PixelKernels.warpAffinePair(image: image, label: label, inverse: inverse, width: width, height: height, border: border,
+                                            labelBorder: labelBorder)
+        return (Raster(width: width, height: height, channels: image.channels, pixels: p.image),
+                Raster(width: width, height: height, channels: label.channels, pixels: p.label))
     }
 
     /// `r` resampled at (`mapX`, `mapY`) per output pixel (same size as `r`), as cv2.remap:
