@@ -7,7 +7,8 @@ BGR -> RGB, a random 512x512 crop), then `t(image=..., mask=...)` with p=1, time
 The transforms are matched as closely as the libraries allow (see ROWS); CLAHE differs in kind:
 albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B.
 
-Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N]
+Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N] [--only STAGE,...]
+(--only: just the rows of those stages, e.g. --only noise,elastic)
 ROOT defaults to ../shared/datasets/waterscenes-1080p (real photos; not committed: non-commercial licence).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
@@ -84,12 +85,16 @@ def main():
     ap.add_argument("--seg-prep", default=os.path.join(here, "..", ".build", "release", "seg-prep"))
     ap.add_argument("--count", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated stage names: only their rows")
     a = ap.parse_args()
+    only = {s for s in a.only.split(",") if s}
     root = os.path.abspath(a.root)
     data = windows(root, a.count)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for stage, make in ROWS:
+            if only and stage.split(":")[0] not in only:
+                continue
             ours = seg_prep_us(a.seg_prep, root, stage, a.count, a.repeats, tmp)
             theirs = albu_us(make, data, a.repeats)
             rows.append({"stage": stage.split(":")[0], "seg_prep_us": round(ours, 1), "albumentations_us": round(theirs, 1),
