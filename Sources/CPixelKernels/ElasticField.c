@@ -29,12 +29,12 @@
     ATTR static void lerp_rows_##SUFFIX(const float *top, const float *bottom, float ty, float *out, int w) {       \
         for (int x = 0; x < w; x++) out[x] = top[x] + (bottom[x] - top[x]) * ty;                                    \
     }                                                                                                               \
-    ATTR static void maps_##SUFFIX(const float *dx, const float *dy, int w, int h, float *mx, float *my) {          \
+    ATTR static void maps_##SUFFIX(float *dx, float *dy, int w, int h) {                                           \
         for (int y = 0; y < h; y++) {                                                                               \
-            const size_t row = (size_t)y * (size_t)w;                                                               \
+            float *mx = dx + (size_t)y * (size_t)w, *my = dy + (size_t)y * (size_t)w;                               \
             for (int x = 0; x < w; x++) {                                                                           \
-                mx[row + (size_t)x] = (float)((double)x + (double)dx[row + (size_t)x]);                             \
-                my[row + (size_t)x] = (float)((double)y + (double)dy[row + (size_t)x]);                             \
+                mx[x] = (float)((double)x + (double)mx[x]);                                                         \
+                my[x] = (float)((double)y + (double)my[x]);                                                         \
             }                                                                                                       \
         }                                                                                                           \
     }
@@ -83,7 +83,7 @@ void sp_upsample_f32(const float *c, int cw, int ch, int step, float *out, int w
     }
 }
 
-void sp_elastic_maps(const float *dx, const float *dy, int w, int h, float *map_x, float *map_y, int path) {
-    if (w <= 0 || h <= 0) return;
-    PICK(path, maps)(dx, dy, w, h, map_x, map_y);
+void sp_elastic_maps(float *dx, float *dy, int w, int h, int path) {
+    if (w <= 0 || h <= 0 || dx == dy) return;
+    PICK(path, maps)(dx, dy, w, h);
 }

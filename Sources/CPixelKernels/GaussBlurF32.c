@@ -8,16 +8,19 @@
    over rows clamp(y - r + t); then the result times `scale`. Every operation is one float32
    multiply or add in that order (no contraction, no fma), so it equals
    ElasticStage.gaussianBlurReference (then times the scale) bit for bit. The AVX2 path keeps that
-   order per element and runs 8 neighbouring outputs in the lanes of a vector, four vectors at a
+   order per element and runs 8 neighbouring outputs in the lanes of a vector, eight vectors at a
    time (independent sums, so the adds' latency overlaps); the row pass reads a copy of the row
-   padded by r replicated values on each side, so every output is an interior one. */
+   padded by r replicated values on each side, so every output is an interior one. src and dst must
+   not overlap. */
 #pragma clang fp contract(off)
 
 static inline int clampi(int i, int n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 
-/* Columns are blurred in strips of BLUR_STRIP: per strip, the row pass of each source row goes into
-   a ring of 2r + 1 rows just before the first output row that needs it, so both passes work in the
-   first-level cache (two whole-field passes spent most of their time waiting on memory). */
+/* The AVX2 path blurs columns in strips of BLUR_STRIP: per strip, the row pass of each source row
+   goes into a ring of 2r + 1 rows just before the first output row that needs it, so both passes
+   read from the first-level cache and the scratch is a few kilobytes, not a field (a whole-field
+   row pass was about as fast with warm buffers, but a fresh field-sized scratch per call costs its
+   page faults). */
 #define BLUR_STRIP 128
 
 static void blur_portable(const float *src, float *dst, int w, int h, const float *k, int r, float scale, float *scratch) {

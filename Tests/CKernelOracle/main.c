@@ -300,7 +300,9 @@ static void fields(int path) {
     sp_upsample_f32(coarse, cw, ch, step, fine, w, h, scratch, path);
     report("upsample", fine, sizeof(float) * w * h);
     for (int i = 0; i < w * h; i++) fine[i] *= 37.0f;
-    sp_elastic_maps(fine, fine + w, w, h - 1, mx, my, path);   /* dy: the field one row down */
+    memcpy(mx, fine, sizeof(float) * w * (h - 1));
+    memcpy(my, fine + w, sizeof(float) * w * (h - 1));           /* dy: the field one row down */
+    sp_elastic_maps(mx, my, w, h - 1, path);
     report("elastic-maps-x", mx, sizeof(float) * w * (h - 1));
     report("elastic-maps-y", my, sizeof(float) * w * (h - 1));
     CHECK(m > 0 && sp_max_abs_f32(coarse, (size_t)cw * ch, path) == 1.0f, "the field divided by its largest magnitude does not reach 1");

@@ -86,7 +86,7 @@ void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst,
 /* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
    then column pass, each a sum from 0 in tap order of float32 products (no fma), the result times
    `scale` (elastic's displacement fields). `scratch` holds sp_gauss_blur_scratch(w, h, r) floats
-   (8-byte aligned); src and dst may be the same. Portable C; AVX2 (8 outputs a vector, the same
+   (8-byte aligned); src and dst must not overlap. Portable C; AVX2 (8 outputs a vector, the same
    sums) on the AVX2 and AVX-512 paths. */
 void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float scale, float *scratch, int path);
 size_t sp_gauss_blur_scratch(int w, int h, int r);
@@ -113,10 +113,11 @@ void sp_gauss_noise_u8(uint8_t *p, size_t pixels, int channels, int per_channel,
    pixels) to w x h: per row c[ix] + (c[ix + 1] - c[ix]) * tx, then top + (bottom - top) * ty with
    ix = x / step, tx = float(x % step) * (1 / step) (likewise y), which needs (w - 1) / step + 1 < cw
    and (h - 1) / step + 1 < ch (else nothing is written; `scratch` holds 2 w floats); and the remap
-   maps map_x = float32(double(x) + dx), map_y = float32(double(y) + dy), as numpy builds them. */
+   maps in place of the fields: dx becomes map_x = float32(double(x) + dx), dy map_y =
+   float32(double(y) + dy), as numpy builds them (dx and dy distinct arrays of w * h). */
 float sp_max_abs_f32(const float *p, size_t n, int path);
 void sp_divide_f32(float *p, size_t n, float d, int path);
 void sp_upsample_f32(const float *c, int cw, int ch, int step, float *out, int w, int h, float *scratch, int path);
-void sp_elastic_maps(const float *dx, const float *dy, int w, int h, float *map_x, float *map_y, int path);
+void sp_elastic_maps(float *dx, float *dy, int w, int h, int path);
 
 #endif

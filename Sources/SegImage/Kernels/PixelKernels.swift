@@ -235,29 +235,21 @@ package enum PixelKernels {
         floats(count) { p, n in sp_uniforms_f32(p, n, first, key, path.level) }
     }
 
-    /// Two float arrays of `count` written by `fill(a, b, outA, outB)` from `a` and `b` (each at least
-    /// `count` long; zeros if a buffer has no address).
-    private static func twoFloats<T>(_ a: [T], _ b: [T], count: Int,
-                                     _ fill: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Float], [Float]) {
-        guard count > 0, a.count >= count, b.count >= count else { return ([], []) }
-        var second = [Float](repeating: 0, count: count)
-        let first = floats(count) { x, _ in
-            a.withUnsafeBufferPointer { ap in
-                b.withUnsafeBufferPointer { bp in
-                    second.withUnsafeMutableBufferPointer { y in
-                        guard let pa = ap.baseAddress, let pb = bp.baseAddress, let py = y.baseAddress else { return }
-                        fill(pa, pb, x, py)
+    /// The generator's Box–Muller step on given hash words (the cosine and the sine halves).
+    package static func boxMuller(_ h1: [UInt32], _ h2: [UInt32], path: SIMDPath = .current) -> (cos: [Float], sin: [Float]) {
+        let n = min(h1.count, h2.count)
+        var cosines = [Float](repeating: 0, count: n), sines = cosines
+        h1.withUnsafeBufferPointer { a in
+            h2.withUnsafeBufferPointer { b in
+                cosines.withUnsafeMutableBufferPointer { c in
+                    sines.withUnsafeMutableBufferPointer { s in
+                        guard let ap = a.baseAddress, let bp = b.baseAddress, let cp = c.baseAddress, let sp = s.baseAddress else { return }
+                        sp_box_muller_f32(ap, bp, n, cp, sp, path.level)
                     }
                 }
             }
         }
-        return (first, second)
-    }
-
-    /// The generator's Box–Muller step on given hash words (the cosine and the sine halves).
-    package static func boxMuller(_ h1: [UInt32], _ h2: [UInt32], path: SIMDPath = .current) -> (cos: [Float], sin: [Float]) {
-        let n = min(h1.count, h2.count)
-        return twoFloats(h1, h2, count: n) { a, b, c, s in sp_box_muller_f32(a, b, n, c, s, path.level) }
+        return (cosines, sines)
     }
 
     /// albumentations' GaussNoise in place, drawn from `key` (`sp_gauss_noise_u8`): element i (byte,
@@ -275,18 +267,37 @@ package enum PixelKernels {
     /// replicated borders, times `scale`.
     package static func gaussBlur(_ field: [Float], offset: Int = 0, width: Int, height: Int, kernel: [Float], scale: Float = 1,
                                   path: SIMDPath = .current) -> [Float] {
+        var out = [Float](repeating: 0, count: max(width * height, 0))
+        field.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { d in
+                guard offset >= 0, s.count - offset >= d.count, let sp = s.baseAddress, let dp = d.baseAddress else { return }
+                gaussBlur(sp + offset, into: dp, width: width, height: height, kernel: kernel, scale: scale, path: path)
+            }
+        }
+        return out
+    }
+
+    /// Blurs `field[from ..< from + width · height]` into `field[to ..< to + width · height]`
+    /// (ranges that do not overlap; nothing happens otherwise), as `gaussBlur(_:offset:…)`.
+    package static func gaussBlur(_ field: inout [Float], from: Int, to: Int, width: Int, height: Int, kernel: [Float], scale: Float = 1,
+                                  path: SIMDPath = .current) {
         let n = width * height
-        guard n > 0, offset >= 0, field.count - offset >= n, kernel.count % 2 == 1 else { return [Float](repeating: 0, count: max(n, 0)) }
+        guard n > 0, from >= 0, to >= 0, abs(from - to) >= n, field.count - max(from, to) >= n else { return }
+        field.withUnsafeMutableBufferPointer { f in
+            guard let p = f.baseAddress else { return }
+            gaussBlur(p + from, into: p + to, width: width, height: height, kernel: kernel, scale: scale, path: path)
+        }
+    }
+
+    private static func gaussBlur(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, width: Int, height: Int, kernel: [Float],
+                                  scale: Float, path: SIMDPath) {
+        guard width > 0, height > 0, kernel.count % 2 == 1 else { return }
         let w = Int32(truncatingIfNeeded: width), h = Int32(truncatingIfNeeded: height), r = Int32(truncatingIfNeeded: kernel.count / 2)
         var scratch = [Float](repeating: 0, count: sp_gauss_blur_scratch(w, h, r))
-        return floats(n) { d, _ in
-            field.withUnsafeBufferPointer { s in
-                kernel.withUnsafeBufferPointer { k in
-                    scratch.withUnsafeMutableBufferPointer { t in
-                        guard let sp = s.baseAddress, let kp = k.baseAddress, let tp = t.baseAddress else { return }
-                        sp_gauss_blur_f32(sp + offset, d, w, h, kp, r, scale, tp, path.level)
-                    }
-                }
+        kernel.withUnsafeBufferPointer { k in
+            scratch.withUnsafeMutableBufferPointer { t in
+                guard let kp = k.baseAddress, let tp = t.baseAddress else { return }
+                sp_gauss_blur_f32(src, dst, w, h, kp, r, scale, tp, path.level)
             }
         }
     }
@@ -323,12 +334,16 @@ package enum PixelKernels {
         }
     }
 
-    /// The remap maps of displacement fields: float32(double(x) + dx), float32(double(y) + dy).
-    package static func elasticMaps(dx: [Float], dy: [Float], width: Int, height: Int, path: SIMDPath = .current) -> (x: [Float], y: [Float]) {
+    /// The displacement fields `dx`, `dy` (`width` x `height` each) turned into the remap maps in
+    /// place: float32(double(x) + dx), float32(double(y) + dy).
+    package static func elasticMaps(_ dx: inout [Float], _ dy: inout [Float], width: Int, height: Int, path: SIMDPath = .current) {
         let n = width * height
-        guard n > 0, dx.count == n, dy.count == n else { return ([], []) }
-        return twoFloats(dx, dy, count: n) { a, b, x, y in
-            sp_elastic_maps(a, b, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), x, y, path.level)
+        guard n > 0, dx.count == n, dy.count == n else { return }
+        dx.withUnsafeMutableBufferPointer { x in
+            dy.withUnsafeMutableBufferPointer { y in
+                guard let xp = x.baseAddress, let yp = y.baseAddress else { return }
+                sp_elastic_maps(xp, yp, Int32(truncatingIfNeeded: width), Int32(truncatingIfNeeded: height), path.level)
+            }
         }
     }
 }

@@ -65,11 +65,18 @@ public struct ElasticStage: Stage {
             if m > 1e-6 { PixelKernels.divide(&noise, by: m, path: path) }
         }
         let taps = Self.kernel(sigma: sigma / Double(step)), a = Float(alpha / Double(step))
-        let f = (0..<count).map { i in
-            let blurred = PixelKernels.gaussBlur(noise, offset: i * n, width: cw, height: ch, kernel: taps, scale: a, path: path)
-            return step == 1 ? blurred : PixelKernels.upsample(blurred, width: cw, height: ch, step: step, toWidth: width, toHeight: height, path: path)
+        let dx = PixelKernels.gaussBlur(noise, offset: 0, width: cw, height: ch, kernel: taps, scale: a, path: path)
+        var dy = dx
+        if count == 2 {
+            // dy over the first half of the noise (whose values dx holds now): no third field-sized array.
+            PixelKernels.gaussBlur(&noise, from: n, to: 0, width: cw, height: ch, kernel: taps, scale: a, path: path)
+            noise.removeLast(n)
+            dy = noise
         }
-        return (f[0], f[count - 1])
+        guard step > 1 else { return (dx, dy) }
+        let up = { (f: [Float]) in PixelKernels.upsample(f, width: cw, height: ch, step: step, toWidth: width, toHeight: height, path: path) }
+        let upX = up(dx)
+        return (upX, count == 2 ? up(dy) : upX)
     }
 
     /// A coarse field (grid points every `step` pixels) interpolated bilinearly to `toWidth` x
@@ -145,7 +152,10 @@ public struct ElasticStage: Stage {
 
     /// The remap maps of displacement fields as numpy builds them: f32(float64(x) + dx), likewise y (C).
     public static func maps(dx: [Float], dy: [Float], width: Int, height: Int, path: SIMDPath = .current) -> (x: [Float], y: [Float]) {
-        PixelKernels.elasticMaps(dx: dx, dy: dy, width: width, height: height, path: path)
+        guard dx.count == width * height, dy.count == dx.count else { return ([], []) }
+        var x = dx, y = dy
+        PixelKernels.elasticMaps(&x, &y, width: width, height: height, path: path)
+        return (x, y)
     }
 
     /// The same maps in plain Swift: the oracle of `maps`.
@@ -180,10 +190,10 @@ public struct ElasticStage: Stage {
         sample.params["elastic_key"] = key.map(Double.init) ?? 0
         guard let key else { sample.params["elastic_max_dx"] = 0; sample.params["elastic_max_dy"] = 0; return }
         let w = sample.image.width, h = sample.image.height
-        let f = fields(key: key, width: w, height: h)
-        let m = Self.maps(dx: f.dx, dy: f.dy, width: w, height: h)
-        deform(&sample, mapX: m.x, mapY: m.y, ignore: context.ignoreIndex, labelBytes: context.labelBytes)
-        sample.params["elastic_max_dx"] = Double(PixelKernels.maxAbs(f.dx))
-        sample.params["elastic_max_dy"] = Double(PixelKernels.maxAbs(f.dy))
+        var (mx, my) = fields(key: key, width: w, height: h)
+        sample.params["elastic_max_dx"] = Double(PixelKernels.maxAbs(mx))
+        sample.params["elastic_max_dy"] = Double(PixelKernels.maxAbs(my))
+        PixelKernels.elasticMaps(&mx, &my, width: w, height: h)         // the fields become the maps in place
+        deform(&sample, mapX: mx, mapY: my, ignore: context.ignoreIndex, labelBytes: context.labelBytes)
     }
 }
