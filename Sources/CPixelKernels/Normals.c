@@ -48,7 +48,7 @@ void sp_normals_f32(float *out, size_t count, uint64_t first, uint64_t key, int 
     if (sp_simd_usable(path) >= SP_SIMD_AVX2) { normals_avx2(out, count, first, key); return; }
 #endif
     (void)path;
-    for (size_t i = 0; i < count; i++) out[i] = nrm_normal(key, first + i);
+    nrm_normals_scalar(out, count, first, key);
 }
 
 void sp_uniforms_f32(float *out, size_t count, uint64_t first, uint64_t key, int path) {

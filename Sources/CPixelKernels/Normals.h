@@ -109,6 +109,24 @@ static inline float nrm_normal(uint64_t key, uint64_t i) {
     return (i & 8) ? zs : zc;
 }
 
+/* Normals 16 b .. 16 b + 15 of `key` into out[0 .. 15], one Box–Muller pair for two of them (the
+   scalar path's whole blocks). */
+static inline void nrm_block(uint64_t key, uint64_t b, float *out) {
+    for (int j = 0; j < 8; j++) {
+        const uint64_t p = 8 * b + (uint64_t)j;
+        nrm_pair(nrm_hash(key, 2 * p), nrm_hash(key, 2 * p + 1), out + j, out + 8 + j);
+    }
+}
+
+/* out[j] = normal (key, first + j) for j < count on the scalar path: whole blocks by nrm_block, the
+   values before the first and after the last one alone. */
+static inline void nrm_normals_scalar(float *out, size_t count, uint64_t first, uint64_t key) {
+    size_t i = 0;
+    for (; i < count && ((first + i) & 15) != 0; i++) out[i] = nrm_normal(key, first + i);
+    for (; i + 16 <= count; i += 16) nrm_block(key, (first + i) >> 4, out + i);
+    for (; i < count; i++) out[i] = nrm_normal(key, first + i);
+}
+
 /* Uniform i of `key` in [-1, 1): float(hash(i) >> 8) * 2^-23 - 1 (exact). */
 static inline float nrm_uniform(uint64_t key, uint64_t i) {
     return (float)(int32_t)(nrm_hash(key, i) >> 8) * 0x1p-23f - 1.0f;
