@@ -117,11 +117,16 @@ static void blur_avx2(const float *src, float *dst, int w, int h, const float *k
 }
 #endif
 
-size_t sp_gauss_blur_scratch(int w, int h, int r) {
+size_t sp_gauss_blur_scratch(int w, int h, int r, int path) {
     if (w <= 0 || h <= 0 || r < 0) return 0;
-    const size_t ring = (2 * (size_t)r + 1) * BLUR_STRIP, pad = (BLUR_STRIP + 2 * (size_t)r + 1) & ~(size_t)1;
-    const size_t portable = (size_t)w * (size_t)h, avx2 = ring + pad + 2 * (2 * (size_t)r + 1);
-    return portable > avx2 ? portable : avx2;
+#if defined(__x86_64__)
+    if (sp_simd_usable(path) >= SP_SIMD_AVX2) {
+        const size_t ring = (2 * (size_t)r + 1) * BLUR_STRIP, pad = (BLUR_STRIP + 2 * (size_t)r + 1) & ~(size_t)1;
+        return ring + pad + 2 * (2 * (size_t)r + 1);
+    }
+#endif
+    (void)path;
+    return (size_t)w * (size_t)h;
 }
 
 void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float scale, float *scratch, int path) {

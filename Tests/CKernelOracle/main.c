@@ -238,7 +238,7 @@ static void float_kernels(int path) {
         }
         /* the float field blur */
         float *field = malloc(sizeof(float) * (size_t)w * h), *blurred = malloc(sizeof(float) * (size_t)w * h);
-        float *tmp = malloc(sizeof(float) * sp_gauss_blur_scratch(w, h, r));
+        float *tmp = malloc(sizeof(float) * sp_gauss_blur_scratch(w, h, r, path));
         for (int i = 0; i < w * h; i++) field[i] = (float)((int)(next_random() % 2001) - 1000) / 250.0f;
         sp_gauss_blur_f32(field, blurred, w, h, k, r, 1.5f, tmp, path);
         snprintf(name, sizeof name, "gaussblur-%d-%d", w, h);

@@ -85,11 +85,12 @@ void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst,
 
 /* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
    then column pass, each a sum from 0 in tap order of float32 products (no fma), the result times
-   `scale` (elastic's displacement fields). `scratch` holds sp_gauss_blur_scratch(w, h, r) floats
-   (8-byte aligned); src and dst must not overlap. Portable C; AVX2 (8 outputs a vector, the same
+   `scale` (elastic's displacement fields). `scratch` holds sp_gauss_blur_scratch(w, h, r, path)
+   floats (8-byte aligned: a few kilobytes on the AVX2 path, w * h on the portable one); src and dst
+   must not overlap. Portable C; AVX2 (8 outputs a vector, the same
    sums) on the AVX2 and AVX-512 paths. */
 void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float scale, float *scratch, int path);
-size_t sp_gauss_blur_scratch(int w, int h, int r);
+size_t sp_gauss_blur_scratch(int w, int h, int r, int path);
 
 /* The counter-based generator of Normals.h: out[j] = normal (key, first + j), a standard normal
    (Box–Muller of two rounds of a keyed 32-bit hash, with float32 log, sqrt, sin and cos written

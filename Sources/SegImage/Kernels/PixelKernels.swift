@@ -293,7 +293,7 @@ package enum PixelKernels {
                                   scale: Float, path: SIMDPath) {
         guard width > 0, height > 0, kernel.count % 2 == 1 else { return }
         let w = Int32(truncatingIfNeeded: width), h = Int32(truncatingIfNeeded: height), r = Int32(truncatingIfNeeded: kernel.count / 2)
-        var scratch = [Float](repeating: 0, count: sp_gauss_blur_scratch(w, h, r))
+        var scratch = [Float](repeating: 0, count: sp_gauss_blur_scratch(w, h, r, path.level))   // a few KiB on the AVX2 path
         kernel.withUnsafeBufferPointer { k in
             scratch.withUnsafeMutableBufferPointer { t in
                 guard let kp = k.baseAddress, let tp = t.baseAddress else { return }
