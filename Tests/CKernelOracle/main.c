@@ -7,7 +7,8 @@
    conversions, the convolutions within float tolerance) are checked against it; a failure is
    printed to stderr and the exit status is 1. Every byte-exact kernel's output is also hashed to
    stdout, one line per kernel: the script compares those lines across paths and machines, so
-   the kernels without a reference here (HSV, sepFilter, warpAffine, remap, the float blur) must
+   the kernels without a reference here (HSV, sepFilter, warpAffine, remap, the float blur, the normal
+   generator and the noise and elastic field kernels) must
    give the same bytes on aarch64 as on every x86-64 path. `kernel-oracle --cpu` prints the highest
    path this CPU runs. */
 #include "CConvKernels.h"
@@ -242,15 +243,77 @@ static void float_kernels(int path) {
             snprintf(name, sizeof name, "remap-%d-%d-%d-%d", w, h, c, mode);
             report(name, dst, n);
         }
-        /* the float field blur (no SIMD path, but contraction-sensitive) */
+        /* the float field blur */
         float *field = malloc(sizeof(float) * (size_t)w * h), *blurred = malloc(sizeof(float) * (size_t)w * h);
-        float *tmp = malloc(sizeof(float) * (size_t)w * h);
+        float *tmp = malloc(sizeof(float) * sp_gauss_blur_scratch(w, h, r, path));
         for (int i = 0; i < w * h; i++) field[i] = (float)((int)(next_random() % 2001) - 1000) / 250.0f;
-        sp_gauss_blur_f32(field, blurred, w, h, k, r, tmp);
+        sp_gauss_blur_f32(field, blurred, w, h, k, r, 1.5f, tmp, path);
         snprintf(name, sizeof name, "gaussblur-%d-%d", w, h);
         report(name, blurred, sizeof(float) * (size_t)w * h);
         free(mx); free(my); free(field); free(blurred); free(tmp); free(src); free(dst);
     }
+}
+
+/* The keyed normal generator and what uses it (noise, elastic's fields): no reference here (the
+   Swift tests check the definition and the distribution), so every path and aarch64 must give the
+   same bytes. Starts and lengths around the 16-value blocks, counters crossing 2^32, the extremes
+   of the Box–Muller words. */
+static void fields(int path) {
+    char name[96];
+    const uint64_t firsts[] = {0, 5, 16, (1ull << 31) - 21, (1ull << 32) - 7};
+    const size_t counts[] = {1, 17, 100, 4099};
+    float *z = malloc(sizeof(float) * 4099);
+    for (size_t f = 0; f < sizeof firsts / sizeof *firsts; f++)
+        for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+            const uint64_t key = next_random() >> 11;
+            sp_normals_f32(z, counts[c], firsts[f], key, path);
+            snprintf(name, sizeof name, "normals-%llu-%zu", (unsigned long long)firsts[f], counts[c]);
+            report(name, z, sizeof(float) * counts[c]);
+            sp_uniforms_f32(z, counts[c], firsts[f], key, path);
+            snprintf(name, sizeof name, "uniforms-%llu-%zu", (unsigned long long)firsts[f], counts[c]);
+            report(name, z, sizeof(float) * counts[c]);
+        }
+    const uint32_t words[] = {0, 1, 0x3F, 0x40, 0x3FFFFFFFu, 0x40000000u, 0x7FFFFFFFu, 0x80000000u, 0xC0000000u, 0xFFFFFFC0u, 0xFFFFFFFFu};
+    enum { nw = sizeof words / sizeof *words, nb = nw * nw + 37 };
+    uint32_t h1[nb], h2[nb];
+    float zc[nb], zs[nb];
+    for (int i = 0; i < nb; i++) {
+        h1[i] = i < nw * nw ? words[i % nw] : (uint32_t)next_random();
+        h2[i] = i < nw * nw ? words[i / nw] : (uint32_t)next_random();
+    }
+    sp_box_muller_f32(h1, h2, nb, zc, zs, path);
+    report("box-muller-cos", zc, sizeof zc);
+    report("box-muller-sin", zs, sizeof zs);
+    for (int i = 0; i < nw; i++) CHECK(isfinite(zc[i]) && fabsf(zc[i]) < 6.67f, "box-muller of words %u, %u: %g", h1[i], h2[i], zc[i]);
+    const int sizes[][3] = {{37, 23, 3}, {16, 1, 3}, {61, 19, 4}, {5, 3, 1}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (int per_channel = 0; per_channel < 2; per_channel++) {
+            const int w = sizes[s][0], h = sizes[s][1], c = sizes[s][2];
+            const size_t n = (size_t)w * h * c;
+            uint8_t *p = malloc(n);
+            fill_random(p, n);
+            sp_gauss_noise_u8(p, (size_t)w * h, c, per_channel, 0.05f, 0.3f, next_random() >> 11, path);
+            snprintf(name, sizeof name, "noise-%d-%d-%d-%d", w, h, c, per_channel);
+            report(name, p, n);
+            free(p);
+        }
+    /* the field steps after the blur: largest magnitude, division, upsampling, maps */
+    const int cw = 23, ch = 11, step = 5, w = (cw - 2) * step + 1, h = (ch - 2) * step + 1;
+    float *coarse = malloc(sizeof(float) * cw * ch), *fine = malloc(sizeof(float) * w * h), *scratch = malloc(sizeof(float) * 2 * w);
+    float *mx = malloc(sizeof(float) * w * h), *my = malloc(sizeof(float) * w * h);
+    sp_normals_f32(coarse, (size_t)cw * ch, 0, 7, path);
+    const float m = sp_max_abs_f32(coarse, (size_t)cw * ch, path);
+    sp_divide_f32(coarse, (size_t)cw * ch, m, path);
+    sp_upsample_f32(coarse, cw, ch, step, fine, w, h, scratch, path);
+    report("upsample", fine, sizeof(float) * w * h);
+    for (int i = 0; i < w * h; i++) fine[i] *= 37.0f;
+    memcpy(mx, fine, sizeof(float) * w * (h - 1));
+    memcpy(my, fine + w, sizeof(float) * w * (h - 1));           /* dy: the field one row down */
+    sp_elastic_maps(mx, my, w, h - 1, path);
+    report("elastic-maps-x", mx, sizeof(float) * w * (h - 1));
+    report("elastic-maps-y", my, sizeof(float) * w * (h - 1));
+    CHECK(m > 0 && sp_max_abs_f32(coarse, (size_t)cw * ch, path) == 1.0f, "the field divided by its largest magnitude does not reach 1");
+    free(z); free(coarse); free(fine); free(scratch); free(mx); free(my);
 }
 
 static void colour_map(void) {
@@ -421,6 +484,7 @@ int main(int argc, char **argv) {
     hsv(path);
     float_kernels(path);
     filters(path);
+    fields(path);
     colour_map();
     loader(path);
     convolution(path);

@@ -155,8 +155,7 @@ import Testing
     }
 
     @Test func noiseIsStandardNormalAndSharedAcrossChannelsWhenAsked() throws {
-        var rng = SeededRandom(seed: 5)
-        let z = NoiseStage.normals(200_001, random: &rng)
+        let z = NoiseStage.normals(200_001, key: 5).map(Double.init)      // the distribution itself: NormalGeneratorTests
         let mean = z.reduce(0, +) / Double(z.count)
         let variance = z.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(z.count)
         #expect(abs(mean) < 0.01 && abs(variance - 1) < 0.02)
@@ -329,16 +328,33 @@ import Testing
         }
     }
 
+    /// The fused C noise (every path) against the Swift composition: the generator's normals, the
+    /// noise map, and the truncating add the golden GaussNoise test checks.
     @Test func drawnNoiseEqualsTheNoiseMapPath() {
-        for perChannel in [true, false] {
-            let s = AugmentPropertyTests.sample(width: 31, height: 17)
-            var a = s.image, b = s.image
-            var r1 = SeededRandom(seed: 4), r2 = SeededRandom(seed: 4)
-            NoiseStage.addDrawn(&a, sigma: 0.3, mean: 0.05, perChannel: perChannel, random: &r1)
-            let n = 31 * 17 * (perChannel ? 3 : 1)
-            NoiseStage.add(&b, noise: NoiseStage.noiseMap(NoiseStage.normals(n, random: &r2), sigma: 0.3, mean: 0.05))
-            #expect(a == b, "per_channel \(perChannel)")
+        for path in SIMDPath.available {
+            for (w, h, perChannel) in [(31, 17, true), (31, 17, false), (1, 1, true), (16, 2, false), (64, 5, true)] {
+                let s = AugmentPropertyTests.sample(width: w, height: h)
+                for (sigma, mean) in [(0.3, 0.05), (0.44, -0.2), (1.0, 1.0)] {
+                    var a = s.image, b = s.image
+                    NoiseStage.addDrawn(&a, sigma: sigma, mean: mean, perChannel: perChannel, key: 4, path: path)
+                    let n = w * h * (perChannel ? 3 : 1)
+                    NoiseStage.add(&b, noise: NoiseStage.noiseMap(NoiseStage.normals(n, key: 4, path: .portable), sigma: sigma, mean: mean))
+                    #expect(a == b && a != s.image, "\(w)x\(h) per_channel \(perChannel) sigma \(sigma) mean \(mean) on \(path.rawValue)")
+                }
+            }
         }
+    }
+
+    /// The noise stage records its key, and the key alone fixes the noise.
+    @Test func noiseRecordsItsKey() throws {
+        let s = AugmentPropertyTests.sample()
+        let out = try AugmentPropertyTests.applied("- noise: {std: 0.2, p: 1}", to: s)
+        let key = try #require(out.params["noise_key"])
+        #expect(key > 0 && key == key.rounded() && out.params["noise_std"] == 0.2)
+        var again = s.image
+        NoiseStage.addDrawn(&again, sigma: 0.2, mean: 0, perChannel: true, key: UInt64(key))
+        #expect(again == out.image)
+        #expect(try AugmentPropertyTests.applied("- noise: {p: 0}", to: s).params["noise_key"] == 0)
     }
 
     @Test func grayscaleConvertEqualsTheFloatValues() {

@@ -286,14 +286,42 @@ import Testing
 
     // The FMA build of the warp and remap kernels on every SIMD path: SIMDPathOracleTests.
 
-    /// The C blur of the elastic fields equals its plain Swift version bit for bit.
+    /// The C blur of the elastic fields equals its plain Swift version bit for bit on every path
+    /// (widths past the AVX2 blocks of 64 and 8 outputs and its 128-column strips, fields shorter than
+    /// the kernel), and so does its scaled result.
     @Test func fieldBlurEqualsReference() {
         var rng = SeededRandom(seed: 5)
-        for (w, h, sigma) in [(40, 30, 3.0), (7, 5, 4.0), (1, 1, 2.0), (64, 9, 0.5), (3, 50, 8.0)] {
+        for (w, h, sigma) in [(40, 30, 3.0), (7, 5, 4.0), (1, 1, 2.0), (64, 9, 0.5), (3, 50, 8.0), (137, 21, 4.0), (300, 4, 1.2)] {
             let field = (0..<(w * h)).map { _ in Float(rng.uniform(-1, 1)) }
-            #expect(ElasticStage.gaussianBlur(field, width: w, height: h, sigma: sigma) == ElasticStage.gaussianBlurReference(field, width: w, height: h, sigma: sigma),
-                    "\(w)x\(h) sigma \(sigma)")
+            let reference = ElasticStage.gaussianBlurReference(field, width: w, height: h, sigma: sigma)
+            for path in SIMDPath.available {
+                #expect(ElasticStage.gaussianBlur(field, width: w, height: h, sigma: sigma, path: path) == reference,
+                        "\(w)x\(h) sigma \(sigma) on \(path.rawValue)")
+                let scaled = PixelKernels.gaussBlur(field, width: w, height: h, kernel: ElasticStage.kernel(sigma: sigma), scale: 17.5, path: path)
+                #expect(scaled == reference.map { $0 * 17.5 }, "\(w)x\(h) sigma \(sigma) scaled on \(path.rawValue)")
+            }
+        }
+    }
+
+    /// The C upsampling and maps equal their plain Swift versions bit for bit on every path.
+    @Test func fieldUpsamplingAndMapsEqualReference() {
+        var rng = SeededRandom(seed: 6)
+        for (cw, ch, step, w, h) in [(44, 44, 12, 512, 512), (3, 3, 2, 3, 3), (10, 4, 7, 61, 15), (20, 9, 3, 55, 22)] {
+            let coarse = (0..<(cw * ch)).map { _ in Float(rng.uniform(-5, 5)) }
+            let reference = ElasticStage.upsampleReference(coarse, width: cw, height: ch, step: step, toWidth: w, toHeight: h)
+            for path in SIMDPath.available {
+                #expect(PixelKernels.upsample(coarse, width: cw, height: ch, step: step, toWidth: w, toHeight: h, path: path) == reference,
+                        "\(cw)x\(ch) step \(step) to \(w)x\(h) on \(path.rawValue)")
+            }
+        }
+        for (w, h) in [(1, 1), (13, 7), (512, 3)] {
+            // Large and tiny displacements, where float64 then float32 rounds differently from float32 alone.
+            let dx = (0..<(w * h)).map { i in Float(rng.uniform(-40, 40)) * (i % 3 == 0 ? 1e-7 : 1) }, dy = dx.reversed().map { $0 }
+            let reference = ElasticStage.mapsReference(dx: dx, dy: dy, width: w, height: h)
+            for path in SIMDPath.available {
+                let maps = ElasticStage.maps(dx: dx, dy: dy, width: w, height: h, path: path)
+                #expect(maps.x == reference.x && maps.y == reference.y, "maps \(w)x\(h) on \(path.rawValue)")
+            }
         }
     }
 }
-

@@ -150,6 +150,57 @@ enum KernelOracles {
                 }
             }
         }
+        // The keyed normal and uniform fields against the portable C build (the oracle; NormalGeneratorTests
+        // checks it against the definition): every start and length around the 16-value blocks, starts
+        // whose counters cross 2^32, and the Box–Muller step on the extremes of its hash words.
+        let firsts: [UInt64] = [0, 1, 5, 15, 16, 17, 1000, (1 << 31) - 21, (1 << 32) - 7, 0xFFFF_FFFF_FFF0]
+        for (k, first) in firsts.enumerated() {
+            let key = (UInt64(k) &* 0x9E37_79B9_7F4A_7C15) >> 11
+            for count in [0, 1, 7, 8, 15, 16, 17, 31, 33, 100] {
+                #expect(PixelKernels.normals(count: count, first: first, key: key, path: path) == PixelKernels.normals(count: count, first: first, key: key, path: .portable),
+                        "normals \(first) +\(count) on \(name)")
+                #expect(PixelKernels.uniforms(count: count, first: first, key: key, path: path) == PixelKernels.uniforms(count: count, first: first, key: key, path: .portable),
+                        "uniforms \(first) +\(count) on \(name)")
+            }
+        }
+        #expect(PixelKernels.normals(count: 100_003, key: 12345, path: path) == PixelKernels.normals(count: 100_003, key: 12345, path: .portable), "normals 100003 on \(name)")
+        let words: [UInt32] = [0, 1, 2, 3, 0x3F, 0x40, 0x7F, 0x80, 0x3FFF_FFFF, 0x4000_0000, 0x7FFF_FFC0, 0x7FFF_FFFF, 0x8000_0000,
+                               0xBFFF_FFFF, 0xC000_0000, 0xFFFF_FFC0, 0xFFFF_FFFE, 0xFFFF_FFFF]
+        var rng = SeededRandom(seed: 77)
+        let h1 = words.flatMap { _ in words } + (0..<997).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+        let h2 = words.flatMap { w in words.map { _ in w } } + (0..<997).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+        let bmFast = PixelKernels.boxMuller(h1, h2, path: path), bmPortable = PixelKernels.boxMuller(h1, h2, path: .portable)
+        #expect(bmFast.cos == bmPortable.cos && bmFast.sin == bmPortable.sin, "box-muller on \(name)")
+        // The fused noise (per channel and per pixel, 1, 3 and 4 channels, sizes reaching every block tail).
+        for (w, h, c) in [(1, 1, 3), (5, 3, 1), (16, 1, 3), (17, 3, 3), (61, 19, 4), (256, 7, 3)] {
+            let r = raster(w, h, c, seed: UInt64(w * 13 + c))
+            for perChannel in [true, false] {
+                var fast = r, portable = r
+                PixelKernels.gaussNoise(&fast, mean: 0.05, sigma: 0.3, perChannel: perChannel, key: 99, path: path)
+                PixelKernels.gaussNoise(&portable, mean: 0.05, sigma: 0.3, perChannel: perChannel, key: 99, path: .portable)
+                #expect(fast == portable && fast != r, "noise \(w)x\(h)x\(c) per_channel \(perChannel) on \(name)")
+            }
+        }
+        // Elastic's field steps: the blur (widths past the 64-, 8-float blocks and the 128-column strips,
+        // fields shorter than the kernel), the upsampling, the maps, the largest magnitude and the division.
+        for (w, h, sigma) in [(1, 1, 2.0), (7, 5, 4.0), (64, 9, 0.5), (71, 3, 3.0), (129, 40, 4.0), (300, 37, 8.0), (3, 50, 1.5)] {
+            let field = PixelKernels.normals(count: w * h, key: UInt64(w), path: .portable)
+            let taps = ElasticStage.kernel(sigma: sigma)
+            #expect(PixelKernels.gaussBlur(field, width: w, height: h, kernel: taps, scale: 3.5, path: path)
+                    == PixelKernels.gaussBlur(field, width: w, height: h, kernel: taps, scale: 3.5, path: .portable), "field blur \(w)x\(h) sigma \(sigma) on \(name)")
+            var fast = field, portable = field
+            PixelKernels.divide(&fast, by: 2.75, path: path)
+            PixelKernels.divide(&portable, by: 2.75, path: .portable)
+            #expect(fast == portable && PixelKernels.maxAbs(field, path: path) == PixelKernels.maxAbs(field, path: .portable), "divide, max \(w)x\(h) on \(name)")
+            let dy = field.map { -2 * $0 }
+            let fastMaps = ElasticStage.maps(dx: field, dy: dy, width: w, height: h, path: path)
+            let portableMaps = ElasticStage.maps(dx: field, dy: dy, width: w, height: h, path: .portable)
+            #expect(fastMaps.x == portableMaps.x && fastMaps.y == portableMaps.y, "maps \(w)x\(h) on \(name)")
+            for step in [2, 5, 12] where w > 1 && h > 1 {
+                let up = { (p: SIMDPath) in PixelKernels.upsample(field, width: w, height: h, step: step, toWidth: (w - 2) * step + 1, toHeight: (h - 2) * step + 1, path: p) }
+                #expect(up(path) == up(.portable), "upsample \(w)x\(h) step \(step) on \(name)")
+            }
+        }
         resampling(path)
     }
 

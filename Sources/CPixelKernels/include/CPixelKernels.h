@@ -115,8 +115,41 @@ void sp_remap_u8(const uint8_t *src, int sw, int sh, int channels, uint8_t *dst,
                  const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border, int path);
 
 /* A separable float blur of a w x h field with the 2r + 1 taps k and replicated borders: row pass
-   then column pass, each a sum from 0 in tap order (elastic's displacement fields). `scratch`
-   holds w * h floats; src and dst may be the same. */
-void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float *scratch);
+   then column pass, each a sum from 0 in tap order of float32 products (no fma), the result times
+   `scale` (elastic's displacement fields). `scratch` holds sp_gauss_blur_scratch(w, h, r, path)
+   floats (8-byte aligned: a few kilobytes on the AVX2 path, w * h on the portable one); src and dst
+   must not overlap. Portable C; AVX2 (8 outputs a vector, the same
+   sums) on the AVX2 and AVX-512 paths. */
+void sp_gauss_blur_f32(const float *src, float *dst, int w, int h, const float *k, int r, float scale, float *scratch, int path);
+size_t sp_gauss_blur_scratch(int w, int h, int r, int path);
+
+/* The counter-based generator of Normals.h: out[j] = normal (key, first + j), a standard normal
+   (Box–Muller of two rounds of a keyed 32-bit hash, with float32 log, sqrt, sin and cos written
+   as IEEE operations and fmas), for j < count. sp_uniforms_f32 likewise with uniforms in [-1, 1).
+   Portable C (the oracle); AVX2+FMA (16 normals, 8 uniforms a step, the same bits) on the AVX2 and
+   AVX-512 paths. */
+void sp_normals_f32(float *out, size_t count, uint64_t first, uint64_t key, int path);
+void sp_uniforms_f32(float *out, size_t count, uint64_t first, uint64_t key, int path);
+/* The generator's Box–Muller step on given hash words h1[i], h2[i]: the cosine half into zc[i],
+   the sine half into zs[i] (tests reach the extremes of the words through it). */
+void sp_box_muller_f32(const uint32_t *h1, const uint32_t *h2, size_t n, float *zc, float *zs, int path);
+
+/* albumentations' GaussNoise on `pixels` pixels of `channels` interleaved bytes, in place: element
+   i (byte i when per_channel, else pixel i for all its channels) takes z = normal (key, i) of
+   sp_normals_f32, v = float32(fma(sigma, z, mean)) * 255 in float32, and becomes
+   clip(in + trunc(v), 0, 255). Paths as sp_normals_f32. */
+void sp_gauss_noise_u8(uint8_t *p, size_t pixels, int channels, int per_channel, float mean, float sigma, uint64_t key, int path);
+
+/* Elastic's field steps (every path gives the same bits): the largest |p[i]| (finite values);
+   p[i] = p[i] / d; the bilinear upsampling of a cw x ch coarse field c (grid points every `step`
+   pixels) to w x h: per row c[ix] + (c[ix + 1] - c[ix]) * tx, then top + (bottom - top) * ty with
+   ix = x / step, tx = float(x % step) * (1 / step) (likewise y), which needs (w - 1) / step + 1 < cw
+   and (h - 1) / step + 1 < ch (else nothing is written; `scratch` holds 2 w floats); and the remap
+   maps in place of the fields: dx becomes map_x = float32(double(x) + dx), dy map_y =
+   float32(double(y) + dy), as numpy builds them (dx and dy distinct arrays of w * h). */
+float sp_max_abs_f32(const float *p, size_t n, int path);
+void sp_divide_f32(float *p, size_t n, float d, int path);
+void sp_upsample_f32(const float *c, int cw, int ch, int step, float *out, int w, int h, float *scratch, int path);
+void sp_elastic_maps(float *dx, float *dy, int w, int h, int path);
 
 #endif

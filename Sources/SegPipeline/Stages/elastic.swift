@@ -1,12 +1,13 @@
 import SegImage
 import Foundation
+import SegFormat
 
 /// `elastic`: albumentations' `ElasticTransform` (Simard et al.): a smooth random displacement field.
 public struct ElasticStage: Stage {
     public static let declaration = StageDeclaration(
         name: "elastic",
         summary: "Deform the sample by a smooth random displacement field with probability p, as albumentations' ElasticTransform.",
-        details: "With probability `p` (the coin is drawn first), draws a 53-bit key that seeds the field's own generator (recorded, so a sample's field can be regenerated). From it: one noise field of the output's size per axis (one shared by both with `same_dxdy`), standard normal values (Box–Muller) divided by the largest magnitude over the fields as albumentations does, or uniform in [−1, 1) with `noise: uniform`; each field is blurred with a Gaussian of `sigma` pixels over round(8·sigma + 1) (made odd) taps with replicated borders, then multiplied by `alpha` (pixels): dx and dy. Above sigma 8 the fields are made on a grid floor(sigma/4) times coarser (noise, blur by sigma/step, scaled by 1/step so the displacement keeps its statistics) and interpolated bilinearly — a blur that wide leaves nothing finer, and it keeps large sigmas fast. Unlike albumentations, which stacks dx above dy and blurs them as one image (so their rows bleed into each other), each field is blurred on its own, and the noise comes from seg-prep's generator, not numpy's. Output pixel (x, y) reads the input at (x + dx, y + dy) (float32, as numpy builds the maps) with OpenCV's remap, bit-exact: bilinear for the image (floor, row pass first, fused multiply-adds, rounded to nearest even), nearest (ties to even) for the label; outside the image `border: constant` gives `fill` (all channels) and `label_fill`, `border: reflect` mirrors (BORDER_REFLECT_101). Defaults are albumentations' (alpha 1, sigma 50: a gentle deformation of a few hundredths of a pixel; EM recipes use e.g. alpha 30–40, sigma 4–6). The field is computed on the rendered output window only (the stage renders the pending geometry first). Records `elastic_applied`, `elastic_key` and `elastic_max_dx`, `elastic_max_dy` (largest displacement magnitudes in pixels).",
+        details: "With probability `p` (the coin is drawn first), draws a 53-bit key that seeds the field's own generator (recorded, so a sample's field can be regenerated). From it: one noise field of the output's size per axis (one shared by both with `same_dxdy`), standard normal values divided by the largest magnitude over the fields as albumentations does, or uniform in [−1, 1) with `noise: uniform`, both from seg-prep's counter-based generator (values 0 … n−1 of the key for dx, n … 2n−1 for dy; two rounds of a keyed 32-bit integer hash, Box–Muller with float32 logarithm, square root, sine and cosine written as IEEE operations, so every SIMD path and machine draws the same field; seg-prep 0.3.0 and earlier seeded a SplitMix64 generator with the key and drew Box–Muller normals in double precision, so the shards of pipelines with `elastic` differ from theirs); each field is blurred with a Gaussian of `sigma` pixels over round(8·sigma + 1) (made odd) taps with replicated borders, then multiplied by `alpha` (pixels): dx and dy. Above sigma 8 the fields are made on a grid floor(sigma/4) times coarser (noise, blur by sigma/step, scaled by 1/step so the displacement keeps its statistics) and interpolated bilinearly — a blur that wide leaves nothing finer, and it keeps large sigmas fast. Unlike albumentations, which stacks dx above dy and blurs them as one image (so their rows bleed into each other), each field is blurred on its own, and the noise comes from seg-prep's generator, not numpy's (the blur is float32 sums in tap order, as the plain reference). Output pixel (x, y) reads the input at (x + dx, y + dy) (float32, as numpy builds the maps) with OpenCV's remap, bit-exact: bilinear for the image (floor, row pass first, fused multiply-adds, rounded to nearest even), nearest (ties to even) for the label; outside the image `border: constant` gives `fill` (all channels) and `label_fill`, `border: reflect` mirrors (BORDER_REFLECT_101). Defaults are albumentations' (alpha 1, sigma 50: a gentle deformation of a few hundredths of a pixel; EM recipes use e.g. alpha 30–40, sigma 4–6). The field is computed on the rendered output window only (the stage renders the pending geometry first). Records `elastic_applied`, `elastic_key` and `elastic_max_dx`, `elastic_max_dy` (largest displacement magnitudes in pixels).",
         label: "Deformed like the image with nearest-neighbour sampling (no mixed classes); pixels from outside get `label_fill` (the ignore class by default; albumentations pads masks with 0).",
         random: true,
         parameters: [Keys.alpha.info, Keys.sigma.info, Keys.noise.info, Keys.sameDxDy.info, Keys.border.info, Keys.fill.info,
@@ -49,32 +50,38 @@ public struct ElasticStage: Stage {
     /// The displacement fields (dx, dy) of one sample, `width` x `height`, from its key. Above
     /// sigma 8 the fields are made on a grid `step` = floor(sigma / 4) times coarser (blurred with
     /// sigma / step, scaled by 1 / step so the displacement keeps its statistics) and interpolated
-    /// bilinearly: a blur that wide leaves nothing the coarse grid cannot carry.
-    public func fields(key: UInt64, width: Int, height: Int) -> (dx: [Float], dy: [Float]) {
-        var gen = SeededRandom(seed: key)
+    /// bilinearly: a blur that wide leaves nothing the coarse grid cannot carry. The noise of dx is
+    /// values 0 ..< n of the key's counter-based generator (CPixelKernels' Normals.h), that of dy
+    /// values n ..< 2n; every step is C whose paths give the same bits.
+    public func fields(key: UInt64, width: Int, height: Int, path: SIMDPath = .current) -> (dx: [Float], dy: [Float]) {
         guard width > 0, height > 0 else { return ([], []) }
         let step = sigma > 8 ? max(Int(sigma / 4), 1) : 1
         let cw = step == 1 ? width : (width - 1) / step + 2, ch = step == 1 ? height : (height - 1) / step + 2
         let n = cw * ch, count = sameDxDy ? 1 : 2
-        var f: [[Float]] = (0..<count).map { _ in
-            (0..<n).map { _ in
-                if uniform { return Float(gen.uniform(-1, 1)) }
-                let u1 = 1 - gen.unit(), u2 = gen.unit()
-                return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
-            }
-        }
+        var noise = uniform ? PixelKernels.uniforms(count: count * n, key: key, path: path)
+                            : PixelKernels.normals(count: count * n, key: key, path: path)
         if !uniform {
-            let m = f.map { $0.reduce(Float(0)) { max($0, abs($1)) } }.max() ?? 0
-            if m > 1e-6 { f = f.map { $0.map { $0 / m } } }
+            let m = PixelKernels.maxAbs(noise, path: path)
+            if m > 1e-6 { PixelKernels.divide(&noise, by: m, path: path) }
         }
-        let a = Float(alpha / Double(step))
-        f = f.map { Self.gaussianBlur($0, width: cw, height: ch, sigma: sigma / Double(step)).map { $0 * a } }
-        if step > 1 { f = f.map { Self.upsample($0, width: cw, height: ch, step: step, toWidth: width, toHeight: height) } }
-        return (f[0], f[count - 1])
+        let taps = Self.kernel(sigma: sigma / Double(step)), a = Float(alpha / Double(step))
+        let dx = PixelKernels.gaussBlur(noise, offset: 0, width: cw, height: ch, kernel: taps, scale: a, path: path)
+        var dy = dx
+        if count == 2 {
+            // dy over the first half of the noise (whose values dx holds now): no third field-sized array.
+            PixelKernels.gaussBlur(&noise, from: n, to: 0, width: cw, height: ch, kernel: taps, scale: a, path: path)
+            noise.removeLast(n)
+            dy = noise
+        }
+        guard step > 1 else { return (dx, dy) }
+        let up = { (f: [Float]) in PixelKernels.upsample(f, width: cw, height: ch, step: step, toWidth: width, toHeight: height, path: path) }
+        let upX = up(dx)
+        return (upX, count == 2 ? up(dy) : upX)
     }
 
-    /// A coarse field (grid points every `step` pixels) interpolated bilinearly to `toWidth` x `toHeight`.
-    static func upsample(_ c: [Float], width cw: Int, height ch: Int, step: Int, toWidth w: Int, toHeight h: Int) -> [Float] {
+    /// A coarse field (grid points every `step` pixels) interpolated bilinearly to `toWidth` x
+    /// `toHeight`, in plain Swift: the oracle of `PixelKernels.upsample`.
+    static func upsampleReference(_ c: [Float], width cw: Int, height ch: Int, step: Int, toWidth w: Int, toHeight h: Int) -> [Float] {
         var out = [Float](repeating: 0, count: w * h)
         guard c.count == cw * ch, (w - 1) / step + 1 < cw, (h - 1) / step + 1 < ch else { return out }
         let inv = 1 / Float(step)
@@ -106,8 +113,8 @@ public struct ElasticStage: Stage {
     }
 
     /// A separable Gaussian blur of a float field (replicated borders), in C.
-    static func gaussianBlur(_ field: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
-        PixelKernels.gaussBlur(field, width: w, height: h, kernel: kernel(sigma: sigma))
+    static func gaussianBlur(_ field: [Float], width w: Int, height h: Int, sigma: Double, path: SIMDPath = .current) -> [Float] {
+        PixelKernels.gaussBlur(field, width: w, height: h, kernel: kernel(sigma: sigma), path: path)
     }
 
     /// The same blur in plain Swift: the oracle the C kernel is tested against.
@@ -143,8 +150,16 @@ public struct ElasticStage: Stage {
         return out
     }
 
-    /// The remap maps of displacement fields as numpy builds them: f32(float64(x) + dx), likewise y.
-    public static func maps(dx: [Float], dy: [Float], width: Int, height: Int) -> (x: [Float], y: [Float]) {
+    /// The remap maps of displacement fields as numpy builds them: f32(float64(x) + dx), likewise y (C).
+    public static func maps(dx: [Float], dy: [Float], width: Int, height: Int, path: SIMDPath = .current) -> (x: [Float], y: [Float]) {
+        guard dx.count == width * height, dy.count == dx.count else { return ([], []) }
+        var x = dx, y = dy
+        PixelKernels.elasticMaps(&x, &y, width: width, height: height, path: path)
+        return (x, y)
+    }
+
+    /// The same maps in plain Swift: the oracle of `maps`.
+    static func mapsReference(dx: [Float], dy: [Float], width: Int, height: Int) -> (x: [Float], y: [Float]) {
         guard dx.count == width * height, dy.count == dx.count else { return ([], []) }
         var mx = [Float](repeating: 0, count: dx.count), my = mx
         for y in 0..<height {
@@ -175,10 +190,10 @@ public struct ElasticStage: Stage {
         sample.params["elastic_key"] = key.map(Double.init) ?? 0
         guard let key else { sample.params["elastic_max_dx"] = 0; sample.params["elastic_max_dy"] = 0; return }
         let w = sample.image.width, h = sample.image.height
-        let f = fields(key: key, width: w, height: h)
-        let m = Self.maps(dx: f.dx, dy: f.dy, width: w, height: h)
-        deform(&sample, mapX: m.x, mapY: m.y, ignore: context.ignoreIndex, labelBytes: context.labelBytes)
-        sample.params["elastic_max_dx"] = Double(f.dx.reduce(Float(0)) { max($0, abs($1)) })
-        sample.params["elastic_max_dy"] = Double(f.dy.reduce(Float(0)) { max($0, abs($1)) })
+        var (mx, my) = fields(key: key, width: w, height: h)
+        sample.params["elastic_max_dx"] = Double(PixelKernels.maxAbs(mx))
+        sample.params["elastic_max_dy"] = Double(PixelKernels.maxAbs(my))
+        PixelKernels.elasticMaps(&mx, &my, width: w, height: h)         // the fields become the maps in place
+        deform(&sample, mapX: mx, mapY: my, ignore: context.ignoreIndex, labelBytes: context.labelBytes)
     }
 }

@@ -1,12 +1,13 @@
 import SegImage
 import Foundation
+import SegFormat
 
 /// `noise`: albumentations' `GaussNoise`: additive Gaussian noise, truncated toward zero.
 public struct NoiseStage: Stage {
     public static let declaration = StageDeclaration(
         name: "noise",
         summary: "Additive Gaussian noise with a random standard deviation, as albumentations' GaussNoise.",
-        details: "With probability `p`, draws sigma uniformly in `std` and the mean uniformly in `mean` (both as fractions of 255), then one standard normal z per pixel and channel (per pixel with `per_channel: false`, the same value in every channel) by the polar form of the Box–Muller transform (Marsaglia) from the sample's own generator (albumentations uses OpenCV's randn: the same distribution, other numbers). As albumentations: noise = float32(float32(mean) + float32(sigma)·z) · 255 in float32, and out = clip(in + trunc(noise), 0, 255) (albucore truncates the noise toward zero before adding). Records `noise_std` and `noise_mean` (0 when not applied).",
+        details: "With probability `p`, draws sigma uniformly in `std` and the mean uniformly in `mean` (both as fractions of 255) and a 53-bit key, then one standard normal z per pixel and channel (per pixel with `per_channel: false`, the same value in every channel): normal number i of the key from seg-prep's counter-based generator (two rounds of a keyed 32-bit integer hash, Box–Muller with float32 logarithm, square root, sine and cosine written as IEEE operations, so every SIMD path and machine draws the same values; albumentations uses OpenCV's randn: the same distribution, other numbers; seg-prep 0.3.0 and earlier drew them by the polar Box–Muller method from the sample's generator, so the shards of pipelines with `noise` differ from theirs). As albumentations: noise = float32(float32(mean) + float32(sigma)·z) · 255 in float32 (the sum rounded once: a fused multiply-add), and out = clip(in + trunc(noise), 0, 255) (albucore truncates the noise toward zero before adding). Records `noise_std`, `noise_mean` and `noise_key` (0 when not applied).",
         label: "Unchanged.",
         random: true,
         parameters: [Keys.std.info, Keys.mean.info, Keys.perChannel.info, Keys.p.info])
@@ -31,66 +32,22 @@ public struct NoiseStage: Stage {
 
     public func plan(_ state: inout PlanState) throws { try state.requireDecoded() }
 
-    /// Two independent standard normal values: the polar form of the Box–Muller transform
-    /// (Marsaglia), from one 64-bit draw per attempt (two 32-bit uniforms in (−1, 1)).
-    @inline(__always)
-    static func pair(_ random: inout SeededRandom) -> (Double, Double) {
-        while true {
-            let bits = random.next()
-            let u = Double(UInt32(truncatingIfNeeded: bits)) * 0x1p-31 - 1
-            let v = Double(UInt32(truncatingIfNeeded: bits >> 32)) * 0x1p-31 - 1
-            let s = u * u + v * v
-            if s > 0 && s < 1 {
-                let f = (-2 * log(s) / s).squareRoot()
-                return (u * f, v * f)
-            }
-        }
+    /// `count` standard normal values of `key`, in the order `apply` uses them (the keyed
+    /// counter-based generator of CPixelKernels' Normals.h: the same on every path and machine).
+    static func normals(_ count: Int, key: UInt64, path: SIMDPath = .current) -> [Float] {
+        PixelKernels.normals(count: count, key: key, path: path)
     }
 
-    /// `count` standard normal values, in the order `apply` uses them.
-    static func normals(_ count: Int, random: inout SeededRandom) -> [Double] {
-        var out = [Double](repeating: 0, count: count)
-        var i = 0
-        while i < count {
-            let (a, b) = pair(&random)
-            out[i] = a
-            if i + 1 < count { out[i + 1] = b }
-            i += 2
-        }
-        return out
+    /// albumentations' noise map from standard normals: float32(fma(f32(sigma), z, f32(mean))) · 255.
+    static func noiseMap(_ z: [Float], sigma: Double, mean: Double) -> [Float] {
+        let m = Float(mean), s = Float(sigma)
+        return z.map { m.addingProduct(s, $0) * 255 }
     }
 
-    /// albumentations' noise map from standard normals: float32(float64(f32(mean)) + f32(sigma) · z) · 255.
-    static func noiseMap(_ z: [Double], sigma: Double, mean: Double) -> [Float] {
-        let m = Double(Float(mean)), s = Double(Float(sigma))
-        return z.map { Float(m + s * $0) * 255 }
-    }
-
-    /// Adds fresh noise to `image` as `add(image, noise: noiseMap(normals(…)))` would, without the arrays.
-    static func addDrawn(_ image: inout Raster, sigma: Double, mean: Double, perChannel: Bool, random: inout SeededRandom) {
-        let c = image.channels, n = image.width * image.height
-        let m = Double(Float(mean)), sd = Double(Float(sigma))
-        /// clip(byte + trunc(noise of z), 0, 255).
-        @inline(__always) func noisy(_ byte: UInt8, _ z: Double) -> UInt8 {
-            let t = min(max(Float(m + sd * z) * 255, -256), 256)
-            return UInt8(clamping: Int32(byte) &+ Int32(t))          // Int32(t) truncates toward zero
-        }
-        image.pixels.withUnsafeMutableBufferPointer { buffer in
-            guard let px = buffer.baseAddress else { return }
-            let count = perChannel ? n &* c : n
-            var i = 0
-            while i < count {
-                let (a, b) = pair(&random)
-                if perChannel {
-                    px[i] = noisy(px[i], a)
-                    if i &+ 1 < count { px[i &+ 1] = noisy(px[i &+ 1], b) }
-                } else {
-                    for k in 0..<c { px[i &* c &+ k] = noisy(px[i &* c &+ k], a) }
-                    if i &+ 1 < count { for k in 0..<c { px[(i &+ 1) &* c &+ k] = noisy(px[(i &+ 1) &* c &+ k], b) } }
-                }
-                i &+= 2
-            }
-        }
+    /// Adds the noise of `key` to `image` as `add(image, noise: noiseMap(normals(…)))` would, in one
+    /// pass without the arrays (C: draw, scale, truncate and add per element).
+    static func addDrawn(_ image: inout Raster, sigma: Double, mean: Double, perChannel: Bool, key: UInt64, path: SIMDPath = .current) {
+        PixelKernels.gaussNoise(&image, mean: Float(mean), sigma: Float(sigma), perChannel: perChannel, key: key, path: path)
     }
 
     /// Adds `noise` (one value per element, or per pixel when it has one value per pixel) to `image`:
@@ -117,11 +74,14 @@ public struct NoiseStage: Stage {
         guard random.unit() < p else {
             sample.params["noise_std"] = 0
             sample.params["noise_mean"] = 0
+            sample.params["noise_key"] = 0
             return
         }
         let sigma = random.value(in: std), mu = random.value(in: mean)
-        Self.addDrawn(&sample.image, sigma: sigma, mean: mu, perChannel: perChannel, random: &random)
+        let key = random.next() >> 11                 // 53 bits: recorded exactly as a double
+        Self.addDrawn(&sample.image, sigma: sigma, mean: mu, perChannel: perChannel, key: key)
         sample.params["noise_std"] = sigma
         sample.params["noise_mean"] = mu
+        sample.params["noise_key"] = Double(key)
     }
 }
