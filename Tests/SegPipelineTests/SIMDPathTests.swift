@@ -69,6 +69,7 @@ enum KernelOracles {
             PixelKernels.hsvJitter(&fast, luts: luts, path: path)
             #expect(fast == naive, "hsv \(w)x\(h) on \(name)")
         }
+        checkResampleAndHSV(path)
         // Per-sample statistics against plain loops (255s first, to catch overflow).
         for (w, h) in [(1, 1), (7, 5), (32, 1), (513, 257)] {
             let n = w * h
