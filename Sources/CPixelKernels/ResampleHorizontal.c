@@ -148,7 +148,8 @@ static inline void columns(const __m256i *buf, const int32_t *xs, const int32_t 
    (p[x].c, p[x+1].c) for c = 0..2 and a zero pair, the upper row in the low 128 bits, the lower in
    the high ones (entries past the row are zero, and p[x+1] of the last x is never weighted). A tap
    pair of an output column is then one load, two vpmaddwd with the broadcast weight halves and two
-   adds (four rows at once were slower: their entries fill the L1 cache); the taps are padded to an even count with zero weights. Four output columns
+   adds (four rows at once were slower: their entries fill the L1 cache); every column's taps are
+   padded with zero weights to the even count that holds the longest window. Four output columns
    are finished together: packed to bytes, compacted to 12 bytes per row with one shuffle and
    stored 16 bytes at a time (the 4 extra bytes are rewritten by the next columns; near the row end
    only the 12 are stored). */
@@ -156,7 +157,11 @@ __attribute__((target("avx2")))
 static void horizontal3_avx2(const uint8_t *in, int in_width, int rows, uint8_t *out, int out_width,
                              int first, const int32_t *bounds, const int32_t *weights, int taps) {
     const size_t stride = (size_t)in_width * 3, ostride = (size_t)out_width * 3;
-    const int np = (taps + 1) / 2;
+    /* Tap pairs: enough for the longest window among these columns (an upscaling table has room for
+       5 taps and uses 4). */
+    int nmax = 1;
+    for (int j = 0; j < out_width; j++) nmax = bounds[2 * (first + j) + 1] > nmax ? bounds[2 * (first + j) + 1] : nmax;
+    const int np = (nmax + 1) / 2;
     const size_t span = (size_t)in_width + 2 * (size_t)np;
     const size_t wbytes = sizeof(int32_t) * (2 * (size_t)out_width * (size_t)np + (size_t)out_width);
     char *mem = aligned_alloc(32, (span * 32 + wbytes + 31) / 32 * 32);
