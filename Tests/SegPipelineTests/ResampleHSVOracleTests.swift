@@ -83,3 +83,21 @@ extension KernelOracles {
         }
     }
 }
+
+/// The 8-bit label histogram (four interleaved tables) against a count by dictionary, on sizes around
+/// its 4-pixel steps, random values and long runs of one value.
+@Suite struct LabelHistogramTests {
+    @Test func countsEqualADictionaryCount() {
+        for n in [0, 1, 3, 4, 5, 7, 8, 1001, 4096 + 3] {
+            var rng = SeededRandom(seed: UInt64(n))
+            let random = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let runs = (0..<n).map { UInt8(truncatingIfNeeded: $0 / 97 % 3 == 0 ? 255 : $0 / 13) }
+            for pixels in [random, runs] {
+                var expected = [UInt8: Int]()
+                for v in pixels { expected[v, default: 0] += 1 }
+                let counts = Raster(width: n, height: 1, channels: 1, pixels: pixels).labelHistogram
+                #expect(counts.count == 256 && (0..<256).allSatisfy { counts[$0] == expected[UInt8(truncatingIfNeeded: $0), default: 0] }, "histogram of \(n) values")
+            }
+        }
+    }
+}
