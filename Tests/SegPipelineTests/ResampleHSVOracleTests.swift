@@ -101,3 +101,25 @@ extension KernelOracles {
         }
     }
 }
+
+/// The channel sums of the pixels with one label value (eight labels tested a step) against plain
+/// loops: sizes around the steps, the value nowhere, everywhere, sparse and random.
+@Suite struct ValueSumsTests {
+    @Test func sumsEqualPlainLoops() {
+        for n in [0, 1, 7, 8, 9, 15, 16, 17, 1001] {
+            var rng = SeededRandom(seed: UInt64(n) + 5)
+            let rgb = (0..<(3 * n)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let layouts: [[UInt8]] = [[UInt8](repeating: 3, count: n), [UInt8](repeating: 21, count: n),
+                                      (0..<n).map { $0 % 13 == 5 ? 21 : 3 }, (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 24) }]
+            for labels in layouts {
+                var sums = [0, 0, 0], squares = [0, 0, 0]
+                for i in 0..<n where labels[i] == 21 {
+                    for c in 0..<3 { let v = Int(rgb[3 * i + c]); sums[c] += v; squares[c] += v * v }
+                }
+                let got = PixelKernels.valueSums(image: Raster(width: n, height: 1, channels: 3, pixels: rgb),
+                                                 label: Raster(width: n, height: 1, channels: 1, pixels: labels), value: 21)
+                #expect(got.sums == sums && got.squares == squares, "value sums of \(n) pixels")
+            }
+        }
+    }
+}
