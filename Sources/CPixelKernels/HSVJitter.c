@@ -175,8 +175,9 @@ static void hsv_luts_avx512(const uint8_t *p, int m, const uint8_t *lut_h, const
     }
 }
 
-/* Four vectors of 8 lanes 0..255 to 32 bytes; the byte order is lanes 0-3 of a, b, c, d, then lanes
-   4-7 of each (undone by unpack4 and by permuting with natural_order). */
+/* Four vectors of 8 lanes (0..255 after the saturation) to 32 bytes: per 128-bit lane, lanes 0-3 of
+   a, b, c, d. The inverse of unpack4, which widens 32 bytes in pixel order to pixels 0-3 and 16-19,
+   4-7 and 20-23, 8-11 and 24-27, 12-15 and 28-31; packing those gives the bytes in pixel order. */
 __attribute__((target("avx2"), always_inline))
 static inline __m256i pack4(__m256i a, __m256i b, __m256i c, __m256i d) {
     return _mm256_packus_epi16(_mm256_packus_epi32(a, b), _mm256_packus_epi32(c, d));
@@ -220,9 +221,11 @@ static inline void hsv2rgb8(__m256i H, __m256i S, __m256i V, __m256i *sector, __
    is, else (r, g, 4)) in 16-bit lanes; the two multiplications by the division tables in 32-bit
    lanes, the tables recomputed as float divisions rounded to nearest (sdiv_table[v] = 1044480 / v,
    hdiv_table[d] = 122880 / d; for 0 the quotient is infinite, converts to INT32_MIN and multiplies
-   a numerator that is then 0). A float quotient of integers below 2^20 by a divisor below 256 rounds
-   to the same integer as the double one of init_tables: its error is below 1 / (2 * divisor), the
-   least distance from a half-integer that it is not; the oracle tests compare all 2^24 colours.
+   a numerator that is then 0). The float quotient q of an integer below 2^20 by a divisor d below
+   256 rounds to the same integer as the double one of init_tables: its error, below q * 2^-24 <
+   1 / (16d), is less than 1 / (2d), the least distance of q from a half-integer it is not (a
+   half-integer q is exact in both and both round it to even); the oracle tests compare all 2^24
+   colours.
    H (0..179), S and V are then looked up 32 at a time in the three tables, HSV2RGB runs 8 at a time
    and the channels are re-interleaved. unpack4 and pack4 keep one lane order throughout. */
 __attribute__((target("avx2,fma")))
