@@ -67,10 +67,11 @@ static void horizontal3_sse41(const uint8_t *in, int in_width, int rows, uint8_t
 __attribute__((target("avx2"), always_inline))
 static inline void pair_entries(const uint8_t *r0, const uint8_t *r1, const uint8_t *end, int in_width,
                                 __m256i *buf) {
+    const size_t readable = (size_t)(end - r1);   /* bytes from r1 to the end of the input */
     int x = 0;
     /* Four entries from each pair of 16-byte loads while they stay inside the input, then one at a
        time through a zero-padded copy. */
-    for (; x + 4 <= in_width && r1 + 3 * (size_t)x + 16 <= end; x += 4) {
+    for (; x + 4 <= in_width && 3 * (size_t)x + 16 <= readable; x += 4) {
         const __m256i v = _mm256_loadu2_m128i((const __m128i *)(r1 + 3 * (size_t)x), (const __m128i *)(r0 + 3 * (size_t)x));
         _mm256_store_si256(buf + x, _mm256_shuffle_epi8(v, PAIRS_AT(0)));
         _mm256_store_si256(buf + x + 1, _mm256_shuffle_epi8(v, PAIRS_AT(3)));
@@ -79,7 +80,7 @@ static inline void pair_entries(const uint8_t *r0, const uint8_t *r1, const uint
     }
     for (; x < in_width; x++) {
         uint8_t ta[16] = {0}, tb[16] = {0};
-        const size_t left = (size_t)(end - (r1 + 3 * (size_t)x));
+        const size_t left = readable - 3 * (size_t)x;
         memcpy(ta, r0 + 3 * (size_t)x, 6);
         memcpy(tb, r1 + 3 * (size_t)x, left < 6 ? left : 6);
         const __m256i v = _mm256_loadu2_m128i((const __m128i *)tb, (const __m128i *)ta);
