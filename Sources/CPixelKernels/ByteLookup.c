@@ -8,6 +8,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "ByteLookupAVX2.h"
 /* 64 bytes a step: vpermi2b looks up the two 128-entry halves, the index's top bit picks one. */
 __attribute__((target("avx512f,avx512bw,avx512vbmi")))
 static void lut8_avx512(uint8_t *p, size_t n, const uint8_t *table) {
@@ -23,38 +24,15 @@ static void lut8_avx512(uint8_t *p, size_t n, const uint8_t *table) {
     for (; i < n; i++) p[i] = table[p[i]];
 }
 
-/* 32 bytes a step without a byte permute: vpshufb looks up 16 entries by the low nibble and gives 0
-   where the index's top bit is set. For k = 0..7 the index x - 16k has its top bit clear exactly when
-   16k <= x <= 16k + 127, so for x < 128 the lookups of sub-tables 0..hi(x) hit; XOR-ing the
-   differences D_k = T_k ^ T_(k-1) of consecutive 16-entry sub-tables telescopes to T_hi(x)[lo(x)].
-   The upper half does the same on x ^ 0x80 with the tables of entries 128..255, and x's top bit
-   picks one of the two. */
+/* 32 bytes a step with the vpshufb sub-table lookup of ByteLookupAVX2.h. */
 __attribute__((target("avx2")))
 static void lut8_avx2(uint8_t *p, size_t n, const uint8_t *table) {
-    __m256i lo[8], hi[8];
-    for (int k = 0; k < 8; k++) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(table + 16 * k));
-        __m128i b = _mm_loadu_si128((const __m128i *)(table + 128 + 16 * k));
-        if (k > 0) {
-            a = _mm_xor_si128(a, _mm_loadu_si128((const __m128i *)(table + 16 * k - 16)));
-            b = _mm_xor_si128(b, _mm_loadu_si128((const __m128i *)(table + 128 + 16 * k - 16)));
-        }
-        lo[k] = _mm256_broadcastsi128_si256(a);
-        hi[k] = _mm256_broadcastsi128_si256(b);
-    }
-    const __m256i c16 = _mm256_set1_epi8(16), c80 = _mm256_set1_epi8((char)0x80);
+    sp_lut8_avx2_t t;
+    sp_lut8_avx2_prepare(&t, table);
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         const __m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
-        __m256i ia = x, ib = _mm256_xor_si256(x, c80);
-        __m256i ra = _mm256_shuffle_epi8(lo[0], ia), rb = _mm256_shuffle_epi8(hi[0], ib);
-        for (int k = 1; k < 8; k++) {
-            ia = _mm256_sub_epi8(ia, c16);
-            ib = _mm256_sub_epi8(ib, c16);
-            ra = _mm256_xor_si256(ra, _mm256_shuffle_epi8(lo[k], ia));
-            rb = _mm256_xor_si256(rb, _mm256_shuffle_epi8(hi[k], ib));
-        }
-        _mm256_storeu_si256((__m256i *)(p + i), _mm256_blendv_epi8(ra, rb, x));
+        _mm256_storeu_si256((__m256i *)(p + i), sp_lut8_avx2(&t, x));
     }
     for (; i < n; i++) p[i] = table[p[i]];
 }

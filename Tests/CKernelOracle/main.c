@@ -110,7 +110,8 @@ static void grayscale(int path) {
 }
 
 static void resample(int path) {
-    const int cases[][4] = {{37, 7, 57, 6}, {640, 3, 75, 20}, {5, 9, 9, 4}, {500, 4, 1024, 5}, {64, 31, 33, 8}};
+    const int cases[][4] = {{37, 7, 57, 6}, {640, 3, 75, 20}, {5, 9, 9, 4}, {500, 4, 1024, 5}, {64, 31, 33, 8},
+                            {480, 5, 804, 5}, {11, 3, 2, 9}, {3, 40, 50, 3}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         const int w = cases[c][0], h = cases[c][1], out = cases[c][2], taps = cases[c][3];
         uint8_t *src = malloc((size_t)w * h * 3);
@@ -178,21 +179,25 @@ static void statistics(int path) {
 }
 
 static void hsv(int path) {
-    const int sizes[][2] = {{64, 48}, {37, 5}, {512, 3}, {1, 1}, {300, 2}};
+    const int sizes[][2] = {{64, 48}, {37, 5}, {512, 3}, {1, 1}, {300, 2}, {33, 4}, {257, 3}};
     uint8_t lh[256], ls[256], lv[256];
-    for (int i = 0; i < 256; i++) lh[i] = (uint8_t)((i * 7 + 13) % 180);
-    fill_random(ls, 256);
-    fill_random(lv, 256);
-    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
-        const int w = sizes[s][0], h = sizes[s][1];
-        uint8_t *p = malloc((size_t)w * h * 3);
-        fill_random(p, (size_t)w * h * 3);
-        if (s == 4) memset(p, 128, (size_t)w * 3);   /* a uniform row: the kernel's shortcut */
-        sp_hsv_jitter(p, w, h, lh, ls, lv, path);
-        char name[64];
-        snprintf(name, sizeof name, "hsv-%d-%d", w, h);
-        report(name, p, (size_t)w * h * 3);
-        free(p);
+    /* hue tables below 180 (as the reference builds them), then any bytes (sectors past 5) */
+    for (int table = 0; table < 2; table++) {
+        for (int i = 0; i < 256; i++) lh[i] = (uint8_t)((i * 7 + 13) % 180);
+        if (table == 1) fill_random(lh, 256);
+        fill_random(ls, 256);
+        fill_random(lv, 256);
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+            const int w = sizes[s][0], h = sizes[s][1];
+            uint8_t *p = malloc((size_t)w * h * 3);
+            fill_random(p, (size_t)w * h * 3);
+            if (s == 4) memset(p, 128, (size_t)w * 3);   /* a uniform row: the kernel's shortcut */
+            sp_hsv_jitter(p, w, h, lh, ls, lv, path);
+            char name[64];
+            snprintf(name, sizeof name, "hsv-%d-%d-%d", table, w, h);
+            report(name, p, (size_t)w * h * 3);
+            free(p);
+        }
     }
 }
 

@@ -110,6 +110,7 @@ enum KernelOracles {
                 #expect(fast == swift, "clahe \(w)x\(h)x\(c) tiles \(tx)x\(ty) clip \(clip) on \(name)")
             }
         }
+        checkResampleAndHSV(path)
         // Per-sample statistics against plain loops (255s first, to catch overflow).
         for (w, h) in [(1, 1), (7, 5), (32, 1), (513, 257)] {
             let n = w * h

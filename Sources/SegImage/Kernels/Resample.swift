@@ -35,8 +35,9 @@ public enum Resample {
         return 0
     }
 
-    /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for resizing `inSize` to `outSize`.
-    package static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+    /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for resizing `inSize` to `outSize`,
+    /// for the output indices `range` (all by default; the others get no taps).
+    package static func coefficients(inSize: Int, outSize: Int, range: Range<Int>? = nil) -> Coefficients {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
         let support = 2.0 * filterScale
@@ -45,7 +46,7 @@ public enum Resample {
         var weights = [Int32](repeating: 0, count: outSize * taps)
         var k = [Double](repeating: 0, count: taps)
         let ss = 1.0 / filterScale
-        for xx in 0..<outSize {
+        for xx in (range ?? 0..<outSize).clamped(to: 0..<outSize) {
             let center = (Double(xx) + 0.5) * scale
             var xmin = Int(center - support + 0.5)
             if xmin < 0 { xmin = 0 }
@@ -98,7 +99,7 @@ public enum Resample {
         var rowLo = window.y0, rowHi = window.y1
         var vco: Coefficients?
         if height != src.height {
-            let co = coefficients(inSize: src.height, outSize: height)
+            let co = coefficients(inSize: src.height, outSize: height, range: window.y0..<window.y1)
             rowLo = Int.max; rowHi = 0
             for yy in window.y0..<window.y1 {
                 rowLo = min(rowLo, Int(co.bounds[2 * yy]))
@@ -108,7 +109,8 @@ public enum Resample {
         }
         var mid: Raster
         if width != src.width {
-            var co = coefficients(inSize: src.width, outSize: width)
+            // (Mirrored, output j of the window is the unmirrored window's x1 - 1 - j: the same range.)
+            var co = coefficients(inSize: src.width, outSize: width, range: window.x0..<window.x1)
             var first = window.x0
             if flipX { co = co.reversed(); first = width - window.x1 }
             mid = horizontal(src, rows: rowLo..<rowHi, coefficients: co, columns: first..<(first + window.width))

@@ -43,10 +43,17 @@ extension Sample {
         }
         if let c = g.canvas {
             let bytes = max(outLabel.channels, c.labelFill > 255 ? 2 : 1)
-            var canvasLabel = Raster(width: c.width, height: c.height, label: c.labelFill, bytes: bytes)
-            canvasLabel.paste(outLabel.label(bytes: bytes)!, dx: at.x, dy: at.y)
-            outLabel = canvasLabel
-            if withImage {
+            // A window that covers the whole canvas is the canvas: nothing to fill and copy over.
+            let covers = { (r: Raster) in at.x == 0 && at.y == 0 && r.width == c.width && r.height == c.height }
+            let placed = outLabel.label(bytes: bytes)!
+            if covers(placed) {
+                outLabel = placed
+            } else {
+                var canvasLabel = Raster(width: c.width, height: c.height, label: c.labelFill, bytes: bytes)
+                canvasLabel.paste(placed, dx: at.x, dy: at.y)
+                outLabel = canvasLabel
+            }
+            if withImage && !(covers(outImage) && outImage.channels == c.fill.count) {
                 var canvasImage = Raster(width: c.width, height: c.height, fill: c.fill)
                 if !outImage.pixels.isEmpty { canvasImage.paste(outImage, dx: at.x, dy: at.y) }
                 outImage = canvasImage
