@@ -9,7 +9,8 @@ albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B.
 
 Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N] [--only S1,S2]
 --only runs just the rows of those seg-prep stages (e.g. --only blur,clahe).
-ROOT defaults to ../shared/datasets/waterscenes-1080p (real photos; not committed: non-commercial licence).
+ROOT (or SEGPREP_BENCH_1080P) is a VOC-layout folder of real 1920x1080 photos with masks, e.g.
+waterscenes-1080p (non-commercial licence: read from its path, never committed).
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 
@@ -81,12 +82,15 @@ def seg_prep_us(binary, root, stage, count, repeats, tmp):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=os.path.join(here, "..", "..", "shared", "datasets", "waterscenes-1080p"))
+    ap.add_argument("root", nargs="?", default=os.environ.get("SEGPREP_BENCH_1080P"),
+                    help="VOC-layout folder of real 1920x1080 photos (default: $SEGPREP_BENCH_1080P)")
     ap.add_argument("--seg-prep", default=os.path.join(here, "..", ".build", "release", "seg-prep"))
     ap.add_argument("--count", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated seg-prep stage names: run only their rows")
     a = ap.parse_args()
+    if not a.root:
+        ap.error("give the folder of 1080p photos as ROOT or in SEGPREP_BENCH_1080P (e.g. waterscenes-1080p)")
     only = {n.strip() for n in a.only.split(",") if n.strip()}
     unknown = only - {stage.split(":")[0] for stage, _ in ROWS}
     if unknown:

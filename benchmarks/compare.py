@@ -16,13 +16,12 @@ ROUNDS = 1 if "--quick" in sys.argv else 3
 # writes its own results file and table, leaving results.json and BENCHMARKS.md to the default path.
 SIMD = os.environ.get("SEGPREP_SIMD", "")
 DATA = os.path.join(WORK, "data")
-# The 1080p rows read real 1920x1080 photos (waterscenes-1080p, 60 JPEGs with masks; non-commercial
-# licence, so read from a path and never committed): SEGPREP_BENCH_1080P=DIR, else the shared
-# datasets folder beside the checkout when it is there. Without them the rows fall back to the
-# camvid-mini frames upscaled to 1920x1080 by make-data.py, and say so: smooth upscaled frames
-# decode several times faster than real photos of that size.
-REAL_1080P = os.environ.get("SEGPREP_BENCH_1080P") or os.path.join(ROOT, "..", "shared", "datasets", "waterscenes-1080p")
-if not os.path.isfile(os.path.join(REAL_1080P, "ImageSets", "Segmentation", "train.txt")):
+# The 1080p rows read real 1920x1080 photos in VOC layout from SEGPREP_BENCH_1080P=DIR (e.g. the 60
+# photos of waterscenes-1080p, whose non-commercial licence keeps them out of the repository).
+# Without it the rows fall back to the camvid-mini frames upscaled to 1920x1080 by make-data.py,
+# and say so: smooth upscaled frames decode several times faster than real photos of that size.
+REAL_1080P = os.environ.get("SEGPREP_BENCH_1080P")
+if not REAL_1080P or not os.path.isfile(os.path.join(REAL_1080P, "ImageSets", "Segmentation", "train.txt")):
     REAL_1080P = None
 
 

@@ -26,8 +26,8 @@ stage with seg-prep's defaults (`{}`), each albumentations transform set to the 
 The multi-image stages (mosaic, class_mix) have no albumentations counterpart and are left out.
 albumentations reads the JPEG with cv2.imread (BGR -> RGB) and the palette label with Pillow.
 Usage: python benchmarks/kitchen_sink.py [ROOT] [--seg-prep PATH] [--count N] [--rounds R] [--json]
-ROOT defaults to ../shared/datasets/waterscenes-1080p (real photos, not committed: non-commercial
-licence). Prints a table (and JSON with --json); seg-prep's SIMD path follows SEGPREP_SIMD.
+ROOT (or SEGPREP_BENCH_1080P) is a VOC-layout folder of real 1920x1080 photos with masks, e.g.
+waterscenes-1080p (non-commercial licence: read from its path, never committed). Prints a table (and JSON with --json); seg-prep's SIMD path follows SEGPREP_SIMD.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
@@ -115,12 +115,15 @@ def segprep_side(binary, root, names, count, scratch):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("root", nargs="?", default=os.path.join(HERE, "..", "..", "shared", "datasets", "waterscenes-1080p"))
+    ap.add_argument("root", nargs="?", default=os.environ.get("SEGPREP_BENCH_1080P"),
+                    help="VOC-layout folder of real 1920x1080 photos (default: $SEGPREP_BENCH_1080P)")
     ap.add_argument("--seg-prep", default=os.path.join(HERE, "..", ".build", "release", "seg-prep"))
     ap.add_argument("--count", type=int, default=96, help="samples per side and round (cycling over the train split)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    if not a.root:
+        ap.error("give the folder of 1080p photos as ROOT or in SEGPREP_BENCH_1080P (e.g. waterscenes-1080p)")
     if ONE_CORE:
         os.sched_setaffinity(0, {1})
     names = [l.strip() for l in open(os.path.join(a.root, "ImageSets", "Segmentation", "train.txt")) if l.strip()]

@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labelme_raster_reference as ref  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_JSON_DIR = "/work/shared/datasets/labelme-json"
+DEFAULT_JSON_DIR = os.path.join(HERE, "..", "fixtures", "labelme-json")
 DEFAULT_PNG_DIR = os.path.join(HERE, "..", "fixtures", "labelme-voc", "SegmentationClass")
 SHAPE_TYPES = ["polygon", "rectangle", "circle", "line", "linestrip", "point"]
 MATCHING_PILLOW = ((9, 5, 0), (11, 0, 0))
