@@ -17,19 +17,9 @@ import Testing
 
     /// Labelled pixels per class over every shard of `dir`, and each sample's labels with its id and params.
     static func shardCounts(_ dir: String, classes: Int = 11) throws -> (pixels: [Int], samples: [(id: String, params: [String: Double], counts: [Int])]) {
-        let m = try Manifest.load(from: dir)
-        var pixels = [Int](repeating: 0, count: classes)
-        var samples: [(String, [String: Double], [Int])] = []
-        let plane = m.label.shape[0] * m.label.shape[1]
-        for shard in m.shards {
-            let labels = try SafeTensorsFile(path: "\(dir)/\(shard.file)").bytes("label")
-            for k in 0..<shard.samples {
-                var counts = [Int](repeating: 0, count: classes)
-                for v in labels[(k * plane)..<((k + 1) * plane)] where Int(v) < classes { counts[Int(v)] += 1 }
-                for c in 0..<classes { pixels[c] += counts[c] }
-                samples.append((shard.ids[k], shard.params[k], counts))
-            }
-        }
+        let shards = try ShardLabelCounts(dir, classes: classes)
+        let pixels = (0..<classes).map { c in shards.samples.reduce(0) { $0 + $1.counts[c] } }
+        let samples = shards.samples.map { ($0.id, $0.params, $0.counts) }
         return (pixels, samples)
     }
 

@@ -28,23 +28,18 @@ import Testing
         let m = try Manifest.load(from: dir)
         var out = (0..<classes).map { Manifest.ClassSurvival(class: m.classes[$0], sourceSamples: 0, samples: 0, survived: 0, survivedHalf: 0, pixelRatio: 0) }
         var ratioSums = [Double](repeating: 0, count: classes)
-        let plane = m.label.shape[0] * m.label.shape[1]
-        for shard in m.shards {
-            let labels = try SafeTensorsFile(path: "\(dir)/\(shard.file)").bytes("label")
-            for k in 0..<shard.samples {
-                var counts = [Int](repeating: 0, count: classes)
-                for v in labels[(k * plane)..<((k + 1) * plane)] where Int(v) < classes { counts[Int(v)] += 1 }
-                let src = try #require(source[shard.ids[k]])
-                let (sl, ol) = (Double(src.reduce(0, +)), Double(counts.reduce(0, +)))
-                for c in 0..<classes where src[c] > 0 {
-                    if shard.repeats[k] == 0 { out[c].sourceSamples += 1 }
-                    out[c].samples += 1
-                    guard counts[c] > 0 else { continue }
-                    out[c].survived += 1
-                    let r = (Double(counts[c]) / ol) / (Double(src[c]) / sl)
-                    if r >= 0.5 { out[c].survivedHalf += 1 }
-                    ratioSums[c] += r
-                }
+        for sample in try ShardLabelCounts(dir, classes: classes).samples {
+            let counts = sample.counts
+            let src = try #require(source[sample.id])
+            let (sl, ol) = (Double(src.reduce(0, +)), Double(counts.reduce(0, +)))
+            for c in 0..<classes where src[c] > 0 {
+                if sample.repeatIndex == 0 { out[c].sourceSamples += 1 }
+                out[c].samples += 1
+                guard counts[c] > 0 else { continue }
+                out[c].survived += 1
+                let r = (Double(counts[c]) / ol) / (Double(src[c]) / sl)
+                if r >= 0.5 { out[c].survivedHalf += 1 }
+                ratioSums[c] += r
             }
         }
         for c in 0..<classes where out[c].samples > 0 { out[c].pixelRatio = ratioSums[c] / Double(out[c].samples) }
