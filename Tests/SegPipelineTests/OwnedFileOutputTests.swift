@@ -102,6 +102,10 @@ import Testing
         let (s4, t4) = try segPrep(["report", s.out.path, "--against", pipeline, "--out", s.dir.appendingPathComponent("x.html").path])
         #expect(s4 != 0 && t4.contains("--against compares two pipelines' inputs; give the pipeline that wrote"), "\(t4)")
         #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("x.html").path))
+        // --against-root without --against names what is missing, and writes nothing.
+        let (s5, t5) = try segPrep(["report", pipeline, "--against-root", s.data.path, "--out", s.dir.appendingPathComponent("y.html").path])
+        #expect(s5 != 0 && t5.contains("--against-root replaces the root of the --against pipeline; give --against too."), "\(t5)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("y.html").path))
     }
 
     @Test func trainNeverWritesIntoItsInputsOrOverForeignFiles() throws {
