@@ -66,7 +66,7 @@ let package = Package(
         // does beyond parsing and printing lives here, so a library user can call it.
         .target(name: "SegTasks", dependencies: ["SegFormat", "SegImage", "SegPipeline", "SegTrain", "CArchive"]),
         // The C interface of include/segprep.h over `PipelineSampler`.
-        .target(name: "SegPrepC", dependencies: ["SegPipeline", "SegImage"]),
+        .target(name: "SegPrepC", dependencies: ["SegPipeline", "SegImage", "SegLoader"]),
         .executableTarget(
             name: "SegPrepCLI",
             dependencies: [

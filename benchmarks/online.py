@@ -37,9 +37,8 @@ class Epochs:
         return self.samples
 
     def __getitem__(self, k):
-        if hasattr(self.dataset, "pipeline"):
-            image, label, _ = self.dataset.pipeline.sample(k % self.n, k // self.n)
-            return self.dataset._tensors(image, label)
+        if hasattr(self.dataset, "set_epoch"):  # this worker's copy of the dataset
+            self.dataset.set_epoch(k // self.n)
         return self.dataset[k % self.n]
 
 

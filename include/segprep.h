@@ -69,6 +69,15 @@ int segprep_info(const segprep_pipeline *p, char **json);
 int segprep_render(const segprep_pipeline *p, int64_t index, int64_t epoch,
                    uint8_t *image, size_t image_size, void *label, size_t label_size, char **params_json);
 
+/* Makes sample (`index`, `epoch`) as training tensors, without a byte copy in between: the image
+ * as three float32 planes [3, height, width] (`image_size` = 12*height*width bytes), byte v of
+ * channel c becoming table[256*c + v] (768 floats, e.g. (v/255 - mean[c]) / std[c]); the label as
+ * int64 [height, width] (`label_size` = 8*height*width bytes), each value below `classes` kept and
+ * every other value replaced by `fill` (the ignore index). `params_json` as for segprep_render. */
+int segprep_render_tensors(const segprep_pipeline *p, int64_t index, int64_t epoch, const float *table,
+                           float *image, size_t image_size, int64_t *label, size_t label_size,
+                           int64_t classes, int64_t fill, char **params_json);
+
 /* The message of the last failed call on this thread ("" if none). Valid until the thread's next
  * failing call; do not free it. */
 const char *segprep_last_error(void);

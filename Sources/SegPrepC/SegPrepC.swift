@@ -4,6 +4,7 @@ import SegImage
 // this file only converts arguments, results and errors.
 import Foundation
 import SegPipeline
+import SegLoader
 
 /// The status codes of segprep.h (`enum segprep_status`).
 enum Status: Int32 {
@@ -140,6 +141,36 @@ public func segprep_render(_ p: OpaquePointer?, _ index: Int64, _ epoch: Int64,
                                  image: UnsafeMutableRawBufferPointer(start: image, count: max(0, imageSize)),
                                  label: UnsafeMutableRawBufferPointer(start: label, count: max(0, labelSize)))
         if let params { params.pointee = strdup(PipelineSampler.json(drawn)) }
+    }
+}
+
+@_cdecl("segprep_render_tensors")
+public func segprep_render_tensors(_ p: OpaquePointer?, _ index: Int64, _ epoch: Int64, _ table: UnsafePointer<Float>?,
+                                   _ image: UnsafeMutablePointer<Float>?, _ imageSize: Int, _ label: UnsafeMutablePointer<Int64>?,
+                                   _ labelSize: Int, _ classes: Int64, _ fill: Int64,
+                                   _ params: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    call {
+        let s = try handle(p).sampler
+        guard let table, let image, let label else {
+            throw ArgumentError(description: "the table, image or label pointer is NULL; pass a 768-float table and buffers of the sample's size (segprep_shape)")
+        }
+        let plane = s.height * s.width
+        guard imageSize == 12 * plane else { throw SamplerError.bufferSize(what: "float32 image", bytes: imageSize, needed: 12 * plane) }
+        guard labelSize == 8 * plane else { throw SamplerError.bufferSize(what: "int64 label", bytes: labelSize, needed: 8 * plane) }
+        let sample = try s.sample(Int(index), epoch: Int(epoch))
+        // A sample leaves `sample` checked against the pipeline's output size, as a run checks it.
+        guard sample.image.pixels.count == 3 * plane, sample.label.pixels.count == plane * s.spec.labelBytes else {
+            throw ArgumentError(description: "\(s.spec.file): sample \(sample.id) came out \(sample.image.width)x\(sample.image.height), not the pipeline's \(s.width)x\(s.height)")
+        }
+        sample.image.pixels.withUnsafeBufferPointer { rgb in
+            if let base = rgb.baseAddress { PlaneConversion.planes(base, pixels: plane, into: image, table: table) }
+        }
+        sample.label.pixels.withUnsafeBytes { raw in
+            if let base = raw.baseAddress {
+                PlaneConversion.labels(base, count: plane, bytesPerValue: s.spec.labelBytes, into: label, classes: classes, fill: fill)
+            }
+        }
+        if let params { params.pointee = strdup(PipelineSampler.json(sample.params)) }
     }
 }
 

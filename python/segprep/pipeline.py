@@ -88,10 +88,12 @@ def _library():
     lib.segprep_count.argtypes, lib.segprep_count.restype = [p], i64
     lib.segprep_info.argtypes = [p, out_str]
     lib.segprep_render.argtypes = [p, i64, i64, p, ctypes.c_size_t, p, ctypes.c_size_t, out_str]
+    f32p, i64p = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int64)
+    lib.segprep_render_tensors.argtypes = [p, i64, i64, f32p, p, ctypes.c_size_t, p, ctypes.c_size_t, i64, i64, out_str]
     lib.segprep_last_error.argtypes, lib.segprep_last_error.restype = [], ctypes.c_char_p
     lib.segprep_free.argtypes, lib.segprep_free.restype = [p], None
     lib.segprep_close.argtypes, lib.segprep_close.restype = [p], None
-    for f in ("segprep_open", "segprep_info", "segprep_render"):
+    for f in ("segprep_open", "segprep_info", "segprep_render", "segprep_render_tensors"):
         getattr(lib, f).restype = ctypes.c_int
     _lib = lib
     return lib
@@ -163,16 +165,21 @@ class Pipeline:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _checked(self, i: int, epoch: int) -> Tuple[int, int]:
+        """``i`` and ``epoch`` as ints the library takes (int64), or PipelineIndexError."""
+        i, epoch = int(i), int(epoch)
+        if not (-2 ** 63 <= i < 2 ** 63 and -2 ** 63 <= epoch < 2 ** 63):
+            raise PipelineIndexError(f"{self.path}: sample index {i} or epoch {epoch} is outside the 64-bit range; "
+                                     f"pass an index below {len(self)} and an epoch from 0", _RANGE)
+        return i, epoch
+
     def sample(self, i: int, epoch: int = 0) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
         """Sample ``i`` of epoch ``epoch``: what ``seg-prep run`` stores for source sample ``i``, repeat ``epoch``.
 
         Raises ``PipelineIndexError`` (an ``IndexError``) for ``i`` or ``epoch`` out of range and
         ``PipelineError`` naming the file for a damaged source file.
         """
-        i, epoch = int(i), int(epoch)
-        if not (-2 ** 63 <= i < 2 ** 63 and -2 ** 63 <= epoch < 2 ** 63):
-            raise PipelineIndexError(f"{self.path}: sample index {i} or epoch {epoch} is outside the 64-bit range; "
-                                     f"pass an index below {len(self)} and an epoch from 0", _RANGE)
+        i, epoch = self._checked(i, epoch)
         lib = _library()
         image = np.empty((self.height, self.width, 3), dtype=np.uint8)
         label = np.empty((self.height, self.width), dtype=self.label_dtype)
@@ -180,6 +187,28 @@ class Pipeline:
         _check(lib, lib.segprep_render(self._open(), i, epoch, image.ctypes.data, image.nbytes,
                                        label.ctypes.data, label.nbytes, ctypes.byref(params)))
         return image, label, json.loads(_take_string(lib, params))
+
+    def tensors(self, i: int, epoch: int, table: np.ndarray, classes: int, fill: int,
+                params: bool = False) -> Tuple[np.ndarray, np.ndarray, Optional[Dict[str, float]]]:
+        """Sample ``(i, epoch)`` as training arrays, converted inside the library: the image as
+        float32 ``[3, H, W]`` where byte ``v`` of channel ``c`` becomes ``table[c, v]`` (``table``:
+        float32 ``[3, 256]``), the label as int64 ``[H, W]`` with every value from ``classes`` up
+        replaced by ``fill``; the drawn parameters when ``params`` is true, else None.
+
+        Raises what ``sample`` raises.
+        """
+        i, epoch = self._checked(i, epoch)
+        table = np.ascontiguousarray(table, dtype=np.float32)
+        if table.shape != (3, 256):
+            raise ValueError(f"the table has shape {table.shape}; pass a float32 array of shape (3, 256)")
+        lib = _library()
+        image = np.empty((3, self.height, self.width), dtype=np.float32)
+        label = np.empty((self.height, self.width), dtype=np.int64)
+        out = ctypes.c_void_p() if params else None
+        _check(lib, lib.segprep_render_tensors(self._open(), i, epoch, table.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                               image.ctypes.data, image.nbytes, label.ctypes.data, label.nbytes,
+                                               int(classes), int(fill), ctypes.byref(out) if params else None))
+        return image, label, (json.loads(_take_string(lib, out)) if params else None)
 
     def close(self) -> None:
         """Releases this process's handle (another call opens it again)."""

@@ -48,13 +48,13 @@ class _Tensors:
         std = np.ones(3) if std is None else np.asarray(std, dtype=np.float64)
         # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
         values = np.arange(256, dtype=np.float64) / 255.0
-        self._table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
+        self.table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
         self._eye = np.eye(num_classes + 1, dtype=np.float32)
 
     def __call__(self, image: np.ndarray, label: np.ndarray):
         x = np.empty((3,) + image.shape[:2], dtype=np.float32)
         for c in range(3):
-            np.take(self._table[c], image[:, :, c], out=x[c])
+            np.take(self.table[c], image[:, :, c], out=x[c])
         clamped = np.minimum(label, self.num_classes)
         y = torch.from_numpy(clamped.astype(np.int64))
         if self.ignore_index != self.num_classes:
@@ -93,6 +93,9 @@ class TorchPipelineDataset(Dataset):
         return len(self.pipeline)
 
     def __getitem__(self, i: int):
+        if not self.one_hot:  # converted inside the library: no uint8 copy, no numpy passes
+            image, label, _ = self.pipeline.tensors(i, self.epoch, self._tensors.table, self.num_classes, self.ignore_index)
+            return torch.from_numpy(image), torch.from_numpy(label)
         image, label, _ = self.pipeline.sample(i, self.epoch)
         return self._tensors(image, label)
 

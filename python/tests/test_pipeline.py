@@ -183,13 +183,30 @@ def test_items_match_the_shard_dataset_items(tmp_path):
     out = str(tmp_path / "shards")
     assert run_cli("run", path, "--output", out).returncode == 0
     mean, std = [0.4, 0.5, 0.6], [0.2, 0.3, 0.25]
-    shard_items = segprep.TorchShardDataset(out, one_hot=True, mean=mean, std=std)
-    online = segprep.TorchPipelineDataset(path, one_hot=True, mean=mean, std=std)
-    online.set_epoch(0)
-    for k in range(len(shard_items)):
-        sid, _ = shard_items.shards.sample_id(k)
-        a, b = shard_items[k], online[online.pipeline.ids.index(sid)]
-        assert len(a) == len(b) == 3 and all(torch_equal(u, v) for u, v in zip(a, b))
+    # one_hot=False converts inside the library (segprep_render_tensors), one_hot=True in numpy.
+    for one_hot, arity in ((False, 2), (True, 3)):
+        shard_items = segprep.TorchShardDataset(out, one_hot=one_hot, mean=mean, std=std)
+        online = segprep.TorchPipelineDataset(path, one_hot=one_hot, mean=mean, std=std)
+        online.set_epoch(0)
+        for k in range(len(shard_items)):
+            sid, _ = shard_items.shards.sample_id(k)
+            a, b = shard_items[k], online[online.pipeline.ids.index(sid)]
+            assert len(a) == len(b) == arity and all(torch_equal(u, v) for u, v in zip(a, b))
+
+
+def test_tensors_refuse_a_table_of_the_wrong_shape_and_match_sample(tmp_path):
+    root, _ = small_root(tmp_path, 2)
+    p = segprep.Pipeline(camvid_pipeline(tmp_path, split="small", root=root))
+    with pytest.raises(ValueError, match=r"shape \(256,\)"):
+        p.tensors(0, 0, np.zeros(256, np.float32), 11, 255)
+    table = np.stack([np.arange(256, dtype=np.float32) * (c + 1) for c in range(3)])
+    image, label, params = p.tensors(1, 2, table, 11, 99, params=True)
+    raw_image, raw_label, raw_params = p.sample(1, 2)
+    assert params == raw_params
+    assert np.array_equal(image, np.stack([table[c][raw_image[:, :, c]] for c in range(3)]))
+    assert np.array_equal(label, np.where(raw_label < 11, raw_label, 99).astype(np.int64))
+    with pytest.raises(segprep.PipelineIndexError, match="out of range"):
+        p.tensors(2, 0, table, 11, 255)
 
 
 def torch_equal(a, b):
