@@ -1,6 +1,7 @@
 """Samples per second of a pipeline's fresh draws in a PyTorch DataLoader (2 workers, batch 8):
 ``segprep.TorchPipelineDataset`` on pipelines/voc-train.yaml, and the same recipe in albumentations
-(random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import;
+(random scale + aspect jitter, flip, pad/place on grey, HSV) when albumentations and torch import,
+and the DataLoader alone on ready-made items of the same shapes (its ceiling on this machine);
 with ``--recipe mmseg``, mmseg's training recipe (RandomResize(2048x512, 0.5-2), RandomCrop 512 with
 cat_max_ratio 0.75, RandomFlip, PhotoMetricDistortion, padded to 512x512) as a seg-prep pipeline and
 as mmsegmentation 1.2.2's own transforms (when mmseg imports: benchmarks/.venv from
@@ -55,6 +56,30 @@ def rate(dataset, samples, workers, batch, warmup=2):
     seconds = time.perf_counter() - start
     del it
     return count / seconds if seconds > 0 else float("nan")
+
+
+class MadeItems:
+    """The DataLoader's own cost: items of the pipeline's shapes (float32 [3,H,W], int64 [H,W]),
+    freshly allocated as every dataset's items are, with no decode or augmentation. Its rate is the
+    ceiling any dataset reaches with these settings; the worker's time per sample above it is the
+    dataset's own work."""
+
+    def __init__(self, height, width, count):
+        self.height, self.width, self.count = height, width, count
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, i):
+        import torch
+
+        return torch.empty(3, self.height, self.width), torch.empty(self.height, self.width, dtype=torch.int64)
+
+
+def own_work_ms(rate_per_s, floor_per_s, workers):
+    """Milliseconds of a worker's time per sample beyond the DataLoader's own (collate into shared
+    memory, hand-over): workers / rate - workers / floor."""
+    return round(1000 * workers * (1 / rate_per_s - 1 / floor_per_s), 2)
 
 
 class AlbumentationsVOC:
@@ -198,6 +223,7 @@ def main():
             rows["mmseg_version"] = mmseg.__version__
         except ImportError as e:
             rows["mmseg"] = f"not measured: {e}"
+        floor(rows, ds, args)
         rows.update(samples=args.samples, source_samples=len(ds), workers=args.workers, batch=args.batch, recipe="mmseg")
         print(json.dumps(rows, indent=2))
         return
@@ -215,8 +241,19 @@ def main():
         rows["albumentations_version"] = albumentations.__version__
     except ImportError as e:
         rows["albumentations"] = f"not measured: {e}"
+    floor(rows, ds, args)
     rows.update(samples=args.samples, source_samples=len(ds), workers=args.workers, batch=args.batch, pipeline=args.pipeline)
     print(json.dumps(rows, indent=2))
+
+
+def floor(rows, ds, args):
+    """Adds the DataLoader's rate on ready-made items of the same shapes, and each side's own work
+    per sample above it."""
+    top = rate(MadeItems(ds.pipeline.height, ds.pipeline.width, len(ds)), args.samples, args.workers, args.batch)
+    rows["dataloader_alone_samples_per_second"] = round(top, 1)
+    for key in [k for k in rows if k.endswith("_samples_per_second") and k != "dataloader_alone_samples_per_second"]:
+        if rows[key] < top:
+            rows[key.replace("_samples_per_second", "_own_work_ms_per_sample")] = own_work_ms(rows[key], top, args.workers)
 
 
 if __name__ == "__main__":
