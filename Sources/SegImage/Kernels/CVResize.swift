@@ -1,3 +1,5 @@
+import CPixelKernels
+import SegFormat
 /// OpenCV's 8-bit `cv2.resize` as mmcv calls it, rule for rule (measured against every resize of the
 /// mmsegmentation golden data: see fixtures/golden-mmseg/SOURCE.md, "OpenCV kernel facts").
 package enum CVResize {
@@ -7,7 +9,7 @@ package enum CVResize {
 
         /// `clampWeight`: the x axis snaps positions before the first or after the last source
         /// pixel to it (weight 0); the y axis does not (its rows are clamped instead).
-        init(source: Int, destination: Int, clampWeight: Bool) {
+        package init(source: Int, destination: Int, clampWeight: Bool) {
             let scale = 1.0 / (Double(destination) / Double(source))
             index = []; w0 = []; w1 = []
             for d in 0..<destination {
@@ -34,8 +36,30 @@ package enum CVResize {
                ys: Axis(source: src.height, destination: height, clampWeight: false))
     }
 
-    /// INTER_LINEAR's two fixed-point passes over the positions and weights of `xs` and `ys`.
-    package static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis) -> Raster {
+    /// INTER_LINEAR's two fixed-point passes over the positions and weights of `xs` and `ys`: the C
+    /// kernel (`sp_resize_linear_u8`, AVX2 on that path), or `linearOracle` where it declines.
+    package static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis,
+                               path: SIMDPath = .current) -> Raster {
+        let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
+        let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
+        guard ww > 0, wh > 0, src.width > 0, src.height > 0 else { return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys) }
+        let xi = (win.x0..<win.x1).map { Int32(clamping: xs.index[$0]) }
+        let xw = (win.x0..<win.x1).flatMap { [Int32(clamping: xs.w0[$0]), Int32(clamping: xs.w1[$0])] }
+        let yi = (win.y0..<win.y1).map { Int32(clamping: ys.index[$0]) }
+        let yw = (win.y0..<win.y1).flatMap { [Int32(clamping: ys.w0[$0]), Int32(clamping: ys.w1[$0])] }
+        var out = [UInt8](repeating: 0, count: ww * wh * c)
+        let status = src.pixels.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                sp_resize_linear_u8(p.baseAddress, Int32(src.width), Int32(src.height), Int32(c), xi, xw, Int32(ww),
+                                    yi, yw, Int32(wh), o.baseAddress, path.level)
+            }
+        }
+        guard status == 0 else { return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys) }
+        return Raster(width: ww, height: wh, channels: c, pixels: out)
+    }
+
+    /// The same two passes in Swift, one value a step: the oracle the kernel's paths are tested against.
+    package static func linearOracle(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, sw = src.width, sh = src.height
         let ww = win.x1 - win.x0, wh = win.y1 - win.y0, rowLen = ww * c
