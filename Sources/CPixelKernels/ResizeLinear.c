@@ -89,9 +89,8 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
     if (!buf) return -1;
     int16_t *h0 = buf, *h1 = buf + len + 8;
     int have0 = -1, have1 = -1;
-    int simd = 0;
 #if defined(__x86_64__)
-    simd = sp_simd_usable(path) >= SP_SIMD_AVX2;
+    const int simd = sp_simd_usable(path) >= SP_SIMD_AVX2;
 #endif
     (void)path;
     for (int i = 0; i < wh; i++) {

@@ -109,6 +109,38 @@ static void grayscale(int path) {
             }
 }
 
+/* INTER_LINEAR: random nondecreasing source columns (the last ones clamped at the right edge), weight
+   pairs summing to 2048 and rows running past both ends (clamped), 1, 3 and 4 channels, widths that
+   end inside the AVX2 steps; each path against the portable one. */
+static void linear_resize(int path) {
+    const int shapes[][4] = {{1, 1, 3, 2}, {2, 3, 5, 4}, {3, 4, 7, 3}, {9, 5, 17, 11}, {64, 40, 37, 29}, {300, 120, 513, 77}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int c = 1; c <= 4; c += (c == 1 ? 2 : 1)) {
+            const int sw = shapes[s][0], sh = shapes[s][1], ww = shapes[s][2], wh = shapes[s][3];
+            uint8_t *src = malloc((size_t)sw * sh * c), *a = malloc((size_t)ww * wh * c), *b = malloc((size_t)ww * wh * c);
+            int32_t *xi = malloc(sizeof(int32_t) * ww), *xw = malloc(sizeof(int32_t) * 2 * ww);
+            int32_t *yi = malloc(sizeof(int32_t) * wh), *yw = malloc(sizeof(int32_t) * 2 * wh);
+            fill_random(src, (size_t)sw * sh * c);
+            for (int j = 0; j < ww; j++) {
+                xi[j] = (int32_t)((int64_t)j * sw / ww);
+                xw[2 * j + 1] = random_in(0, 2048);
+                xw[2 * j] = 2048 - xw[2 * j + 1];
+            }
+            for (int i = 0; i < wh; i++) {
+                yi[i] = random_in(-1, sh);
+                yw[2 * i + 1] = random_in(0, 2048);
+                yw[2 * i] = 2048 - yw[2 * i + 1];
+            }
+            CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, a, path) == 0, "linear resize refused weights of 2048");
+            CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, b, 0) == 0, "linear resize refused weights of 2048");
+            CHECK(memcmp(a, b, (size_t)ww * wh * c) == 0, "linear resize %dx%d -> %dx%d, %d channels differs from the portable path", sw, sh, ww, wh, c);
+            char name[64];
+            snprintf(name, sizeof name, "linear-%zu-%d", s, c);
+            report(name, a, (size_t)ww * wh * c);
+            free(src); free(a); free(b); free(xi); free(xw); free(yi); free(yw);
+        }
+}
+
 static void resample(int path) {
     const int cases[][4] = {{37, 7, 57, 6}, {640, 3, 75, 20}, {5, 9, 9, 4}, {500, 4, 1024, 5}, {64, 31, 33, 8},
                             {480, 5, 804, 5}, {11, 3, 2, 9}, {3, 40, 50, 3}};
@@ -485,6 +517,7 @@ int main(int argc, char **argv) {
     lookup(path);
     grayscale(path);
     resample(path);
+    linear_resize(path);
     statistics(path);
     hsv(path);
     float_kernels(path);
