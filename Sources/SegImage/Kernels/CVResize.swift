@@ -42,7 +42,10 @@ package enum CVResize {
                                path: SIMDPath = .current) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
-        guard ww > 0, wh > 0, src.width > 0, src.height > 0 else { return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys) }
+        guard ww > 0, wh > 0, src.width > 0, src.height > 0, let sw = Int32(exactly: src.width), let sh = Int32(exactly: src.height),
+              let c32 = Int32(exactly: c), let ww32 = Int32(exactly: ww), let wh32 = Int32(exactly: wh) else {
+            return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
+        }
         let xi = (win.x0..<win.x1).map { Int32(clamping: xs.index[$0]) }
         let xw = (win.x0..<win.x1).flatMap { [Int32(clamping: xs.w0[$0]), Int32(clamping: xs.w1[$0])] }
         let yi = (win.y0..<win.y1).map { Int32(clamping: ys.index[$0]) }
@@ -50,8 +53,7 @@ package enum CVResize {
         var out = [UInt8](repeating: 0, count: ww * wh * c)
         let status = src.pixels.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
-                sp_resize_linear_u8(p.baseAddress, Int32(src.width), Int32(src.height), Int32(c), xi, xw, Int32(ww),
-                                    yi, yw, Int32(wh), o.baseAddress, path.level)
+                sp_resize_linear_u8(p.baseAddress, sw, sh, c32, xi, xw, ww32, yi, yw, wh32, o.baseAddress, path.level)
             }
         }
         guard status == 0 else { return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys) }
