@@ -1,5 +1,6 @@
 #include "CPixelKernels.h"
 #include "CSimdDispatch.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,23 +31,22 @@ static void vertical_portable(const int16_t *a, const int16_t *b, int n, int32_t
 #include <immintrin.h>
 
 /* Three channels, two output pixels a step: each pixel's two source pixels (6 bytes from one 8-byte
-   load) become the 16-bit pairs (c of x0, c of x1), one vpmaddwd with the pixel's weight pair gives
-   the three sums, and both pixels' six int16 values are stored as 12 bytes (a 16-byte store whose
-   last 4 bytes the next step overwrites; h has room for them). Pixels whose 8-byte load would leave
-   the row, or whose x1 is clamped, take the portable loop. */
+   load at byte offset off[j] = 3 * xi[j]) become the 16-bit pairs (c of x0, c of x1), one vpmaddwd
+   with the pixel's packed weight pair wp[j] gives the three sums, and both pixels' six int16 values
+   are stored as 12 bytes (a 16-byte store whose last 4 bytes the next step overwrites; h has room
+   for them). From `fast` on (the first pixel whose 8-byte load would leave the row or whose x1 is
+   clamped) the portable loop takes over. */
 __attribute__((target("avx2")))
-static void horizontal3_avx2(const uint8_t *row, int sw, const int32_t *xi, const int32_t *xw, int ww, int16_t *h) {
+static void horizontal3_avx2(const uint8_t *row, int sw, const int32_t *xi, const int32_t *xw, const int32_t *off,
+                             const int32_t *wp, int fast, int ww, int16_t *h) {
     const __m128i pairs = _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
     const __m128i pack = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, -1, -1, -1, -1);
     int j = 0;
-    /* x0 <= sw - 3 keeps the 8-byte load at 3*x0 inside the row and x1 = x0 + 1 unclamped. */
-    for (; j + 2 <= ww && xi[j + 1] <= sw - 3 && xi[j] <= sw - 3; j += 2) {
-        const __m128i p0 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + 3 * xi[j])), pairs);
-        const __m128i p1 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + 3 * xi[j + 1])), pairs);
-        const __m128i w0 = _mm_set1_epi32((int)(((uint32_t)xw[2 * j] & 0xFFFFu) | ((uint32_t)xw[2 * j + 1] << 16)));
-        const __m128i w1 = _mm_set1_epi32((int)(((uint32_t)xw[2 * j + 2] & 0xFFFFu) | ((uint32_t)xw[2 * j + 3] << 16)));
-        const __m128i s0 = _mm_srai_epi32(_mm_madd_epi16(p0, w0), 4);
-        const __m128i s1 = _mm_srai_epi32(_mm_madd_epi16(p1, w1), 4);
+    for (; j + 2 <= fast; j += 2) {
+        const __m128i p0 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + off[j])), pairs);
+        const __m128i p1 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + off[j + 1])), pairs);
+        const __m128i s0 = _mm_srai_epi32(_mm_madd_epi16(p0, _mm_set1_epi32(wp[j])), 4);
+        const __m128i s1 = _mm_srai_epi32(_mm_madd_epi16(p1, _mm_set1_epi32(wp[j + 1])), 4);
         _mm_storeu_si128((__m128i *)(h + 3 * j), _mm_shuffle_epi8(_mm_packs_epi32(s0, s1), pack));
     }
     if (j < ww) horizontal_portable(row, sw, 3, xi + j, xw + 2 * j, ww - j, h + 3 * j);
@@ -88,10 +88,24 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
     int16_t *buf = malloc(2 * (len + 8) * sizeof(int16_t));
     if (!buf) return -1;
     int16_t *h0 = buf, *h1 = buf + len + 8;
-    int have0 = -1, have1 = -1;
 #if defined(__x86_64__)
     const int simd = sp_simd_usable(path) >= SP_SIMD_AVX2;
+    /* For the AVX2 pass: byte offsets, packed weight pairs, and how many leading pixels have
+       x0 <= sw - 3 (their 8-byte load stays in the row and x1 = x0 + 1 is not clamped). */
+    int32_t *off = NULL, *wp = NULL;
+    int fast = 0;
+    if (simd && c == 3 && (int64_t)sw * 3 <= INT32_MAX) {
+        off = malloc(2 * (size_t)ww * sizeof(int32_t));
+        if (!off) { free(buf); return -1; }
+        wp = off + ww;
+        while (fast < ww && xi[fast] >= 0 && xi[fast] <= sw - 3) fast++;
+        for (int j = 0; j < fast; j++) {
+            off[j] = 3 * xi[j];
+            wp[j] = (int32_t)(((uint32_t)xw[2 * j] & 0xFFFFu) | ((uint32_t)xw[2 * j + 1] << 16));
+        }
+    }
 #endif
+    int have0 = -1, have1 = -1;
     (void)path;
     for (int i = 0; i < wh; i++) {
         const int r0 = clampi(yi[i], 0, sh - 1), r1 = clampi(yi[i] + 1, 0, sh - 1);
@@ -104,7 +118,7 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
             if (pass && r == have0) { memcpy(h1, h0, len * sizeof(int16_t)); *have = r; continue; }
             const uint8_t *row = src + (size_t)r * (size_t)sw * (size_t)c;
 #if defined(__x86_64__)
-            if (simd && c == 3) horizontal3_avx2(row, sw, xi, xw, ww, h);
+            if (off) horizontal3_avx2(row, sw, xi, xw, off, wp, fast, ww, h);
             else
 #endif
                 horizontal_portable(row, sw, c, xi, xw, ww, h);
@@ -117,5 +131,8 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
         vertical_portable(h0, h1, (int)len, yw[2 * i], yw[2 * i + 1], out);
     }
     free(buf);
+#if defined(__x86_64__)
+    free(off);
+#endif
     return 0;
 }
