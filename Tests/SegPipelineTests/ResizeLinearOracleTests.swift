@@ -65,4 +65,15 @@ import Testing
                                          ys: CVResize.Axis(source: 360, destination: 525, clampWeight: false))
         #expect(got == want)
     }
+
+    @Test func mirroredColumnsAreTheMirroredResize() {
+        for (k, s) in Self.sizes.enumerated() {
+            let src = Self.noise(s.sw, s.sh, 3, seed: UInt64(100 + k)), label = Self.noise(s.sw, s.sh, 1, seed: UInt64(200 + k))
+            let w = Resample.Window(x0: s.dw / 5, y0: 0, x1: s.dw, y1: s.dh)
+            #expect(CVResize.bilinear(src, width: s.dw, height: s.dh, window: w, flipX: true)
+                    == CVResize.bilinear(src, width: s.dw, height: s.dh, window: w).flippedHorizontally(), "\(s)")
+            #expect(CVResize.nearest(label, width: s.dw, height: s.dh, window: w, flipX: true)
+                    == CVResize.nearest(label, width: s.dw, height: s.dh, window: w).flippedHorizontally(), "\(s)")
+        }
+    }
 }

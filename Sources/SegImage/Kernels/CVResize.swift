@@ -30,24 +30,28 @@ package enum CVResize {
 
     /// `cv2.resize(src, (width, height), interpolation=cv2.INTER_LINEAR)` for 8-bit pixels, computed
     /// only in `window` of the output (the whole output when nil).
-    package static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    /// `flipX`: the window's columns in mirrored order (as flipping the result would give).
+    package static func bilinear(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil, flipX: Bool = false) -> Raster {
         linear(src, width: width, height: height, window: window,
                xs: Axis(source: src.width, destination: width, clampWeight: true),
-               ys: Axis(source: src.height, destination: height, clampWeight: false))
+               ys: Axis(source: src.height, destination: height, clampWeight: false), flipX: flipX)
     }
 
     /// INTER_LINEAR's two fixed-point passes over the positions and weights of `xs` and `ys`: the C
     /// kernel (`sp_resize_linear_u8`, AVX2 on that path), or `linearOracle` where it declines.
     package static func linear(_ src: Raster, width: Int, height: Int, window: Resample.Window?, xs: Axis, ys: Axis,
-                               path: SIMDPath = .current) -> Raster {
+                               flipX: Bool = false, path: SIMDPath = .current) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
         guard ww > 0, wh > 0, src.width > 0, src.height > 0, let sw = Int32(exactly: src.width), let sh = Int32(exactly: src.height),
               let c32 = Int32(exactly: c), let ww32 = Int32(exactly: ww), let wh32 = Int32(exactly: wh) else {
-            return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
+            let out = linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
+            return flipX ? out.flippedHorizontally() : out
         }
-        let xi = (win.x0..<win.x1).map { Int32(clamping: xs.index[$0]) }
-        let xw = (win.x0..<win.x1).flatMap { [Int32(clamping: xs.w0[$0]), Int32(clamping: xs.w1[$0])] }
+        // Mirrored columns are the same columns in reverse order: each output column is computed alone.
+        let columns = flipX ? Array((win.x0..<win.x1).reversed()) : Array(win.x0..<win.x1)
+        let xi = columns.map { Int32(clamping: xs.index[$0]) }
+        let xw = columns.flatMap { [Int32(clamping: xs.w0[$0]), Int32(clamping: xs.w1[$0])] }
         let yi = (win.y0..<win.y1).map { Int32(clamping: ys.index[$0]) }
         let yw = (win.y0..<win.y1).flatMap { [Int32(clamping: ys.w0[$0]), Int32(clamping: ys.w1[$0])] }
         var out = [UInt8](repeating: 0, count: ww * wh * c)
@@ -56,7 +60,10 @@ package enum CVResize {
                 sp_resize_linear_u8(p.baseAddress, sw, sh, c32, xi, xw, ww32, yi, yw, wh32, o.baseAddress, path.level)
             }
         }
-        guard status == 0 else { return linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys) }
+        guard status == 0 else {
+            let out = linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
+            return flipX ? out.flippedHorizontally() : out
+        }
         return Raster(width: ww, height: wh, channels: c, pixels: out)
     }
 
@@ -115,11 +122,12 @@ package enum CVResize {
     }
 
     /// `cv2.resize(..., interpolation=cv2.INTER_NEAREST)`: `floor(x · src/dst)`, no half-pixel offset.
-    package static func nearest(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil) -> Raster {
+    package static func nearest(_ src: Raster, width: Int, height: Int, window: Resample.Window? = nil, flipX: Bool = false) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
         let fx = 1.0 / (Double(width) / Double(src.width)), fy = 1.0 / (Double(height) / Double(src.height))
-        let sx = (win.x0..<win.x1).map { min(Int((Double($0) * fx).rounded(.down)), src.width - 1) }
+        let columns = flipX ? Array((win.x0..<win.x1).reversed()) : Array(win.x0..<win.x1)
+        let sx = columns.map { min(Int((Double($0) * fx).rounded(.down)), src.width - 1) }
         var out = [UInt8](repeating: 0, count: ww * wh * c)
         src.pixels.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in

@@ -91,7 +91,13 @@ extension Sample {
         case .pillowBicubic:
             let im = withImage ? Resample.bicubic(image, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY) : image
             return (im, Resample.nearest(label, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY))
-        case .cvBilinear, .cvBicubic, .cvArea, .cvNearest:
+        case .cvBilinear:
+            // The horizontal mirror folded into the resize (columns in reverse order), the vertical after it.
+            var v = g
+            v.flipX = false
+            let im = withImage ? flipped(CVResize.bilinear(image, width: r.width, height: r.height, window: w, flipX: g.flipX), v) : image
+            return (im, flipped(CVResize.nearest(label, width: r.width, height: r.height, window: w, flipX: g.flipX), v))
+        case .cvBicubic, .cvArea, .cvNearest:
             let im = withImage ? flipped(r.cvImage(image, window: w), g) : image
             return (im, flipped(CVResize.nearest(label, width: r.width, height: r.height, window: w), g))
         }
