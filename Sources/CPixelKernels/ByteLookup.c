@@ -24,15 +24,134 @@ static void lut8_avx512(uint8_t *p, size_t n, const uint8_t *table) {
     for (; i < n; i++) p[i] = table[p[i]];
 }
 
-/* 32 bytes a step with the vpshufb sub-table lookup of ByteLookupAVX2.h. */
+/* 64 bytes a step with the vpshufb sub-table lookup of ByteLookupAVX2.h. */
 __attribute__((target("avx2")))
 static void lut8_avx2(uint8_t *p, size_t n, const uint8_t *table) {
     sp_lut8_avx2_t t;
     sp_lut8_avx2_prepare(&t, table);
     size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(p + i)), y = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+        _mm256_storeu_si256((__m256i *)(p + i), sp_lut8_avx2(&t, x));
+        _mm256_storeu_si256((__m256i *)(p + i + 32), sp_lut8_avx2(&t, y));
+    }
     for (; i + 32 <= n; i += 32) {
         const __m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
         _mm256_storeu_si256((__m256i *)(p + i), sp_lut8_avx2(&t, x));
+    }
+    for (; i < n; i++) p[i] = table[p[i]];
+}
+
+/* Tables that are a rising line cut to 0..255 (brightness and contrast, a gain, an offset) need no
+   lookup: table[v] = clip(floor((v * A + B) / 2^16)) with an integer slope A >= 0 and offset B,
+   computed in 16-bit lanes as clip(v * A_hi + B_hi + hi16(v * A_lo) + carry), where A = A_hi * 2^16 +
+   A_lo, B = B_hi * 2^16 + B_lo and carry = (lo16(v * A_lo) + B_lo >= 2^16), that is lo16(v * A_lo)
+   >= 2^16 - B_lo (B_lo is kept nonzero). The table stays the definition: affine_table finds A and B
+   from it and accepts them only when this exact arithmetic, run on every v, gives the table. */
+typedef struct { int16_t a_hi, b_hi; uint16_t a_lo, carry_from; } lut8_affine_t;
+
+/* The entries strictly inside 0..255 of a candidate table as constraints on the offset B (units
+   of 2^-16): floor((v * A + B) / 2^16) = t means t * 2^16 - v * A <= B <= that + 65535. `zero` and
+   `full` are the entries next to them that must stay at most 0 and at least 255 (-1: none). */
+typedef struct { int32_t level[256], v[256]; int count, zero, full; } affine_constraints_t;
+
+/* The least and largest B that meet every constraint with slope a (all values below 2^31 in size:
+   a < 2^22 and v < 256). */
+__attribute__((target("avx2")))
+static void affine_offsets(const affine_constraints_t *c, int32_t a, int64_t *least, int64_t *most) {
+    int32_t lo = INT32_MIN, hi = INT32_MAX;
+    for (int k = 0; k < c->count; k++) {
+        const int32_t d = c->level[k] - c->v[k] * a;
+        lo = d > lo ? d : lo;
+        hi = d < hi ? d : hi;
+    }
+    *least = lo;
+    *most = (int64_t)hi + 65535;
+    if (c->zero >= 0 && 65535 - (int64_t)c->zero * a < *most) *most = 65535 - (int64_t)c->zero * a;
+    if (c->full >= 0 && 255 * 65536 - (int64_t)c->full * a > *least) *least = 255 * 65536 - (int64_t)c->full * a;
+}
+
+/* table[v] as the 16-bit lanes of lut8_affine_avx2 compute it. */
+static uint8_t affine_value(const lut8_affine_t *f, int v) {
+    const uint32_t product = (uint32_t)v * f->a_lo;
+    const uint16_t carry = (uint16_t)product >= f->carry_from;
+    const int16_t r = (int16_t)(uint16_t)((uint16_t)(v * f->a_hi) + (uint16_t)f->b_hi + (uint16_t)(product >> 16) + carry);
+    return (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
+}
+
+/* Whether `table` is such a line, and its A and B. A line's entries are 0 up to some v, rise in
+   steps that differ by at most one, then stay at 255; other tables are turned down at once. The
+   spread of the offsets that fit, least - most, is convex in A: a binary search on the sign of its
+   change from A to A + 1 finds its minimum within the slopes the two farthest entries strictly
+   inside 0..255 allow. */
+static int affine_table(const uint8_t *table, lut8_affine_t *f) {
+    affine_constraints_t c;
+    int first = 0, last = 255;
+    while (first < 256 && table[first] == 0) first++;
+    while (last >= first && table[last] == 255) last--;
+    if (last <= first) return 0;
+    int step_min = 256, step_max = -1;
+    for (int v = first; v <= last; v++) {
+        if (v > first) {
+            const int step = table[v] - table[v - 1];
+            step_min = step < step_min ? step : step_min;
+            step_max = step > step_max ? step : step_max;
+        }
+        c.level[v - first] = (int32_t)table[v] * 65536;
+        c.v[v - first] = v;
+    }
+    if (step_min < 0 || step_max - step_min > 1) return 0;
+    c.count = last - first + 1;
+    c.zero = first - 1;
+    c.full = last < 255 ? last + 1 : -1;
+    /* slopes up to 64 (every sum of lut8_affine_avx2 then stays within int16) */
+    const int64_t rise = table[last] - table[first], run = last - first, limit = (int64_t)64 << 16;
+    int64_t a0 = ((rise - 1) << 16) / run, a1 = ((rise + 1) << 16) / run + 1;
+    a0 = a0 < 0 ? 0 : a0;
+    a1 = a1 > limit ? limit : a1;
+    if (a0 > a1) return 0;
+    while (a0 < a1) {
+        const int64_t mid = a0 + (a1 - a0) / 2;
+        int64_t l0, u0, l1, u1;
+        affine_offsets(&c, (int32_t)mid, &l0, &u0);
+        affine_offsets(&c, (int32_t)mid + 1, &l1, &u1);
+        if ((l1 - u1) - (l0 - u0) >= 0) a1 = mid; else a0 = mid + 1;
+    }
+    int64_t least, most;
+    affine_offsets(&c, (int32_t)a0, &least, &most);
+    if (least > most) return 0;
+    int64_t b = least;
+    if ((b & 0xFFFF) == 0) b++;
+    if (b > most || b < -((int64_t)4096 << 16) || b > ((int64_t)4096 << 16)) return 0;
+    f->a_hi = (int16_t)(a0 >> 16);
+    f->a_lo = (uint16_t)(a0 & 0xFFFF);
+    f->b_hi = (int16_t)(b >> 16);   /* floor: b >> 16 of a negative b rounds down */
+    f->carry_from = (uint16_t)(65536 - (b & 0xFFFF));
+    for (int v = 0; v < 256; v++)
+        if (affine_value(f, v) != table[v]) return 0;
+    return 1;
+}
+
+__attribute__((target("avx2"), always_inline))
+static inline __m256i affine16_avx2(__m256i v, __m256i a_hi, __m256i a_lo, __m256i b_hi, __m256i carry_from) {
+    const __m256i lo = _mm256_mullo_epi16(v, a_lo);
+    const __m256i carry = _mm256_cmpeq_epi16(_mm256_max_epu16(lo, carry_from), lo);   /* -1 where lo >= carry_from */
+    const __m256i r = _mm256_add_epi16(_mm256_add_epi16(_mm256_mullo_epi16(v, a_hi), b_hi), _mm256_mulhi_epu16(v, a_lo));
+    return _mm256_sub_epi16(r, carry);
+}
+
+/* 32 bytes a step: widened to 16 bits within each 128-bit lane, so the saturating pack restores the order. */
+__attribute__((target("avx2")))
+static void lut8_affine_avx2(uint8_t *p, size_t n, const lut8_affine_t *f, const uint8_t *table) {
+    const __m256i a_hi = _mm256_set1_epi16(f->a_hi), a_lo = _mm256_set1_epi16((int16_t)f->a_lo);
+    const __m256i b_hi = _mm256_set1_epi16(f->b_hi), carry_from = _mm256_set1_epi16((int16_t)f->carry_from);
+    const __m256i z = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
+        const __m256i l = affine16_avx2(_mm256_unpacklo_epi8(x, z), a_hi, a_lo, b_hi, carry_from);
+        const __m256i h = affine16_avx2(_mm256_unpackhi_epi8(x, z), a_hi, a_lo, b_hi, carry_from);
+        _mm256_storeu_si256((__m256i *)(p + i), _mm256_packus_epi16(l, h));
     }
     for (; i < n; i++) p[i] = table[p[i]];
 }
@@ -95,8 +214,9 @@ static void lut8_threshold(uint8_t *p, size_t n, int c, uint8_t k, int path) {
     threshold_portable(p, n, (uint8_t)c, k);
 }
 
-/* Threshold tables on every path; otherwise AVX-512 VBMI or AVX2 (sub-table shuffles) on that path,
-   the unrolled portable loop on the others. */
+/* Threshold tables on every path; otherwise AVX-512 VBMI or AVX2 (the line's arithmetic for tables
+   that are one, sub-table shuffles for the others) on that path, the unrolled portable loop on the
+   others. */
 void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path) {
     int c;
     uint8_t k;
@@ -110,7 +230,9 @@ void sp_lut8(uint8_t *p, size_t n, const uint8_t *table, int path) {
         return;
     }
     if (sp_simd_usable(path) >= SP_SIMD_AVX2) {
-        lut8_avx2(p, n, table);
+        lut8_affine_t f;
+        if (n >= 4096 && affine_table(table, &f)) lut8_affine_avx2(p, n, &f, table);
+        else lut8_avx2(p, n, table);
         return;
     }
 #endif
