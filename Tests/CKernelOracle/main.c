@@ -70,8 +70,9 @@ static void lookup(int path) {
         free(a); free(b);
     }
     /* rising lines cut to 0..255 as brightness_contrast builds them (float32, truncated; the AVX2
-       path computes them in 16-bit lanes once it has checked all 256 values), one with an entry off
-       and gamma curves (the lookup), on lengths from 4096 (where the arithmetic starts) through
+       path computes them in 16-bit lanes once it has checked all 256 values), one with an entry off,
+       gamma curves and a noisy table whose runs of 8 entries span at most 15 (the first replaced by
+       it; the AVX2 path's packed lookup when they allow it, the general one else), on lengths from 4096 (where the arithmetic starts) through
        every tail of the 32- and 64-byte steps */
     const double lines[][2] = {{1.2, 51}, {0.8, -51}, {1.0, 0.5}, {1.13, -12.7}, {11, -255}, {3.7, -300}, {0.01, 3}, {1.2, 51}};
     const double curves[] = {0.8, 1.25, 2.2, 0.45};
@@ -88,6 +89,9 @@ static void lookup(int path) {
             }
         }
         if (t == sizeof lines / sizeof *lines - 1) table[128]++;
+        if (t == sizeof lines / sizeof *lines) {   /* runs of 8 within 15 of their least, not monotone (packed lookup) */
+            for (int v = 0; v < 256; v++) table[v] = (uint8_t)((v & ~7) * 15 / 16 + next_random() % 16);
+        }
         for (size_t s = 0; s < sizeof line_sizes / sizeof *line_sizes; s++) {
             const size_t n = line_sizes[s];
             uint8_t *a = malloc(n), *b = malloc(n);
