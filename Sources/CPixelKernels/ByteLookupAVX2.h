@@ -6,41 +6,46 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-/* A 256-entry table as 16 vpshufb tables: t[k] is the 16-entry sub-table table[16k..16k+15],
+/* A 256-entry table as 16 vpshufb tables: for k = 0..7, lo[k] is D_k = T_k ^ T_(k-1) (T_-1 = 0) of
+   the 16-entry sub-tables T_k = table[16k..16k+15], hi[k] the same of table[128..255]; each
    broadcast to both 128-bit lanes. */
-typedef struct { __m256i t[16]; } sp_lut8_avx2_t;
+typedef struct { __m256i lo[8], hi[8]; } sp_lut8_avx2_t;
 
 __attribute__((target("avx2"), always_inline))
 static inline void sp_lut8_avx2_prepare(sp_lut8_avx2_t *t, const uint8_t *table) {
-    for (int k = 0; k < 16; k++) t->t[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
+    for (int k = 0; k < 8; k++) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(table + 16 * k));
+        __m128i b = _mm_loadu_si128((const __m128i *)(table + 128 + 16 * k));
+        if (k > 0) {
+            a = _mm_xor_si128(a, _mm_loadu_si128((const __m128i *)(table + 16 * k - 16)));
+            b = _mm_xor_si128(b, _mm_loadu_si128((const __m128i *)(table + 128 + 16 * k - 16)));
+        }
+        t->lo[k] = _mm256_broadcastsi128_si256(a);
+        t->hi[k] = _mm256_broadcastsi128_si256(b);
+    }
 }
 
-/* table[x] for each of the 32 bytes of x: every sub-table is looked up by the low nibble (16
-   vpshufb), then a tree of byte blends picks one of the 16 results by the high nibble: bit 4 picks
-   within pairs, bit 5 within fours, bit 6 within eights, bit 7 between the halves (vpblendvb reads a
-   byte's top bit; adding x to itself moves bit 6 there, twice bit 5, three times bit 4). 16
-   shuffles and 15 blends, against 16 shuffles, 30 subtractions and XORs of the sub-table
-   differences before (Zen 3 runs blends and shuffles on two pipes each, only one shared).
-   sp_lut8_avx2_n uses only the first 8 + `upper` (upper 1..8, a constant once inlined) sub-tables:
-   right for every x below 128 + 16 * upper. */
+/* table[x] for each of the 32 bytes of x, without a byte permute: vpshufb looks up 16 entries by
+   the low nibble and gives 0 where the index's top bit is set. For k = 0..7 the index x - 16k has
+   its top bit clear exactly when 16k <= x <= 16k + 127, so for x < 128 the lookups of sub-tables
+   0..hi(x) hit; XOR-ing the differences D_k telescopes to T_hi(x)[lo(x)]. The upper half does the
+   same on x ^ 0x80 with the tables of entries 128..255, and x's top bit picks one of the two.
+   sp_lut8_avx2_n uses only the first `upper` (1..8) sub-tables of the upper half: right for every
+   x below 128 + 16 * upper. */
 __attribute__((target("avx2"), always_inline))
 static inline __m256i sp_lut8_avx2_n(const sp_lut8_avx2_t *t, __m256i x, int upper) {
-    const int used = 8 + upper;
-    const __m256i lo = _mm256_and_si256(x, _mm256_set1_epi8(15));
-    const __m256i b6 = _mm256_add_epi8(x, x), b5 = _mm256_add_epi8(b6, b6), b4 = _mm256_add_epi8(b5, b5);
-    __m256i quad[4];
-    for (int j = 0; j < 4; j++) {
-        __m256i pair[2];
-        for (int h = 0; h < 2; h++) {
-            const int k = 4 * j + 2 * h;
-            pair[h] = _mm256_shuffle_epi8(t->t[k < used ? k : 0], lo);
-            if (k + 1 < used) pair[h] = _mm256_blendv_epi8(pair[h], _mm256_shuffle_epi8(t->t[k + 1], lo), b4);
+    const __m256i c16 = _mm256_set1_epi8(16), c80 = _mm256_set1_epi8((char)0x80);
+    __m256i ia = x, ib = _mm256_xor_si256(x, c80);
+    __m256i ra = _mm256_shuffle_epi8(t->lo[0], ia), rb = _mm256_shuffle_epi8(t->hi[0], ib);
+    for (int k = 1; k < 8; k++) {
+        ia = _mm256_sub_epi8(ia, c16);
+        ra = _mm256_xor_si256(ra, _mm256_shuffle_epi8(t->lo[k], ia));
+        if (k < upper) {
+            ib = _mm256_sub_epi8(ib, c16);
+            rb = _mm256_xor_si256(rb, _mm256_shuffle_epi8(t->hi[k], ib));
         }
-        quad[j] = 4 * j + 2 < used ? _mm256_blendv_epi8(pair[0], pair[1], b5) : pair[0];
     }
-    const __m256i low = _mm256_blendv_epi8(quad[0], quad[1], b6);
-    const __m256i high = used > 12 ? _mm256_blendv_epi8(quad[2], quad[3], b6) : quad[2];
-    return _mm256_blendv_epi8(low, high, x);
+    return _mm256_blendv_epi8(ra, rb, x);
 }
 
 __attribute__((target("avx2"), always_inline))

@@ -73,7 +73,7 @@ static void lookup(int path) {
        path computes them in 16-bit lanes once it has checked all 256 values), one with an entry off,
        gamma curves and a noisy table whose runs of 8 entries span at most 15 (the first replaced by
        it; the AVX2 path's packed lookup when they allow it, the general one else), on lengths from 4096 (where the arithmetic starts) through
-       every tail of the 32- and 64-byte steps */
+       every tail of the 32-byte steps */
     const double lines[][2] = {{1.2, 51}, {0.8, -51}, {1.0, 0.5}, {1.13, -12.7}, {11, -255}, {3.7, -300}, {0.01, 3}, {1.2, 51}};
     const double curves[] = {0.8, 1.25, 2.2, 0.45};
     const size_t line_sizes[] = {4095, 4096, 4097, 4096 + 31, 4096 + 33, 4096 + 63, 100003};

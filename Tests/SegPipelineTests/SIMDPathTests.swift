@@ -41,7 +41,7 @@ enum KernelOracles {
         // Tables that are a rising line cut to 0..255 (brightness and contrast: the AVX2 path computes
         // them in 16-bit lanes once it has checked the arithmetic on all 256 values), the same tables
         // with one entry off and gamma curves (the lookup again), on lengths from 4096 (where the
-        // arithmetic starts) through every tail of its 32-byte and the lookup's 64-byte steps; the
+        // arithmetic starts) through every tail of the 32-byte steps; the
         // first 256 bytes hold every value.
         var lines = [(1.2, 51.0), (0.8, -51.0), (1.0, 0.5), (1.13, -12.7), (11.0, -255.0), (3.7, -300.0), (0.01, 3.0), (0.0, 100.0), (2.0, 0.0)]
             .map { BrightnessContrastStage.table(alpha: $0, beta: $1) }
