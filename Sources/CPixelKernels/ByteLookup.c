@@ -166,7 +166,7 @@ static int affine_table(const uint8_t *table, lut8_affine_t *f) {
     c.full = last < 255 ? last + 1 : -1;
     /* slopes up to 64 (every sum of lut8_affine_avx2 then stays within int16) */
     const int64_t rise = table[last] - table[first], run = last - first, limit = (int64_t)64 << 16;
-    int64_t a0 = ((rise - 1) << 16) / run, a1 = ((rise + 1) << 16) / run + 1;
+    int64_t a0 = (rise - 1) * 65536 / run, a1 = (rise + 1) * 65536 / run + 1;
     a0 = a0 < 0 ? 0 : a0;
     a1 = a1 > limit ? limit : a1;
     if (a0 > a1) return 0;
@@ -185,7 +185,7 @@ static int affine_table(const uint8_t *table, lut8_affine_t *f) {
     if (b > most || b < -((int64_t)4096 << 16) || b > ((int64_t)4096 << 16)) return 0;
     f->a_hi = (int16_t)(a0 >> 16);
     f->a_lo = (uint16_t)(a0 & 0xFFFF);
-    f->b_hi = (int16_t)(b >> 16);   /* floor: b >> 16 of a negative b rounds down */
+    f->b_hi = (int16_t)((b - (b & 0xFFFF)) / 65536);   /* b rounded down to a multiple of 2^16 */
     f->carry_from = (uint16_t)(65536 - (b & 0xFFFF));
     for (int v = 0; v < 256; v++)
         if (affine_value(f, v) != table[v]) return 0;
