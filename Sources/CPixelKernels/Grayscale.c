@@ -67,7 +67,8 @@ static void grey3_avx2(uint8_t *p, size_t pixels, const double *w) {
    W = round(w·2^20) puts Y = r·W_r + g·W_g + b·W_b within 765/2 units of 2^20·y, and the float64 sum
    is within far less than a unit of y. So unless Y's fraction lies within GREY_MARGIN units of one half,
    y and Y/2^20 round to the same integer (and y is no tie); the few pixels that do are recomputed
-   in float64 by grey_one. */
+   in float64 by grey_one. With Z = Y + 2^19 + GREY_MARGIN both come from Z: Y is near a half exactly
+   when Z mod 2^20 < 2·GREY_MARGIN (bits 10..19 of Z all clear), and otherwise Z / 2^20 is Y rounded. */
 #define GREY_BITS 20
 #define GREY_MARGIN 512
 static int grey_fixed_weights(const double *w, int32_t *fixed) {
@@ -75,6 +76,17 @@ static int grey_fixed_weights(const double *w, int32_t *fixed) {
     if (!(sum < 8)) return 0;
     for (int k = 0; k < 3; k++) fixed[k] = (int32_t)(w[k] * (1 << GREY_BITS) + 0.5);
     return 1;
+}
+
+/* The pixels of the step at q flagged in near_half, recomputed in float64 from the loaded bytes v.
+   Out of line and cold, so the step keeps its constants in registers across the rare call. */
+__attribute__((target("avx2"), noinline, cold))
+static void grey8_near_half(uint8_t *q, __m256i v, int near_half, const double *w) {
+    uint8_t source[28];
+    _mm_storeu_si128((__m128i *)source, _mm256_castsi256_si128(v));
+    _mm_storeu_si128((__m128i *)(source + 12), _mm256_extracti128_si256(v, 1));
+    for (int j = 0; j < 8; j++)
+        if (near_half >> j & 1) memset(q + 3 * j, grey_one(source + 3 * j, w), 3);
 }
 
 /* The 8 RGB pixels at q, loaded as v (bytes 0..15 in lane 0, 12..27 in lane 1), made grey: Y in
@@ -92,24 +104,18 @@ static inline void grey8_fixed_avx2(uint8_t *q, __m256i v, const double *w, cons
     const __m256i spread = _mm256_setr_epi8(0, 0, 0, 4, 4, 4, 8, 8, 8, 12, 12, 12, -1, -1, -1, -1,
                                             0, 0, 0, 4, 4, 4, 8, 8, 8, 12, 12, 12, -1, -1, -1, -1);
     const __m256i wr = _mm256_set1_epi32(fixed[0]), wg = _mm256_set1_epi32(fixed[1]), wb = _mm256_set1_epi32(fixed[2]);
-    const __m256i half = _mm256_set1_epi32(1 << (GREY_BITS - 1)), fraction = _mm256_set1_epi32((1 << GREY_BITS) - 1);
-    const __m256i low = _mm256_set1_epi32((1 << (GREY_BITS - 1)) - GREY_MARGIN), width = _mm256_set1_epi32(2 * GREY_MARGIN);
+    const __m256i offset = _mm256_set1_epi32((1 << (GREY_BITS - 1)) + GREY_MARGIN);
+    const __m256i near_bits = _mm256_set1_epi32((1 << GREY_BITS) - 2 * GREY_MARGIN);
     const __m256i y = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(_mm256_shuffle_epi8(v, mr), wr),
                                                         _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mg), wg)),
                                        _mm256_mullo_epi32(_mm256_shuffle_epi8(v, mb), wb));
-    const __m256i t = _mm256_sub_epi32(_mm256_and_si256(y, fraction), low);
-    const int near_half = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(t, width), t)));
-    const __m256i g = _mm256_min_epi32(_mm256_srli_epi32(_mm256_add_epi32(y, half), GREY_BITS), _mm256_set1_epi32(255));
+    const __m256i z = _mm256_add_epi32(y, offset);
+    const int near_half = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(z, near_bits), _mm256_setzero_si256())));
+    const __m256i g = _mm256_min_epi32(_mm256_srli_epi32(z, GREY_BITS), _mm256_set1_epi32(255));
     const __m256i out = _mm256_blend_epi32(_mm256_shuffle_epi8(g, spread), v, 0x80);
     _mm_storeu_si128((__m128i *)q, _mm256_castsi256_si128(out));
     _mm_storeu_si128((__m128i *)(q + 12), _mm256_extracti128_si256(out, 1));
-    if (near_half) {
-        uint8_t source[28];
-        _mm_storeu_si128((__m128i *)source, _mm256_castsi256_si128(v));
-        _mm_storeu_si128((__m128i *)(source + 12), _mm256_extracti128_si256(v, 1));
-        for (int j = 0; j < 8; j++)
-            if (near_half >> j & 1) memset(q + 3 * j, grey_one(source + 3 * j, w), 3);
-    }
+    if (__builtin_expect(near_half != 0, 0)) grey8_near_half(q, v, near_half, w);
 }
 
 __attribute__((target("avx2")))

@@ -69,6 +69,44 @@ static void lookup(int path) {
         CHECK(memcmp(a, b, n) == 0, "threshold lookup (%d, %d) differs from the naive loop", thresholds[t][0], thresholds[t][1]);
         free(a); free(b);
     }
+    /* rising lines cut to 0..255 as brightness_contrast builds them (float32, truncated; the AVX2
+       path computes them in 16-bit lanes once it has checked all 256 values), one with an entry off,
+       gamma curves and a noisy table whose runs of 8 entries span at most 15 (the first replaced by
+       it; the AVX2 path's packed lookup when they allow it, the general one else), on lengths from 4096 (where the arithmetic starts) through
+       every tail of the 32-byte steps */
+    const double lines[][2] = {{1.2, 51}, {0.8, -51}, {1.0, 0.5}, {1.13, -12.7}, {11, -255}, {3.7, -300}, {0.01, 3}, {1.2, 51}};
+    const double curves[] = {0.8, 1.25, 2.2, 0.45};
+    const size_t line_sizes[] = {4095, 4096, 4097, 4096 + 31, 4096 + 33, 4096 + 63, 100003};
+    for (size_t t = 0; t < sizeof lines / sizeof *lines + sizeof curves / sizeof *curves; t++) {
+        uint8_t table[256];
+        for (int v = 0; v < 256; v++) {
+            if (t < sizeof lines / sizeof *lines) {
+                const float x = (float)v * (float)lines[t][0] + (float)lines[t][1];
+                table[v] = (uint8_t)(x < 0 ? 0 : x > 255 ? 255 : x);
+            } else {
+                const double x = pow(v / 255.0, 1 / curves[t - sizeof lines / sizeof *lines]) * 255;
+                table[v] = (uint8_t)(x > 255 ? 255 : x);
+            }
+        }
+        if (t == sizeof lines / sizeof *lines - 1) table[128]++;
+        if (t == sizeof lines / sizeof *lines) {   /* runs of 8 within 15 of their least, not monotone (packed lookup) */
+            for (int v = 0; v < 256; v++) table[v] = (uint8_t)((v & ~7) * 15 / 16 + next_random() % 16);
+        }
+        for (size_t s = 0; s < sizeof line_sizes / sizeof *line_sizes; s++) {
+            const size_t n = line_sizes[s];
+            uint8_t *a = malloc(n), *b = malloc(n);
+            fill_random(a, n);
+            for (int v = 0; v < 256; v++) a[v] = (uint8_t)v;
+            memcpy(b, a, n);
+            sp_lut8(a, n, table, path);
+            sp_lut8_naive(b, n, table);
+            CHECK(memcmp(a, b, n) == 0, "line or curve lookup %zu of %zu bytes differs from the naive loop", t, n);
+            char name[64];
+            snprintf(name, sizeof name, "lookup-line-%zu-%zu", t, n);
+            report(name, a, n);
+            free(a); free(b);
+        }
+    }
     const size_t sizes[] = {0, 1, 63, 64, 65, 1000, 100003};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         const size_t n = sizes[s];

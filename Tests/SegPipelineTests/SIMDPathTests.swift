@@ -38,6 +38,30 @@ enum KernelOracles {
             PixelKernels.lookUp(&naive, table: table, naive: true)
             #expect(fast == naive && fast == pixels.map { table[Int($0)] }, "threshold lookup \(table.prefix(3))…\(table.suffix(2)) on \(name)")
         }
+        // Tables that are a rising line cut to 0..255 (brightness and contrast: the AVX2 path computes
+        // them in 16-bit lanes once it has checked the arithmetic on all 256 values), the same tables
+        // with one entry off and gamma curves (the lookup again), on lengths from 4096 (where the
+        // arithmetic starts) through every tail of the 32-byte steps; the
+        // first 256 bytes hold every value.
+        var lines = [(1.2, 51.0), (0.8, -51.0), (1.0, 0.5), (1.13, -12.7), (11.0, -255.0), (3.7, -300.0), (0.01, 3.0), (0.0, 100.0), (2.0, 0.0)]
+            .map { BrightnessContrastStage.table(alpha: $0, beta: $1) }
+        var broken = lines[0]
+        broken[128] &+= 1
+        lines.append(broken)
+        // Gamma 0.8 and 1.25 and the noisy table (runs of 8 entries within 15 of their least) take
+        // the AVX2 path's packed lookup, 2.2 and 0.45 the general one.
+        var noise = SeededRandom(seed: 11)
+        let noisy = (0..<256).map { UInt8(($0 & ~7) * 15 / 16 + Int(noise.next() % 16)) }
+        let curves = [0.8, 1.25, 2.2, 0.45, 1.0001].map { GammaStage.table(gamma: $0) } + [noisy]
+        for (t, table) in (lines + curves).enumerated() {
+            for count in [4095, 4096, 4097, 4096 + 31, 4096 + 32, 4096 + 33, 4096 + 63, 100_003] {
+                let pixels = (0..<256).map { UInt8($0) } + random(count - 256, seed: UInt64(count + t))
+                var fast = pixels, naive = pixels
+                PixelKernels.lookUp(&fast, table: table, path: path)
+                PixelKernels.lookUp(&naive, table: table, naive: true)
+                #expect(fast == naive && fast == pixels.map { table[Int($0)] }, "line or curve lookup \(t), \(count) bytes on \(name)")
+            }
+        }
         // RGB2Gray against the Swift float64 loop and the C one-pixel loop: weights whose sums tie
         // at halves often (quarters), mmseg's, ITU-R 601, thirds, and weights summing above 8 (the
         // float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail (the
