@@ -35,8 +35,9 @@ static inline __attribute__((always_inline)) void bilinear_ipp(const uint8_t *sr
                                 const uint8_t *border, uint8_t *out) {
     const int in_x0 = ix >= 0 && ix < sw, in_x1 = ix + 1 >= 0 && ix + 1 < sw;
     const int in_y0 = iy >= 0 && iy < sh, in_y1 = iy + 1 >= 0 && iy + 1 < sh;
-    const uint8_t *r0 = src + ((size_t)iy * (size_t)sw) * (size_t)c;
-    const uint8_t *r1 = r0 + (size_t)sw * (size_t)c;
+    /* Row pointers only for rows inside the source (a pointer outside the buffer is undefined even unread). */
+    const uint8_t *r0 = in_y0 ? src + ((size_t)iy * (size_t)sw) * (size_t)c : src;
+    const uint8_t *r1 = in_y1 ? src + ((size_t)(iy + 1) * (size_t)sw) * (size_t)c : src;
     for (int k = 0; k < c; k++) {
         float p00 = (in_y0 && in_x0) ? r0[(size_t)ix * c + k] : border[k];
         float p01 = (in_y0 && in_x1) ? r0[(size_t)(ix + 1) * c + k] : border[k];
