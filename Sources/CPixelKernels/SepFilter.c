@@ -121,12 +121,14 @@ static void fill_pad_avx2(const uint8_t *row, int w, int c, int r, const int *co
 static inline __attribute__((always_inline, target("avx2,fma")))
 void row_avx2_body(const float *pad, float *out, int n, int c, const float *k, int r) {
     int j = 0;
+    __m256 weights[7];   /* up to radius 3 the weights stay in registers (with the 8 sums) */
+    for (int i = 0; i <= 2 * r && i < 7; i++) weights[i] = _mm256_set1_ps(k[i]);
     for (; j + 64 <= n; j += 64) {
         __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int i = 0; i <= 2 * r; i++) {
             const float *p = pad + j + i * c;
             OPAQUE(p);
-            const __m256 kb = _mm256_set1_ps(k[i]);
+            const __m256 kb = r <= 3 ? weights[i] : _mm256_set1_ps(k[i]);
             s0 = _mm256_fmadd_ps(_mm256_loadu_ps(p), kb, s0);
             s1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8), kb, s1);
             s2 = _mm256_fmadd_ps(_mm256_loadu_ps(p + 16), kb, s2);
@@ -161,12 +163,14 @@ void row_avx2_body(const float *pad, float *out, int n, int c, const float *k, i
 static inline __attribute__((always_inline, target("avx2,fma")))
 void row3_avx2_body(const float *pad, const float *copy, float *out, int n, const float *k, int r) {
     int j = 0;
+    __m256 weights[7];
+    for (int i = 0; i <= 2 * r && i < 7; i++) weights[i] = _mm256_set1_ps(k[i]);
     for (; j + 64 <= n; j += 64) {
         __m256 s[8];
         for (int q = 0; q < 8; q++) s[q] = _mm256_setzero_ps();
 #pragma clang loop unroll(full)
         for (int i = 0; i <= 2 * r; i++) {
-            const __m256 kb = _mm256_set1_ps(k[i]);
+            const __m256 kb = r <= 3 ? weights[i] : _mm256_set1_ps(k[i]);
             const float *p = pad + j, *cp = copy + j;
             OPAQUE(p);
             OPAQUE(cp);
