@@ -2,6 +2,8 @@
 #include "PixelMath.h"
 #include "CSimdDispatch.h"
 #include <math.h>
+#include <string.h>
+#include <stddef.h>
 
 /* ---- OpenCV's float sepFilter2D on uint8 with a symmetric kernel ----
 
@@ -12,10 +14,11 @@
    equal the portable one bit for bit. No expression here may be contracted into an fma by the
    compiler.
 
-   The row pass results live in a ring of 2r + 2 rows (virtual rows -r .. h + r - 1, each the row
-   pass of the reflected source row), over vertical strips of the image narrow enough for the ring
-   to stay in the first-level cache; output rows are made two at a time (the AVX2 column pass loads
-   each ring row once for both). */
+   The image is filtered in vertical strips: per strip, the row passes of virtual rows -r .. h + r - 1
+   (each the row pass of the reflected source row) go into consecutive rows of a buffer, a constant
+   stride apart, just before the first output row that needs them, so the 2r + 2 rows one step
+   reads are contiguous and in the first-level cache; output rows are made two at a time (the AVX2
+   column pass loads each row once for both). */
 #pragma clang fp contract(off)
 
 /* Elements p0 .. p1 - 1 of the padding: channel p % c of source pixel cols[p / c]. */
@@ -46,10 +49,10 @@ static inline float row_element(const float *pad, int j, int c, const float *k, 
 }
 
 /* One element of the column pass: the centre row times its weight, then the symmetric pairs added
-   before their fma. `at[t]` is the row pass of row y + t, t = -r..r. */
-static inline uint8_t column_element(const float *const *at, int j, const float *k, int r) {
-    float s = k[r] * at[0][j];
-    for (int t = 1; t <= r; t++) s = fmaf(at[-t][j] + at[t][j], k[r + t], s);
+   before their fma. `c0` is the row pass of row y, row y + t lies `t * stride` floats from it. */
+static inline uint8_t column_element(const float *c0, size_t stride, int j, const float *k, int r) {
+    float s = k[r] * c0[j];
+    for (int t = 1; t <= r; t++) s = fmaf((c0 - (size_t)t * stride)[j] + (c0 + (size_t)t * stride)[j], k[r + t], s);
     return sat_round(s);
 }
 
@@ -58,15 +61,25 @@ static void row_portable(const float *pad, const float *copy, float *out, int n,
     for (int j = 0; j < n; j++) out[j] = row_element(pad, j, c, k, r);
 }
 
-/* Output rows y (`out0`) and y + 1 (`out1`, or none); `at[t]` is the row pass of row y + t. */
-static void column_portable(const float *const *at, uint8_t *out0, uint8_t *out1, int n, const float *k, int r) {
-    for (int j = 0; j < n; j++) out0[j] = column_element(at, j, k, r);
+/* Output rows y (`out0`) and y + 1 (`out1`, or none); `c0` is the row pass of row y, rows `stride`
+   floats apart. */
+static void column_portable(const float *c0, size_t stride, uint8_t *out0, uint8_t *out1, int n, const float *k, int r) {
+    for (int j = 0; j < n; j++) out0[j] = column_element(c0, stride, j, k, r);
     if (out1)
-        for (int j = 0; j < n; j++) out1[j] = column_element(at + 1, j, k, r);
+        for (int j = 0; j < n; j++) out1[j] = column_element(c0 + stride, stride, j, k, r);
 }
 
 typedef void (*row_fn)(const float *, const float *, float *, int, int, const float *, int);
-typedef void (*column_fn)(const float *const *, uint8_t *, uint8_t *, int, const float *, int);
+typedef void (*column_fn)(const float *, size_t, uint8_t *, uint8_t *, int, const float *, int);
+
+/* Elements a strip of the row-pass buffer holds for radius r: the 2r + 2 rows one step reads in
+   20 KiB (the first-level cache holds them with the padded rows), a multiple of 64. A constant per radius, so the specialised column passes
+   address the rows with constant offsets. */
+static inline int strip_width(int r) {
+    int s = 20480 / (int)sizeof(float) / (2 * r + 2);
+    s -= s % 64;
+    return s < 64 ? 64 : s;
+}
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -98,16 +111,24 @@ static void fill_pad_avx2(const uint8_t *row, int w, int c, int r, const int *co
     }
 }
 
+/* Hides a pointer's value from the compiler, so that loads at equal addresses in different taps are
+   not merged (with the taps unrolled it keeps such loads for later taps in registers, spilling most
+   of them: more memory traffic than loading again). */
+#define OPAQUE(ptr) __asm__ volatile("" : "+r"(ptr))
+
 /* The row pass 64 elements a step (eight accumulators share each broadcast weight), then 8, then
    one; `r` is a constant in the specialised copies below, so the tap loop unrolls. */
 static inline __attribute__((always_inline, target("avx2,fma")))
 void row_avx2_body(const float *pad, float *out, int n, int c, const float *k, int r) {
     int j = 0;
+    __m256 weights[7];   /* up to radius 3 the weights stay in registers (with the 8 sums) */
+    for (int i = 0; i <= 2 * r && i < 7; i++) weights[i] = _mm256_set1_ps(k[i]);
     for (; j + 64 <= n; j += 64) {
         __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int i = 0; i <= 2 * r; i++) {
             const float *p = pad + j + i * c;
-            const __m256 kb = _mm256_set1_ps(k[i]);
+            OPAQUE(p);
+            const __m256 kb = r <= 3 ? weights[i] : _mm256_set1_ps(k[i]);
             s0 = _mm256_fmadd_ps(_mm256_loadu_ps(p), kb, s0);
             s1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + 8), kb, s1);
             s2 = _mm256_fmadd_ps(_mm256_loadu_ps(p + 16), kb, s2);
@@ -142,16 +163,21 @@ void row_avx2_body(const float *pad, float *out, int n, int c, const float *k, i
 static inline __attribute__((always_inline, target("avx2,fma")))
 void row3_avx2_body(const float *pad, const float *copy, float *out, int n, const float *k, int r) {
     int j = 0;
+    __m256 weights[7];
+    for (int i = 0; i <= 2 * r && i < 7; i++) weights[i] = _mm256_set1_ps(k[i]);
     for (; j + 64 <= n; j += 64) {
         __m256 s[8];
         for (int q = 0; q < 8; q++) s[q] = _mm256_setzero_ps();
 #pragma clang loop unroll(full)
         for (int i = 0; i <= 2 * r; i++) {
-            const __m256 kb = _mm256_set1_ps(k[i]);
+            const __m256 kb = r <= 3 ? weights[i] : _mm256_set1_ps(k[i]);
+            const float *p = pad + j, *cp = copy + j;
+            OPAQUE(p);
+            OPAQUE(cp);
 #pragma clang loop unroll(full)
             for (int q = 0; q < 8; q++) {
                 const int offset = 8 * q + 3 * i;
-                s[q] = _mm256_fmadd_ps(_mm256_loadu_ps((offset * 4 % 64 > 32 ? copy : pad) + j + offset), kb, s[q]);
+                s[q] = _mm256_fmadd_ps(_mm256_loadu_ps((offset * 4 % 64 > 32 ? cp : p) + offset), kb, s[q]);
             }
         }
         for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + j + 8 * q, s[q]);
@@ -159,79 +185,90 @@ void row3_avx2_body(const float *pad, const float *copy, float *out, int n, cons
     row_avx2_body(pad + j, out + j, n - j, 3, k, r);
 }
 
-/* Eight sums saturated and rounded to nearest even (the default rounding mode, as nearbyintf),
-   as sat_round: min(255, s) keeps a NaN (vminps returns its second operand then), which converts
-   to INT_MIN, and the unsigned packs send it and every negative value to 0. */
-__attribute__((target("avx2,fma")))
-static inline __m256i round_below_256(__m256 s) { return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_set1_ps(255.0f), s)); }
+/* Eight sums rounded to nearest even (the default rounding mode, as nearbyintf) and saturated as
+   sat_round: the unsigned packs send every negative value (and INT_MIN, what the conversion gives
+   for NaN and anything at or above 2^31) to 0 and everything above 255 to 255. With `clip`,
+   min(255, s) first keeps the sums at or above 2^31 and a NaN (vminps returns its second operand
+   then) from becoming INT_MIN; kernels whose sums stay below 2^31 (bounded_kernel) skip it. */
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256i round_sums(__m256 s, int clip) {
+    return _mm256_cvtps_epi32(clip ? _mm256_min_ps(_mm256_set1_ps(255.0f), s) : s);
+}
 
-__attribute__((target("avx2,fma")))
-static inline void store8(uint8_t *out, __m256 s) {
-    const __m256i v = round_below_256(s);
+static inline __attribute__((always_inline, target("avx2,fma"))) void store8(uint8_t *out, __m256 s, int clip) {
+    const __m256i v = round_sums(s, clip);
     const __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     _mm_storel_epi64((__m128i *)out, _mm_packus_epi16(w16, w16));
 }
 
-/* 16 sums saturated and rounded as store8, packed into one 16-byte store. */
-__attribute__((target("avx2,fma")))
-static inline void store16(uint8_t *out, __m256 a, __m256 b) {
-    const __m256i va = round_below_256(a), vb = round_below_256(b);
-    const __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(va, vb), 0xD8);   /* a0-7, b0-7 as uint16 */
+/* 16 sums as store8, packed into one 16-byte store. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void store16(uint8_t *out, __m256 a, __m256 b, int clip) {
+    const __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(round_sums(a, clip), round_sums(b, clip)), 0xD8);   /* a0-7, b0-7 */
     _mm_storeu_si128((__m128i *)out, _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)));
 }
 
-/* Two output rows a step, 16 then 8 elements wide. Row y adds at[-t] + at[t], row y + 1 adds
-   at[1 - t] + at[1 + t]; at[1 - t] and at[t] were loaded in the step before, so each step loads
-   two ring rows, not four. */
+/* Output rows y (`out0`) and y + 1 (`out1`, or none) from the row passes `stride` floats apart, `c0`
+   being row y's; `r` and `stride` are constants in the specialised copies below, so every load
+   addresses c0 + j plus a constant. Two rows 24 elements a step: six independent sums (the fma
+   latency would leave the units idle with four), and row y + 1's pair at[1 - t] + at[1 + t] reuses
+   at[1 - t] = at[-(t - 1)] and row y's at[t] = at[1 + (t - 1)] from the step before, so each tap
+   loads two rows for both outputs. Then 8 elements a step, then one. */
 static inline __attribute__((always_inline, target("avx2,fma")))
-void column_avx2_body(const float *const *at, uint8_t *out0, uint8_t *out1, int n, const float *k, int r) {
+void column_avx2_body(const float *c0, size_t stride, uint8_t *out0, uint8_t *out1, int n, const float *k, int r, int clip) {
+#define AT(t) (c0 + (ptrdiff_t)(t) * (ptrdiff_t)stride)
     int j = 0;
+    const __m256 kc = _mm256_set1_ps(k[r]);
     if (out1) {
-        const __m256 kc = _mm256_set1_ps(k[r]);
-        for (; j + 16 <= n; j += 16) {
-            __m256 up0 = _mm256_loadu_ps(at[0] + j), up1 = _mm256_loadu_ps(at[0] + j + 8);   /* at[1 - t] */
-            __m256 dn0 = _mm256_loadu_ps(at[1] + j), dn1 = _mm256_loadu_ps(at[1] + j + 8);   /* at[t] */
-            __m256 a0 = _mm256_mul_ps(kc, up0), a1 = _mm256_mul_ps(kc, up1);
-            __m256 b0 = _mm256_mul_ps(kc, dn0), b1 = _mm256_mul_ps(kc, dn1);
-            for (int t = 1; t <= r; t++) {
-                const __m256 kt = _mm256_set1_ps(k[r + t]);
-                const float *u = at[-t] + j, *d = at[1 + t] + j;
-                const __m256 u0 = _mm256_loadu_ps(u), u1 = _mm256_loadu_ps(u + 8);
-                const __m256 d0 = _mm256_loadu_ps(d), d1 = _mm256_loadu_ps(d + 8);
-                a0 = _mm256_fmadd_ps(_mm256_add_ps(u0, dn0), kt, a0);
-                a1 = _mm256_fmadd_ps(_mm256_add_ps(u1, dn1), kt, a1);
-                b0 = _mm256_fmadd_ps(_mm256_add_ps(up0, d0), kt, b0);
-                b1 = _mm256_fmadd_ps(_mm256_add_ps(up1, d1), kt, b1);
-                up0 = u0; up1 = u1; dn0 = d0; dn1 = d1;
+        for (; j + 24 <= n; j += 24) {
+            __m256 up[3], dn[3], a[3], b[3];
+            for (int q = 0; q < 3; q++) {
+                up[q] = _mm256_loadu_ps(AT(0) + j + 8 * q);   /* at[1 - t] */
+                dn[q] = _mm256_loadu_ps(AT(1) + j + 8 * q);   /* at[t] */
+                a[q] = _mm256_mul_ps(kc, up[q]);
+                b[q] = _mm256_mul_ps(kc, dn[q]);
             }
-            store16(out0 + j, a0, a1);
-            store16(out1 + j, b0, b1);
+            for (int t = 1; t <= r; t++) {
+                const __m256 kt = _mm256_broadcast_ss(k + r + t);
+                const float *u = AT(-t) + j, *d = AT(1 + t) + j;
+                for (int q = 0; q < 3; q++) {
+                    const __m256 U = _mm256_loadu_ps(u + 8 * q);
+                    a[q] = _mm256_fmadd_ps(_mm256_add_ps(U, dn[q]), kt, a[q]);
+                    const __m256 D = _mm256_loadu_ps(d + 8 * q);
+                    b[q] = _mm256_fmadd_ps(_mm256_add_ps(up[q], D), kt, b[q]);
+                    up[q] = U;
+                    dn[q] = D;
+                }
+            }
+            store16(out0 + j, a[0], a[1], clip);
+            store8(out0 + j + 16, a[2], clip);
+            store16(out1 + j, b[0], b[1], clip);
+            store8(out1 + j + 16, b[2], clip);
         }
         for (; j + 8 <= n; j += 8) {
-            __m256 s0 = _mm256_mul_ps(kc, _mm256_loadu_ps(at[0] + j)), s1 = _mm256_mul_ps(kc, _mm256_loadu_ps(at[1] + j));
+            __m256 a = _mm256_mul_ps(kc, _mm256_loadu_ps(AT(0) + j)), b = _mm256_mul_ps(kc, _mm256_loadu_ps(AT(1) + j));
             for (int t = 1; t <= r; t++) {
-                const __m256 kt = _mm256_set1_ps(k[r + t]);
-                s0 = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(at[-t] + j), _mm256_loadu_ps(at[t] + j)), kt, s0);
-                s1 = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(at[1 - t] + j), _mm256_loadu_ps(at[1 + t] + j)), kt, s1);
+                const __m256 kt = _mm256_broadcast_ss(k + r + t);
+                a = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(AT(-t) + j), _mm256_loadu_ps(AT(t) + j)), kt, a);
+                b = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(AT(1 - t) + j), _mm256_loadu_ps(AT(1 + t) + j)), kt, b);
             }
-            store8(out0 + j, s0);
-            store8(out1 + j, s1);
+            store8(out0 + j, a, clip);
+            store8(out1 + j, b, clip);
         }
-        for (int q = j; q < n; q++) out1[q] = column_element(at + 1, q, k, r);
+        for (int q = j; q < n; q++) out1[q] = column_element(AT(1), stride, q, k, r);
     } else {
         for (; j + 8 <= n; j += 8) {
-            __m256 s = _mm256_mul_ps(_mm256_set1_ps(k[r]), _mm256_loadu_ps(at[0] + j));
+            __m256 a = _mm256_mul_ps(kc, _mm256_loadu_ps(AT(0) + j));
             for (int t = 1; t <= r; t++)
-                s = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(at[-t] + j), _mm256_loadu_ps(at[t] + j)), _mm256_set1_ps(k[r + t]), s);
-            store8(out0 + j, s);
+                a = _mm256_fmadd_ps(_mm256_add_ps(_mm256_loadu_ps(AT(-t) + j), _mm256_loadu_ps(AT(t) + j)), _mm256_broadcast_ss(k + r + t), a);
+            store8(out0 + j, a, clip);
         }
     }
-    for (; j < n; j++) out0[j] = column_element(at, j, k, r);
+    for (; j < n; j++) out0[j] = column_element(c0, stride, j, k, r);
+#undef AT
 }
 
-
 /* Copies for radius 1..10 (kernel sizes 3..21: sigma up to 3 from kernel_size 0) and one for any
-   radius; the row pass of 3 channels with the second copy of the padded row has its own. */
+   radius; the row pass of 3 channels with the second copy of the padded row has its own. The
+   copies for one radius leave out the clamp (bounded kernels only). */
 #define SEP_AVX2(R)                                                                                        \
     __attribute__((target("avx2,fma"))) static void row_avx2_##R(const float *p, const float *cp, float *o, \
                                                                   int n, int c, const float *k, int r) {  \
@@ -239,10 +276,10 @@ void column_avx2_body(const float *const *at, uint8_t *out0, uint8_t *out1, int 
         if (c == 3 && cp) row3_avx2_body(p, cp, o, n, k, R);                                               \
         else row_avx2_body(p, o, n, c, k, R);                                                              \
     }                                                                                                      \
-    __attribute__((target("avx2,fma"))) static void column_avx2_##R(const float *const *at, uint8_t *o0,    \
+    __attribute__((target("avx2,fma"))) static void column_avx2_##R(const float *c0, size_t stride, uint8_t *o0, \
                                                                      uint8_t *o1, int n, const float *k, int r) { \
-        (void)r;                                                                                           \
-        column_avx2_body(at, o0, o1, n, k, R);                                                             \
+        (void)r; (void)stride;                                                                             \
+        column_avx2_body(c0, (size_t)strip_width(R), o0, o1, n, k, R, 0);                                  \
     }
 SEP_AVX2(1) SEP_AVX2(2) SEP_AVX2(3) SEP_AVX2(4) SEP_AVX2(5)
 SEP_AVX2(6) SEP_AVX2(7) SEP_AVX2(8) SEP_AVX2(9) SEP_AVX2(10)
@@ -254,8 +291,20 @@ static void row_avx2_any(const float *p, const float *cp, float *o, int n, int c
     row_avx2_body(p, o, n, c, k, r);
 }
 __attribute__((target("avx2,fma")))
-static void column_avx2_any(const float *const *at, uint8_t *o0, uint8_t *o1, int n, const float *k, int r) {
-    column_avx2_body(at, o0, o1, n, k, r);
+static void column_avx2_any(const float *c0, size_t stride, uint8_t *o0, uint8_t *o1, int n, const float *k, int r) {
+    column_avx2_body(c0, stride, o0, o1, n, k, r, 1);
+}
+
+/* Whether every column sum stays below 2^31 in magnitude (and is a number): finite weights whose
+   absolute values add up to at most 1024 bound each row pass by 255 * 1024 and each column sum by
+   255 * 2^20, far below it whatever the rounding. */
+static int bounded_kernel(const float *k, int r) {
+    float sum = 0.0f;
+    for (int i = 0; i <= 2 * r; i++) {
+        if (!(fabsf(k[i]) <= 1024.0f)) return 0;   /* also NaN */
+        sum += fabsf(k[i]);
+    }
+    return sum <= 1024.0f;
 }
 
 static const row_fn rows_avx2[11] = {row_avx2_any, row_avx2_1, row_avx2_2, row_avx2_3, row_avx2_4, row_avx2_5,
@@ -265,14 +314,10 @@ static const column_fn columns_avx2[11] = {column_avx2_any, column_avx2_1, colum
                                            column_avx2_10};
 #endif
 
-/* Ring rows span a strip of at most this many elements, chosen so that the 2r + 2 ring rows of a
-   strip fit in 24 KiB (a first-level cache), a multiple of 64 elements. */
-static int strip_width(int n, int r) {
-    int s = 24576 / (int)sizeof(float) / (2 * r + 2);
-    s -= s % 64;
-    if (s < 64) s = 64;
-    return s < n ? s : n;
-}
+/* Rows of the row-pass buffer: the 2r + 2 rows one step reads and room to go on for 32 more before
+   the 2r rows still needed move back to its start (a ring of 2r + 2 rows would not be contiguous,
+   and the column pass would load a pointer per row). */
+static int buffer_rows(int r) { return 2 * r + 2 + 32; }
 
 /* The source row of virtual row v: reflect101, without its division for the rows inside. */
 static inline int source_row(int v, int h) { return (unsigned)v < (unsigned)h ? v : reflect101(v, h); }
@@ -290,52 +335,58 @@ static size_t padded_floats(int w, int c, int r) { return (((size_t)w + 2 * (siz
 
 size_t sp_sep_filter_scratch(int width, int height, int channels, int radius) {
     if (width <= 0 || height <= 0 || channels <= 0 || radius < 0 || radius > 1024) return 0;
-    const int n = width * channels, r = radius;
-    /* alignment, the padded row and its copy (32 bytes off a line), the ring */
-    return 16 + 2 * padded_floats(width, channels, r) + 16 + (size_t)(2 * r + 2) * (size_t)strip_width(n, r);
+    const int r = radius;
+    /* alignment, the padded row and its copy (32 bytes off a line), the row-pass buffer */
+    return 16 + 2 * padded_floats(width, channels, r) + 16 + (size_t)buffer_rows(r) * (size_t)strip_width(r);
 }
 
+/* The image in vertical strips of strip_width(r) elements: per strip, the row passes of virtual
+   rows -r .. h + r - 1 (each the row pass of its reflected source row) go into consecutive rows of
+   the buffer, strip_width(r) floats apart, just before the first output row that needs them, so
+   the rows one step reads are contiguous and in the first-level cache; when the buffer is full, the
+   2r rows still needed move back to its start. */
 void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, const float *kernel,
                        int radius, uint8_t *dst, float *scratch, int32_t *indices, int path) {
-    const int w = width, h = height, c = channels, r = radius, n = w * c, ring = 2 * r + 2;
+    const int w = width, h = height, c = channels, r = radius, n = w * c;
     if (w <= 0 || h <= 0 || c <= 0 || r < 0 || r > 1024) return;
     row_fn row = row_portable;
     column_fn column = column_portable;
     void (*fill)(const uint8_t *, int, int, int, const int *, float *, float *, int, int) = fill_pad;
     float *pad = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    float *copy = NULL, *R = pad + 2 * padded_floats(w, c, r) + 16;
+    float *copy = NULL, *buffer = pad + 2 * padded_floats(w, c, r) + 16;
 #if defined(__x86_64__)
     if (sp_simd_usable(path) >= SP_SIMD_AVX2) {
+        const int fixed = r <= 10 && bounded_kernel(kernel, r);
         fill = fill_pad_avx2;
         row = rows_avx2[r <= 10 ? r : 0];
-        column = columns_avx2[r <= 10 ? r : 0];
+        column = columns_avx2[fixed ? r : 0];
         if (c == 3 && r >= 3 && r <= 10) copy = pad + padded_floats(w, c, r) + 8;   /* little to win below */
     }
 #endif
     (void)path;
     int *cols = indices;
-    const int strip = strip_width(n, r);
+    const int strip = strip_width(r), rows = buffer_rows(r);
+    const size_t stride = (size_t)strip;
     for (int x = 0; x < w + 2 * r; x++) cols[x] = reflect101(x - r, w);
-    const float *at_rows[2 * 1024 + 2];
-    const float **at = at_rows + r;
     for (int j0 = 0; j0 < n; j0 += strip) {
         const int m = n - j0 < strip ? n - j0 : strip;
-        /* Row pass of elements j0 .. j0 + m - 1 of virtual row v (source row reflect101(v, h)) into its ring slot. */
-#define SLOT(v) (R + (size_t)(((v) + r) % ring) * (size_t)strip)
+        int first = -r;   /* the virtual row in the buffer's first row */
+        /* Row pass of elements j0 .. j0 + m - 1 of virtual row v (source row reflect101(v, h)) into its buffer row. */
 #define ROW_PASS(v) do { prefetch_row(src + (size_t)source_row((v) + 4, h) * (size_t)n, j0, m, r * c, n); \
                          fill(src + (size_t)source_row((v), h) * (size_t)n, w, c, r, cols, pad, copy, j0, j0 + m + 2 * r * c); \
-                         row(pad + j0, copy ? copy + j0 : NULL, SLOT(v), m, c, kernel, r); } while (0)
+                         row(pad + j0, copy ? copy + j0 : NULL, buffer + (size_t)((v) - first) * stride, m, c, kernel, r); } while (0)
         for (int v = -r; v < r; v++) ROW_PASS(v);
         for (int y = 0; y < h; y += 2) {
             const int two = y + 1 < h;
+            if (y + r + 1 - first >= rows) {   /* rows y - r .. y + r - 1 to the start */
+                memmove(buffer, buffer + (size_t)(y - r - first) * stride, sizeof(float) * stride * (size_t)(2 * r));
+                first = y - r;
+            }
             ROW_PASS(y + r);
             if (two) ROW_PASS(y + r + 1);
-            for (int t = -r, slot = y % ring; t <= r + two; t++, slot = slot + 1 < ring ? slot + 1 : 0)   /* SLOT(y + t) */
-                at[t] = R + (size_t)slot * (size_t)strip;
             uint8_t *out = dst + (size_t)y * (size_t)n + (size_t)j0;
-            column(at, out, two ? out + n : NULL, m, kernel, r);
+            column(buffer + (size_t)(y - first) * stride, stride, out, two ? out + n : NULL, m, kernel, r);
         }
 #undef ROW_PASS
-#undef SLOT
     }
 }

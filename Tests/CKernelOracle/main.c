@@ -510,9 +510,11 @@ static void convolution(int path) {
 }
 
 /* CLAHE: tables and interpolation on sizes with padded tiles and every tail, 1 to 4 channels; the
-   sepFilter on every radius the AVX2 path specialises and one past it, rows cut into strips. */
+   sepFilter on every radius the AVX2 path specialises and one past it, rows cut into strips, images
+   tall enough for the row-pass buffer to move its rows back, and weights whose sums pass 2^31. */
 static void filters(int path) {
-    const int sizes[][5] = {{37, 23, 3, 8, 8}, {64, 48, 1, 8, 8}, {65, 49, 4, 8, 3}, {17, 9, 2, 4, 4}, {3, 2, 3, 8, 8}, {700, 5, 3, 3, 2}};
+    const int sizes[][5] = {{37, 23, 3, 8, 8}, {64, 48, 1, 8, 8}, {65, 49, 4, 8, 3}, {17, 9, 2, 4, 4}, {3, 2, 3, 8, 8}, {700, 5, 3, 3, 2},
+                            {130, 83, 3, 8, 8}};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         const int w = sizes[s][0], h = sizes[s][1], c = sizes[s][2], tx = sizes[s][3], ty = sizes[s][4];
         const size_t n = (size_t)w * h * c;
@@ -537,6 +539,12 @@ static void filters(int path) {
             int32_t *indices = malloc(sizeof(int32_t) * (size_t)(w + 2 * r));
             sp_sep_filter_f32(src, w, h, c, k, r, dst, ring, indices, path);
             snprintf(name, sizeof name, "sepfilter-%d-%d-%d-r%d", w, h, c, r);
+            report(name, dst, n);
+            /* a sharpening kernel scaled past the bound of the copies that skip the clamp: sums
+               beyond 2^31, saturated to 255 */
+            for (int i = 0; i <= 2 * r; i++) k[i] = (i == r ? 2.0f : -1.0f / (float)(2 * r)) * 65536.0f;
+            sp_sep_filter_f32(src, w, h, c, k, r, dst, ring, indices, path);
+            snprintf(name, sizeof name, "sepfilter-huge-%d-%d-%d-r%d", w, h, c, r);
             report(name, dst, n);
             free(ring); free(indices);
         }

@@ -79,9 +79,11 @@ enum KernelOracles {
         }
         // sepFilter on every radius the AVX2 path specialises (1...10) and past it (the general
         // copy), odd and even heights (the last output row alone), 1, 3 and 4 channels, rows whose
-        // length leaves every tail of the 64-, 16- and 8-element blocks, and rows wide enough to be
-        // cut into several strips (each strip reflecting only at the image's own sides).
-        for (w, h, c) in [(700, 5, 3), (67, 4, 1), (21, 3, 4), (2, 2, 3)] {
+        // length leaves every tail of the 64-, 24- and 8-element blocks, rows wide enough to be
+        // cut into several strips (each strip reflecting only at the image's own sides), and
+        // images tall enough for the row-pass buffer to move its rows back to its start (more than
+        // 34 rows) several times.
+        for (w, h, c) in [(700, 5, 3), (67, 4, 1), (21, 3, 4), (2, 2, 3), (130, 83, 3), (9, 120, 1)] {
             let r = raster(w, h, c, seed: UInt64(w + h + c))
             for radius in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12] {
                 let sigma = Double(radius) / 3.5 + 0.05
@@ -97,6 +99,14 @@ enum KernelOracles {
                 PixelKernels.sepFilter(&fastSharp, kernel: sharp, path: path)
                 #expect(portableSharp == fastSharp && portableSharp.pixels.contains(0) && portableSharp.pixels.contains(255),
                         "sharpening \(w)x\(h)x\(c) radius \(radius) on \(name)")
+                // Weights whose sums pass 2^31 (the AVX2 copy that clamps before converting) and a
+                // NaN weight (every sum NaN, saturated to 0).
+                for (label, weights) in [("huge", sharp.map { $0 * 65536 }), ("NaN", sharp.enumerated().map { $0.offset == 0 ? Float.nan : $0.element })] {
+                    var portableOdd = r, fastOdd = r
+                    PixelKernels.sepFilter(&portableOdd, kernel: weights, path: .portable)
+                    PixelKernels.sepFilter(&fastOdd, kernel: weights, path: path)
+                    #expect(portableOdd == fastOdd, "\(label) weights \(w)x\(h)x\(c) radius \(radius) on \(name)")
+                }
             }
         }
         // Pillow's two resample passes against their Swift versions.

@@ -126,7 +126,9 @@ package enum PixelKernels {
         let r = kernel.count / 2, w = image.width, h = image.height, c = image.channels, count = w * h * c
         guard w > 0, h > 0, c > 0, kernel.count % 2 == 1, r <= 1024 else { return }
         let (w32, h32, c32, r32) = (Int32(truncatingIfNeeded: w), Int32(truncatingIfNeeded: h), Int32(truncatingIfNeeded: c), Int32(truncatingIfNeeded: r))
-        var scratch = [Float](repeating: 0, count: sp_sep_filter_scratch(w32, h32, c32, r32))
+        // Left unset: the kernel writes each scratch float before it reads it (up to ~200 KB a call).
+        let scratchCount = sp_sep_filter_scratch(w32, h32, c32, r32)
+        var scratch = [Float](unsafeUninitializedCapacity: scratchCount) { _, n in n = scratchCount }
         var indices = [Int32](repeating: 0, count: w + 2 * r)
         let filtered = [UInt8](unsafeUninitializedCapacity: count) { d, n in
             n = 0
