@@ -33,16 +33,20 @@ static void vertical_portable(const int16_t *a, const int16_t *b, int n, int32_t
 /* Three channels, two output pixels a step: each pixel's two source pixels (6 bytes from one 8-byte
    load at byte offset off[j] = 3 * xi[j]) become the 16-bit pairs (c of x0, c of x1), one vpmaddwd
    with the pixel's packed weight pair wp[j] gives the three sums, and both pixels' six int16 values
-   are stored as 12 bytes (a 16-byte store whose last 4 bytes the next step overwrites; h has room
-   for them). From `fast` on (the first pixel whose 8-byte load would leave the row or whose x1 is
-   clamped) the portable loop takes over. */
+   are stored as 12 bytes (a 16-byte store whose last 4 bytes the next pair overwrites, as pairs go
+   left to right; h has room for the last pair's). A pair with a pixel whose 8-byte load would leave
+   the row or whose x1 is clamped (off[j] < 0) takes the portable loop, as does an odd last pixel. */
 __attribute__((target("avx2")))
 static void horizontal3_avx2(const uint8_t *row, int sw, const int32_t *xi, const int32_t *xw, const int32_t *off,
-                             const int32_t *wp, int fast, int ww, int16_t *h) {
+                             const int32_t *wp, int ww, int16_t *h) {
     const __m128i pairs = _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
     const __m128i pack = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, -1, -1, -1, -1);
     int j = 0;
-    for (; j + 2 <= fast; j += 2) {
+    for (; j + 2 <= ww; j += 2) {
+        if (off[j] < 0 || off[j + 1] < 0) {
+            horizontal_portable(row, sw, 3, xi + j, xw + 2 * j, 2, h + 3 * j);
+            continue;
+        }
         const __m128i p0 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + off[j])), pairs);
         const __m128i p1 = _mm_shuffle_epi8(_mm_loadl_epi64((const __m128i *)(row + off[j + 1])), pairs);
         const __m128i s0 = _mm_srai_epi32(_mm_madd_epi16(p0, _mm_set1_epi32(wp[j])), 4);
@@ -70,18 +74,25 @@ static void vertical_avx2(const int16_t *a, const int16_t *b, int n, int32_t b0,
 }
 #endif
 
-/* Whether the weights keep every intermediate value in 16 bits (see the top of this file). */
+/* Whether the weights keep every intermediate value in 16 bits: |h| <= 32768 needs |xw0| + |xw1| <=
+   2056; each yw must be an int16 (the vertical pass multiplies in 16-bit lanes), and each
+   (h * yw) >> 16 is then at most |yw| / 2 in size, so |yw0| + |yw1| <= 65528 keeps their sum plus 2
+   within int16. */
 static int fits16(const int32_t *xw, int ww, const int32_t *yw, int wh) {
     for (int j = 0; j < ww; j++)
-        if (abs(xw[2 * j]) + abs(xw[2 * j + 1]) > 2056) return 0;
-    for (int i = 0; i < 2 * wh; i++)
-        if (yw[i] < -32768 || yw[i] > 32767) return 0;
+        if ((int64_t)llabs(xw[2 * j]) + llabs(xw[2 * j + 1]) > 2056) return 0;
+    for (int i = 0; i < wh; i++) {
+        if (yw[2 * i] < INT16_MIN || yw[2 * i] > INT16_MAX || yw[2 * i + 1] < INT16_MIN || yw[2 * i + 1] > INT16_MAX) return 0;
+        if ((int64_t)llabs(yw[2 * i]) + llabs(yw[2 * i + 1]) > 65528) return 0;
+    }
     return 1;
 }
 
 int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t *xi, const int32_t *xw, int ww,
                         const int32_t *yi, const int32_t *yw, int wh, uint8_t *dst, int path) {
     if (ww <= 0 || wh <= 0) return 0;
+    /* Row lengths in bytes are computed in int below. */
+    if (sw <= 0 || sh <= 0 || c <= 0 || (int64_t)sw * c > INT32_MAX || (int64_t)ww * c > INT32_MAX) return -1;
     if (!fits16(xw, ww, yw, wh)) return -1;
     const size_t len = (size_t)ww * (size_t)c;
     /* Two rows of horizontal sums, each with 8 spare values for the AVX2 pass's overlapping stores. */
@@ -90,17 +101,15 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
     int16_t *h0 = buf, *h1 = buf + len + 8;
 #if defined(__x86_64__)
     const int simd = sp_simd_usable(path) >= SP_SIMD_AVX2;
-    /* For the AVX2 pass: byte offsets, packed weight pairs, and how many leading pixels have
-       x0 <= sw - 3 (their 8-byte load stays in the row and x1 = x0 + 1 is not clamped). */
+    /* For the AVX2 pass: byte offsets (-1 where x0 > sw - 3 or x0 < 0: the 8-byte load would leave
+       the row, or x1 is clamped) and packed weight pairs, once a call. */
     int32_t *off = NULL, *wp = NULL;
-    int fast = 0;
-    if (simd && c == 3 && (int64_t)sw * 3 <= INT32_MAX) {
+    if (simd && c == 3) {
         off = malloc(2 * (size_t)ww * sizeof(int32_t));
         if (!off) { free(buf); return -1; }
         wp = off + ww;
-        while (fast < ww && xi[fast] >= 0 && xi[fast] <= sw - 3) fast++;
-        for (int j = 0; j < fast; j++) {
-            off[j] = 3 * xi[j];
+        for (int j = 0; j < ww; j++) {
+            off[j] = xi[j] >= 0 && xi[j] <= sw - 3 ? 3 * xi[j] : -1;
             wp[j] = (int32_t)(((uint32_t)xw[2 * j] & 0xFFFFu) | ((uint32_t)xw[2 * j + 1] << 16));
         }
     }
@@ -118,7 +127,7 @@ int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t
             if (pass && r == have0) { memcpy(h1, h0, len * sizeof(int16_t)); *have = r; continue; }
             const uint8_t *row = src + (size_t)r * (size_t)sw * (size_t)c;
 #if defined(__x86_64__)
-            if (off) horizontal3_avx2(row, sw, xi, xw, off, wp, fast, ww, h);
+            if (off) horizontal3_avx2(row, sw, xi, xw, off, wp, ww, h);
             else
 #endif
                 horizontal_portable(row, sw, c, xi, xw, ww, h);

@@ -160,7 +160,9 @@ public func segprep_render_tensors(_ p: OpaquePointer?, _ index: Int64, _ epoch:
         let sample = try s.sample(Int(index), epoch: Int(epoch))
         // A sample leaves `sample` checked against the pipeline's output size, as a run checks it.
         guard sample.image.pixels.count == 3 * plane, sample.label.pixels.count == plane * s.spec.labelBytes else {
-            throw ArgumentError(description: "\(s.spec.file): sample \(sample.id) came out \(sample.image.width)x\(sample.image.height), not the pipeline's \(s.width)x\(s.height)")
+            throw SampleError(id: sample.id, file: sample.imagePath,
+                              problem: "came out \(sample.image.width)x\(sample.image.height), not the pipeline's \(s.width)x\(s.height)",
+                              fix: "end \(s.spec.file) with a stage that fixes the output size (pad, random_crop or resize)")
         }
         sample.image.pixels.withUnsafeBufferPointer { rgb in
             if let base = rgb.baseAddress { PlaneConversion.planes(base, pixels: plane, into: image, table: table) }

@@ -147,36 +147,72 @@ static void grayscale(int path) {
             }
 }
 
-/* INTER_LINEAR: random nondecreasing source columns (the last ones clamped at the right edge), weight
-   pairs summing to 2048 and rows running past both ends (clamped), 1, 3 and 4 channels, widths that
-   end inside the AVX2 steps; each path against the portable one. */
+/* INTER_LINEAR straight from its definition (int32 sums, one value a step): the reference. */
+static void linear_reference(const uint8_t *src, int sw, int sh, int c, const int32_t *xi, const int32_t *xw, int ww,
+                             const int32_t *yi, const int32_t *yw, int wh, uint8_t *dst) {
+    for (int i = 0; i < wh; i++) {
+        const int r0 = yi[i] < 0 ? 0 : yi[i] >= sh ? sh - 1 : yi[i];
+        const int r1 = yi[i] + 1 < 0 ? 0 : yi[i] + 1 >= sh ? sh - 1 : yi[i] + 1;
+        for (int j = 0; j < ww; j++) {
+            const int x0 = xi[j], x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
+            for (int k = 0; k < c; k++) {
+                const int32_t a = src[(r0 * sw + x0) * c + k] * xw[2 * j] + src[(r0 * sw + x1) * c + k] * xw[2 * j + 1];
+                const int32_t b = src[(r1 * sw + x0) * c + k] * xw[2 * j] + src[(r1 * sw + x1) * c + k] * xw[2 * j + 1];
+                const int32_t v = ((((a >> 4) * yw[2 * i]) >> 16) + (((b >> 4) * yw[2 * i + 1]) >> 16) + 2) >> 2;
+                dst[(i * ww + j) * c + k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+    }
+}
+
+/* INTER_LINEAR against its definition: source columns rising to the right edge (clamped there),
+   the same columns mirrored, and random ones; weight pairs summing to 2048, and pairs at the limits
+   the kernel accepts (|xw0| + |xw1| = 2056 with negative weights, int16 y weights with |yw0| + |yw1| =
+   65528); rows
+   running past both ends (clamped); 1, 3 and 4 channels; widths ending inside the AVX2 steps. Then
+   weights past the limits, which the kernel declines without writing. */
 static void linear_resize(int path) {
     const int shapes[][4] = {{1, 1, 3, 2}, {2, 3, 5, 4}, {3, 4, 7, 3}, {9, 5, 17, 11}, {64, 40, 37, 29}, {300, 120, 513, 77}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
-        for (int c = 1; c <= 4; c += (c == 1 ? 2 : 1)) {
-            const int sw = shapes[s][0], sh = shapes[s][1], ww = shapes[s][2], wh = shapes[s][3];
-            uint8_t *src = malloc((size_t)sw * sh * c), *a = malloc((size_t)ww * wh * c), *b = malloc((size_t)ww * wh * c);
-            int32_t *xi = malloc(sizeof(int32_t) * ww), *xw = malloc(sizeof(int32_t) * 2 * ww);
-            int32_t *yi = malloc(sizeof(int32_t) * wh), *yw = malloc(sizeof(int32_t) * 2 * wh);
-            fill_random(src, (size_t)sw * sh * c);
-            for (int j = 0; j < ww; j++) {
-                xi[j] = (int32_t)((int64_t)j * sw / ww);
-                xw[2 * j + 1] = random_in(0, 2048);
-                xw[2 * j] = 2048 - xw[2 * j + 1];
-            }
-            for (int i = 0; i < wh; i++) {
-                yi[i] = random_in(-1, sh);
-                yw[2 * i + 1] = random_in(0, 2048);
-                yw[2 * i] = 2048 - yw[2 * i + 1];
-            }
-            CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, a, path) == 0, "linear resize refused weights of 2048");
-            CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, b, 0) == 0, "linear resize refused weights of 2048");
-            CHECK(memcmp(a, b, (size_t)ww * wh * c) == 0, "linear resize %dx%d -> %dx%d, %d channels differs from the portable path", sw, sh, ww, wh, c);
-            char name[64];
-            snprintf(name, sizeof name, "linear-%zu-%d", s, c);
-            report(name, a, (size_t)ww * wh * c);
-            free(src); free(a); free(b); free(xi); free(xw); free(yi); free(yw);
-        }
+        for (int c = 1; c <= 4; c += (c == 1 ? 2 : 1))
+            for (int order = 0; order < 3; order++)
+                for (int limits = 0; limits < 2; limits++) {
+                    const int sw = shapes[s][0], sh = shapes[s][1], ww = shapes[s][2], wh = shapes[s][3];
+                    const size_t n = (size_t)ww * wh * c;
+                    uint8_t *src = malloc((size_t)sw * sh * c), *a = malloc(n), *b = malloc(n);
+                    int32_t *xi = malloc(sizeof(int32_t) * ww), *xw = malloc(sizeof(int32_t) * 2 * ww);
+                    int32_t *yi = malloc(sizeof(int32_t) * wh), *yw = malloc(sizeof(int32_t) * 2 * wh);
+                    fill_random(src, (size_t)sw * sh * c);
+                    for (int j = 0; j < ww; j++) {
+                        const int col = order == 1 ? ww - 1 - j : j;
+                        xi[j] = order == 2 ? random_in(0, sw - 1) : (int32_t)((int64_t)col * sw / ww + (col == ww - 1 ? sw : 0));
+                        if (xi[j] > sw - 1) xi[j] = sw - 1;
+                        xw[2 * j + 1] = limits ? random_in(-2056, 2056) : random_in(0, 2048);
+                        xw[2 * j] = limits ? (2056 - abs(xw[2 * j + 1])) * (random_in(0, 1) ? 1 : -1) : 2048 - xw[2 * j + 1];
+                    }
+                    for (int i = 0; i < wh; i++) {
+                        yi[i] = random_in(-1, sh);
+                        const int32_t big = random_in(32761, 32764);   /* int16 weights whose sizes add up to 65528 */
+                        yw[2 * i + 1] = limits ? big * (random_in(0, 1) ? 1 : -1) : random_in(0, 2048);
+                        yw[2 * i] = limits ? (65528 - big) * (random_in(0, 1) ? 1 : -1) : 2048 - yw[2 * i + 1];
+                    }
+                    linear_reference(src, sw, sh, c, xi, xw, ww, yi, yw, wh, b);
+                    CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, a, path) == 0, "linear resize refused weights within its limits");
+                    CHECK(memcmp(a, b, n) == 0, "linear resize %dx%d -> %dx%d, %d channels, order %d, limits %d differs from the definition",
+                          sw, sh, ww, wh, c, order, limits);
+                    char name[64];
+                    snprintf(name, sizeof name, "linear-%zu-%d-%d-%d", s, c, order, limits);
+                    report(name, a, n);
+                    /* Past the limits: declined, nothing written. */
+                    memset(a, 7, n);
+                    xw[0] = 2057 - abs(xw[1]) + 1;
+                    CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, a, path) == -1, "linear resize took |xw0| + |xw1| > 2056");
+                    xw[0] = 0; xw[1] = 2048;
+                    yw[0] = 65529 - abs(yw[1]);
+                    CHECK(sp_resize_linear_u8(src, sw, sh, c, xi, xw, ww, yi, yw, wh, a, path) == -1, "linear resize took |yw0| + |yw1| > 65528");
+                    for (size_t q = 0; q < n; q++) CHECK(a[q] == 7, "a declined linear resize wrote its output");
+                    free(src); free(a); free(b); free(xi); free(xw); free(yi); free(yw);
+                }
 }
 
 static void resample(int path) {

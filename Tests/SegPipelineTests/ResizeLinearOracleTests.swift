@@ -43,12 +43,15 @@ import Testing
                          CVResize.areaAxis(source: s.sh, destination: s.dh, isX: false)),
                     ]
                     for (name, xs, ys) in axes {
-                        let want = CVResize.linearOracle(src, width: s.dw, height: s.dh, window: window, xs: xs, ys: ys)
-                        for path in SIMDPath.available {
-                            let got = CVResize.linear(src, width: s.dw, height: s.dh, window: window, xs: xs, ys: ys, path: path)
-                            let diff = zip(got.pixels, want.pixels).filter { $0 != $1 }.count
-                            #expect(got.width == want.width && got.height == want.height && diff == 0,
-                                    "\(name) \(s) c=\(c) window \(String(describing: window)) on \(path.rawValue): \(diff) bytes differ")
+                        let straight = CVResize.linearOracle(src, width: s.dw, height: s.dh, window: window, xs: xs, ys: ys)
+                        for flipX in [false, true] {
+                            let want = flipX ? straight.flippedHorizontally() : straight
+                            for path in SIMDPath.available {
+                                let got = CVResize.linear(src, width: s.dw, height: s.dh, window: window, xs: xs, ys: ys, flipX: flipX, path: path)
+                                let diff = zip(got.pixels, want.pixels).filter { $0 != $1 }.count
+                                #expect(got.width == want.width && got.height == want.height && diff == 0,
+                                        "\(name) \(s) c=\(c) window \(String(describing: window)) flipX \(flipX) on \(path.rawValue): \(diff) bytes differ")
+                            }
                         }
                     }
                 }

@@ -198,6 +198,9 @@ class Pipeline:
         Raises what ``sample`` raises.
         """
         i, epoch = self._checked(i, epoch)
+        classes, fill = int(classes), int(fill)
+        if not (-2 ** 63 <= classes < 2 ** 63 and -2 ** 63 <= fill < 2 ** 63):
+            raise ValueError(f"classes {classes} or fill {fill} is outside the 64-bit range; pass the class count and the ignore index")
         table = np.ascontiguousarray(table, dtype=np.float32)
         if table.shape != (3, 256):
             raise ValueError(f"the table has shape {table.shape}; pass a float32 array of shape (3, 256)")
@@ -207,7 +210,7 @@ class Pipeline:
         out = ctypes.c_void_p() if params else None
         _check(lib, lib.segprep_render_tensors(self._open(), i, epoch, table.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                                image.ctypes.data, image.nbytes, label.ctypes.data, label.nbytes,
-                                               int(classes), int(fill), ctypes.byref(out) if params else None))
+                                               classes, fill, ctypes.byref(out) if params else None))
         return image, label, (json.loads(_take_string(lib, out)) if params else None)
 
     def close(self) -> None:

@@ -36,9 +36,10 @@ void sp_resample_vertical(const uint8_t *in, int row_len, uint8_t *out, int out_
    xw[2j + 1]; output row i reads the horizontal sums of rows clamp(yi[i]) and clamp(yi[i] + 1)
    with weights yw[2i], yw[2i + 1]: out = (((h0 >> 4) * yw0 >> 16) + ((h1 >> 4) * yw1 >> 16) + 2) >> 2,
    clipped to 0..255. Two horizontal sums are kept and reused while rows repeat. Returns 0, or -1
-   without writing when a weight is too large for the 16-bit intermediate values (|xw0| + |xw1| >
-   2056 or |yw| > 32767) or memory runs out; the caller then computes it itself. AVX2 on that path
-   (three channels two pixels a step in the horizontal pass, 32 values a step in the vertical). */
+   without writing when weights are too large for the 16-bit intermediate values (|xw0| + |xw1| >
+   2056, a yw outside int16, or |yw0| + |yw1| > 65528), a row of sw * c or ww * c bytes passes 2^31 - 1, or memory runs
+   out; the caller then computes it itself. AVX2 on that path (three channels two pixels a step in
+   the horizontal pass, 32 values a step in the vertical). */
 int sp_resize_linear_u8(const uint8_t *src, int sw, int sh, int c, const int32_t *xi, const int32_t *xw, int ww,
                         const int32_t *yi, const int32_t *yw, int wh, uint8_t *dst, int path);
 
