@@ -207,6 +207,8 @@ def test_tensors_refuse_a_table_of_the_wrong_shape_and_match_sample(tmp_path):
     assert np.array_equal(label, np.where(raw_label < 11, raw_label, 99).astype(np.int64))
     with pytest.raises(segprep.PipelineIndexError, match="out of range"):
         p.tensors(2, 0, table, 11, 255)
+    with pytest.raises(ValueError, match="64-bit range"):
+        p.tensors(0, 0, table, 2 ** 64, 255)
 
 
 def torch_equal(a, b):
