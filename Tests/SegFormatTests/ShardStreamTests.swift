@@ -100,6 +100,27 @@ import Testing
         #expect(try entries().isEmpty)
     }
 
+    @Test func xxh3VectorEntryMatchesThePlainOne() {
+        // libxxhash's dispatching entry (the AVX2 path) against its plain build (portable), over
+        // lengths around its 64-byte stripes and 1 KiB blocks, fed whole and in uneven pieces.
+        var rng = SplitMix64(seed: 7)
+        for n in [1, 63, 64, 65, 1024, 1025, 4096 + 17, 300_001] {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var digests: [String] = []
+            for path in SIMDPath.available {
+                for piece in [n, 100, 4097] {
+                    let h = XXH3Hasher(path: path)
+                    bytes.withUnsafeBytes { raw in
+                        var at = 0
+                        while at < n { let end = min(n, at + piece); h.update(UnsafeRawBufferPointer(rebasing: raw[at..<end])); at = end }
+                    }
+                    digests.append(h.finalize())
+                }
+            }
+            #expect(Set(digests).count == 1, "XXH3-128 of \(n) bytes differs between paths or pieces")
+        }
+    }
+
     @Test func xxh3MatchesItsReferenceVectorsAndStreams() throws {
         // XXH3-128 of no bytes, canonical form (xxHash's own test vector).
         #expect(XXH3Hasher().finalize() == "99aa06d3014798d86001c324468d497f")

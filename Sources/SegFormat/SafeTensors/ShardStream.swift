@@ -57,6 +57,7 @@ public final class ShardStream {
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
         if directIO { direct = DirectWriter(fd: fd) }
+        if direct == nil { WriteBack.preallocate(fd: fd, bytes: headerBytes + expected) }
         do {
             try header.withUnsafeBytes { try put($0) }
         } catch {

@@ -58,24 +58,7 @@ extension Raster {
     /// Pixels per label value: `max + 1` counts, where `max` is the largest value present
     /// (256 counts at least for 8-bit maps).
     public var labelHistogram: [Int] {
-        if channels == 1 {
-            // Four tables taking every fourth pixel: a run of one value (labels are mostly runs)
-            // increments four counters in turn instead of waiting on one.
-            var tables = [Int](repeating: 0, count: 1024)
-            pixels.withUnsafeBufferPointer { p in
-                tables.withUnsafeMutableBufferPointer { t in
-                    let n = p.count
-                    var i = 0
-                    while i + 4 <= n {
-                        t[Int(p[i])] &+= 1; t[256 + Int(p[i + 1])] &+= 1
-                        t[512 + Int(p[i + 2])] &+= 1; t[768 + Int(p[i + 3])] &+= 1
-                        i += 4
-                    }
-                    while i < n { t[Int(p[i])] &+= 1; i += 1 }
-                }
-            }
-            return (0..<256).map { tables[$0] + tables[256 + $0] + tables[512 + $0] + tables[768 + $0] }
-        }
+        if channels == 1 { return PixelKernels.labelHistogram(pixels) }
         let values = labelValues
         var counts = [Int](repeating: 0, count: Int(values.max() ?? 0) + 1)
         for v in values { counts[Int(v)] += 1 }

@@ -87,14 +87,10 @@ struct ShardWork: @unchecked Sendable {
                          sourceClassPixels: s.sourceClassPixels)
         }
         a.storeLabel(s, slot: slot)
-        let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
+        // Labelled-pixel sums: the ignored pixels' sums (from the same pass) taken away.
+        let (counts, sums, squares, ignoredSums, ignoredSquares) = PixelKernels.sampleStats(image: s.image, label: s.label, value: context.ignoreIndex)
         func count(_ v: Int) -> Int { v < counts.count ? counts[v] : 0 }
-        // Labelled-pixel sums: the ignored pixels' sums taken away (no second pass without them).
-        var labelled = (sums, squares)
-        if count(context.ignoreIndex) > 0 {
-            let ignored = PixelKernels.valueSums(image: s.image, label: s.label, value: context.ignoreIndex)
-            labelled = (zip(sums, ignored.sums).map { $0 - $1 }, zip(squares, ignored.squares).map { $0 - $1 })
-        }
+        let labelled = (zip(sums, ignoredSums).map { $0 - $1 }, zip(squares, ignoredSquares).map { $0 - $1 })
         return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
                      channelSums: sums, channelSquares: squares, labelledSums: labelled.0, labelledSquares: labelled.1,
                      error: nil, sourceClassPixels: s.sourceClassPixels, image: s.image.pixels)
