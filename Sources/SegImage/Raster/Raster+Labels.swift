@@ -4,7 +4,12 @@
 extension Raster {
     /// A label map of `value` everywhere, `bytes` (1 or 2) bytes per value.
     public init(width: Int, height: Int, label value: Int, bytes: Int) {
-        self.init(width: width, height: height, fill: bytes == 1 ? [UInt8(truncatingIfNeeded: value)] : Self.littleEndian(value))
+        self.init(width: width, height: height, fill: Self.labelPixel(value, bytes: bytes))
+    }
+
+    /// The bytes of one label pixel of `value`, `bytes` (1 or 2) bytes wide.
+    public static func labelPixel(_ value: Int, bytes: Int) -> [UInt8] {
+        bytes == 1 ? [UInt8(truncatingIfNeeded: value)] : littleEndian(value)
     }
 
     package static func littleEndian(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
