@@ -110,7 +110,7 @@ public final class ShardStream {
         }
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         if direct != nil {
-            let room = pending ?? .allocate(byteCount: expected - placedStart, alignment: 64)
+            let room = pending ?? SpareBuffers.shared.take(byteCount: expected - placedStart)
             pending = room
             UnsafeMutableRawBufferPointer(rebasing: room[(offset - placedStart)...]).copyMemory(from: bytes)
         } else {
@@ -206,7 +206,7 @@ public final class ShardStream {
         placedStart = 0; placedEnd = 0
         if let room = pending {
             pending = nil
-            defer { room.deallocate() }
+            defer { SpareBuffers.shared.give(room) }
             try put(UnsafeRawBufferPointer(rebasing: room[0..<range.count]))
         } else {
             try readBack(range) { hasher.update($0) }
@@ -238,7 +238,7 @@ public final class ShardStream {
 
     /// Closes and removes the temporary file; nothing appears under `path`.
     public func abandon() {
-        pending?.deallocate()
+        if let room = pending { SpareBuffers.shared.give(room) }
         pending = nil
         guard fd >= 0 else { return }
         close(fd)
@@ -280,5 +280,33 @@ public final class ShardStream {
             if written - writtenBack >= 4 << 20 { startWriteBack() }
             start = end
         }
+    }
+}
+
+/// Memory for the bytes direct-I/O streams hold back (`ShardStream.place`), kept from shard to shard:
+/// fresh pages cost a fault and a zeroing each, as much as the copy into them.
+final class SpareBuffers: @unchecked Sendable {
+    static let shared = SpareBuffers()
+    private let lock = NSLock()
+    private var free: [UnsafeMutableRawBufferPointer] = []
+    /// Buffers kept at most (a run has two shards in flight).
+    private let keep = 2
+
+    /// A buffer of at least `byteCount` bytes (a kept one when one is large enough).
+    func take(byteCount: Int) -> UnsafeMutableRawBufferPointer {
+        let kept: UnsafeMutableRawBufferPointer? = lock.withLock {
+            guard let i = free.firstIndex(where: { $0.count >= byteCount }) else { return nil }
+            return free.remove(at: i)
+        }
+        return kept ?? .allocate(byteCount: byteCount, alignment: 64)
+    }
+
+    /// Takes `buffer` back for a later `take`, or frees it.
+    func give(_ buffer: UnsafeMutableRawBufferPointer) {
+        let dropped: UnsafeMutableRawBufferPointer? = lock.withLock {
+            free.append(buffer)
+            return free.count > keep ? free.removeFirst() : nil
+        }
+        dropped?.deallocate()
     }
 }
