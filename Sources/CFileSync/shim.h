@@ -31,3 +31,16 @@ static inline int sp_set_direct(int fd, int on) {
 #else
 static inline int sp_set_direct(int fd, int on) { (void)fd; (void)on; errno = ENOTSUP; return -1; }
 #endif
+
+/* Reserves the blocks of a file's first `bytes` before they are written (Linux fallocate(2), mode
+   0, which glibc declares only under _GNU_SOURCE: the size becomes `bytes`, unwritten blocks read
+   as zeros), so the file system maps them in one call instead of page by page as buffered writes
+   arrive. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system cannot); elsewhere -1
+   with errno ENOTSUP. */
+#if defined(__linux__) && defined(__GLIBC__)
+int fallocate(int fd, int mode, __off64_t offset, __off64_t len);
+
+static inline int sp_preallocate(int fd, long long bytes) { return fallocate(fd, 0, 0, (__off64_t)bytes); }
+#else
+static inline int sp_preallocate(int fd, long long bytes) { (void)fd; (void)bytes; errno = ENOTSUP; return -1; }
+#endif

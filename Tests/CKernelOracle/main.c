@@ -280,6 +280,22 @@ static void statistics(int path) {
         for (size_t i = 0; i < 3 * n; i++) { rs[i % 3] += rgb[i]; rq[i % 3] += (int64_t)rgb[i] * rgb[i]; }
         CHECK(memcmp(counts, rc, sizeof rc) == 0 && memcmp(sums, rs, sizeof rs) == 0 && memcmp(squares, rq, sizeof rq) == 0,
               "statistics of %zu pixels differ from the loops", n);
+        /* one pass with the sums of label 21 (runs of it, then random labels), and the histogram */
+        for (int layout = 0; layout < 2; layout++) {
+            if (layout == 1)
+                for (size_t i = 0; i < n; i++) label[i] = (uint8_t)((i / 40) % 3 == 0 ? 21 : (i / 40) % 7);
+            int64_t c2[256] = {0}, s2[3] = {0}, q2[3] = {0}, vs[3] = {0}, vq[3] = {0}, rvs[3] = {0}, rvq[3] = {0}, hist[256] = {0};
+            memset(rc, 0, sizeof rc);
+            for (size_t i = 0; i < n; i++) rc[label[i]]++;
+            for (size_t i = 0; i < 3 * n; i++)
+                if (label[i / 3] == 21) { rvs[i % 3] += rgb[i]; rvq[i % 3] += (int64_t)rgb[i] * rgb[i]; }
+            sp_sample_stats_split(rgb, label, n, 21, c2, s2, q2, vs, vq, path);
+            sp_label_histogram(label, n, hist, path);
+            CHECK(memcmp(c2, rc, sizeof rc) == 0 && memcmp(s2, rs, sizeof rs) == 0 && memcmp(q2, rq, sizeof rq) == 0
+                  && memcmp(vs, rvs, sizeof rvs) == 0 && memcmp(vq, rvq, sizeof rvq) == 0,
+                  "one-pass statistics of %zu pixels (layout %d) differ from the loops", n, layout);
+            CHECK(memcmp(hist, rc, sizeof rc) == 0, "label histogram of %zu pixels (layout %d) differs from the loop", n, layout);
+        }
         free(rgb); free(label);
     }
 }

@@ -156,6 +156,33 @@ enum KernelOracles {
             let fast = PixelKernels.sampleStats(image: image, label: label, path: path)
             #expect(fast.counts == counts && fast.sums == sums && fast.squares == squares, "stats \(w)x\(h) on \(name)")
         }
+        // The one-pass statistics with the sums of one label value, and the label histogram, against
+        // plain loops: sizes around the 32-pixel steps and the 256-step flushes, labels in runs (whole
+        // steps of one value), sparse, everywhere and random, images of 255s and random bytes.
+        for n in [0, 1, 31, 32, 33, 95, 96 * 32 + 5, 256 * 32, 256 * 32 + 31, 300_001] {
+            var rng = SeededRandom(seed: UInt64(n) + 11)
+            let images = [[UInt8](repeating: 255, count: 3 * n), (0..<(3 * n)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }]
+            let runs: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in i / 40 % 3 == 0 ? 21 : UInt8(i / 40 % 7) }
+            let sparse: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in i % 13 == 5 ? 21 : 3 }
+            let mixed: [UInt8] = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 24) }
+            let layouts: [[UInt8]] = [[UInt8](repeating: 21, count: n), runs, sparse, mixed]
+            for rgb in images {
+                for labels in layouts {
+                    var counts = [Int](repeating: 0, count: 256), sums = [0, 0, 0], squares = [0, 0, 0], vsums = [0, 0, 0], vsquares = [0, 0, 0]
+                    for v in labels { counts[Int(v)] += 1 }
+                    for (i, v) in rgb.enumerated() {
+                        let x = Int(v)
+                        sums[i % 3] += x; squares[i % 3] += x * x
+                        if labels[i / 3] == 21 { vsums[i % 3] += x; vsquares[i % 3] += x * x }
+                    }
+                    let got = PixelKernels.sampleStats(image: Raster(width: n, height: 1, channels: 3, pixels: rgb),
+                                                       label: Raster(width: n, height: 1, channels: 1, pixels: labels), value: 21, path: path)
+                    #expect(got.counts == counts && got.sums == sums && got.squares == squares && got.valueSums == vsums
+                            && got.valueSquares == vsquares, "one-pass stats of \(n) pixels (labels \(labels.prefix(3))…) on \(name)")
+                    #expect(PixelKernels.labelHistogram(labels, path: path) == counts, "label histogram of \(n) on \(name)")
+                }
+            }
+        }
         // The float kernels against their portable C build, the oracle (the Swift models of OpenCV
         // are checked against the portable build by the golden tests).
         for (w, h, c) in [(37, 23, 3), (64, 48, 1), (5, 3, 2), (1, 9, 3)] {

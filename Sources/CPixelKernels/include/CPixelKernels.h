@@ -51,6 +51,12 @@ void sp_sample_stats(const uint8_t *rgb, const uint8_t *label, size_t pixels, in
    label is `value` (the ignored pixels, which labelled-pixel statistics leave out). */
 void sp_value_sums(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value,
                    int64_t *sums, int64_t *squares);
+/* The two above in one pass: sp_sample_stats into counts, sums and squares, and sp_value_sums of
+   `value` into vsums and vsquares (the run's per-sample statistics). */
+void sp_sample_stats_split(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value, int64_t *counts,
+                           int64_t *sums, int64_t *squares, int64_t *vsums, int64_t *vsquares, int path);
+/* counts[v] += number of the 8-bit labels equal to v (256 entries). */
+void sp_label_histogram(const uint8_t *label, size_t pixels, int64_t *counts, int path);
 
 /* One horizontal pass of Pillow's 8-bit fixed-point resample over packed 3-channel rows:
    out[y][j] = clip((2^21 + sum_k in[y][bounds[2x]+k] * weights[x*taps+k]) >> 22) per channel, for

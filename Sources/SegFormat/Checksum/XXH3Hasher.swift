@@ -7,16 +7,27 @@ import CXXHash
 public final class XXH3Hasher {
     private let state: OpaquePointer
 
-    public init() {
+    /// Whether updates take libxxhash's dispatching entry (AVX2 on this path), not its SSE2 build.
+    private let vector: Bool
+
+    public init(path: SIMDPath = .current) {
         state = XXH3_createState()
         XXH3_128bits_reset(state)
+        vector = path >= .avx2
     }
 
     deinit { XXH3_freeState(state) }
 
     /// Adds `bytes` to the digest.
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 { XXH3_128bits_update(state, bytes.baseAddress, bytes.count) }
+        guard bytes.count > 0 else { return }
+        #if arch(x86_64)
+        if vector {
+            _ = XXH3_128bits_update_dispatch(state, bytes.baseAddress, bytes.count)
+            return
+        }
+        #endif
+        _ = XXH3_128bits_update(state, bytes.baseAddress, bytes.count)
     }
 
     /// The digest as 32 lowercase hex digits in xxHash's canonical (big-endian) order, as `xxhsum -H2`

@@ -32,6 +32,11 @@ public final class ShardStream {
     private var written = 0, writtenBack = 0
     /// The direct-I/O writer the bytes go through, or nil when they go through the page cache.
     private var direct: DirectWriter?
+    /// Data bytes `placedStart ..< placedEnd` arrived ahead of the appends (`place`): in the file
+    /// already through the page cache, in `pending` with direct I/O.
+    private var placedStart = 0, placedEnd = 0
+    private var placedBack = 0
+    private var pending: UnsafeMutableRawBufferPointer?
 
     /// Creates `path`'s temporary file and writes the safetensors header of `tensors` (laid out in
     /// the given order) with `metadata`. `attempt` tells apart the temporary files of two streams
@@ -57,6 +62,7 @@ public final class ShardStream {
         fd = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.error(path, "cannot be created") }
         if directIO { direct = DirectWriter(fd: fd) }
+        if direct == nil { WriteBack.preallocate(fd: fd, bytes: headerBytes + expected) }
         do {
             try header.withUnsafeBytes { try put($0) }
         } catch {
@@ -75,11 +81,56 @@ public final class ShardStream {
             abandon()
             throw SafeTensorsError(path: path, "received \(appended + bytes.count) data bytes but its header declares \(expected)")
         }
+        guard placedEnd == placedStart || appended + bytes.count <= placedStart else {
+            abandon()
+            throw SafeTensorsError(path: path, "received \(appended + bytes.count) data bytes, running into the bytes placed at \(placedStart)")
+        }
         do { try put(bytes) } catch {
             abandon()
             throw error
         }
         appended += bytes.count
+    }
+
+    /// Writes data bytes that follow the ones still to be appended (the labels of a shard, which
+    /// come after all its images, placed as each sample is done, so they need not wait in memory):
+    /// through the page cache they go to their place in the file now and are read back for the
+    /// checksum once the appends reach them (`finish`); with direct I/O they wait in memory. Places
+    /// are consecutive: the first at any offset at or past the appends, each next one where the
+    /// last ended; appends must end where the first place began.
+    ///
+    /// Throws `SafeTensorsError` when the write fails (the stream is then abandoned) or the bytes
+    /// fall outside the data.
+    public func place(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        precondition(fd >= 0, "shard \(path) placed into after it was finished or abandoned")
+        if placedEnd == placedStart { placedStart = offset; placedEnd = offset; placedBack = offset }
+        guard offset == placedEnd, offset >= appended, offset + bytes.count <= expected else {
+            abandon()
+            throw SafeTensorsError(path: path, "received \(bytes.count) data bytes to place at \(offset), not after those placed up to \(placedEnd) within its \(expected)")
+        }
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if direct != nil {
+            let room = pending ?? SpareBuffers.shared.take(byteCount: expected - placedStart)
+            pending = room
+            UnsafeMutableRawBufferPointer(rebasing: room[(offset - placedStart)...]).copyMemory(from: bytes)
+        } else {
+            var at = 0
+            while at < bytes.count {
+                let n = pwrite(fd, source + at, bytes.count - at, off_t(headerBytes + offset + at))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    let e = AtomicFile.error(path, "cannot be written")
+                    abandon()
+                    throw e
+                }
+                at += n
+            }
+            if offset + bytes.count - placedBack >= 4 << 20 {
+                WriteBack.start(fd: fd, offset: headerBytes + placedBack, count: offset + bytes.count - placedBack)
+                placedBack = offset + bytes.count
+            }
+        }
+        placedEnd = offset + bytes.count
     }
 
     /// Closes the data and returns the file, written but not yet flushed or renamed.
@@ -88,6 +139,13 @@ public final class ShardStream {
     /// then abandoned).
     public func finish() throws -> PendingShardFile {
         precondition(fd >= 0, "shard \(path) finished twice")
+        if placedEnd > placedStart {
+            guard appended == placedStart else {
+                abandon()
+                throw SafeTensorsError(path: path, "received \(appended) data bytes before the \(placedEnd - placedStart) placed at \(placedStart)")
+            }
+            try adoptPlaced()
+        }
         guard appended == expected else {
             abandon()
             throw SafeTensorsError(path: path, "received \(appended) data bytes but its header declares \(expected)")
@@ -107,12 +165,22 @@ public final class ShardStream {
         return file
     }
 
-    /// Appends data bytes `range` already written to this stream (offsets after the header) to
-    /// `other`, read back from the file in 1 MB pieces: for rewriting a shard whose header must change.
+    /// Appends data bytes `range` already written or placed in this stream (offsets after the
+    /// header) to `other`, read back from the file or memory: for rewriting a shard whose header
+    /// must change.
     ///
     /// Throws `SafeTensorsError` when the file cannot be read or `other` refuses the bytes.
     public func copyData(_ range: Range<Int>, to other: ShardStream) throws {
-        precondition(fd >= 0 && range.upperBound <= appended, "shard \(path) has no such bytes to copy")
+        let placed = placedEnd > placedStart && range.lowerBound >= placedStart
+        precondition(fd >= 0 && range.upperBound <= (placed ? placedEnd : appended), "shard \(path) has no such bytes to copy")
+        if placed {
+            if let pending {
+                try other.append(UnsafeRawBufferPointer(rebasing: pending[(range.lowerBound - placedStart)..<(range.upperBound - placedStart)]))
+            } else {
+                try readBack(range) { try other.append($0) }
+            }
+            return
+        }
         // With direct I/O the file holds the bytes before `flushed` (read through a second,
         // ordinary descriptor: direct reads need aligned buffers) and the staging buffer the rest.
         let inFile = direct.map { max(0, min(range.upperBound, $0.flushed - headerBytes)) } ?? range.upperBound
@@ -122,25 +190,56 @@ public final class ShardStream {
             guard readFd >= 0 else { throw AtomicFile.error(path, "cannot be read back") }
         }
         defer { if readFd != fd { close(readFd) } }
-        var piece = [UInt8](repeating: 0, count: min(range.count, 1 << 20))
-        var at = range.lowerBound
         let fileEnd = min(range.upperBound, inFile)
-        while at < fileEnd {
-            let want = min(piece.count, fileEnd - at)
-            let n = piece.withUnsafeMutableBytes { pread(readFd, $0.baseAddress!, want, off_t(headerBytes + at)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw AtomicFile.error(path, "cannot be read back") }
-            try piece.withUnsafeBytes { try other.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            at += n
-        }
+        if range.lowerBound < fileEnd { try readBack(range.lowerBound..<fileEnd, from: readFd) { try other.append($0) } }
+        let at = max(range.lowerBound, fileEnd)
         if let d = direct, at < range.upperBound {
             let start = headerBytes + at - d.flushed
             try other.append(UnsafeRawBufferPointer(rebasing: d.staged[start..<(start + range.upperBound - at)]))
         }
     }
 
+    /// Takes the placed bytes in as appended: checksummed (read back from the file through the
+    /// page cache), or with direct I/O written from memory.
+    private func adoptPlaced() throws {
+        let range = placedStart..<placedEnd
+        placedStart = 0; placedEnd = 0
+        if let room = pending {
+            pending = nil
+            defer { SpareBuffers.shared.give(room) }
+            try put(UnsafeRawBufferPointer(rebasing: room[0..<range.count]))
+        } else {
+            try readBack(range) { hasher.update($0) }
+            written += range.count
+            if placedBack < range.upperBound {
+                WriteBack.start(fd: fd, offset: headerBytes + placedBack, count: range.upperBound - placedBack)
+            }
+            writtenBack = written
+        }
+        appended += range.count
+    }
+
+    /// Reads data bytes `range` from the file (through an ordinary descriptor) in pieces of at most
+    /// 256 KiB (the size `put` writes) and hands each to `body`.
+    private func readBack(_ range: Range<Int>, from readFd: Int32? = nil, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(range.count, 1 << 18)), alignment: 64)
+        defer { piece.deallocate() }
+        guard let base = piece.baseAddress else { return }
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let want = min(piece.count, range.upperBound - at)
+            let n = pread(readFd ?? fd, base, want, off_t(headerBytes + at))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw AtomicFile.error(path, "cannot be read back") }
+            try body(UnsafeRawBufferPointer(rebasing: piece[0..<n]))
+            at += n
+        }
+    }
+
     /// Closes and removes the temporary file; nothing appears under `path`.
     public func abandon() {
+        if let room = pending { SpareBuffers.shared.give(room) }
+        pending = nil
         guard fd >= 0 else { return }
         close(fd)
         unlink(temporaryPath)
@@ -181,5 +280,33 @@ public final class ShardStream {
             if written - writtenBack >= 4 << 20 { startWriteBack() }
             start = end
         }
+    }
+}
+
+/// Memory for the bytes direct-I/O streams hold back (`ShardStream.place`), kept from shard to shard:
+/// fresh pages cost a fault and a zeroing each, as much as the copy into them.
+final class SpareBuffers: @unchecked Sendable {
+    static let shared = SpareBuffers()
+    private let lock = NSLock()
+    private var free: [UnsafeMutableRawBufferPointer] = []
+    /// Buffers kept at most (a run has two shards in flight).
+    private let keep = 2
+
+    /// A buffer of at least `byteCount` bytes (a kept one when one is large enough).
+    func take(byteCount: Int) -> UnsafeMutableRawBufferPointer {
+        let kept: UnsafeMutableRawBufferPointer? = lock.withLock {
+            guard let i = free.firstIndex(where: { $0.count >= byteCount }) else { return nil }
+            return free.remove(at: i)
+        }
+        return kept ?? .allocate(byteCount: byteCount, alignment: 64)
+    }
+
+    /// Takes `buffer` back for a later `take`, or frees it.
+    func give(_ buffer: UnsafeMutableRawBufferPointer) {
+        let dropped: UnsafeMutableRawBufferPointer? = lock.withLock {
+            free.append(buffer)
+            return free.count > keep ? free.removeFirst() : nil
+        }
+        dropped?.deallocate()
     }
 }

@@ -13,6 +13,15 @@ enum WriteBack {
         _ = sp_start_writeback(fd, Int64(offset), Int64(count))
     }
 
+    /// Reserves the blocks of the first `bytes` of `fd` (an empty file about to receive that many
+    /// bytes through the page cache): the file system allocates them at once instead of at every
+    /// page written, which took a quarter of the kernel's time for a 1 MiB sample here. Advice
+    /// only: where it fails (a file system without fallocate, a full disk) the writes that follow
+    /// allocate as usual and report their own errors.
+    static func preallocate(fd: Int32, bytes: Int) {
+        _ = sp_preallocate(fd, Int64(bytes))
+    }
+
     /// Turns direct I/O (O_DIRECT: no page cache) on or off for `fd`; false when the system or
     /// the file system refuses.
     static func setDirect(fd: Int32, _ on: Bool) -> Bool { sp_set_direct(fd, on ? 1 : 0) == 0 }

@@ -60,6 +60,46 @@ package enum PixelKernels {
         return (counts.map { Int($0) }, sums.map { Int($0) }, squares.map { Int($0) })
     }
 
+    /// `sampleStats` and `valueSums(value:)` in one pass over the pixels: the label histogram, the
+    /// per-channel sums and sums of squares, and the same sums over the pixels labelled `value`.
+    package static func sampleStats(image: Raster, label: Raster, value: Int, path: SIMDPath = .current)
+        -> (counts: [Int], sums: [Int], squares: [Int], valueSums: [Int], valueSquares: [Int]) {
+        guard label.channels == 1, let v = UInt8(exactly: value) else {
+            let (counts, sums, squares) = sampleStats(image: image, label: label, path: path)
+            guard value >= 0 && value < counts.count && counts[value] > 0 else { return (counts, sums, squares, [0, 0, 0], [0, 0, 0]) }
+            let (vsums, vsquares) = valueSums(image: image, label: label, value: value)
+            return (counts, sums, squares, vsums, vsquares)
+        }
+        var counts = [Int64](repeating: 0, count: 256), sums = [Int64](repeating: 0, count: 3), squares = sums, vsums = sums, vsquares = sums
+        image.pixels.withUnsafeBufferPointer { i in
+            label.pixels.withUnsafeBufferPointer { l in
+                counts.withUnsafeMutableBufferPointer { c in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        squares.withUnsafeMutableBufferPointer { q in
+                            vsums.withUnsafeMutableBufferPointer { vs in
+                                vsquares.withUnsafeMutableBufferPointer { vq in
+                                    sp_sample_stats_split(i.baseAddress, l.baseAddress, l.count, v, c.baseAddress, s.baseAddress,
+                                                          q.baseAddress, vs.baseAddress, vq.baseAddress, path.level)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let ints = { (a: [Int64]) in a.map { Int($0) } }
+        return (ints(counts), ints(sums), ints(squares), ints(vsums), ints(vsquares))
+    }
+
+    /// Pixels per value of 8-bit labels (256 counts).
+    package static func labelHistogram(_ labels: [UInt8], path: SIMDPath = .current) -> [Int] {
+        var counts = [Int64](repeating: 0, count: 256)
+        labels.withUnsafeBufferPointer { l in
+            counts.withUnsafeMutableBufferPointer { sp_label_histogram(l.baseAddress, l.count, $0.baseAddress, path.level) }
+        }
+        return counts.map { Int($0) }
+    }
+
     /// Per-channel sums and sums of squares over the pixels whose label is `value` (1- or 2-byte labels).
     package static func valueSums(image: Raster, label: Raster, value: Int) -> (sums: [Int], squares: [Int]) {
         var sums = [Int64](repeating: 0, count: 3), squares = sums

@@ -4,7 +4,12 @@
 extension Raster {
     /// A label map of `value` everywhere, `bytes` (1 or 2) bytes per value.
     public init(width: Int, height: Int, label value: Int, bytes: Int) {
-        self.init(width: width, height: height, fill: bytes == 1 ? [UInt8(truncatingIfNeeded: value)] : Self.littleEndian(value))
+        self.init(width: width, height: height, fill: Self.labelPixel(value, bytes: bytes))
+    }
+
+    /// The bytes of one label pixel of `value`, `bytes` (1 or 2) bytes wide.
+    public static func labelPixel(_ value: Int, bytes: Int) -> [UInt8] {
+        bytes == 1 ? [UInt8(truncatingIfNeeded: value)] : littleEndian(value)
     }
 
     package static func littleEndian(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
@@ -58,24 +63,7 @@ extension Raster {
     /// Pixels per label value: `max + 1` counts, where `max` is the largest value present
     /// (256 counts at least for 8-bit maps).
     public var labelHistogram: [Int] {
-        if channels == 1 {
-            // Four tables taking every fourth pixel: a run of one value (labels are mostly runs)
-            // increments four counters in turn instead of waiting on one.
-            var tables = [Int](repeating: 0, count: 1024)
-            pixels.withUnsafeBufferPointer { p in
-                tables.withUnsafeMutableBufferPointer { t in
-                    let n = p.count
-                    var i = 0
-                    while i + 4 <= n {
-                        t[Int(p[i])] &+= 1; t[256 + Int(p[i + 1])] &+= 1
-                        t[512 + Int(p[i + 2])] &+= 1; t[768 + Int(p[i + 3])] &+= 1
-                        i += 4
-                    }
-                    while i < n { t[Int(p[i])] &+= 1; i += 1 }
-                }
-            }
-            return (0..<256).map { tables[$0] + tables[256 + $0] + tables[512 + $0] + tables[768 + $0] }
-        }
+        if channels == 1 { return PixelKernels.labelHistogram(pixels) }
         let values = labelValues
         var counts = [Int](repeating: 0, count: Int(values.max() ?? 0) + 1)
         for v in values { counts[Int(v)] += 1 }

@@ -24,6 +24,43 @@ public struct Raster: Sendable, Equatable {
         }
     }
 
+    /// A `width` x `height` raster of `fill` with `src` pasted at (`dx`, `dy`) (parts outside
+    /// cropped): the pixels of `Raster(width:height:fill:)` then `paste`, with each byte written
+    /// once (the fill only around the pasted part). `src` must have `fill.count` channels.
+    public init(width: Int, height: Int, fill: [UInt8], placing src: Raster, dx: Int, dy: Int) {
+        let c = fill.count
+        let x0 = max(0, dx), y0 = max(0, dy), x1 = min(width, dx + src.width), y1 = min(height, dy + src.height)
+        guard src.channels == c, x0 < x1, y0 < y1 else {
+            self.init(width: width, height: height, fill: fill)
+            paste(src, dx: dx, dy: dy)
+            return
+        }
+        let uniform = fill.allSatisfy { $0 == fill[0] }
+        let srcW = src.width
+        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * c) { buf, n in
+            src.pixels.withUnsafeBufferPointer { s in
+                guard let base = buf.baseAddress, let from = s.baseAddress else { return }
+                /// Sets `count` pixels from pixel `start` to the fill.
+                func fillPixels(_ start: Int, _ count: Int) {
+                    if uniform {
+                        (base + start * c).initialize(repeating: fill[0], count: count * c)
+                    } else {
+                        for i in start..<(start + count) { for ch in 0..<c { (base + i * c + ch).initialize(to: fill[ch]) } }
+                    }
+                }
+                fillPixels(0, y0 * width)
+                for y in y0..<y1 {
+                    fillPixels(y * width, x0)
+                    (base + (y * width + x0) * c).initialize(from: from + ((y - dy) * srcW + (x0 - dx)) * c, count: (x1 - x0) * c)
+                    fillPixels(y * width + x1, width - x1)
+                }
+                fillPixels(y1 * width, (height - y1) * width)
+            }
+            n = width * height * c
+        }
+        self.init(width: width, height: height, channels: c, pixels: pixels)
+    }
+
     /// Copies `src` onto this raster with its top-left corner at (`dx`, `dy`); parts outside are cropped.
     ///
     /// Both rasters must have the same channel count. Offsets may be negative.

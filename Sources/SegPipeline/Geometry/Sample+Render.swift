@@ -46,17 +46,15 @@ extension Sample {
             // A window that covers the whole canvas is the canvas: nothing to fill and copy over.
             let covers = { (r: Raster) in at.x == 0 && at.y == 0 && r.width == c.width && r.height == c.height }
             let placed = outLabel.label(bytes: bytes)!
-            if covers(placed) {
-                outLabel = placed
+            if !covers(placed) {
+                outLabel = Raster(width: c.width, height: c.height, fill: Raster.labelPixel(c.labelFill, bytes: bytes),
+                                  placing: placed, dx: at.x, dy: at.y)
             } else {
-                var canvasLabel = Raster(width: c.width, height: c.height, label: c.labelFill, bytes: bytes)
-                canvasLabel.paste(placed, dx: at.x, dy: at.y)
-                outLabel = canvasLabel
+                outLabel = placed
             }
             if withImage && !(covers(outImage) && outImage.channels == c.fill.count) {
-                var canvasImage = Raster(width: c.width, height: c.height, fill: c.fill)
-                if !outImage.pixels.isEmpty { canvasImage.paste(outImage, dx: at.x, dy: at.y) }
-                outImage = canvasImage
+                outImage = outImage.pixels.isEmpty ? Raster(width: c.width, height: c.height, fill: c.fill)
+                    : Raster(width: c.width, height: c.height, fill: c.fill, placing: outImage, dx: at.x, dy: at.y)
             }
         }
         label = outLabel

@@ -173,8 +173,9 @@ struct OutputFolder {
     /// Finishes one shard under its temporary name and returns what the manifest needs, with the
     /// file still to commit (fsync and rename).
     ///
-    /// `stream` holds the images of `good`, in order. When samples were skipped its header counts
-    /// them too, so the shard is written afresh: new header, the images read back, the labels.
+    /// `stream` holds the images of `good`, in order, and their labels placed after the room of
+    /// all the shard's images. When samples were skipped its header counts them too, so the shard
+    /// is written afresh: new header, the images and labels read back.
     func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream, height: Int, width: Int,
                skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
         let name = Manifest.shardName(a.index)
@@ -196,9 +197,11 @@ struct OutputFolder {
             out = try ShardStream(tensors(count: n, height: height, width: width), metadata: metadata,
                                   to: "\(dir)/\(name)", attempt: 2, checksum: checksum, directIO: directIO)
             defer { stream.abandon() }
-            try stream.copyData(0..<(n * a.imageBytes), to: out)
+            if n > 0 {
+                try stream.copyData(0..<(n * a.imageBytes), to: out)
+                try stream.copyData(a.labelOffset(good: 0)..<a.labelOffset(good: n), to: out)
+            }
         }
-        try a.withLabels(samples: n) { try out.append($0) }
         let file = try out.finish()
         stored.entry.bytes = file.bytes
         stored.entry.digest = file.digest

@@ -21,16 +21,13 @@ struct ShardWork: @unchecked Sendable {
     /// Items (sample slots) of shard `s`: global item indices `s*perShard ..< min(...)`.
     func items(of s: Int) -> Range<Int> { (s * perShard)..<min((s + 1) * perShard, totalItems) }
 
-    /// Samples a shard buffer holds: the largest shard this run makes, which is below
-    /// `samples_per_shard` when a run is limited or small (buffers are never sized by the setting alone).
-    var bufferSamples: Int { shards.map { items(of: $0).count }.max() ?? 0 }
-
     /// Processes all shards, handing each to the caller on this thread, in order, while it fills.
     ///
     /// For each shard: `writer.begin` once its first sample is done (a stream for its bytes), the
-    /// stream receives the image of each good sample as soon as that sample and all before it are
-    /// done (failed samples are left out), and `writer.write` gets the complete shard with the
-    /// stream. Throws what the writer and the stream throw.
+    /// stream receives the image and label of each good sample as soon as that sample and all
+    /// before it are done (failed samples are left out; labels are placed after the images' room),
+    /// and `writer.write` gets the complete shard with the stream. Throws what the writer and the
+    /// stream throw.
     func execute(progress: (Int, Int) -> Void, writer: ShardWriter) throws {
         let total = shards.reduce(0) { $0 + items(of: $1).count }
         guard total > 0 else { return }
@@ -58,9 +55,14 @@ struct ShardWork: @unchecked Sendable {
         for pos in 0..<shards.count {
             var (a, result) = state.waitForSlot(pos, 0) { progress($0, total) }
             let stream = try writer.begin(a)
+            var good = 0
             for slot in 0..<a.count {
                 if slot > 0 { (a, result) = state.waitForSlot(pos, slot) { progress($0, total) } }
-                if result.error == nil, let image = result.image { try image.withUnsafeBytes { try stream.append($0) } }
+                if result.error == nil, let image = result.image, let label = result.label {
+                    try image.withUnsafeBytes { try stream.append($0) }
+                    try label.withUnsafeBytes { try stream.place(UnsafeRawBufferPointer(rebasing: $0[0..<a.labelBytes]), at: a.labelOffset(good: good)) }
+                    good += 1
+                }
                 state.streamed(a, slot: slot)
             }
             _ = try writer.write(a, stream)
@@ -86,18 +88,13 @@ struct ShardWork: @unchecked Sendable {
             return .init(id: id, repeatIndex: rep, params: [:], classPixels: [], channelSums: [], channelSquares: [], error: error,
                          sourceClassPixels: s.sourceClassPixels)
         }
-        a.storeLabel(s, slot: slot)
-        let (counts, sums, squares) = PixelKernels.sampleStats(image: s.image, label: s.label)
+        // Labelled-pixel sums: the ignored pixels' sums (from the same pass) taken away.
+        let (counts, sums, squares, ignoredSums, ignoredSquares) = PixelKernels.sampleStats(image: s.image, label: s.label, value: context.ignoreIndex)
         func count(_ v: Int) -> Int { v < counts.count ? counts[v] : 0 }
-        // Labelled-pixel sums: the ignored pixels' sums taken away (no second pass without them).
-        var labelled = (sums, squares)
-        if count(context.ignoreIndex) > 0 {
-            let ignored = PixelKernels.valueSums(image: s.image, label: s.label, value: context.ignoreIndex)
-            labelled = (zip(sums, ignored.sums).map { $0 - $1 }, zip(squares, ignored.squares).map { $0 - $1 })
-        }
+        let labelled = (zip(sums, ignoredSums).map { $0 - $1 }, zip(squares, ignoredSquares).map { $0 - $1 })
         return .init(id: id, repeatIndex: rep, params: s.params, classPixels: (0..<context.classes).map(count) + [count(context.ignoreIndex)],
                      channelSums: sums, channelSquares: squares, labelledSums: labelled.0, labelledSquares: labelled.1,
-                     error: nil, sourceClassPixels: s.sourceClassPixels, image: s.image.pixels)
+                     error: nil, sourceClassPixels: s.sourceClassPixels, image: s.image.pixels, label: s.label.pixels)
     }
 }
 
@@ -108,17 +105,15 @@ final class WorkState: @unchecked Sendable {
     private var assemblies: [Int: ShardAssembly] = [:]   // by position in `work.shards`
     private var nextPos = 0, nextSlot = 0
     private var writtenPos = 0
-    /// Samples claimed so far, and how many of their images the writer has streamed: workers stay
-    /// at most `imagesInFlight` samples ahead, so few images are alive at once (their storage is
-    /// recycled by the allocator instead of fresh pages). The slack covers the writer's pause at
-    /// the end of each shard (its labels: ~20 ms for 64 512x512 samples); 2 x threads + 2 measured
-    /// 5-10% slower on 2 threads, 16 and more alike.
+    /// Samples claimed so far, and how many of their images and labels the writer has streamed:
+    /// workers stay at most `imagesInFlight` samples ahead, so few are alive at once (their storage
+    /// is recycled by the allocator instead of fresh pages). The slack covers the writer's pause at
+    /// the end of each shard (checksumming its labels); 2 x threads + 2 measured 5-10% slower on 2
+    /// threads, 16 and more alike.
     private var claimed = 0, streamedCount = 0
     private var imagesInFlight: Int { 8 * work.threads + 8 }
     private var stop = false
     private var done = 0
-    /// Buffers of written shards, for the next ones (at most `window` exist).
-    private var pool: [ShardBuffers] = []
 
     init(work: ShardWork) { self.work = work }
 
@@ -132,9 +127,8 @@ final class WorkState: @unchecked Sendable {
         let pos = nextPos, slot = nextSlot
         let a: ShardAssembly
         if let existing = assemblies[pos] { a = existing } else {
-            let buffers = pool.popLast() ?? ShardBuffers(samples: work.bufferSamples, labelBytes: work.labelBytes)
             a = ShardAssembly(index: work.shards[pos], count: work.items(of: work.shards[pos]).count,
-                              imageBytes: work.imageBytes, labelBytes: work.labelBytes, buffers: buffers)
+                              imageBytes: work.imageBytes, labelBytes: work.labelBytes)
             assemblies[pos] = a
         }
         nextSlot += 1
@@ -165,10 +159,12 @@ final class WorkState: @unchecked Sendable {
         }
     }
 
-    /// Drops sample `slot`'s image once the writer has it, letting a worker claim another sample.
+    /// Drops sample `slot`'s image and label once the writer has them, letting a worker claim
+    /// another sample.
     func streamed(_ a: ShardAssembly, slot: Int) {
         cond.lock()
         a.results[slot]?.image = nil
+        a.results[slot]?.label = nil
         streamedCount += 1
         cond.broadcast()
         cond.unlock()
@@ -177,7 +173,7 @@ final class WorkState: @unchecked Sendable {
     /// Frees shard position `pos` after it is written; returns samples done.
     func released(_ pos: Int) -> Int {
         cond.lock(); defer { cond.unlock() }
-        if let a = assemblies.removeValue(forKey: pos) { pool.append(a.buffers) }
+        assemblies.removeValue(forKey: pos)
         writtenPos = pos + 1
         cond.broadcast()
         return done
