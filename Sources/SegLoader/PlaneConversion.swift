@@ -6,7 +6,8 @@ public enum PlaneConversion {
                               mean: [Float]? = nil, std: [Float]? = nil) {
         let table = BatchConverter.normalisation(mean: mean, std: std)
         table.withUnsafeBufferPointer { t in
-            planes(rgb, pixels: pixels, into: dst, table: t.baseAddress!)
+            // A 768-entry table always has a base address.
+            if let base = t.baseAddress { planes(rgb, pixels: pixels, into: dst, table: base) }
         }
     }
 }

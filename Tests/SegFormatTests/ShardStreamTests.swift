@@ -131,6 +131,29 @@ import Testing
         #expect(try entries().isEmpty)
     }
 
+    @Test func placingAfterTheEndOrCopyingUnwrittenBytesIsAnError() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/s.safetensors", other = "\(dir)/t.safetensors"
+        // Bytes not yet written cannot be copied; the target keeps what it was given before.
+        let stream = try ShardStream(tensors, metadata: [:], to: path)
+        try [UInt8](1...4).withUnsafeBytes { try stream.append($0) }
+        let target = try ShardStream(tensors, metadata: [:], to: other)
+        try stream.copyData(0..<4, to: target)
+        let unwritten = #expect(throws: SafeTensorsError.self) { try stream.copyData(2..<8, to: target) }
+        #expect(unwritten?.description == "\(path): has no data bytes 2..<8 to copy (finished, abandoned, or not yet written)")
+        try [UInt8](5...10).withUnsafeBytes { try target.append($0) }
+        let copied = try target.finish()
+        try copied.commit()
+        // A finished shard takes no more bytes, and its file stays as written.
+        try [UInt8](5...10).withUnsafeBytes { try stream.append($0) }
+        let file = try stream.finish()
+        try file.commit()
+        let late = #expect(throws: SafeTensorsError.self) { try [UInt8](1...2).withUnsafeBytes { try stream.place($0, at: 8) } }
+        #expect(late?.description == "\(path): received bytes to place after it was finished or abandoned")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(contentsOf: URL(fileURLWithPath: other)))
+        #expect(try entries() == ["s.safetensors", "t.safetensors"])
+    }
+
     @Test func tooManyBytesAreRefused() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(dir)/s.safetensors"

@@ -102,7 +102,7 @@ public final class ShardStream {
     /// Throws `SafeTensorsError` when the write fails (the stream is then abandoned) or the bytes
     /// fall outside the data.
     public func place(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-        precondition(fd >= 0, "shard \(path) placed into after it was finished or abandoned")
+        guard fd >= 0 else { throw SafeTensorsError(path: path, "received bytes to place after it was finished or abandoned") }
         if placedEnd == placedStart { placedStart = offset; placedEnd = offset; placedBack = offset }
         guard offset == placedEnd, offset >= appended, offset + bytes.count <= expected else {
             abandon()
@@ -172,7 +172,9 @@ public final class ShardStream {
     /// Throws `SafeTensorsError` when the file cannot be read or `other` refuses the bytes.
     public func copyData(_ range: Range<Int>, to other: ShardStream) throws {
         let placed = placedEnd > placedStart && range.lowerBound >= placedStart
-        precondition(fd >= 0 && range.upperBound <= (placed ? placedEnd : appended), "shard \(path) has no such bytes to copy")
+        guard fd >= 0, range.lowerBound >= 0, range.upperBound <= (placed ? placedEnd : appended) else {
+            throw SafeTensorsError(path: path, "has no data bytes \(range.lowerBound)..<\(range.upperBound) to copy (finished, abandoned, or not yet written)")
+        }
         if placed {
             if let pending {
                 try other.append(UnsafeRawBufferPointer(rebasing: pending[(range.lowerBound - placedStart)..<(range.upperBound - placedStart)]))
