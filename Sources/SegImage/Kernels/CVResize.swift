@@ -43,28 +43,38 @@ package enum CVResize {
                                flipX: Bool = false, path: SIMDPath = .current) -> Raster {
         let win = window ?? Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
         let c = src.channels, ww = win.x1 - win.x0, wh = win.y1 - win.y0
-        guard ww > 0, wh > 0, src.width > 0, src.height > 0, let sw = Int32(exactly: src.width), let sh = Int32(exactly: src.height),
-              let c32 = Int32(exactly: c), let ww32 = Int32(exactly: ww), let wh32 = Int32(exactly: wh) else {
+        // The Swift passes, where the kernel does not apply or declines.
+        func oracle() -> Raster {
             let out = linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
             return flipX ? out.flippedHorizontally() : out
         }
+        guard ww > 0, wh > 0, src.width > 0, src.height > 0, let sw = Int32(exactly: src.width), let sh = Int32(exactly: src.height),
+              let c32 = Int32(exactly: c), let ww32 = Int32(exactly: ww), let wh32 = Int32(exactly: wh) else { return oracle() }
         // Mirrored columns are the same columns in reverse order: each output column is computed alone.
         let columns = flipX ? Array((win.x0..<win.x1).reversed()) : Array(win.x0..<win.x1)
-        let xi = columns.map { Int32(clamping: xs.index[$0]) }
-        let xw = columns.flatMap { [Int32(clamping: xs.w0[$0]), Int32(clamping: xs.w1[$0])] }
-        let yi = (win.y0..<win.y1).map { Int32(clamping: ys.index[$0]) }
-        let yw = (win.y0..<win.y1).flatMap { [Int32(clamping: ys.w0[$0]), Int32(clamping: ys.w1[$0])] }
+        let (xi, xw) = tables(xs, columns)
+        let (yi, yw) = tables(ys, Array(win.y0..<win.y1))
         var out = [UInt8](repeating: 0, count: ww * wh * c)
         let status = src.pixels.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
                 sp_resize_linear_u8(p.baseAddress, sw, sh, c32, xi, xw, ww32, yi, yw, wh32, o.baseAddress, path.level)
             }
         }
-        guard status == 0 else {
-            let out = linearOracle(src, width: width, height: height, window: win, xs: xs, ys: ys)
-            return flipX ? out.flippedHorizontally() : out
-        }
+        guard status == 0 else { return oracle() }
         return Raster(width: ww, height: wh, channels: c, pixels: out)
+    }
+
+    /// The kernel's index table and interleaved weight pairs of `axis` at `positions`.
+    private static func tables(_ axis: Axis, _ positions: [Int]) -> (index: [Int32], weights: [Int32]) {
+        var index = [Int32](), weights = [Int32]()
+        index.reserveCapacity(positions.count)
+        weights.reserveCapacity(2 * positions.count)
+        for p in positions {
+            index.append(Int32(clamping: axis.index[p]))
+            weights.append(Int32(clamping: axis.w0[p]))
+            weights.append(Int32(clamping: axis.w1[p]))
+        }
+        return (index, weights)
     }
 
     /// The same two passes in Swift, one value a step: the oracle the kernel's paths are tested against.
