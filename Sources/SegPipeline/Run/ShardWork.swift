@@ -59,6 +59,10 @@ struct ShardWork: @unchecked Sendable {
             for slot in 0..<a.count {
                 if slot > 0 { (a, result) = state.waitForSlot(pos, slot) { progress($0, total) } }
                 if result.error == nil, let image = result.image, let label = result.label {
+                    guard label.count >= a.labelBytes else {
+                        stream.abandon()
+                        throw SafeTensorsError(path: stream.path, "received a label of \(label.count) bytes for a slot of \(a.labelBytes)")
+                    }
                     try image.withUnsafeBytes { try stream.append($0) }
                     try label.withUnsafeBytes { try stream.place(UnsafeRawBufferPointer(rebasing: $0[0..<a.labelBytes]), at: a.labelOffset(good: good)) }
                     good += 1
