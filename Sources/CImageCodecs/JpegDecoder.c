@@ -108,6 +108,13 @@ static void cmyk_to_rgb(uint8_t *rgb, const uint8_t *cmyk, size_t w) {
     }
 }
 
+/* One decoded row of `bands` samples a pixel (grey, RGB or CMYK) to w RGB pixels. */
+static void to_rgb(uint8_t *row, const uint8_t *src, size_t w, int bands) {
+    if (bands == 3) memcpy(row, src, w * 3);
+    else if (bands == 4) cmyk_to_rgb(row, src, w);
+    else for (size_t x = 0; x < w; x++) row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = src[x];
+}
+
 int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len) {
     struct jpeg_decompress_struct *c = &j->cinfo;
     uint8_t *volatile row_buf = NULL;   /* volatile: read after a longjmp */
@@ -127,14 +134,84 @@ int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err,
         uint8_t *row = dst + (size_t)c->output_scanline * w * 3;
         JSAMPROW rows[1] = {direct ? row : (uint8_t *)row_buf};
         jpeg_read_scanlines(c, rows, 1);
-        if (direct) continue;
-        if (j->bands == 3) memcpy(row, (uint8_t *)row_buf, w * 3);
-        else if (j->bands == 4) cmyk_to_rgb(row, (const uint8_t *)row_buf, w);
-        else for (size_t x = 0; x < w; x++) row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = row_buf[x];
+        if (!direct) to_rgb(row, (const uint8_t *)row_buf, w, j->bands);
     }
     if (c->output_scanline < c->output_height) jpeg_abort_decompress(c);
     else jpeg_finish_decompress(c);
     free((void *)row_buf);
+    if (fail_on_truncated && j->err.truncated) {
+        copy_err(err, err_len, j->err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether the data ends with the end-of-image marker: then no row can be missing, so a region read
+   that stops early refuses nothing a whole read would (a truncated file takes the whole path). */
+static int ends_with_eoi(const uint8_t *buf, size_t len) {
+    return len >= 4 && buf[len - 2] == 0xFF && buf[len - 1] == 0xD9;
+}
+
+int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, int x0, int y0, int w, int h,
+                            int fail_on_truncated, char *err, size_t err_len) {
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 > j->width - w || y0 > j->height - h) {
+        copy_err(err, err_len, "region outside the image");
+        return -1;
+    }
+    if ((x0 == 0 && y0 == 0 && w == j->width && h == j->height) || !ends_with_eoi((const uint8_t *)buf, len)) {
+        /* The whole image (or a file that may be truncated): decode it all, keep the region. */
+        if (x0 == 0 && y0 == 0 && w == j->width && h == j->height)
+            return sp_jpeg_read_rgb(j, dst, fail_on_truncated, err, err_len);
+        uint8_t *whole = malloc((size_t)j->width * (size_t)j->height * 3);
+        if (!whole) { copy_err(err, err_len, "out of memory"); return -1; }
+        int rc = sp_jpeg_read_rgb(j, whole, fail_on_truncated, err, err_len);
+        if (rc == 0)
+            for (int y = 0; y < h; y++)
+                memcpy(dst + (size_t)y * w * 3, whole + ((size_t)(y0 + y) * j->width + (size_t)x0) * 3, (size_t)w * 3);
+        free(whole);
+        return rc;
+    }
+    /* A row of the widest crop (libjpeg's output width, fixed by sp_jpeg_open). */
+    uint8_t *const row_buf = malloc((size_t)c->output_width * (size_t)j->bands);
+    if (!row_buf) { copy_err(err, err_len, "out of memory"); return -1; }
+    if (setjmp(j->err.jmp)) {
+        copy_err(err, err_len, j->err.msg);
+        free(row_buf);
+        return -1;
+    }
+    jpeg_start_decompress(c);
+    /* One iMCU of output pixels: crops and skips are aligned to it. The region is widened by two of
+       them on each side, so the columns and rows kept are never at an edge the crop or the skip
+       made (fancy upsampling treats those as image edges); tests compare every kept pixel with a
+       whole decode. */
+#if JPEG_LIB_VERSION >= 70
+    const int imcu_w = c->max_h_samp_factor * c->min_DCT_h_scaled_size;
+    const int imcu_h = c->max_v_samp_factor * c->min_DCT_v_scaled_size;
+#else
+    const int imcu_w = c->max_h_samp_factor * c->min_DCT_scaled_size;
+    const int imcu_h = c->max_v_samp_factor * c->min_DCT_scaled_size;
+#endif
+    JDIMENSION xoff = 0, cw = c->output_width;
+    if (w < j->width) {
+        const int lo = x0 - 2 * imcu_w > 0 ? x0 - 2 * imcu_w : 0;
+        const int hi = x0 + w + 2 * imcu_w < (int)c->output_width ? x0 + w + 2 * imcu_w : (int)c->output_width;
+        xoff = (JDIMENSION)lo;
+        cw = (JDIMENSION)(hi - lo);
+        if (cw < c->output_width) jpeg_crop_scanline(c, &xoff, &cw);
+    }
+    const int skip_to = (y0 - 2 * imcu_h) / imcu_h * imcu_h;
+    if (skip_to > 0) jpeg_skip_scanlines(c, (JDIMENSION)skip_to);
+    JSAMPROW rows[1] = {row_buf};
+    while (c->output_scanline < (JDIMENSION)y0) jpeg_read_scanlines(c, rows, 1);
+    const size_t first = (size_t)x0 - xoff;
+    while (c->output_scanline < (JDIMENSION)(y0 + h)) {
+        uint8_t *row = dst + (size_t)(c->output_scanline - (JDIMENSION)y0) * (size_t)w * 3;
+        jpeg_read_scanlines(c, rows, 1);
+        to_rgb(row, row_buf + first * (size_t)j->bands, (size_t)w, j->bands);
+    }
+    jpeg_abort_decompress(c);
+    free(row_buf);
     if (fail_on_truncated && j->err.truncated) {
         copy_err(err, err_len, j->err.msg);
         return -1;

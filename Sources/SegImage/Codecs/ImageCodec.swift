@@ -32,21 +32,47 @@ public enum ImageCodec {
     ///   `convert("RGB")` does (inverted CMYK, then multiplied by K).
     /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
     package static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
+        try decodeJPEG(data, shrink: shrink, id: id, path: path, box: { _, _ in nil }).map { ($0.0.raster, $0.1) }
+    }
+
+    /// Decodes only the box `box(width, height)` of an image of that (shrunk) size, or all of it when
+    /// `box` gives nil or the image is not a JPEG libjpeg reads here. The part's pixels equal the same
+    /// box of a whole decode; a file that may be truncated is decoded whole, so it is refused alike.
+    ///
+    /// Throws `SampleError` naming `path` when the file is unreadable or truncated.
+    package static func decodeRGB(_ data: Data, shrink: Int, id: String, path: String,
+                                  box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> (ImagePart, Int) {
+        if isJPEG(data), let decoded = try decodeJPEG(data, shrink: shrink, id: id, path: path, box: box) { return decoded }
+        let (raster, bands) = try Vips.decodeWithVips(data, shrink: shrink, id: id, path: path)
+        return (ImagePart(whole: raster), bands)
+    }
+
+    private static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String,
+                                   box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> (ImagePart, Int)? {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
-        return try data.withUnsafeBytes { raw -> (Raster, Int)? in
+        return try data.withUnsafeBytes { raw -> (ImagePart, Int)? in
             let decoder = err.withUnsafeMutableBufferPointer { e in
-                sp_jpeg_open(raw.baseAddress, raw.count, Int32(shrink), &w, &h, &bands, &status, e.baseAddress, e.count)
+                sp_jpeg_open(raw.baseAddress, raw.count, Int32(clamping: shrink), &w, &h, &bands, &status, e.baseAddress, e.count)
             }
             defer { sp_jpeg_close(decoder) }
             if status == 1 { return nil }
-            let count = Int(w) * Int(h) * 3
+            let width = Int(w), height = Int(h)
+            // The box, clipped to the image; a box that is the whole image, empty, or past 32 bits is a whole decode.
+            var part = Resample.Window(x0: 0, y0: 0, x1: width, y1: height)
+            if decoder != nil, let b = box(width, height) {
+                let c = Resample.Window(x0: max(0, b.x0), y0: max(0, b.y0), x1: min(width, b.x1), y1: min(height, b.y1))
+                if c.x0 < c.x1 && c.y0 < c.y1 { part = c }
+            }
+            let count = part.width * part.height * 3
             var rc: Int32 = -1
             let pixels: [UInt8]
-            if let decoder {
+            if let decoder, let x0 = Int32(exactly: part.x0), let y0 = Int32(exactly: part.y0),
+               let pw = Int32(exactly: part.width), let ph = Int32(exactly: part.height) {
                 pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                     rc = err.withUnsafeMutableBufferPointer { e in
-                        sp_jpeg_read_rgb(decoder, buffer.baseAddress, 1, e.baseAddress, e.count)
+                        sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, buffer.baseAddress, x0, y0, pw, ph,
+                                                1, e.baseAddress, e.count)
                     }
                     if rc != 0 { buffer.initialize(repeating: 0) }
                     initialized = count
@@ -59,7 +85,8 @@ public enum ImageCodec {
                 throw SampleError(id: id, file: path, problem: "cannot be decoded as an image (\(msg.isEmpty ? "unknown error" : msg))",
                                   fix: "re-export or remove this image, or run with --on-error skip")
             }
-            return (Raster(width: Int(w), height: Int(h), channels: 3, pixels: pixels), Int(bands))
+            let raster = Raster(width: part.width, height: part.height, channels: 3, pixels: pixels)
+            return (ImagePart(raster: raster, x: part.x0, y: part.y0, width: width, height: height), Int(bands))
         }
     }
 

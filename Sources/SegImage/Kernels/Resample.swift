@@ -12,6 +12,22 @@ public enum Resample {
         var weights: [Int32]    // `taps` per output index, zero-padded
         var taps: Int
 
+        /// The source indices the outputs `range` read: the least first index and the greatest end.
+        func span(_ range: Range<Int>) -> (lo: Int, hi: Int) {
+            var lo = Int.max, hi = 0
+            for i in range {
+                lo = min(lo, Int(bounds[2 * i]))
+                hi = max(hi, Int(bounds[2 * i]) + Int(bounds[2 * i + 1]))
+            }
+            return range.isEmpty ? (0, 0) : (lo, hi)
+        }
+
+        /// Moves the first source index of the outputs `range` by `delta` (a source that starts later).
+        mutating func shift(_ range: Range<Int>, by delta: Int) {
+            if delta == 0 { return }
+            for i in range { bounds[2 * i] += Int32(truncatingIfNeeded: delta) }
+        }
+
         /// The same table with the output indices in reverse order (a mirrored resize).
         func reversed() -> Coefficients {
             let n = bounds.count / 2
@@ -95,29 +111,36 @@ public enum Resample {
         if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height && !flipX && !flipY {
             return bicubic(src, width: width, height: height)
         }
+        return bicubic(covering: ImagePart(whole: src), width: width, height: height, window: window, flipX: flipX, flipY: flipY)
+    }
+
+    /// The window of the bicubic resize from a part of the source that holds every pixel the window
+    /// reads (`bicubicSourceBox`); coefficients come from the whole source's size.
+    static func bicubic(covering part: ImagePart, width: Int, height: Int, window: Window,
+                        flipX: Bool, flipY: Bool) -> Raster {
+        let src = part.raster
         // Source rows the vertical pass reads for the window's rows.
         var rowLo = window.y0, rowHi = window.y1
         var vco: Coefficients?
-        if height != src.height {
-            let co = coefficients(inSize: src.height, outSize: height, range: window.y0..<window.y1)
-            rowLo = Int.max; rowHi = 0
-            for yy in window.y0..<window.y1 {
-                rowLo = min(rowLo, Int(co.bounds[2 * yy]))
-                rowHi = max(rowHi, Int(co.bounds[2 * yy]) + Int(co.bounds[2 * yy + 1]))
-            }
+        if height != part.height {
+            let co = coefficients(inSize: part.height, outSize: height, range: window.y0..<window.y1)
+            (rowLo, rowHi) = co.span(window.y0..<window.y1)
             vco = co
         }
+        let rows = (rowLo - part.y)..<(rowHi - part.y)
         var mid: Raster
-        if width != src.width {
+        if width != part.width {
             // (Mirrored, output j of the window is the unmirrored window's x1 - 1 - j: the same range.)
-            var co = coefficients(inSize: src.width, outSize: width, range: window.x0..<window.x1)
+            var co = coefficients(inSize: part.width, outSize: width, range: window.x0..<window.x1)
+            co.shift(window.x0..<window.x1, by: -part.x)
             var first = window.x0
             if flipX { co = co.reversed(); first = width - window.x1 }
-            mid = horizontal(src, rows: rowLo..<rowHi, coefficients: co, columns: first..<(first + window.width))
+            mid = horizontal(src, rows: rows, coefficients: co, columns: first..<(first + window.width))
         } else {
-            mid = crop(Raster(width: src.width, height: rowHi - rowLo, channels: src.channels,
-                              pixels: Array(src.pixels[(rowLo * src.width * src.channels)..<(rowHi * src.width * src.channels)])),
-                       x0: window.x0, x1: window.x1)
+            let c = src.channels
+            mid = crop(Raster(width: src.width, height: rows.count, channels: c,
+                              pixels: Array(src.pixels[(rows.lowerBound * src.width * c)..<(rows.upperBound * src.width * c)])),
+                       x0: window.x0 - part.x, x1: window.x1 - part.x)
             if flipX { mid = mid.flippedHorizontally() }
         }
         guard let co = vco else { return flipY ? mid.flippedVertically() : mid }

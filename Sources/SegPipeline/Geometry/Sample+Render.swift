@@ -81,24 +81,52 @@ extension Sample {
                 return (withImage ? flipped(image, g) : image, flipped(label, g))
             }
         }
-        if withImage { try decodeImage(forTarget: g.resize.map { ($0.width, $0.height) }) }
+        // A JPEG kept encoded is decoded only in the box the window reads, where the resize can
+        // take a part of its source (the same bytes as from the whole image).
+        var part = ImagePart(whole: image)
+        if withImage, case .encoded = source {
+            part = try decodeImagePart(forTarget: g.resize.map { ($0.width, $0.height) }) { sw, sh in
+                guard let r = g.resize else { return w }
+                switch r.method {
+                case .pillowBicubic:
+                    return Resample.bicubicSourceBox(sourceWidth: sw, sourceHeight: sh, width: r.width, height: r.height, window: w)
+                case .cvBilinear:
+                    return CVResize.bilinearSourceBox(sourceWidth: sw, sourceHeight: sh, width: r.width, height: r.height, window: w)
+                case .cvBicubic, .cvArea, .cvNearest:
+                    return nil
+                }
+            }
+            if part.isWhole { image = part.raster }
+        }
         guard let r = g.resize else {
-            return (withImage ? flipped(image.window(w), g) : image, flipped(label.window(w), g))
+            let box = Resample.Window(x0: w.x0 - part.x, y0: w.y0 - part.y, x1: w.x1 - part.x, y1: w.y1 - part.y)
+            let im = withImage ? flipped(try covered(part.covers(w) ? part.raster.window(box) : nil), g) : image
+            return (im, flipped(label.window(w), g))
         }
         switch r.method {
         case .pillowBicubic:
-            let im = withImage ? Resample.bicubic(image, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY) : image
+            let im = withImage ? try covered(Resample.bicubic(part, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY)) : image
             return (im, Resample.nearest(label, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY))
         case .cvBilinear:
             // The horizontal mirror folded into the resize (columns in reverse order), the vertical after it.
             var v = g
             v.flipX = false
-            let im = withImage ? flipped(CVResize.bilinear(image, width: r.width, height: r.height, window: w, flipX: g.flipX), v) : image
+            let im = withImage ? flipped(try covered(CVResize.bilinear(part, width: r.width, height: r.height, window: w, flipX: g.flipX)), v) : image
             return (im, flipped(CVResize.nearest(label, width: r.width, height: r.height, window: w, flipX: g.flipX), v))
         case .cvBicubic, .cvArea, .cvNearest:
             let im = withImage ? flipped(r.cvImage(image, window: w), g) : image
             return (im, flipped(CVResize.nearest(label, width: r.width, height: r.height, window: w), g))
         }
+    }
+
+    /// A window rendered from a decoded part, or the error that the part lacked pixels it reads
+    /// (the boxes are computed by the functions that render: this does not happen).
+    private func covered(_ r: Raster?) throws -> Raster {
+        guard let r else {
+            throw SampleError(id: id, file: imagePath, problem: "was decoded in a box that misses pixels its window reads",
+                              fix: "report this with the pipeline file; `decode: {}` of a PNG copy of the image avoids it")
+        }
+        return r
     }
 
     /// Reads the window `box` of the source files into `image` (when asked) and `label`.

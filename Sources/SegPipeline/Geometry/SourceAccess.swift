@@ -34,17 +34,28 @@ extension Sample {
     ///
     /// Throws `SampleError` when the file cannot be decoded.
     public mutating func decodeImage(forTarget target: (width: Int, height: Int)? = nil) throws {
-        guard case .encoded(let e) = source else { return }
-        let s = e.shrink(forTarget: target)
-        let (decoded, _) = try ImageCodec.decodeRGB(e.data, shrink: s, id: id, path: imagePath)
+        guard case .encoded = source else { return }
+        image = try decodeImagePart(forTarget: target) { _, _ in nil }.raster
+    }
+
+    /// Decodes a deferred image as `decodeImage(forTarget:)` does, but only the box `box(width,
+    /// height)` gives for the (shrunk) size, where the decoder can (JPEGs that end with their
+    /// end-of-image marker). `image` is left to the caller, which renders from the part.
+    ///
+    /// Throws `SampleError` when the file cannot be decoded.
+    mutating func decodeImagePart(forTarget target: (width: Int, height: Int)?,
+                                  box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> ImagePart {
+        guard case .encoded(let e) = source else { return ImagePart(whole: image) }
+        let s = e.shrinkOnLoad ? e.shrink(forTarget: target) : 1
+        let (part, _) = try ImageCodec.decodeRGB(e.data, shrink: s, id: id, path: imagePath, box: box)
         // Windows were planned on the header's size: a file that decodes to another is refused.
-        guard s > 1 || (decoded.width == e.width && decoded.height == e.height) else {
+        guard s > 1 || (part.width == e.width && part.height == e.height) else {
             throw SampleError(id: id, file: imagePath,
-                              problem: "decodes to \(decoded.width)x\(decoded.height) but its header says \(e.width)x\(e.height)",
+                              problem: "decodes to \(part.width)x\(part.height) but its header says \(e.width)x\(e.height)",
                               fix: "re-export this image, or run with --on-error skip")
         }
-        image = decoded
         source = .pixels
         if s > 1 { params["shrink_on_load"] = Double(s) }
+        return part
     }
 }

@@ -6,7 +6,7 @@ public struct DecodeStage: Stage {
     public static let declaration = StageDeclaration(
         name: "decode",
         summary: "Read the image and its label map.",
-        details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload; CMYK and YCCK files as Pillow's `convert(\"RGB\")` reads them), other formats with libvips. Both files' sizes are read from their headers and checked against each other and against `max_pixels` before anything is decoded. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
+        details: "Decodes the image to 8-bit RGB (grey replicated to R=G=B, alpha dropped, as the reference's cvtColor): JPEGs with libjpeg on the worker thread (the settings of libvips' jpegload; CMYK and YCCK files as Pillow's `convert(\"RGB\")` reads them), other formats with libvips. Both files' sizes are read from their headers and checked against each other and against `max_pixels` before anything is decoded. Label PNGs keep their palette indices: 8-bit non-interlaced files are inflated with libdeflate (CRCs and Adler-32 checked), others read with libpng. JPEGs are decoded when the geometry is rendered, and only in the box of the image the output window reads (columns cropped and rows skipped inside libjpeg, rows below never decoded; the same bytes as a whole decode, which a file not ending in its end-of-image marker gets, so truncation is always found). `shrink_on_load` lets JPEGs decode at 1/2, 1/4 or 1/8 size when the first geometric stage shrinks at least that much (faster, pixels differ slightly from a full decode).",
         label: "Read as class indices; the label must have the image's size.",
         random: false,
         parameters: [Keys.shrinkOnLoad.info, Keys.maxPixels.info, Keys.cropReadsAbove.info])
@@ -69,8 +69,9 @@ public struct DecodeStage: Stage {
         try FileGate.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
         let width = size.width, height = size.height
         try readLabel(labelData, into: &sample, context: context, imageSize: (width, height))
-        if shrinkOnLoad {
-            sample.source = .encoded(EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg))
+        if shrinkOnLoad || size.jpeg {
+            // Decoded when the geometry is rendered: shrunk on load, and JPEGs only where the window reads.
+            sample.source = .encoded(EncodedImage(data: imageData, width: width, height: height, jpeg: size.jpeg, shrinkOnLoad: shrinkOnLoad))
         } else {
             let (image, _) = try ImageCodec.decodeRGB(imageData, shrink: 1, id: sample.id, path: sample.imagePath)
             guard image.width == width, image.height == height else {
