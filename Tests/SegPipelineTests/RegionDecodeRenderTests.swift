@@ -85,4 +85,33 @@ import Testing
             #expect(e.problem == "decodes to \(size.width)x\(size.height) but its header says \(size.width + 2)x\(size.height)")
         }
     }
+
+    @Test("A label-only stage before the geometry leaves the JPEG encoded, with the same output")
+    func labelOnlyStagesKeepTheImageEncoded() throws {
+        try Vips.start()
+        let root = fixtures.appendingPathComponent("labelme-voc").path
+        func spec(_ stages: String) throws -> PipelineSpec {
+            try PipelineSpec.parse("""
+            version: 1
+            input: {format: voc, root: \(root), split: train}
+            classes: 21
+            stages:
+            \(stages)
+            output: {dir: out}
+            """, file: "p.yaml")
+        }
+        // remap_labels first, then a resize that shrinks 4x: the decode can shrink only if the
+        // image is still encoded when the resize renders. (No stage draws: the two orders agree.)
+        let before = try spec("  - decode: {shrink_on_load: true}\n  - remap_labels: {above: 5, to: ignore}\n  - resize: {scale: [100, 70], keep_ratio: false}\n  - pad: {size: [70, 100]}")
+        let after = try spec("  - decode: {shrink_on_load: true}\n  - resize: {scale: [100, 70], keep_ratio: false}\n  - pad: {size: [70, 100]}\n  - remap_labels: {above: 5, to: ignore}")
+        let records = try DatasetInput(before.input).records
+        #expect(!records.isEmpty)
+        for r in records {
+            var a = Sample(record: r, repeatIndex: 0), b = a
+            try before.process(&a)
+            try after.process(&b)
+            #expect(a.params["shrink_on_load"] == 4, "\(r.id): decoded shrunk, so after remap_labels")
+            #expect(a.image == b.image && a.label == b.label)
+        }
+    }
 }

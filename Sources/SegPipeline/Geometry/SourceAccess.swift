@@ -24,6 +24,14 @@ extension Sample {
     /// The size the sample will have once its geometry is rendered.
     public var outputSize: (width: Int, height: Int) { geometry.outputSize(source: sourceSize) }
 
+    /// The label holds the output's label values: no geometry is pending and the label was read
+    /// (the image may still be encoded).
+    public var labelIsRendered: Bool {
+        guard geometry.isIdentity else { return false }
+        if case .windows = source { return false }
+        return true
+    }
+
     /// The source is left in its files (`random_crop` reads only its windows).
     public var windowedSource: Bool {
         if case .windows = source { return true }

@@ -90,7 +90,9 @@ extension PipelineSpec {
             if let timed { timed(stages.count, Self.seconds(clock.now - start)) }
         }
         for (i, stage) in stages.prefix(max(0, min(end, stages.count))).enumerated() {
-            if !type(of: stage).isGeometric { try render() }
+            // A label-only stage on a sample with nothing pending maps the label in place (the
+            // image, maybe still encoded, is untouched); every other stage sees rendered pixels.
+            if !type(of: stage).isGeometric && !(type(of: stage).mapsLabelsOnly && sample.labelIsRendered) { try render() }
             let start = clock.now
             var rng = SeededRandom(seed: seed, id: sample.id, repeatIndex: sample.repeatIndex, stage: i)
             ctx.stageIndex = i

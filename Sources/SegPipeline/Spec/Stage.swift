@@ -13,10 +13,15 @@ public protocol Stage: Sendable {
     /// Whether `apply` only composes onto the sample's geometry; any other stage sees the
     /// rendered pixels (`Sample.render`).
     static var isGeometric: Bool { get }
+    /// Whether `apply` only maps label values pixel by pixel, reading nothing else: then a sample
+    /// whose geometry is the identity is not rendered for it, and a JPEG kept encoded stays so
+    /// (to be decoded only where the output window reads).
+    static var mapsLabelsOnly: Bool { get }
 }
 
 extension Stage {
     public static var isGeometric: Bool { false }
+    public static var mapsLabelsOnly: Bool { false }
 }
 
 /// Facts every stage may need while applying.

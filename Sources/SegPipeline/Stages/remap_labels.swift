@@ -54,6 +54,8 @@ public struct RemapLabelsStage: Stage {
         return t
     }
 
+    public static var mapsLabelsOnly: Bool { true }
+
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
         sample.label.mapLabels(table(ignoreIndex: context.ignoreIndex, wide: sample.label.channels == 2))
     }
