@@ -38,6 +38,8 @@ package enum PixelKernels {
     }
 
     /// Label value histogram (256 entries) and per-channel sums and sums of squares of a sample.
+    /// The kernel reads only the pixels both rasters hold (an image shorter than three bytes per
+    /// label value is never read past its end; every caller passes one sample of checked size).
     package static func sampleStats(image: Raster, label: Raster, path: SIMDPath = .current) -> (counts: [Int], sums: [Int], squares: [Int]) {
         if label.channels != 1 {
             // 16-bit labels: the kernel's channel sums over a blank 8-bit map, the values counted apart.
@@ -51,7 +53,7 @@ package enum PixelKernels {
                 counts.withUnsafeMutableBufferPointer { c in
                     sums.withUnsafeMutableBufferPointer { s in
                         squares.withUnsafeMutableBufferPointer { q in
-                            sp_sample_stats(i.baseAddress, l.baseAddress, l.count, c.baseAddress, s.baseAddress, q.baseAddress, path.level)
+                            sp_sample_stats(i.baseAddress, l.baseAddress, min(l.count, i.count / 3), c.baseAddress, s.baseAddress, q.baseAddress, path.level)
                         }
                     }
                 }
@@ -78,7 +80,7 @@ package enum PixelKernels {
                         squares.withUnsafeMutableBufferPointer { q in
                             vsums.withUnsafeMutableBufferPointer { vs in
                                 vsquares.withUnsafeMutableBufferPointer { vq in
-                                    sp_sample_stats_split(i.baseAddress, l.baseAddress, l.count, v, c.baseAddress, s.baseAddress,
+                                    sp_sample_stats_split(i.baseAddress, l.baseAddress, min(l.count, i.count / 3), v, c.baseAddress, s.baseAddress,
                                                           q.baseAddress, vs.baseAddress, vq.baseAddress, path.level)
                                 }
                             }
