@@ -146,20 +146,68 @@ int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err,
     return 0;
 }
 
-/* Whether the data ends with the end-of-image marker: then no row can be missing, so a region read
-   that stops early refuses nothing a whole read would (a truncated file takes the whole path). */
-static int ends_with_eoi(const uint8_t *buf, size_t len) {
-    return len >= 4 && buf[len - 2] == 0xFF && buf[len - 1] == 0xD9;
+/* Whether a read that stops after the window refuses exactly what a whole read refuses: the data
+   ends with the end-of-image marker (so no row is missing: a truncated file takes the whole path)
+   and, for a single-scan file, nothing but restart markers lies between its scan and that end (a
+   whole read parses what follows the scan in jpeg_finish_decompress; a file with more there takes
+   the whole path). Multi-scan files are read to their end by jpeg_start_decompress either way. */
+static int stops_early_safely(const struct jpeg_decompress_struct *c, const uint8_t *buf, size_t len) {
+    if (len < 4 || buf[len - 2] != 0xFF || buf[len - 1] != 0xD9) return 0;
+    if (jpeg_has_multiple_scans((j_decompress_ptr)c)) return 1;
+    /* The scan's header: the first SOS marker (markers before it have lengths; skip over them). */
+    size_t p = 2;
+    int scan = 0;
+    while (!scan && p + 4 <= len) {
+        if (buf[p] != 0xFF) return 0;
+        const uint8_t m = buf[p + 1];
+        if (m == 0xFF) { p++; continue; }   /* fill byte */
+        const size_t n = ((size_t)buf[p + 2] << 8) | buf[p + 3];
+        if (n < 2 || n > len - p - 2) return 0;
+        p += 2 + n;
+        scan = m == 0xDA;
+    }
+    if (!scan) return 0;
+    /* Entropy-coded data up to the final marker: 0xFF is followed by 0x00 (a stuffed byte), a
+       restart marker, or more 0xFF (fill bytes, also before the final marker). */
+    const uint8_t *const end = buf + len - 2;
+    const uint8_t *q = buf + p;
+    while (q < end) {
+        const uint8_t *f = memchr(q, 0xFF, (size_t)(end - q));
+        if (!f) break;
+        const uint8_t *r = f + 1;
+        while (r < end && *r == 0xFF) r++;
+        if (r >= end) break;
+        if (*r != 0x00 && (*r < 0xD0 || *r > 0xD7)) return 0;
+        q = r + 1;
+    }
+    return 1;
+}
+
+/* Whether jpeg_crop_scanline gives a whole decode's columns for this layout: sampling factors of 1
+   or 2 and, when the decode is scaled, every component scaled alike (libjpeg-turbo 2.1 sizes the
+   colour components of a cropped, scaled decode wrongly otherwise, fixed upstream in 3.0). */
+static int crop_is_exact(const struct jpeg_decompress_struct *c) {
+    if (c->max_h_samp_factor > 2 || c->max_v_samp_factor > 2) return 0;
+    for (int i = 0; i < c->num_components; i++) {
+#if JPEG_LIB_VERSION >= 70
+        if (c->comp_info[i].DCT_h_scaled_size != c->min_DCT_h_scaled_size) return 0;
+        if (c->comp_info[i].DCT_v_scaled_size != c->min_DCT_v_scaled_size) return 0;
+#else
+        if (c->comp_info[i].DCT_scaled_size != c->min_DCT_scaled_size) return 0;
+#endif
+    }
+    return 1;
 }
 
 int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, int x0, int y0, int w, int h,
-                            int fail_on_truncated, char *err, size_t err_len) {
+                            int fail_on_truncated, int *whole_read, char *err, size_t err_len) {
     struct jpeg_decompress_struct *c = &j->cinfo;
+    if (whole_read) *whole_read = 1;
     if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 > j->width - w || y0 > j->height - h) {
         copy_err(err, err_len, "region outside the image");
         return -1;
     }
-    if ((x0 == 0 && y0 == 0 && w == j->width && h == j->height) || !ends_with_eoi((const uint8_t *)buf, len)) {
+    if ((x0 == 0 && y0 == 0 && w == j->width && h == j->height) || !stops_early_safely(c, (const uint8_t *)buf, len)) {
         /* The whole image (or a file that may be truncated): decode it all, keep the region. */
         if (x0 == 0 && y0 == 0 && w == j->width && h == j->height)
             return sp_jpeg_read_rgb(j, dst, fail_on_truncated, err, err_len);
@@ -193,7 +241,8 @@ int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *ds
     const int imcu_h = c->max_v_samp_factor * c->min_DCT_scaled_size;
 #endif
     JDIMENSION xoff = 0, cw = c->output_width;
-    if (w < j->width) {
+    if (whole_read) *whole_read = 0;
+    if (w < j->width && crop_is_exact(c)) {
         const int lo = x0 - 2 * imcu_w > 0 ? x0 - 2 * imcu_w : 0;
         const int hi = x0 + w + 2 * imcu_w < (int)c->output_width ? x0 + w + 2 * imcu_w : (int)c->output_width;
         xoff = (JDIMENSION)lo;

@@ -11,7 +11,7 @@ struct BenchStages: ParsableCommand {
         commandName: "stages",
         abstract: "Time each stage of a pipeline per sample on its input, on one thread (no shards written).",
         discussion: """
-        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample and samples per second for each stage, and the SIMD path the kernels took (SEGPREP_SIMD=avx512|avx2|portable forces a lower one). Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes a JPEG kept for shrink_on_load), and "finish" the final checks.
+        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample and samples per second for each stage, and the SIMD path the kernels took (SEGPREP_SIMD=avx512|avx2|portable forces a lower one). Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes JPEG images, which the decode row only reads: they are decoded there, in the box the window reads), and "finish" the final checks.
 
         Example:
           seg-prep bench stages pipelines/voc-train.yaml --input-root ~/data/VOC2012 --limit 64

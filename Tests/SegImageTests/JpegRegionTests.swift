@@ -19,7 +19,8 @@ import Testing
                                 ("optimised Huffman", "Q=75,optimize-coding")] {
             out.append((name, try Vips.encode(odd, suffix: ".jpg[\(options)]")))
         }
-        for file in ["decoder/grey.jpg", "decoder/progressive.jpg", "decoder/cmyk.jpg"] {
+        for file in ["decoder/grey.jpg", "decoder/progressive.jpg", "decoder/cmyk.jpg", "decoder/sampling-422.jpg",
+                     "decoder/sampling-440.jpg", "decoder/sampling-411.jpg", "decoder/sampling-422-progressive.jpg"] {
             out.append((file, try Data(contentsOf: fixtures.appendingPathComponent(file))))
         }
         return out
@@ -91,5 +92,48 @@ import Testing
         let whole = try ImageCodec.decodeRGB(data, shrink: shrink, id: "x", path: "x").0
         #expect(part.raster.pixels == whole.window(
             Resample.Window(x0: part.x, y0: part.y, x1: part.x + part.raster.width, y1: part.y + part.raster.height)).pixels)
+    }
+
+    /// A box in the middle of the image.
+    static func middle(_ w: Int, _ h: Int) -> Resample.Window { Resample.Window(x0: w / 4, y0: h / 4, x1: w / 2, y1: h / 2) }
+
+    @Test("A box leaves rows and columns out of the decode for every layout; files a whole decode could refuse past it are decoded whole")
+    func whatIsLeftOut() throws {
+        for (name, data) in try Self.variants() {
+            let decoded = try #require(try ImageCodec.decodeJPEG(data, shrink: 1, id: "x", path: name, box: Self.middle))
+            #expect(!decoded.wholeRead, "\(name): the box was decoded alone")
+        }
+        let data = try Self.variants()[0].data
+        let whole = try ImageCodec.decodeRGB(data, id: "x", path: "x").0
+        // A comment segment between the scan and the end, bytes after the end marker, no end marker.
+        var commented = data.dropLast(2)
+        commented.append(contentsOf: [0xFF, 0xFE, 0x00, 0x06, 0x61, 0x62, 0x63, 0x64, 0xFF, 0xD9])
+        let trailing = data + Data([0x00, 0x01, 0x02])
+        // Without its end marker the file is refused as truncated, in a box as whole.
+        for box in [nil, Self.middle] as [((Int, Int) -> Resample.Window)?] {
+            do {
+                _ = try ImageCodec.decodeRGB(data.dropLast(2), shrink: 1, id: "x", path: "x") { w, h in box?(w, h) }
+                Issue.record("a JPEG without its end marker decoded")
+            } catch let e as SampleError {
+                #expect(e.problem == "cannot be decoded as an image (Premature end of JPEG file)")
+            }
+        }
+        for (what, file) in [("a segment after the scan", Data(commented)), ("bytes after the end", trailing)] {
+            let decoded = try #require(try ImageCodec.decodeJPEG(file, shrink: 1, id: "x", path: what, box: Self.middle))
+            #expect(decoded.wholeRead, "\(what): decoded whole")
+            let b = Self.middle(whole.width, whole.height)
+            #expect(decoded.part.raster.pixels == whole.window(b).pixels, "\(what): the same pixels")
+        }
+    }
+
+    @Test("A file cut short with an end marker put back decodes alike in a box and whole", arguments: [1, 2])
+    func cutWithEndMarker(shrink: Int) throws {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("labelme-voc/JPEGImages/2011_000003.jpg"))
+        let cut = data.prefix(data.count * 3 / 4) + Data([0xFF, 0xD9])
+        let whole = try ImageCodec.decodeRGB(cut, shrink: shrink, id: "x", path: "x").0
+        for box in [Self.middle(whole.width, whole.height), Resample.Window(x0: 0, y0: whole.height - 9, x1: 40, y1: whole.height)] {
+            let part = try ImageCodec.decodeRGB(cut, shrink: shrink, id: "x", path: "x") { _, _ in box }.0
+            #expect(part.raster.pixels == whole.window(box).pixels, "box \(box)")
+        }
     }
 }

@@ -114,4 +114,27 @@ import Testing
             #expect(a.image == b.image && a.label == b.label)
         }
     }
+
+    @Test("A damaged JPEG is refused even when none of it lands on the canvas")
+    func invisibleImagesAreStillDecoded() throws {
+        try Vips.start()
+        let data = try Data(contentsOf: fixtures.appendingPathComponent(Self.file))
+        let size = try ImageCodec.imageSize(data, id: "x", path: Self.file)
+        let cut = data.prefix(data.count / 2)
+        var s = Sample(id: "x", repeatIndex: 0, imagePath: Self.file, labelPath: Self.file)
+        s.label = Raster(width: size.width, height: size.height, channels: 1, pixels: [UInt8](repeating: 1, count: size.width * size.height))
+        s.source = .encoded(EncodedImage(data: cut, width: size.width, height: size.height, jpeg: true, shrinkOnLoad: false))
+        s.geometry.resize = Geometry.Resize(width: 60, height: 40)
+        s.geometry.canvas = Geometry.Canvas(width: 32, height: 32, dx: 100, dy: 0, fill: [1, 2, 3], labelFill: 0)
+        var intact = s
+        intact.source = .encoded(EncodedImage(data: data, width: size.width, height: size.height, jpeg: true, shrinkOnLoad: false))
+        try intact.render()
+        #expect(intact.image.pixels == [UInt8](repeating: 0, count: 32 * 32 * 3).enumerated().map { UInt8($0.offset % 3 + 1) })
+        do {
+            try s.render()
+            Issue.record("a truncated JPEG off the canvas rendered")
+        } catch let e as SampleError {
+            #expect(e.problem == "cannot be decoded as an image (Premature end of JPEG file)")
+        }
+    }
 }

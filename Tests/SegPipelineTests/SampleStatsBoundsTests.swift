@@ -20,6 +20,13 @@ import Testing
                 #expect(got.counts == counts && got.sums == sums, "\(n) labels, \(m) pixels on \(path)")
                 let split = PixelKernels.sampleStats(image: image, label: label, value: 2, path: path)
                 #expect(split.counts == counts && split.sums == sums, "\(n) labels, \(m) pixels on \(path), one value apart")
+                // 16-bit labels take the other branches: histogram apart, value sums in Swift.
+                let wide = Raster(width: n, height: 1, channels: 2, pixels: label.pixels.flatMap { [$0, 0] })
+                let w = PixelKernels.sampleStats(image: image, label: wide, value: 2, path: path)
+                #expect(w.sums == sums, "\(n) 16-bit labels, \(m) pixels on \(path)")
+                var vsums = [0, 0, 0]
+                for p in 0..<m where label.pixels[p] == 2 { for c in 0..<3 { vsums[c] += Int(image.pixels[3 * p + c]) } }
+                #expect(w.valueSums == vsums, "\(n) 16-bit labels, \(m) pixels on \(path), value 2")
             }
         }
     }

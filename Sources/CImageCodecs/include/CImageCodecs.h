@@ -23,11 +23,14 @@ int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err,
 /* Decodes the window [x0, x0 + w) x [y0, y0 + h) of the (shrunk) image to packed RGB, w*h*3 bytes
    at dst, with the same bytes a whole decode gives there. Columns outside the window are cropped
    in the decoder (jpeg_crop_scanline), rows above it skipped (jpeg_skip_scanlines) and rows below
-   it never decoded; `buf`/`len` must be the data given to sp_jpeg_open (a file that does not end
-   with the end-of-image marker is decoded whole, so truncation is found as sp_jpeg_read_rgb finds
-   it). Returns 0, or -1 with a reason in err (a window outside the image, bad data). */
+   it never decoded; `buf`/`len` must be the data given to sp_jpeg_open. A file a whole decode could
+   refuse after the window (one that does not end with the end-of-image marker, or holds more than
+   restart markers after its single scan) is decoded whole, so it is refused alike; *whole_read
+   (when not NULL) is then 1, and 0 when rows or columns were left out. Columns are cropped only
+   where libjpeg crops exactly (sampling factors 1 or 2, components scaled alike). Returns 0, or -1
+   with a reason in err (a window outside the image, bad data). */
 int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, int x0, int y0, int w, int h,
-                            int fail_on_truncated, char *err, size_t err_len);
+                            int fail_on_truncated, int *whole_read, char *err, size_t err_len);
 /* Frees a decoder from sp_jpeg_open (NULL is fine). */
 void sp_jpeg_close(sp_jpeg *j);
 

@@ -32,7 +32,7 @@ public enum ImageCodec {
     ///   `convert("RGB")` does (inverted CMYK, then multiplied by K).
     /// - Throws: `SampleError` naming `path` when the file is unreadable or truncated.
     package static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String) throws -> (Raster, Int)? {
-        try decodeJPEG(data, shrink: shrink, id: id, path: path, box: { _, _ in nil }).map { ($0.0.raster, $0.1) }
+        try decodeJPEG(data, shrink: shrink, id: id, path: path, box: { _, _ in nil }).map { ($0.part.raster, $0.bands) }
     }
 
     /// Decodes only the box `box(width, height)` of an image of that (shrunk) size, or all of it when
@@ -42,16 +42,21 @@ public enum ImageCodec {
     /// Throws `SampleError` naming `path` when the file is unreadable or truncated.
     package static func decodeRGB(_ data: Data, shrink: Int, id: String, path: String,
                                   box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> (ImagePart, Int) {
-        if isJPEG(data), let decoded = try decodeJPEG(data, shrink: shrink, id: id, path: path, box: box) { return decoded }
+        if isJPEG(data), let decoded = try decodeJPEG(data, shrink: shrink, id: id, path: path, box: box) {
+            return (decoded.part, decoded.bands)
+        }
         let (raster, bands) = try Vips.decodeWithVips(data, shrink: shrink, id: id, path: path)
         return (ImagePart(whole: raster), bands)
     }
 
-    private static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String,
-                                   box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> (ImagePart, Int)? {
-        var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0
+    /// `decodeRGB(_:shrink:id:path:box:)` for JPEGs libjpeg reads here (nil otherwise), saying
+    /// whether libjpeg decoded the whole image (a box that is all of it, or a file that could be
+    /// refused past the box) or left rows or columns out.
+    package static func decodeJPEG(_ data: Data, shrink: Int, id: String, path: String,
+                                   box: (_ width: Int, _ height: Int) -> Resample.Window?) throws -> (part: ImagePart, bands: Int, wholeRead: Bool)? {
+        var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0, whole: Int32 = 1
         var err = [CChar](repeating: 0, count: 256)
-        return try data.withUnsafeBytes { raw -> (ImagePart, Int)? in
+        return try data.withUnsafeBytes { raw -> (part: ImagePart, bands: Int, wholeRead: Bool)? in
             let decoder = err.withUnsafeMutableBufferPointer { e in
                 sp_jpeg_open(raw.baseAddress, raw.count, Int32(clamping: shrink), &w, &h, &bands, &status, e.baseAddress, e.count)
             }
@@ -72,7 +77,7 @@ public enum ImageCodec {
                 pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                     rc = err.withUnsafeMutableBufferPointer { e in
                         sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, buffer.baseAddress, x0, y0, pw, ph,
-                                                1, e.baseAddress, e.count)
+                                                1, &whole, e.baseAddress, e.count)
                     }
                     if rc != 0 { buffer.initialize(repeating: 0) }
                     initialized = count
@@ -86,7 +91,7 @@ public enum ImageCodec {
                                   fix: "re-export or remove this image, or run with --on-error skip")
             }
             let raster = Raster(width: part.width, height: part.height, channels: 3, pixels: pixels)
-            return (ImagePart(raster: raster, x: part.x0, y: part.y0, width: width, height: height), Int(bands))
+            return (ImagePart(raster: raster, x: part.x0, y: part.y0, width: width, height: height), Int(bands), whole != 0)
         }
     }
 

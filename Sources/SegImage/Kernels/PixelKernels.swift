@@ -105,7 +105,8 @@ package enum PixelKernels {
     /// Per-channel sums and sums of squares over the pixels whose label is `value` (1- or 2-byte labels).
     package static func valueSums(image: Raster, label: Raster, value: Int) -> (sums: [Int], squares: [Int]) {
         var sums = [Int64](repeating: 0, count: 3), squares = sums
-        let pixels = label.width * label.height
+        // Only the pixels both rasters hold (as sampleStats).
+        let pixels = min(label.pixels.count / max(1, label.channels), image.pixels.count / 3)
         if label.channels == 1, let v = UInt8(exactly: value) {
             image.pixels.withUnsafeBufferPointer { i in
                 label.pixels.withUnsafeBufferPointer { l in

@@ -40,6 +40,10 @@ extension Sample {
             if g.flipX { (w.x0, w.x1) = (full.width - visible.x1, full.width - visible.x0) }
             if g.flipY { (w.y0, w.y1) = (full.height - visible.y1, full.height - visible.y0) }
             (outImage, outLabel) = try renderWindow(w, image: withImage, context: context)
+        } else if withImage, case .encoded = source {
+            // Nothing of the image is visible: it is still decoded, so a damaged file is refused
+            // whatever the draw.
+            try decodeImage(forTarget: g.resize.map { ($0.width, $0.height) })
         }
         if let c = g.canvas {
             let bytes = max(outLabel.channels, c.labelFill > 255 ? 2 : 1)
