@@ -4,8 +4,13 @@ extension CVResize {
     /// read the same box).
     package static func bilinearSourceBox(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int,
                                           window: Resample.Window) -> Resample.Window {
-        let xs = Axis(source: sourceWidth, destination: width, clampWeight: true)
-        let ys = Axis(source: sourceHeight, destination: height, clampWeight: false)
+        box(xs: Axis(source: sourceWidth, destination: width, clampWeight: true),
+            ys: Axis(source: sourceHeight, destination: height, clampWeight: false),
+            sourceWidth: sourceWidth, sourceHeight: sourceHeight, window: window)
+    }
+
+    /// The source box the positions of `xs` and `ys` read for `window`.
+    private static func box(xs: Axis, ys: Axis, sourceWidth: Int, sourceHeight: Int, window: Resample.Window) -> Resample.Window {
         var box = Resample.Window(x0: Int.max, y0: Int.max, x1: 0, y1: 0)
         for p in window.x0..<window.x1 {
             box.x0 = min(box.x0, xs.index[p])
@@ -24,11 +29,11 @@ extension CVResize {
     /// it, and a clamp at the part's edge happens only where that edge is the source's.
     package static func bilinear(_ part: ImagePart, width: Int, height: Int, window: Resample.Window, flipX: Bool = false) -> Raster? {
         if part.isWhole { return bilinear(part.raster, width: width, height: height, window: window, flipX: flipX) }
-        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1,
-              part.covers(bilinearSourceBox(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window))
+        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1
         else { return nil }
         var xs = Axis(source: part.width, destination: width, clampWeight: true)
         var ys = Axis(source: part.height, destination: height, clampWeight: false)
+        guard part.covers(box(xs: xs, ys: ys, sourceWidth: part.width, sourceHeight: part.height, window: window)) else { return nil }
         xs.index = xs.index.map { $0 - part.x }
         ys.index = ys.index.map { $0 - part.y }
         return linear(part.raster, width: width, height: height, window: window, xs: xs, ys: ys, flipX: flipX)

@@ -2,11 +2,7 @@ extension Resample {
     /// The box of a `sourceWidth` x `sourceHeight` source that the bicubic resize to `width` x
     /// `height` reads for the output `window` (its mirrors read the same box).
     public static func bicubicSourceBox(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, window: Window) -> Window {
-        let (x0, x1) = width == sourceWidth ? (window.x0, window.x1)
-            : coefficients(inSize: sourceWidth, outSize: width, range: window.x0..<window.x1).span(window.x0..<window.x1)
-        let (y0, y1) = height == sourceHeight ? (window.y0, window.y1)
-            : coefficients(inSize: sourceHeight, outSize: height, range: window.y0..<window.y1).span(window.y0..<window.y1)
-        return Window(x0: x0, y0: y0, x1: x1, y1: y1)
+        bicubicPlan(sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height, window: window).box
     }
 
     /// `bicubic(_:width:height:window:flipX:flipY:)` from a part of the source (`part.width` x
@@ -15,9 +11,10 @@ extension Resample {
     public static func bicubic(_ part: ImagePart, width: Int, height: Int, window: Window,
                                flipX: Bool = false, flipY: Bool = false) -> Raster? {
         if part.isWhole { return bicubic(part.raster, width: width, height: height, window: window, flipX: flipX, flipY: flipY) }
-        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1,
-              part.covers(bicubicSourceBox(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window))
+        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1
         else { return nil }
-        return bicubic(covering: part, width: width, height: height, window: window, flipX: flipX, flipY: flipY)
+        let plan = bicubicPlan(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window)
+        guard part.covers(plan.box) else { return nil }
+        return bicubic(part, plan: plan, flipX: flipX, flipY: flipY)
     }
 }

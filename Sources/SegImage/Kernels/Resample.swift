@@ -111,27 +111,35 @@ public enum Resample {
         if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height && !flipX && !flipY {
             return bicubic(src, width: width, height: height)
         }
-        return bicubic(covering: ImagePart(whole: src), width: width, height: height, window: window, flipX: flipX, flipY: flipY)
+        return bicubic(ImagePart(whole: src), plan: bicubicPlan(sourceWidth: src.width, sourceHeight: src.height, width: width,
+                                                                 height: height, window: window), flipX: flipX, flipY: flipY)
     }
 
-    /// The window of the bicubic resize from a part of the source that holds every pixel the window
-    /// reads (`bicubicSourceBox`); coefficients come from the whole source's size.
-    static func bicubic(covering part: ImagePart, width: Int, height: Int, window: Window,
-                        flipX: Bool, flipY: Bool) -> Raster {
-        let src = part.raster
-        // Source rows the vertical pass reads for the window's rows.
-        var rowLo = window.y0, rowHi = window.y1
-        var vco: Coefficients?
-        if height != part.height {
-            let co = coefficients(inSize: part.height, outSize: height, range: window.y0..<window.y1)
-            (rowLo, rowHi) = co.span(window.y0..<window.y1)
-            vco = co
-        }
-        let rows = (rowLo - part.y)..<(rowHi - part.y)
+    /// The coefficient tables of a windowed bicubic resize (nil for an axis that keeps its size)
+    /// and the source box they read: computed once, for the box and for the passes.
+    struct BicubicPlan {
+        var width: Int, height: Int, window: Window
+        var horizontal: Coefficients?, vertical: Coefficients?
+        var box: Window
+    }
+
+    static func bicubicPlan(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, window: Window) -> BicubicPlan {
+        let h = width == sourceWidth ? nil : coefficients(inSize: sourceWidth, outSize: width, range: window.x0..<window.x1)
+        let v = height == sourceHeight ? nil : coefficients(inSize: sourceHeight, outSize: height, range: window.y0..<window.y1)
+        let (x0, x1) = h?.span(window.x0..<window.x1) ?? (window.x0, window.x1)
+        let (y0, y1) = v?.span(window.y0..<window.y1) ?? (window.y0, window.y1)
+        return BicubicPlan(width: width, height: height, window: window, horizontal: h, vertical: v,
+                           box: Window(x0: x0, y0: y0, x1: x1, y1: y1))
+    }
+
+    /// The window of the bicubic resize from a part of the source that holds the plan's box.
+    static func bicubic(_ part: ImagePart, plan: BicubicPlan, flipX: Bool, flipY: Bool) -> Raster {
+        let src = part.raster, window = plan.window, width = plan.width
+        // Source rows the vertical pass reads for the window's rows, in the part.
+        let rowLo = plan.box.y0, rows = (plan.box.y0 - part.y)..<(plan.box.y1 - part.y)
         var mid: Raster
-        if width != part.width {
+        if var co = plan.horizontal {
             // (Mirrored, output j of the window is the unmirrored window's x1 - 1 - j: the same range.)
-            var co = coefficients(inSize: part.width, outSize: width, range: window.x0..<window.x1)
             co.shift(window.x0..<window.x1, by: -part.x)
             var first = window.x0
             if flipX { co = co.reversed(); first = width - window.x1 }
@@ -143,7 +151,7 @@ public enum Resample {
                        x0: window.x0 - part.x, x1: window.x1 - part.x)
             if flipX { mid = mid.flippedHorizontally() }
         }
-        guard let co = vco else { return flipY ? mid.flippedVertically() : mid }
+        guard let co = plan.vertical else { return flipY ? mid.flippedVertically() : mid }
         // Vertical pass over the window's rows only, with bounds shifted to the rows kept.
         let outRows = flipY ? Array((window.y0..<window.y1).reversed()) : Array(window.y0..<window.y1)
         var bounds = [Int32](repeating: 0, count: 2 * outRows.count)

@@ -100,7 +100,7 @@ extension Sample {
                     return nil
                 }
             }
-            if part.isWhole { image = part.raster }
+            if part.isWhole { image = part.raster }   // (OpenCV's cubic, area and nearest resize `image`)
         }
         guard let r = g.resize else {
             let box = Resample.Window(x0: w.x0 - part.x, y0: w.y0 - part.y, x1: w.x1 - part.x, y1: w.y1 - part.y)
