@@ -199,12 +199,16 @@ static int crop_is_exact(const struct jpeg_decompress_struct *c) {
     return 1;
 }
 
-int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, int x0, int y0, int w, int h,
-                            int fail_on_truncated, int *whole_read, char *err, size_t err_len) {
+int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, size_t dst_len, int x0, int y0,
+                            int w, int h, int fail_on_truncated, int *whole_read, char *err, size_t err_len) {
     struct jpeg_decompress_struct *c = &j->cinfo;
     if (whole_read) *whole_read = 1;
     if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 > j->width - w || y0 > j->height - h) {
         copy_err(err, err_len, "region outside the image");
+        return -1;
+    }
+    if (dst_len / 3 / (size_t)w < (size_t)h) {
+        copy_err(err, err_len, "the buffer is smaller than the region");
         return -1;
     }
     if ((x0 == 0 && y0 == 0 && w == j->width && h == j->height) || !stops_early_safely(c, (const uint8_t *)buf, len)) {
@@ -254,10 +258,27 @@ int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *ds
     JSAMPROW rows[1] = {row_buf};
     while (c->output_scanline < (JDIMENSION)y0) jpeg_read_scanlines(c, rows, 1);
     const size_t first = (size_t)x0 - xoff;
+    /* Three bands: libjpeg writes a row straight into place, starting `first` pixels before it (the
+       columns its crop adds on the left) and running on past its end by `tail` bytes, into rows not
+       decoded yet or, after the last row, into the slack the caller leaves past the region. The
+       bytes before the row that the left columns cover are set aside and put back. Rows with fewer
+       than `first` pixels of the region before them, and layouts whose crop leaves more than the
+       slack on the right, go through row_buf and a copy. */
+    const size_t row_bytes = (size_t)w * 3, lead = first * 3, tail = ((size_t)cw - first - (size_t)w) * 3;
+    uint8_t saved[256];
+    const int direct = j->bands == 3 && lead <= sizeof saved && tail <= dst_len - row_bytes * (size_t)h;
     while (c->output_scanline < (JDIMENSION)(y0 + h)) {
-        uint8_t *row = dst + (size_t)(c->output_scanline - (JDIMENSION)y0) * (size_t)w * 3;
-        jpeg_read_scanlines(c, rows, 1);
-        to_rgb(row, row_buf + first * (size_t)j->bands, (size_t)w, j->bands);
+        const size_t y = (size_t)(c->output_scanline - (JDIMENSION)y0);
+        uint8_t *row = dst + y * row_bytes;
+        if (direct && y * row_bytes >= lead) {
+            memcpy(saved, row - lead, lead);
+            JSAMPROW into[1] = {row - lead};
+            jpeg_read_scanlines(c, into, 1);
+            memcpy(row - lead, saved, lead);
+        } else {
+            jpeg_read_scanlines(c, rows, 1);
+            to_rgb(row, row_buf + first * (size_t)j->bands, (size_t)w, j->bands);
+        }
     }
     jpeg_abort_decompress(c);
     free(row_buf);

@@ -17,8 +17,8 @@ static inline uint8_t paeth(uint8_t a, uint8_t b, uint8_t c) {
     return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
 }
 
-int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out) {
+int sp_png_label_fast(const uint8_t *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,
+                      int *colour_type) {
     if (len < 8 + 25) return 1;
     size_t pos = 8;
     uint32_t w = 0, h = 0;
@@ -64,14 +64,14 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, i
     }
     if (!ended || !idat) { free(joined); return 1; }
     const size_t stride = (size_t)w + 1, raw_len = stride * h;
-    uint8_t *raw = malloc(raw_len);
-    if (!raw) { free(joined); return 1; }
+    if (!dst || dst_len < raw_len) { free(joined); return 1; }
+    uint8_t *raw = dst;
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
     size_t got = 0;
     enum libdeflate_result r = d ? libdeflate_zlib_decompress(d, idat, idat_len, raw, raw_len, &got) : LIBDEFLATE_BAD_DATA;
     if (d) libdeflate_free_decompressor(d);
     free(joined);
-    if (r != LIBDEFLATE_SUCCESS || got != raw_len) { free(raw); return 1; }
+    if (r != LIBDEFLATE_SUCCESS || got != raw_len) return 1;
     /* Undo the filters row by row, writing each unfiltered row over the start of its own filtered
        row shifted one byte left (row y's output lives at y * w, before row y's input at y * (w + 1)). */
     uint8_t max = 0;
@@ -96,14 +96,13 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, i
             for (size_t x = 1; x < w; x++)
                 dst[x] = (uint8_t)(src[x] + (up ? paeth(dst[x - 1], up[x], up[x - 1]) : dst[x - 1]));
             break;
-        default: free(raw); return 1;
+        default: return 1;
         }
         for (size_t x = 0; x < w; x++) max = dst[x] > max ? dst[x] : max;
     }
-    if (ctype == 3 && max >= palette_entries) { free(raw); return 1; }   /* libpng's call */
+    if (ctype == 3 && max >= palette_entries) return 1;   /* libpng's call */
     *width = (int)w;
     *height = (int)h;
-    *colour_type = ctype;
-    *out = raw;   /* w * h bytes used of w * h + h; sp_codec_free releases it */
+    *colour_type = ctype;   /* w * h bytes of dst used */
     return 0;
 }

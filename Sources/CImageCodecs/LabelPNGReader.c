@@ -26,25 +26,40 @@ static void sp_png_error(png_structp png, png_const_charp msg) {
 
 static void sp_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
 
-int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      int *sample_bytes, uint8_t **out, char *err, size_t err_len, int fast) {
+/* The largest label the readers take: 2^31 values. */
+static int size_accepted(size_t w, size_t h) { return w > 0 && h > 0 && w * h <= ((size_t)1 << 31); }
+
+size_t sp_png_label_capacity(const void *buf, size_t len) {
+    const uint8_t *b = (const uint8_t *)buf;
+    if (len < 8 + 8 + 13 || png_sig_cmp((png_const_bytep)buf, 0, 8)) return 0;
+    const uint8_t *ihdr = b + 8;
+    if (memcmp(ihdr + 4, "IHDR", 4) != 0 || ihdr[0] || ihdr[1] || ihdr[2] || ihdr[3] != 13) return 0;
+    const size_t w = ((size_t)ihdr[8] << 24) | ((size_t)ihdr[9] << 16) | ((size_t)ihdr[10] << 8) | ihdr[11];
+    const size_t h = ((size_t)ihdr[12] << 24) | ((size_t)ihdr[13] << 16) | ((size_t)ihdr[14] << 8) | ihdr[15];
+    if (!size_accepted(w, h)) return 0;
+    const size_t bytes = ihdr[16] == 16 ? 2 : 1;
+    /* the fast path inflates w + 1 bytes a row into the buffer before undoing the filters */
+    return (w + 1) * h > w * h * bytes ? (w + 1) * h : w * h * bytes;
+}
+
+int sp_read_png_label_into(const void *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,
+                           int *colour_type, int *sample_bytes, char *err, size_t err_len, int fast) {
     *sample_bytes = 1;
+    *colour_type = -1;
     if (len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8)) {
         snprintf(err, err_len, "is not a PNG file");
         return -1;
     }
-    if (fast && sp_png_label_fast((const uint8_t *)buf, len, width, height, colour_type, out) == 0) return 0;
+    if (fast && sp_png_label_fast((const uint8_t *)buf, len, dst, dst_len, width, height, colour_type) == 0) return 0;
     sp_png_ctx ctx;
     ctx.err = err; ctx.err_len = err_len;
     sp_png_src src = {(const uint8_t *)buf, len, 0};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, sp_png_error, sp_png_warning);
     if (!png) { snprintf(err, err_len, "out of memory"); return -1; }
     png_infop info = png_create_info_struct(png);
-    uint8_t *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
     if (setjmp(ctx.jmp)) {
         png_destroy_read_struct(&png, &info, NULL);
-        free(pixels);
         free(rows);
         return -1;
     }
@@ -64,18 +79,22 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
     }
     /* 16-bit grey values come out as two little-endian bytes each. */
     size_t bytes = depth == 16 ? 2 : 1;
-    if ((size_t)w * h > ((size_t)1 << 31)) {
+    if (!size_accepted(w, h)) {
         snprintf(err, err_len, "is too large (%ux%u)", w, h);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    if (!dst || (size_t)w * h * bytes > dst_len) {
+        snprintf(err, err_len, "holds a %ux%u image that its header did not announce", w, h);
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }
     if (depth < 8) png_set_packing(png);
     if (depth == 16) png_set_swap(png);
     png_read_update_info(png, info);
-    pixels = malloc((size_t)w * h * bytes);
     rows = malloc(sizeof(png_bytep) * h);
-    if (!pixels || !rows) png_error(png, "out of memory");
-    for (png_uint_32 y = 0; y < h; y++) rows[y] = pixels + (size_t)y * w * bytes;
+    if (!rows) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = dst + (size_t)y * w * bytes;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
@@ -83,7 +102,6 @@ int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int 
     *width = (int)w;
     *height = (int)h;
     *sample_bytes = (int)bytes;
-    *out = pixels;
     return 0;
 }
 

@@ -21,35 +21,45 @@ sp_jpeg *sp_jpeg_open(const void *buf, size_t len, int shrink, int *width, int *
    fail_on_truncated, a file that ends early is an error. Returns 0, or -1 with a reason in err. */
 int sp_jpeg_read_rgb(sp_jpeg *j, uint8_t *dst, int fail_on_truncated, char *err, size_t err_len);
 /* Decodes the window [x0, x0 + w) x [y0, y0 + h) of the (shrunk) image to packed RGB, w*h*3 bytes
-   at dst, with the same bytes a whole decode gives there. Columns outside the window are cropped
-   in the decoder (jpeg_crop_scanline), rows above it skipped (jpeg_skip_scanlines) and rows below
-   it never decoded; `buf`/`len` must be the data given to sp_jpeg_open. A file a whole decode could
-   refuse after the window (one that does not end with the end-of-image marker, or holds more than
-   restart markers after its single scan) is decoded whole, so it is refused alike; *whole_read
-   (when not NULL) is then 1, and 0 when rows or columns were left out. Columns are cropped only
-   where libjpeg crops exactly (sampling factors 1 or 2, components scaled alike). Returns 0, or -1
-   with a reason in err (a window outside the image, bad data). */
-int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, int x0, int y0, int w, int h,
-                            int fail_on_truncated, int *whole_read, char *err, size_t err_len);
+   at dst (dst_len bytes; bytes past the window's may be overwritten), with the same bytes a whole
+   decode gives there. Columns outside the window are cropped in the decoder (jpeg_crop_scanline),
+   rows above it skipped (jpeg_skip_scanlines) and rows below it never decoded; `buf`/`len` must be
+   the data given to sp_jpeg_open. A file a whole decode could refuse after the window (one that
+   does not end with the end-of-image marker, or holds more than restart markers after its single
+   scan) is decoded whole, so it is refused alike; *whole_read (when not NULL) is then 1, and 0 when
+   rows or columns were left out. Columns are cropped only where libjpeg crops exactly (sampling
+   factors 1 or 2, components scaled alike). Returns 0, or -1 with a reason in err (a window outside
+   the image or larger than dst_len, bad data). */
+int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *dst, size_t dst_len, int x0, int y0,
+                            int w, int h, int fail_on_truncated, int *whole_read, char *err, size_t err_len);
+/* Bytes past the window's w*h*3 that let sp_jpeg_read_rgb_region decode every row of three bands
+   straight into place (with less, rows are decoded into a buffer and copied). */
+#define SP_JPEG_REGION_SLACK 512
 /* Frees a decoder from sp_jpeg_open (NULL is fine). */
 void sp_jpeg_close(sp_jpeg *j);
 
-/* Reads a PNG label map from memory keeping its indices: palette PNGs give palette indices,
-   grey PNGs their grey values (1/2/4-bit unpacked to one byte per pixel, no scaling; 16-bit as two
-   little-endian bytes per pixel). Returns -1 with a reason in err (at least 256 bytes) for colour
-   PNGs or bad data. *colour_type receives the PNG colour type, *sample_bytes 1 or 2. On success
-   *out holds w*h*sample_bytes bytes (free with sp_codec_free). */
-int sp_read_png_label(const void *buf, size_t len, int *width, int *height, int *colour_type,
-                      int *sample_bytes, uint8_t **out, char *err, size_t err_len, int fast);
+/* Bytes sp_read_png_label_into needs at dst for the PNG label in buf, from its IHDR chunk: 0 when
+   buf does not start with a PNG signature and an IHDR of at most 2^31 pixels (the reader then says
+   why). */
+size_t sp_png_label_capacity(const void *buf, size_t len);
+/* Reads a PNG label map from memory keeping its indices, into dst (dst_len bytes, at least
+   sp_png_label_capacity): palette PNGs give palette indices, grey PNGs their grey values (1/2/4-bit
+   unpacked to one byte per pixel, no scaling; 16-bit as two little-endian bytes per pixel).
+   Returns -1 with a reason in err (at least 256 bytes) for colour PNGs, bad data or a dst too
+   small. *colour_type receives the PNG colour type (-1 before the header is read), *sample_bytes 1
+   or 2. On success the first w*h*sample_bytes bytes of dst hold the values. */
+int sp_read_png_label_into(const void *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,
+                           int *colour_type, int *sample_bytes, char *err, size_t err_len, int fast);
 /* Reads a PNG's header chunks up to its image data (buf may hold only the file's start): its colour
    type, bit depth and palette (rgb: 768 bytes; *colours entries, 0 without PLTE). */
 int sp_png_palette(const void *buf, size_t len, int *colour_type, int *bit_depth, uint8_t *rgb, int *colours,
                    char *err, size_t err_len);
-/* The fast path sp_read_png_label tries first when `fast` is set: non-interlaced 8-bit palette or
-   grey PNGs, CRCs and Adler-32 checked, inflated by libdeflate. Returns 0 with the same results, or
-   1 (nothing allocated) for any other layout or any damage, which libpng then reads and reports. */
-int sp_png_label_fast(const uint8_t *buf, size_t len, int *width, int *height, int *colour_type,
-                      uint8_t **out);
+/* The fast path sp_read_png_label_into tries first when `fast` is set: non-interlaced 8-bit palette
+   or grey PNGs, CRCs and Adler-32 checked, inflated by libdeflate into dst (which needs (w + 1) * h
+   bytes: the rows with their filter bytes, unfiltered in place). Returns 0 with the same results,
+   or 1 for any other layout, any damage or a dst too small, which libpng then reads and reports. */
+int sp_png_label_fast(const uint8_t *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,
+                      int *colour_type);
 
 /* Encodes width*height palette indices as an 8-bit palette PNG (libpng, default compression) with
    `colours` RGB entries of `rgb` (1..256; at least the largest index + 1). On success *out holds

@@ -74,9 +74,10 @@ public enum ImageCodec {
             let pixels: [UInt8]
             if let decoder, let x0 = Int32(exactly: part.x0), let y0 = Int32(exactly: part.y0),
                let pw = Int32(exactly: part.width), let ph = Int32(exactly: part.height) {
-                pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                // The slack past the box lets libjpeg write each row in place (no copy per row).
+                pixels = [UInt8](unsafeUninitializedCapacity: count + Int(SP_JPEG_REGION_SLACK)) { buffer, initialized in
                     rc = err.withUnsafeMutableBufferPointer { e in
-                        sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, buffer.baseAddress, x0, y0, pw, ph,
+                        sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, buffer.baseAddress, buffer.count, x0, y0, pw, ph,
                                                 1, &whole, e.baseAddress, e.count)
                     }
                     if rc != 0 { buffer.initialize(repeating: 0) }
@@ -118,15 +119,23 @@ public enum ImageCodec {
     /// oracle, reads everything else). Throws `SampleError` for colour PNGs, truncated, damaged or
     /// non-PNG files.
     public static func readLabel(_ data: Data, id: String, path: String, fastPath: Bool = true) throws -> Raster {
-        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = 0, bytes: Int32 = 1
-        var out: UnsafeMutablePointer<UInt8>?
+        var w: Int32 = 0, h: Int32 = 0, ctype: Int32 = -1, bytes: Int32 = 1
         var err = [CChar](repeating: 0, count: 512)
-        let rc = data.withUnsafeBytes { raw in
-            err.withUnsafeMutableBufferPointer { e in
-                sp_read_png_label(raw.baseAddress, raw.count, &w, &h, &ctype, &bytes, &out, e.baseAddress, e.count, fastPath ? 1 : 0)
+        // Straight into the raster's storage: the capacity the header asks for (0 for a header the
+        // reader refuses, which it then words), the values in its first w * h * bytes.
+        var rc: Int32 = -1
+        let pixels = data.withUnsafeBytes { raw -> [UInt8] in
+            let capacity = sp_png_label_capacity(raw.baseAddress, raw.count)
+            return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                rc = err.withUnsafeMutableBufferPointer { e in
+                    sp_read_png_label_into(raw.baseAddress, raw.count, buffer.baseAddress, buffer.count, &w, &h, &ctype, &bytes,
+                                           e.baseAddress, e.count, fastPath ? 1 : 0)
+                }
+                let n = Int(w) * Int(h) * Int(bytes)
+                initialized = rc == 0 && n <= capacity ? n : 0
             }
         }
-        guard rc == 0, let out else {
+        guard rc == 0, pixels.count == Int(w) * Int(h) * Int(bytes) else {
             let msg = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let colour = ctype == 2 || ctype == 6
             if ctype == 4 {
@@ -139,9 +148,7 @@ public enum ImageCodec {
                 fix: colour ? "convert it to a palette or greyscale PNG of class indices (one value per class), or add `label_colors` to `input` (a palette such as `camvid`, or {color, class} entries)"
                             : "re-export the label as an 8-bit palette or greyscale PNG, or run with --on-error skip")
         }
-        defer { sp_codec_free(out) }
-        let n = Int(w) * Int(h) * Int(bytes)
-        return Raster(width: Int(w), height: Int(h), channels: Int(bytes), pixels: Array(UnsafeBufferPointer(start: out, count: n)))
+        return Raster(width: Int(w), height: Int(h), channels: Int(bytes), pixels: pixels)
     }
 
     /// Width and height a PNG file declares in its IHDR chunk, or nil when `data` does not start
