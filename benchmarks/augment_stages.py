@@ -5,7 +5,9 @@ seg-prep side: `seg-prep bench stages` on a pipeline decode -> random_crop 512 -
 (p: 1); its row for STAGE is the stage alone. albumentations side: the same windows (cv2.imread,
 BGR -> RGB, a random 512x512 crop), then `t(image=..., mask=...)` with p=1, timed after one warm-up.
 The transforms are matched as closely as the libraries allow (see ROWS); CLAHE differs in kind:
-albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B.
+albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B. blur's row is the mean of
+both sides at five fixed sigmas across the default range (SWEEPS): albumentations draws its sigma
+unseeded, so with drawn sigmas the two sides would time different kernel sizes.
 
 Usage: benchmarks/.venv/bin/python benchmarks/augment_stages.py [ROOT] [--seg-prep PATH] [--count N] [--only S1,S2]
 --only runs just the rows of those seg-prep stages (e.g. --only blur,clahe).
@@ -42,6 +44,15 @@ ROWS = [
      lambda: A.Affine(scale=(0.8, 1.2), rotate=(-20, 20), shear=(-10, 10), translate_percent=(-0.1, 0.1), p=1)),
     ("elastic: {alpha: 34, sigma: 4, p: 1}", lambda: A.ElasticTransform(alpha=34, sigma=4, p=1)),
 ]
+
+# Rows whose cost depends on a drawn parameter that albumentations draws unseeded: both sides run at
+# the same fixed values (the midpoints of five equal parts of the range) and the row is the mean, so
+# the two sides' draws cannot differ. blur: sigma uniform in [0.5, 3], as the stage's and
+# GaussianBlur's defaults; its time grows with the kernel size that sigma sets.
+SWEEPS = {
+    "blur": [(f"blur: {{sigma: [{s}, {s}], p: 1}}", (lambda s=s: A.GaussianBlur(blur_limit=0, sigma_limit=(s, s), p=1)))
+             for s in (0.5 + 2.5 * (k + 0.5) / 5 for k in range(5))],
+}
 
 
 def windows(root, count, seed=0):
@@ -102,8 +113,12 @@ def main():
         for stage, make in ROWS:
             if only and stage.split(":")[0] not in only:
                 continue
-            ours = seg_prep_us(a.seg_prep, root, stage, a.count, a.repeats, tmp)
-            theirs = albu_us(make, data, a.repeats)
+            name = stage.split(":")[0]
+            points = SWEEPS.get(name, [(stage, make)])
+            ours = theirs = 0.0
+            for st, mk in points:  # each point on both sides in turn
+                ours += seg_prep_us(a.seg_prep, root, st, a.count, a.repeats, tmp) / len(points)
+                theirs += albu_us(mk, data, a.repeats) / len(points)
             rows.append({"stage": stage.split(":")[0], "seg_prep_us": round(ours, 1), "albumentations_us": round(theirs, 1),
                          "ratio": round(theirs / ours, 2) if ours > 0 else None, "albumentations": make().__class__.__name__})
     print(json.dumps({"root": root, "count": a.count, "repeats": a.repeats, "window": [512, 512], "rows": rows}, indent=1))
