@@ -39,7 +39,10 @@ size_t sp_png_label_capacity(const void *buf, size_t len) {
     if (!size_accepted(w, h)) return 0;
     const size_t bytes = ihdr[16] == 16 ? 2 : 1;
     /* the fast path inflates w + 1 bytes a row into the buffer before undoing the filters */
-    return (w + 1) * h > w * h * bytes ? (w + 1) * h : w * h * bytes;
+    const size_t need = (w + 1) * h > w * h * bytes ? (w + 1) * h : w * h * bytes;
+    /* Deflate packs at most 1032 bytes into one: a file too short to hold its pixels is refused
+       before anything that large is allocated. */
+    return need / 1032 > len ? 0 : need;
 }
 
 int sp_read_png_label_into(const void *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,
@@ -85,7 +88,7 @@ int sp_read_png_label_into(const void *buf, size_t len, uint8_t *dst, size_t dst
         return -1;
     }
     if (!dst || (size_t)w * h * bytes > dst_len) {
-        snprintf(err, err_len, "holds a %ux%u image that its header did not announce", w, h);
+        snprintf(err, err_len, "declares %ux%u pixels, more than its %zu bytes can hold: the file is damaged or truncated", w, h, len);
         png_destroy_read_struct(&png, &info, NULL);
         return -1;
     }

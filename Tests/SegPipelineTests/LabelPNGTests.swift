@@ -1,3 +1,4 @@
+import CImageCodecs
 import SegImage
 import Foundation
 import Testing
@@ -82,5 +83,28 @@ import Testing
                 }
             }
         }
+    }
+
+    @Test("A header announcing more pixels than the file can hold is refused before that much is allocated, on both paths")
+    func headerBeyondTheFile() throws {
+        // 40000 x 40000 announced (1.6 GB) over a few hundred bytes: deflate packs at most 1032:1.
+        let small = Self.png([UInt8](repeating: 3, count: 40 * 30), width: 40, height: 30, colourType: 3, parts: 1)
+        var out = TestPNG.signature
+        TestPNG.chunk("IHDR", TestPNG.header(width: 40000, height: 40000, colourType: 3), into: &out)
+        // The small file's chunks after its IHDR (PLTE, IDAT, IEND).
+        out.append(small.subdata(in: (small.startIndex + 8 + 25)..<small.endIndex))
+        #expect(out.withUnsafeBytes { sp_png_label_capacity($0.baseAddress, $0.count) } == 0)
+        #expect(small.withUnsafeBytes { sp_png_label_capacity($0.baseAddress, $0.count) } == 41 * 30)
+        for fast in [true, false] {
+            do {
+                _ = try ImageCodec.readLabel(out, id: "lab", path: "big.png", fastPath: fast)
+                Issue.record("a label announcing 40000x40000 decoded (fast path \(fast))")
+            } catch let e as SampleError {
+                #expect(e.file == "big.png", "\(e.problem)")
+                #expect(e.problem == "cannot be read as a label PNG (declares 40000x40000 pixels, more than its \(out.count) bytes can hold: the file is damaged or truncated)")
+            }
+        }
+        // The same pixels under an honest header still read (nothing valid lost).
+        #expect(try ImageCodec.readLabel(small, id: "lab", path: "small.png").pixels == [UInt8](repeating: 3, count: 40 * 30))
     }
 }

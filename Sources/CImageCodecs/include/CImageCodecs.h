@@ -39,8 +39,9 @@ int sp_jpeg_read_rgb_region(sp_jpeg *j, const void *buf, size_t len, uint8_t *ds
 void sp_jpeg_close(sp_jpeg *j);
 
 /* Bytes sp_read_png_label_into needs at dst for the PNG label in buf, from its IHDR chunk: 0 when
-   buf does not start with a PNG signature and an IHDR of at most 2^31 pixels (the reader then says
-   why). */
+   buf does not start with a PNG signature and an IHDR of at most 2^31 pixels, or is too short to
+   hold that many (deflate's 1032:1 at best), so nothing that large is allocated (the reader then
+   says why). */
 size_t sp_png_label_capacity(const void *buf, size_t len);
 /* Reads a PNG label map from memory keeping its indices, into dst (dst_len bytes, at least
    sp_png_label_capacity): palette PNGs give palette indices, grey PNGs their grey values (1/2/4-bit
