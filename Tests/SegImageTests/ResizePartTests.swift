@@ -55,6 +55,15 @@ import Testing
             for p in short {
                 #expect(Resample.bicubic(p, width: c.width, height: c.height, window: c.window) == nil, "\(c) \(p.x),\(p.y)")
             }
+            // The plan that gave the box renders it (tables built once), from the box or the whole
+            // source; a part short of the box, or of another source size, is declined.
+            let plan = Resample.bicubicPlan(sourceWidth: 97, sourceHeight: 61, width: c.width, height: c.height, window: c.window)
+            #expect(plan.box == box)
+            #expect(Resample.bicubic(exact, plan: plan, flipX: c.flipX, flipY: c.flipY)?.pixels == expected.pixels, "\(c)")
+            #expect(Resample.bicubic(ImagePart(whole: src), plan: plan, flipX: c.flipX, flipY: c.flipY)?.pixels == expected.pixels, "\(c)")
+            for p in short { #expect(Resample.bicubic(p, plan: plan) == nil, "\(c) \(p.x),\(p.y)") }
+            let other = Resample.bicubicPlan(sourceWidth: 96, sourceHeight: 61, width: c.width, height: c.height, window: c.window)
+            #expect(Resample.bicubic(ImagePart(whole: src), plan: other) == nil)
         }
     }
 

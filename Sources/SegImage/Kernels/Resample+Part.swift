@@ -13,8 +13,17 @@ extension Resample {
         if part.isWhole { return bicubic(part.raster, width: width, height: height, window: window, flipX: flipX, flipY: flipY) }
         guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1
         else { return nil }
-        let plan = bicubicPlan(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window)
-        guard part.covers(plan.box) else { return nil }
-        return bicubic(part, plan: plan, flipX: flipX, flipY: flipY)
+        return bicubic(part, plan: bicubicPlan(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window),
+                       flipX: flipX, flipY: flipY)
+    }
+
+    /// The bicubic resize of a plan (`bicubicPlan`, whose box told the decoder what to decode) from a
+    /// part of the source it was made for: the coefficient tables are built once per render. Nil
+    /// when the part is of another source size or lacks the plan's box.
+    package static func bicubic(_ part: ImagePart, plan: BicubicPlan, flipX: Bool = false, flipY: Bool = false) -> Raster? {
+        let w = plan.window
+        guard plan.sourceWidth == part.width, plan.sourceHeight == part.height, part.covers(plan.box),
+              w.x0 >= 0, w.y0 >= 0, w.x1 <= plan.width, w.y1 <= plan.height, w.x0 < w.x1, w.y0 < w.y1 else { return nil }
+        return bicubicPasses(part, plan: plan, flipX: flipX, flipY: flipY)
     }
 }

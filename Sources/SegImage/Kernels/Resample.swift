@@ -111,29 +111,30 @@ public enum Resample {
         if window.x0 == 0 && window.y0 == 0 && window.x1 == width && window.y1 == height && !flipX && !flipY {
             return bicubic(src, width: width, height: height)
         }
-        return bicubic(ImagePart(whole: src), plan: bicubicPlan(sourceWidth: src.width, sourceHeight: src.height, width: width,
-                                                                 height: height, window: window), flipX: flipX, flipY: flipY)
+        return bicubicPasses(ImagePart(whole: src), plan: bicubicPlan(sourceWidth: src.width, sourceHeight: src.height, width: width,
+                                                                       height: height, window: window), flipX: flipX, flipY: flipY)
     }
 
     /// The coefficient tables of a windowed bicubic resize (nil for an axis that keeps its size)
     /// and the source box they read: computed once, for the box and for the passes.
-    struct BicubicPlan {
+    package struct BicubicPlan {
+        var sourceWidth: Int, sourceHeight: Int
         var width: Int, height: Int, window: Window
         var horizontal: Coefficients?, vertical: Coefficients?
-        var box: Window
+        package var box: Window
     }
 
-    static func bicubicPlan(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, window: Window) -> BicubicPlan {
+    package static func bicubicPlan(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int, window: Window) -> BicubicPlan {
         let h = width == sourceWidth ? nil : coefficients(inSize: sourceWidth, outSize: width, range: window.x0..<window.x1)
         let v = height == sourceHeight ? nil : coefficients(inSize: sourceHeight, outSize: height, range: window.y0..<window.y1)
         let (x0, x1) = h?.span(window.x0..<window.x1) ?? (window.x0, window.x1)
         let (y0, y1) = v?.span(window.y0..<window.y1) ?? (window.y0, window.y1)
-        return BicubicPlan(width: width, height: height, window: window, horizontal: h, vertical: v,
+        return BicubicPlan(sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height, window: window, horizontal: h, vertical: v,
                            box: Window(x0: x0, y0: y0, x1: x1, y1: y1))
     }
 
     /// The window of the bicubic resize from a part of the source that holds the plan's box.
-    static func bicubic(_ part: ImagePart, plan: BicubicPlan, flipX: Bool, flipY: Bool) -> Raster {
+    static func bicubicPasses(_ part: ImagePart, plan: BicubicPlan, flipX: Bool, flipY: Bool) -> Raster {
         let src = part.raster, window = plan.window, width = plan.width
         // Source rows the vertical pass reads for the window's rows, in the part.
         let rowLo = plan.box.y0, rows = (plan.box.y0 - part.y)..<(plan.box.y1 - part.y)

@@ -88,12 +88,15 @@ extension Sample {
         // A JPEG kept encoded is decoded only in the box the window reads, where the resize can
         // take a part of its source (the same bytes as from the whole image).
         var part = ImagePart(whole: image)
+        var bicubicPlan: Resample.BicubicPlan?   // its tables serve the box and then the resize
         if withImage, case .encoded = source {
             part = try decodeImagePart(forTarget: g.resize.map { ($0.width, $0.height) }) { sw, sh in
                 guard let r = g.resize else { return w }
                 switch r.method {
                 case .pillowBicubic:
-                    return Resample.bicubicSourceBox(sourceWidth: sw, sourceHeight: sh, width: r.width, height: r.height, window: w)
+                    let plan = Resample.bicubicPlan(sourceWidth: sw, sourceHeight: sh, width: r.width, height: r.height, window: w)
+                    bicubicPlan = plan
+                    return plan.box
                 case .cvBilinear:
                     return CVResize.bilinearSourceBox(sourceWidth: sw, sourceHeight: sh, width: r.width, height: r.height, window: w)
                 case .cvBicubic, .cvArea, .cvNearest:
@@ -109,7 +112,9 @@ extension Sample {
         }
         switch r.method {
         case .pillowBicubic:
-            let im = withImage ? try covered(Resample.bicubic(part, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY)) : image
+            let im = !withImage ? image
+                : try covered(bicubicPlan.map { Resample.bicubic(part, plan: $0, flipX: g.flipX, flipY: g.flipY) }
+                              ?? Resample.bicubic(part, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY))
             return (im, Resample.nearest(label, width: r.width, height: r.height, window: w, flipX: g.flipX, flipY: g.flipY))
         case .cvBilinear:
             // The horizontal mirror folded into the resize (columns in reverse order), the vertical after it.
