@@ -16,11 +16,16 @@ struct BenchDecode: ParsableCommand {
 
     @OptionGroup var dataset: InputRootOption
 
-    @Option(help: "Decode each file this many times.")
+    @Option(help: "Decode each file this many times (1 to 10000).")
     var repeats = 3
 
     @Option(help: "JPEG shrink-on-load factor (1, 2, 4 or 8).")
     var shrink = 1
+
+    func validate() throws {
+        guard (1...10_000).contains(repeats) else { throw ValidationError("--repeats must be 1 to 10000") }
+        guard [1, 2, 4, 8].contains(shrink) else { throw ValidationError("--shrink must be 1, 2, 4 or 8") }
+    }
 
     @OptionGroup var output: JSONOutput
 
@@ -29,8 +34,15 @@ struct BenchDecode: ParsableCommand {
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec.input, root: dataset.inputRoot)
-        let files = try input.records.map {
-            (try Data(contentsOf: URL(fileURLWithPath: $0.image)), try Data(contentsOf: URL(fileURLWithPath: $0.label)), $0)
+        // Read as a run reads them: through the source and the file gate, so a file whose header
+        // claims more than the pixel limit is refused before anything that large is allocated.
+        let pixelLimit = spec.pixelLimit
+        let files = try input.records.map { record in
+            if let p = record.problem { throw p }
+            let image = try input.source.imageData(record, maxPixels: pixelLimit)
+            let size = try ImageCodec.imageSize(image, id: record.id, path: record.image)
+            try FileGate.check(size.width, size.height, limit: pixelLimit, id: record.id, path: record.image)
+            return (image, try FileGate.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit), record)
         }
         let start = Date()
         var pixels = 0

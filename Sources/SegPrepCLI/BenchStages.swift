@@ -32,6 +32,7 @@ struct BenchStages: ParsableCommand {
 
     func validate() throws {
         guard limit >= 1, repeats >= 1 else { throw ValidationError("--limit and --repeats must be at least 1") }
+        guard repeats <= 10_000 else { throw ValidationError("--repeats must be at most 10000") }
     }
 
     func run() throws {

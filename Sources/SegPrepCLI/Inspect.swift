@@ -35,10 +35,10 @@ struct Inspect: ParsableCommand {
     @Option(help: "Where to write the contact sheet PNG.")
     var out: String?
 
-    @Option(help: "Longest side of each panel in pixels.")
+    @Option(help: "Longest side of each panel in pixels (16 to 4096).")
     var panel = 192
 
-    @Option(help: "Samples per row.")
+    @Option(help: "Samples per row (1 to 64).")
     var columns = 2
 
     @Option(help: "What to do with a bad sample (pipelines only): fail (default) or skip (report it on stderr and show the next one).")
@@ -52,6 +52,8 @@ struct Inspect: ParsableCommand {
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard index >= 0 else { throw ValidationError("--index must be 0 or more") }
+        guard (16...4096).contains(panel) else { throw ValidationError("--panel must be 16 to 4096 pixels") }
+        guard (1...64).contains(columns) else { throw ValidationError("--columns must be 1 to 64") }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
         if out == nil && !output.json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
     }

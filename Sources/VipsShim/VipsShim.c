@@ -15,15 +15,15 @@ static char *vips_failure = NULL;
    libvips then waits for them for ever. */
 static pid_t vips_pid = 0;
 
+int sp_runtime_init(void);
+
 /* Starts libvips on first use, with the operation cache off: starting it loads its modules
    (~40 ms), which runs over JPEG files never need. */
 static int ensure_vips(void) {
     if (__atomic_load_n(&vips_state, __ATOMIC_ACQUIRE) == 1) return 0;
     g_mutex_lock(&vips_lock);
     if (vips_state == 0) {
-        /* Files opened for window reads (tile) decode to a temporary file above this size
-           instead of into memory; a user's own setting wins. */
-        setenv("VIPS_DISC_THRESHOLD", "64m", 0);
+        sp_runtime_init();   /* (the environment is set there, before any worker thread exists) */
         int ok = VIPS_INIT("seg-prep") == 0;
         if (!ok) {
             char *why = vips_error_buffer_copy();
@@ -48,6 +48,16 @@ int sp_runtime_init(void) {
     static GMutex lock;
     g_mutex_lock(&lock);
     if (!done) {
+        /* Files opened for window reads (tile) decode to a temporary file above this size
+           instead of into memory; a user's own setting wins. Set here, on the thread that starts
+           a command or opens a pipeline, before its workers exist: setenv while another thread
+           calls getenv (libjpeg does on each new thread) is undefined, and crashed runs whose
+           first non-libjpeg file started libvips on a worker. */
+        setenv("VIPS_DISC_THRESHOLD", "64m", 0);
+        /* vips_init sets VIPSHOME to the prefix it guesses unless it is set: guessed here, the
+           same way (vips_guess_prefix stores it), so a libvips started lazily on a worker finds
+           it and sets nothing. */
+        (void)vips_guess_prefix("seg-prep", "VIPSHOME");
         /* Per-sample rasters (0.2-8 MB) stay on the heap instead of fresh mmaps, whose page faults
            serialise threads on the address-space lock. */
         mallopt(M_MMAP_THRESHOLD, 12 << 20);

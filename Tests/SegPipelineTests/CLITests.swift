@@ -167,6 +167,63 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         #expect(obj?["samples"] as? Int == 2 && (obj?["ms_per_sample"] as? Double ?? 0) > 0)
     }
 
+    /// `bench decode` reads through the file gate as a run does: an image whose header claims more than
+    /// the pixel limit is refused before decoding (it once allocated what the header claimed).
+    @Test func benchDecodeRefusesBombsAndBadOptions() throws {
+        let s = try Scratch(count: 2)
+        defer { s.remove() }
+        let pipeline = try writePipeline(s)
+        let file = s.data.appendingPathComponent("JPEGImages/\(s.ids[0]).png")
+        // The image's IHDR replaced by one announcing 65500x65500 (its CRC right), the rest kept.
+        let png = try Data(contentsOf: file)
+        var bomb = TestPNG.signature
+        TestPNG.chunk("IHDR", TestPNG.header(width: 65500, height: 65500, colourType: 2), into: &bomb)
+        bomb.append(png.subdata(in: (png.startIndex + 8 + 25)..<png.endIndex))
+        try bomb.write(to: file)
+        let (status, out) = try segPrep(["bench", "decode", pipeline, "--repeats", "1"])
+        #expect(status != 0 && out.contains("\(file.path): claims 65500x65500 pixels in its header, above the limit of"), "\(out)")
+        // The other sample alone still decodes (nothing valid refused).
+        try FileManager.default.removeItem(at: file)
+        try s.writeSplit(Array(s.ids.dropFirst()))
+        let (ok, okText) = try segPrep(["bench", "decode", pipeline, "--repeats", "1", "--json"])
+        #expect(ok == 0 && okText.contains("\"samples\": 1"), "\(okText)")
+        for (args, message) in [(["bench", "decode", pipeline, "--shrink", "3"], "--shrink must be 1, 2, 4 or 8"),
+                                (["bench", "decode", pipeline, "--repeats", "0"], "--repeats must be 1 to 10000"),
+                                (["bench", "stages", pipeline, "--repeats", "10001"], "--repeats must be at most 10000"),
+                                (["inspect", pipeline, "--json", "--columns", "0"], "--columns must be 1 to 64"),
+                                (["inspect", pipeline, "--json", "--panel", "5"], "--panel must be 16 to 4096 pixels")] {
+            let (bad, text) = try segPrep(args)
+            #expect(bad != 0 && text.contains(message), "\(args): \(text)")
+        }
+    }
+
+    /// A file named .jpg that libjpeg refuses (a lossless JPEG) reaches libvips on a worker thread;
+    /// libvips' environment is set when the run starts, so this is a skipped sample with its reason,
+    /// never a crash, and the other samples are written.
+    @Test func aJPEGLibjpegRefusesIsSkippedWithItsReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-sof3-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("labelme-voc"), to: data)
+        let ids = try String(contentsOf: data.appendingPathComponent("ImageSets/Segmentation/train.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let file = data.appendingPathComponent("JPEGImages/\(ids[0]).jpg")
+        var jpeg = try Data(contentsOf: file)
+        let sof = try #require((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        jpeg[sof + 1] = 0xC3   // baseline → lossless: libjpeg-turbo 2.1 refuses it
+        try jpeg.write(to: file)
+        let out = dir.appendingPathComponent("out")
+        let (status, text) = try segPrep(["run", packageRoot.appendingPathComponent("pipelines/voc-train.yaml").path, "--input-root", data.path,
+                                          "--output", out.path, "--threads", "2", "--on-error", "skip"])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("skipped \(ids[0]): \(file.path): cannot be decoded as an image ("), "\(text)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("index.json"))) as? [String: Any]
+        let shards = manifest?["shards"] as? [[String: Any]] ?? []
+        #expect(shards.reduce(0) { $0 + ($1["samples"] as? Int ?? 0) } > 0)
+        #expect(!shards.flatMap { $0["ids"] as? [String] ?? [] }.contains(ids[0]))
+    }
+
     @Test func helpTeachesAndErrorsAreOneSentence() throws {
         let (status, help) = try segPrep(["run", "--help"])
         #expect(status == 0 && help.contains("--input-root") && help.contains("Examples:"))

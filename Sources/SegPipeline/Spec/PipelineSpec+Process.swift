@@ -15,6 +15,10 @@ extension PipelineSpec {
         return c
     }
 
+    /// The most pixels an image or label header may claim: the run's or the file's `max_pixels`,
+    /// else the decode stage's. Every reader outside a run (`check`, `bench decode`) gates on it.
+    public var pixelLimit: Int { maxPixels ?? DecodeStage(labelOnlyFor: self).maxPixels }
+
     /// Sample `record` of repeat `repeatIndex` as a run makes it: every stage (`process`), any
     /// failure told as a `SampleError` naming the file at fault. `seg-prep run`, `inspect` and
     /// `PipelineSampler` all make samples here.
