@@ -26,7 +26,7 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, uint8_t *dst, size_t dst_l
     const uint8_t *idat = NULL;
     size_t idat_len = 0;
     uint8_t *joined = NULL;   /* IDAT data when split over several chunks */
-    int seen_header = 0, ended = 0;
+    int seen_header = 0, seen_palette = 0, ended = 0;
     while (pos + 12 <= len) {
         uint32_t n = be32(buf + pos);
         const uint8_t *type = buf + pos + 4, *data = buf + pos + 8;
@@ -41,9 +41,11 @@ int sp_png_label_fast(const uint8_t *buf, size_t len, uint8_t *dst, size_t dst_l
             if (w == 0 || h == 0 || (size_t)w * h > ((size_t)1 << 31)) break;
             seen_header = 1;
         } else if (!memcmp(type, "PLTE", 4)) {
+            if (idat) break;   /* after the image data: libpng decides */
             palette_entries = (int)(n / 3);
+            seen_palette = 1;
         } else if (!memcmp(type, "IDAT", 4)) {
-            if (!seen_header) break;
+            if (!seen_header || (ctype == 3 && !seen_palette)) break;   /* a palette image needs its palette first */
             if (!idat) { idat = data; idat_len = n; }
             else {
                 uint8_t *grown = realloc(joined, idat_len + n);

@@ -107,4 +107,27 @@ import Testing
         // The same pixels under an honest header still read (nothing valid lost).
         #expect(try ImageCodec.readLabel(small, id: "lab", path: "small.png").pixels == [UInt8](repeating: 3, count: 40 * 30))
     }
+
+    @Test("A palette PNG without its palette, or with it after the image data, is refused on both paths")
+    func paletteMissingOrLate() throws {
+        let good = Self.png([UInt8](repeating: 3, count: 40 * 30), width: 40, height: 30, colourType: 3, parts: 1)
+        // The PLTE chunk: 4 length bytes, "PLTE", 768 bytes, CRC.
+        let at = try #require((0..<(good.count - 4)).first { good[$0] == 0x50 && good.subdata(in: $0..<($0 + 4)) == Data("PLTE".utf8) }) - 4
+        let plte = good.subdata(in: at..<(at + 12 + 768))
+        var none = good
+        none.removeSubrange(at..<(at + 12 + 768))
+        var late = none
+        late.insert(contentsOf: plte, at: late.count - 12)   // before IEND, after IDAT
+        for (name, data) in [("no palette", none), ("palette after the data", late)] {
+            for fast in [true, false] {
+                do {
+                    _ = try ImageCodec.readLabel(data, id: "lab", path: "p.png", fastPath: fast)
+                    Issue.record("\(name) decoded (fast path \(fast))")
+                } catch let e as SampleError {
+                    #expect(e.file == "p.png" && e.problem.hasPrefix("cannot be read as a label PNG ("), "\(name): \(e.problem)")
+                }
+            }
+        }
+        #expect(try ImageCodec.readLabel(good, id: "lab", path: "p.png").pixels == [UInt8](repeating: 3, count: 40 * 30))
+    }
 }

@@ -9,10 +9,10 @@ __version__ = "0.3.0"
 
 from .shards import ShardDataset, ShardError
 from .sampler import epoch_permutation, rank_indices
-from .pipeline import Pipeline, PipelineError, PipelineIndexError
+from .pipeline import LibraryNotFound, Pipeline, PipelineError, PipelineIndexError
 
 __all__ = ["ShardDataset", "ShardError", "epoch_permutation", "rank_indices", "Pipeline", "PipelineError",
-           "PipelineIndexError"]
+           "PipelineIndexError", "LibraryNotFound"]
 
 try:  # torch is optional
     from .torch_data import DistributedShardSampler, TorchPipelineDataset, TorchShardDataset  # noqa: F401

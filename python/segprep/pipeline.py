@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import operator
 import os
 import shutil
 from typing import Dict, List, Optional, Tuple
@@ -72,6 +73,10 @@ def library_candidates() -> List[str]:
 _lib = None
 
 
+_FUNCTIONS = ("segprep_open", "segprep_count", "segprep_info", "segprep_render", "segprep_render_tensors",
+              "segprep_last_error", "segprep_free", "segprep_close")
+
+
 def _library():
     global _lib
     if _lib is not None:
@@ -82,7 +87,13 @@ def _library():
         raise LibraryNotFound(
             f"{_NAME} was not found (looked at {', '.join(tried)}); run scripts/demo or "
             f"`swift build -c release --product segprep` in the seg-prep checkout, or set SEGPREP_LIB to the file", _OTHER)
-    lib = ctypes.CDLL(path)
+    try:
+        lib = ctypes.CDLL(path)
+        for f in _FUNCTIONS:
+            getattr(lib, f)
+    except (OSError, AttributeError) as e:  # not a shared library, or not this one
+        raise LibraryNotFound(f"{path} is not {_NAME} ({e}); point SEGPREP_LIB at the {_NAME} that "
+                              f"`swift build -c release --product segprep` builds, or unset it", _OTHER) from None
     p, i64, cstr, out_str = ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)
     lib.segprep_open.argtypes = [cstr, cstr, i64, ctypes.POINTER(ctypes.c_void_p)]
     lib.segprep_count.argtypes, lib.segprep_count.restype = [p], i64
@@ -97,6 +108,15 @@ def _library():
         getattr(lib, f).restype = ctypes.c_int
     _lib = lib
     return lib
+
+
+def _integer(value, what: str) -> int:
+    """``value`` as an int when it is one (Python or numpy integers), else TypeError: a float index
+    is a mistake to report, not to round."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"the {what} must be an integer, not {type(value).__name__} {value!r}") from None
 
 
 def _check(lib, status: int) -> None:
@@ -126,10 +146,13 @@ class Pipeline:
     """
 
     def __init__(self, path, input_root=None, seed: Optional[int] = None):
-        if seed is not None and not 0 <= int(seed) < 2 ** 63:
-            raise ValueError(f"seed {seed} is outside 0..2^63-1; pass a seed from 0, or None for the file's")
-        self.path = os.fspath(path)
-        self.input_root = None if input_root is None else os.fspath(input_root)
+        if seed is not None:
+            seed = _integer(seed, "seed")
+            if not 0 <= seed < 2 ** 63:
+                raise ValueError(f"seed {seed} is outside 0..2^63-1; pass a seed from 0, or None for the file's")
+        # str or bytes paths, or path objects (kept as str; passed to the library as file-system bytes)
+        self.path = os.fsdecode(path)
+        self.input_root = None if input_root is None else os.fsdecode(input_root)
         self.seed_override = seed
         self._handle, self._pid = None, None
         lib = _library()
@@ -151,9 +174,9 @@ class Pipeline:
         if self._handle is None or self._pid != os.getpid():
             lib = _library()
             handle = ctypes.c_void_p()
-            root = None if self.input_root is None else self.input_root.encode()
+            root = None if self.input_root is None else os.fsencode(self.input_root)
             seed = -1 if self.seed_override is None else int(self.seed_override)
-            _check(lib, lib.segprep_open(self.path.encode(), root, seed, ctypes.byref(handle)))
+            _check(lib, lib.segprep_open(os.fsencode(self.path), root, seed, ctypes.byref(handle)))
             self._handle, self._pid = handle.value, os.getpid()
         return self._handle
 
@@ -167,7 +190,7 @@ class Pipeline:
 
     def _checked(self, i: int, epoch: int) -> Tuple[int, int]:
         """``i`` and ``epoch`` as ints the library takes (int64), or PipelineIndexError."""
-        i, epoch = int(i), int(epoch)
+        i, epoch = _integer(i, "sample index"), _integer(epoch, "epoch")
         if not (-2 ** 63 <= i < 2 ** 63 and -2 ** 63 <= epoch < 2 ** 63):
             raise PipelineIndexError(f"{self.path}: sample index {i} or epoch {epoch} is outside the 64-bit range; "
                                      f"pass an index below {len(self)} and an epoch from 0", _RANGE)
@@ -198,9 +221,9 @@ class Pipeline:
         Raises what ``sample`` raises.
         """
         i, epoch = self._checked(i, epoch)
-        classes, fill = int(classes), int(fill)
-        if not (-2 ** 63 <= classes < 2 ** 63 and -2 ** 63 <= fill < 2 ** 63):
-            raise ValueError(f"classes {classes} or fill {fill} is outside the 64-bit range; pass the class count and the ignore index")
+        classes, fill = _integer(classes, "classes"), _integer(fill, "fill")
+        if not (1 <= classes < 2 ** 63 and -2 ** 63 <= fill < 2 ** 63):
+            raise ValueError(f"classes {classes} or fill {fill} is out of range; pass the class count (from 1) and the ignore index (64-bit)")
         table = np.ascontiguousarray(table, dtype=np.float32)
         if table.shape != (3, 256):
             raise ValueError(f"the table has shape {table.shape}; pass a float32 array of shape (3, 256)")

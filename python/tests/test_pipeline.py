@@ -207,8 +207,37 @@ def test_tensors_refuse_a_table_of_the_wrong_shape_and_match_sample(tmp_path):
     assert np.array_equal(label, np.where(raw_label < 11, raw_label, 99).astype(np.int64))
     with pytest.raises(segprep.PipelineIndexError, match="out of range"):
         p.tensors(2, 0, table, 11, 255)
-    with pytest.raises(ValueError, match="64-bit range"):
-        p.tensors(0, 0, table, 2 ** 64, 255)
+    for classes in (2 ** 64, 0, -5):
+        with pytest.raises(ValueError, match="out of range; pass the class count"):
+            p.tensors(0, 0, table, classes, 255)
+    image2, label2, _ = p.tensors(1, 2, table, 11, -100)  # PyTorch's default ignore_index is negative
+    assert np.array_equal(label2, np.where(raw_label < 11, raw_label, -100).astype(np.int64))
+
+
+def test_paths_as_bytes_or_path_objects_and_indices_only_as_integers(tmp_path):
+    root, ids = small_root(tmp_path, 2)
+    path = camvid_pipeline(tmp_path, split="small", root=root)
+    by_str = segprep.Pipeline(path)
+    for same in (segprep.Pipeline(os.fsencode(path)), segprep.Pipeline(tmp_path / "p.yaml", input_root=os.fsencode(root))):
+        assert same.ids == by_str.ids == ids
+        assert np.array_equal(same.sample(np.int64(1), np.int32(0))[0], by_str.sample(1, 0)[0])
+    for i, e in [(1.7, 0), (0, 0.0), ("1", 0)]:
+        with pytest.raises(TypeError, match="must be an integer"):
+            by_str.sample(i, e)
+    with pytest.raises(TypeError, match="the seed must be an integer, not float 1.5"):
+        segprep.Pipeline(path, seed=1.5)
+
+
+def test_a_library_path_to_another_file_raises_library_not_found(tmp_path):
+    # A fresh interpreter: the library is loaded once per process.
+    code = ("import segprep, sys\n"
+            "try:\n    segprep.Pipeline(sys.argv[1])\n"
+            "except segprep.LibraryNotFound as e:\n    print('refused:', e)\n")
+    for other in ("/etc/hostname", os.environ["SEGPREP_BIN"]):
+        env = dict(os.environ, SEGPREP_LIB=other, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        out = subprocess.run([sys.executable, "-c", code, camvid_pipeline(tmp_path)], env=env, capture_output=True, text=True,
+                             cwd=str(tmp_path))
+        assert out.returncode == 0 and out.stdout.startswith(f"refused: {other} is not "), out.stdout + out.stderr
 
 
 def torch_equal(a, b):
