@@ -94,6 +94,19 @@ import Testing
         #expect(error?.description == "/nonexistent/p.yaml: pipeline file not found; check the path (pipelines ship in the `pipelines/` folder)")
     }
 
+    @Test func aFolderOrADeviceIsNamedAsSuch() throws {
+        let folder = packageRoot.appendingPathComponent("pipelines").path
+        let e1 = #expect(throws: PipelineError.self) { try PipelineSpec.load(path: folder) }
+        #expect(e1?.description == "\(folder): is a folder, not a pipeline file; give the YAML file itself (pipelines ship in the `pipelines/` folder)")
+        let e2 = #expect(throws: PipelineError.self) { try PipelineSpec.load(path: "/dev/zero") }
+        #expect(e2?.description == "/dev/zero: is not a regular file (a device, pipe or socket); give a YAML pipeline file")
+        // A link to a pipeline still loads.
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-link-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: link) }
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: packageRoot.appendingPathComponent("pipelines/voc-val.yaml"))
+        #expect(try PipelineSpec.load(path: link.path).classes.count == 21)
+    }
+
     @Test(arguments: ["camvid-train", "camvid-val", "em-membrane-train", "em-membrane-val", "voc-train", "voc-val", "cityscapes-train", "ade20k-train", "potsdam-tiles"])
     func shippedPipelinesParse(name: String) throws {
         let spec = try PipelineSpec.load(path: packageRoot.appendingPathComponent("pipelines/\(name).yaml").path)

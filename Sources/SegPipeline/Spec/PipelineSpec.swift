@@ -57,6 +57,23 @@ public struct PipelineSpec: Sendable {
     ///
     /// Throws `PipelineError` (with `file:line:column` and a fix) for any problem in the file.
     public static func load(path: String) throws -> PipelineSpec {
+        // What is at the path, before reading it: a folder or a device is named as such (a FIFO
+        // or /dev/zero would block or never end), and no pipeline is megabytes long.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved), let type = attributes[.type] as? FileAttributeType {
+            if type == .typeDirectory {
+                throw PipelineError(file: path, line: 0, column: 0, message: "is a folder, not a pipeline file",
+                                    fix: "give the YAML file itself (pipelines ship in the `pipelines/` folder)")
+            }
+            if type != .typeRegular {
+                throw PipelineError(file: path, line: 0, column: 0, message: "is not a regular file (a device, pipe or socket)",
+                                    fix: "give a YAML pipeline file")
+            }
+            if let size = attributes[.size] as? NSNumber, size.intValue > 16 << 20 {
+                throw PipelineError(file: path, line: 0, column: 0, message: "is \(size.intValue) bytes, more than any pipeline file",
+                                    fix: "give a YAML pipeline file (a few kilobytes)")
+            }
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PipelineError(file: path, line: 0, column: 0, message: "pipeline file not found",
                                 fix: "check the path (pipelines ship in the `pipelines/` folder)")
