@@ -132,22 +132,25 @@ public func segprep_info(_ p: OpaquePointer?, _ out: UnsafeMutablePointer<Unsafe
 
 @_cdecl("segprep_render")
 public func segprep_render(_ p: OpaquePointer?, _ index: Int64, _ epoch: Int64,
-                           _ image: UnsafeMutablePointer<UInt8>?, _ imageSize: Int, _ label: UnsafeMutableRawPointer?, _ labelSize: Int,
+                           _ image: UnsafeMutablePointer<UInt8>?, _ imageSize: UInt, _ label: UnsafeMutableRawPointer?, _ labelSize: UInt,
                            _ params: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call {
         let s = try handle(p).sampler
         guard let image, let label else { throw ArgumentError(description: "the image or label buffer is NULL; pass buffers of the sample's size (segprep_shape)") }
+        // (size_t: a size past Int.max is no buffer of this process, and no sample's size)
+        guard let imageCount = Int(exactly: imageSize) else { throw SamplerError.bufferSize(what: "image", bytes: imageSize, needed: s.imageBytes) }
+        guard let labelCount = Int(exactly: labelSize) else { throw SamplerError.bufferSize(what: "label", bytes: labelSize, needed: s.labelBytes) }
         let drawn = try s.render(Int(index), epoch: Int(epoch),
-                                 image: UnsafeMutableRawBufferPointer(start: image, count: max(0, imageSize)),
-                                 label: UnsafeMutableRawBufferPointer(start: label, count: max(0, labelSize)))
+                                 image: UnsafeMutableRawBufferPointer(start: image, count: imageCount),
+                                 label: UnsafeMutableRawBufferPointer(start: label, count: labelCount))
         if let params { params.pointee = strdup(PipelineSampler.json(drawn)) }
     }
 }
 
 @_cdecl("segprep_render_tensors")
 public func segprep_render_tensors(_ p: OpaquePointer?, _ index: Int64, _ epoch: Int64, _ table: UnsafePointer<Float>?,
-                                   _ image: UnsafeMutablePointer<Float>?, _ imageSize: Int, _ label: UnsafeMutablePointer<Int64>?,
-                                   _ labelSize: Int, _ classes: Int64, _ fill: Int64,
+                                   _ image: UnsafeMutablePointer<Float>?, _ imageSize: UInt, _ label: UnsafeMutablePointer<Int64>?,
+                                   _ labelSize: UInt, _ classes: Int64, _ fill: Int64,
                                    _ params: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call {
         let s = try handle(p).sampler
@@ -155,8 +158,8 @@ public func segprep_render_tensors(_ p: OpaquePointer?, _ index: Int64, _ epoch:
             throw ArgumentError(description: "the table, image or label pointer is NULL; pass a 768-float table and buffers of the sample's size (segprep_shape)")
         }
         let plane = s.height * s.width
-        guard imageSize == 12 * plane else { throw SamplerError.bufferSize(what: "float32 image", bytes: imageSize, needed: 12 * plane) }
-        guard labelSize == 8 * plane else { throw SamplerError.bufferSize(what: "int64 label", bytes: labelSize, needed: 8 * plane) }
+        guard imageSize == UInt(12 * plane) else { throw SamplerError.bufferSize(what: "float32 image", bytes: imageSize, needed: 12 * plane) }
+        guard labelSize == UInt(8 * plane) else { throw SamplerError.bufferSize(what: "int64 label", bytes: labelSize, needed: 8 * plane) }
         let sample = try s.sample(Int(index), epoch: Int(epoch))
         // A sample leaves `sample` checked against the pipeline's output size, as a run checks it.
         guard sample.image.pixels.count == 3 * plane, sample.label.pixels.count == plane * s.spec.labelBytes else {

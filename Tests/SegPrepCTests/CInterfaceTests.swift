@@ -50,7 +50,7 @@ import SegPrepC
         var params: UnsafeMutablePointer<CChar>?
         let n = image.count
         let status = label.withUnsafeMutableBytes { l in
-            segprep_render(h, 3, 5, &image, n, l.baseAddress, l.count, &params)
+            segprep_render(h, 3, 5, &image, UInt(n), l.baseAddress, UInt(l.count), &params)
         }
         #expect(status == 0)
         let want = try sampler.sample(3, epoch: 5)
@@ -89,7 +89,7 @@ import SegPrepC
         var image = [UInt8](repeating: 7, count: 256 * 256 * 3), label = [UInt8](repeating: 7, count: 256 * 256)
         func render(_ i: Int64, _ e: Int64, imageSize: Int? = nil) -> Int32 {
             let n = imageSize ?? image.count
-            return label.withUnsafeMutableBytes { segprep_render(handle, i, e, &image, n, $0.baseAddress, $0.count, nil) }
+            return label.withUnsafeMutableBytes { segprep_render(handle, i, e, &image, UInt(n), $0.baseAddress, UInt($0.count), nil) }
         }
         #expect(render(32, 0) == Self.codes["SEGPREP_ERR_RANGE"])
         #expect(Self.lastError.hasPrefix("\(Self.camvid): sample index 32 is out of range"))
@@ -118,9 +118,12 @@ import SegPrepC
         segprep_free(first)
         try Data([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]).write(to: labelFile)
         let n = image.count
-        let status = label.withUnsafeMutableBytes { segprep_render(broken, 0, 0, &image, n, $0.baseAddress, $0.count, nil) }
+        let status = label.withUnsafeMutableBytes { segprep_render(broken, 0, 0, &image, UInt(n), $0.baseAddress, UInt($0.count), nil) }
         #expect(status == Self.codes["SEGPREP_ERR_SAMPLE"])
         #expect(Self.lastError.hasPrefix(labelFile.path + ": "))
+        // A size_t past Int.max is refused as given, before any work.
+        #expect(label.withUnsafeMutableBytes { segprep_render(broken, 0, 0, &image, UInt.max, $0.baseAddress, UInt($0.count), nil) } == Self.codes["SEGPREP_ERR_BUFFER"])
+        #expect(Self.lastError.contains("the image buffer holds \(UInt.max) bytes"), "\(Self.lastError)")
     }
 
     @Test func concurrentRendersOnOneHandleMatchSerialOnes() throws {
@@ -138,7 +141,7 @@ import SegPrepC
         DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
             var image = [UInt8](repeating: 0, count: 256 * 256 * 3), label = [UInt8](repeating: 0, count: 256 * 256)
             let n = image.count
-            let rc = label.withUnsafeMutableBytes { segprep_render(OpaquePointer(bitPattern: address), jobs[k].index, jobs[k].epoch, &image, n, $0.baseAddress, $0.count, nil) }
+            let rc = label.withUnsafeMutableBytes { segprep_render(OpaquePointer(bitPattern: address), jobs[k].index, jobs[k].epoch, &image, UInt(n), $0.baseAddress, UInt($0.count), nil) }
             results.lock.withLock { results.bytes[k] = rc == 0 ? image + label : [] }
         }
         for (k, job) in jobs.enumerated() {

@@ -20,12 +20,12 @@ import SegPrepC
                      classes: Int64, fill: Int64) -> (bytes: (image: [UInt8], label: [UInt8]), tensors: (image: [Float], label: [Int64]), status: Int32) {
         var image = [UInt8](repeating: 0, count: 3 * plane), label = [UInt8](repeating: 0, count: plane * labelBytes)
         let n = image.count
-        let rc = label.withUnsafeMutableBytes { segprep_render(h, index, epoch, &image, n, $0.baseAddress, $0.count, nil) }
+        let rc = label.withUnsafeMutableBytes { segprep_render(h, index, epoch, &image, UInt(n), $0.baseAddress, UInt($0.count), nil) }
         var planes = [Float](repeating: .nan, count: 3 * plane), labels = [Int64](repeating: -7, count: plane)
         let status = table.withUnsafeBufferPointer { t in
             planes.withUnsafeMutableBufferPointer { p in
                 labels.withUnsafeMutableBufferPointer { l in
-                    segprep_render_tensors(h, index, epoch, t.baseAddress, p.baseAddress, 4 * p.count, l.baseAddress, 8 * l.count, classes, fill, nil)
+                    segprep_render_tensors(h, index, epoch, t.baseAddress, p.baseAddress, UInt(4 * p.count), l.baseAddress, UInt(8 * l.count), classes, fill, nil)
                 }
             }
         }
@@ -84,8 +84,8 @@ import SegPrepC
         defer { segprep_close(h) }
         let plane = 256 * 256
         var planes = [Float](repeating: 7, count: 3 * plane), labels = [Int64](repeating: 7, count: plane)
-        func call(_ index: Int64 = 0, epoch: Int64 = 0, table: [Float]? = Self.table, imageBytes: Int = 12 * 256 * 256,
-                  labelBytes: Int = 8 * 256 * 256, handle: OpaquePointer? = nil, useHandle: Bool = true) -> Int32 {
+        func call(_ index: Int64 = 0, epoch: Int64 = 0, table: [Float]? = Self.table, imageBytes: UInt = 12 * 256 * 256,
+                  labelBytes: UInt = 8 * 256 * 256, handle: OpaquePointer? = nil, useHandle: Bool = true) -> Int32 {
             let body = { (t: UnsafePointer<Float>?) in
                 planes.withUnsafeMutableBufferPointer { p in
                     labels.withUnsafeMutableBufferPointer { l in
@@ -97,10 +97,13 @@ import SegPrepC
         }
         #expect(call(table: nil) == CInterfaceTests.codes["SEGPREP_ERR_ARGUMENT"])
         #expect(CInterfaceTests.lastError.contains("768-float table"))
-        #expect(call(imageBytes: 3 * plane) == CInterfaceTests.codes["SEGPREP_ERR_BUFFER"])
+        #expect(call(imageBytes: UInt(3 * plane)) == CInterfaceTests.codes["SEGPREP_ERR_BUFFER"])
         #expect(CInterfaceTests.lastError.contains("float32 image") && CInterfaceTests.lastError.contains("\(12 * plane) bytes"))
-        #expect(call(labelBytes: plane) == CInterfaceTests.codes["SEGPREP_ERR_BUFFER"])
+        #expect(call(labelBytes: UInt(plane)) == CInterfaceTests.codes["SEGPREP_ERR_BUFFER"])
         #expect(CInterfaceTests.lastError.contains("int64 label") && CInterfaceTests.lastError.contains("\(8 * plane) bytes"))
+        // A size_t past Int.max (e.g. -1 passed for a size) is named as given.
+        #expect(call(imageBytes: UInt.max) == CInterfaceTests.codes["SEGPREP_ERR_BUFFER"])
+        #expect(CInterfaceTests.lastError.contains("the float32 image buffer holds \(UInt.max) bytes"), "\(CInterfaceTests.lastError)")
         #expect(call(32) == CInterfaceTests.codes["SEGPREP_ERR_RANGE"])
         #expect(CInterfaceTests.lastError.hasPrefix("\(Self.camvid): sample index 32 is out of range"))
         #expect(call(epoch: -1) == CInterfaceTests.codes["SEGPREP_ERR_RANGE"])

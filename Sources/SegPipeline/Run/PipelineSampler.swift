@@ -67,8 +67,8 @@ public struct PipelineSampler: Sendable {
     /// `sample(_:epoch:)` throws.
     public func render(_ index: Int, epoch: Int, image: UnsafeMutableRawBufferPointer,
                        label: UnsafeMutableRawBufferPointer) throws -> [String: Double] {
-        guard image.count == imageBytes else { throw SamplerError.bufferSize(what: "image", bytes: image.count, needed: imageBytes) }
-        guard label.count == labelBytes else { throw SamplerError.bufferSize(what: "label", bytes: label.count, needed: labelBytes) }
+        guard image.count == imageBytes else { throw SamplerError.bufferSize(what: "image", bytes: UInt(image.count), needed: imageBytes) }
+        guard label.count == labelBytes else { throw SamplerError.bufferSize(what: "label", bytes: UInt(label.count), needed: labelBytes) }
         let s = try sample(index, epoch: epoch)
         s.image.pixels.withUnsafeBytes { image.copyMemory(from: $0) }
         s.label.pixels.withUnsafeBytes { label.copyMemory(from: $0) }
@@ -94,7 +94,7 @@ public enum SamplerError: Error, CustomStringConvertible, Sendable, Equatable {
     /// This process was forked from one that had already made samples with libvips.
     case forkedAfterVips(file: String)
     /// A caller's buffer for `what` holds `bytes`, not the `needed` bytes of a sample.
-    case bufferSize(what: String, bytes: Int, needed: Int)
+    case bufferSize(what: String, bytes: UInt, needed: Int)
 
     public var description: String {
         switch self {
