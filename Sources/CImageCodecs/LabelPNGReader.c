@@ -37,12 +37,16 @@ size_t sp_png_label_capacity(const void *buf, size_t len) {
     const size_t w = ((size_t)ihdr[8] << 24) | ((size_t)ihdr[9] << 16) | ((size_t)ihdr[10] << 8) | ihdr[11];
     const size_t h = ((size_t)ihdr[12] << 24) | ((size_t)ihdr[13] << 16) | ((size_t)ihdr[14] << 8) | ihdr[15];
     if (!size_accepted(w, h)) return 0;
-    const size_t bytes = ihdr[16] == 16 ? 2 : 1;
+    const size_t depth = ihdr[16], bytes = depth == 16 ? 2 : 1;
     /* the fast path inflates w + 1 bytes a row into the buffer before undoing the filters */
     const size_t need = (w + 1) * h > w * h * bytes ? (w + 1) * h : w * h * bytes;
-    /* Deflate packs at most 1032 bytes into one: a file too short to hold its pixels is refused
-       before anything that large is allocated. */
-    return need / 1032 > len ? 0 : need;
+    /* Deflate packs at most 1032 bytes into one: a file too short to hold the rows it declares
+       (depth bits per sample, 1 to 4 samples a pixel by colour type, at least) is refused before
+       anything that large is allocated. */
+    static const size_t samples[7] = {1, 0, 3, 1, 2, 0, 4};
+    const size_t spp = ihdr[17] < 7 && samples[ihdr[17]] ? samples[ihdr[17]] : 1;
+    const size_t stored = h * ((w * spp * (depth ? depth : 1) + 7) / 8);
+    return stored / 1032 > len ? 0 : need;
 }
 
 int sp_read_png_label_into(const void *buf, size_t len, uint8_t *dst, size_t dst_len, int *width, int *height,

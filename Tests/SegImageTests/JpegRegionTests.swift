@@ -138,37 +138,48 @@ import Testing
         }
     }
 
-    /// `sp_jpeg_read_rgb_region` into `capacity` bytes: its status, message and the box's bytes.
-    static func readRegion(_ data: Data, box: Resample.Window, capacity: Int) -> (Int32, String, [UInt8]) {
+    /// `sp_jpeg_read_rgb_region` into `capacity` bytes (64 guard bytes after them): its status,
+    /// message, the box's bytes, and whether the guard bytes are untouched.
+    static func readRegion(_ data: Data, box: Resample.Window, capacity: Int) -> (Int32, String, [UInt8], guarded: Bool) {
         var w: Int32 = 0, h: Int32 = 0, bands: Int32 = 0, status: Int32 = 0, whole: Int32 = 0
         var err = [CChar](repeating: 0, count: 256)
-        var out = [UInt8](repeating: 7, count: capacity)
+        var out = [UInt8](repeating: 7, count: capacity + 64)
         let rc = data.withUnsafeBytes { raw -> Int32 in
             let decoder = sp_jpeg_open(raw.baseAddress, raw.count, 1, &w, &h, &bands, &status, nil, 0)
             defer { sp_jpeg_close(decoder) }
             return out.withUnsafeMutableBufferPointer { o in
                 err.withUnsafeMutableBufferPointer { e in
-                    sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, o.baseAddress, o.count, Int32(box.x0), Int32(box.y0),
+                    sp_jpeg_read_rgb_region(decoder, raw.baseAddress, raw.count, o.baseAddress, capacity, Int32(box.x0), Int32(box.y0),
                                             Int32(box.width), Int32(box.height), 1, &whole, e.baseAddress, e.count)
                 }
             }
         }
         let message = err.withUnsafeBufferPointer { p in p.baseAddress.map { String(cString: $0) } ?? "" }
-        return (rc, message, Array(out.prefix(box.width * box.height * 3)))
+        return (rc, message, Array(out.prefix(box.width * box.height * 3)), out.suffix(64).allSatisfy { $0 == 7 })
     }
 
     @Test("Without slack past the box the rows are copied with the same bytes; a buffer smaller than the box is refused untouched")
     func slackAndShortBuffers() throws {
-        let data = try Self.variants()[0].data
-        let whole = try ImageCodec.decodeRGB(data, id: "x", path: "x").0
-        for box in [Self.middle(whole.width, whole.height), Resample.Window(x0: 40, y0: 30, x1: 41, y1: 90)] {
-            let exact = Self.readRegion(data, box: box, capacity: box.width * box.height * 3)
-            #expect(exact.0 == 0 && exact.2 == whole.window(box).pixels, "box \(box)")
-            let slack = Self.readRegion(data, box: box, capacity: box.width * box.height * 3 + Int(SP_JPEG_REGION_SLACK))
-            #expect(slack.0 == 0 && slack.2 == whole.window(box).pixels, "box \(box)")
-            let short = Self.readRegion(data, box: box, capacity: box.width * box.height * 3 - 1)
-            #expect(short.0 == -1 && short.1 == "the buffer is smaller than the region")
-            #expect(short.2.allSatisfy { $0 == 7 }, "nothing written")
+        for (name, data) in try Self.variants() {
+            let whole = try ImageCodec.decodeRGB(data, id: "x", path: "x").0
+            var rng = SplitMix64(seed: 11)
+            var boxes = [Self.middle(whole.width, whole.height), Resample.Window(x0: min(40, whole.width - 1), y0: min(30, whole.height - 1), x1: min(41, whole.width), y1: min(90, whole.height)),
+                         Resample.Window(x0: 0, y0: 0, x1: 3, y1: whole.height), Resample.Window(x0: whole.width - 2, y0: 5, x1: whole.width, y1: 9)]
+            for _ in 0..<30 {
+                let x0 = Int(rng.next() % UInt64(whole.width)), y0 = Int(rng.next() % UInt64(whole.height))
+                boxes.append(Resample.Window(x0: x0, y0: y0, x1: x0 + 1 + Int(rng.next() % UInt64(whole.width - x0)),
+                                             y1: y0 + 1 + Int(rng.next() % UInt64(whole.height - y0))))
+            }
+            for box in boxes {
+                // Nothing is written past the buffer given, with or without the slack.
+                let exact = Self.readRegion(data, box: box, capacity: box.width * box.height * 3)
+                #expect(exact.0 == 0 && exact.2 == whole.window(box).pixels && exact.guarded, "\(name) box \(box)")
+                let slack = Self.readRegion(data, box: box, capacity: box.width * box.height * 3 + Int(SP_JPEG_REGION_SLACK))
+                #expect(slack.0 == 0 && slack.2 == whole.window(box).pixels && slack.guarded, "\(name) box \(box)")
+                let short = Self.readRegion(data, box: box, capacity: box.width * box.height * 3 - 1)
+                #expect(short.0 == -1 && short.1 == "the buffer is smaller than the region")
+                #expect(short.2.allSatisfy { $0 == 7 } && short.guarded, "\(name): nothing written")
+            }
         }
     }
 }

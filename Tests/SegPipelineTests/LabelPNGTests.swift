@@ -130,4 +130,21 @@ import Testing
         }
         #expect(try ImageCodec.readLabel(good, id: "lab", path: "p.png").pixels == [UInt8](repeating: 3, count: 40 * 30))
     }
+
+    @Test("Highly compressed masks of few bits a pixel are not taken for headers beyond their file", arguments: [1, 2, 4, 8])
+    func lowBitDepthMasksRead(depth: Int) throws {
+        // An all-background 1024x1024 grey mask at `depth` bits: a few hundred bytes for a million
+        // pixels, within deflate's 1032:1 of the bits it stores.
+        let (w, h) = (1024, 1024)
+        let raw = [UInt8](repeating: 0, count: h * (1 + (w * depth + 7) / 8))
+        var png = TestPNG.signature
+        TestPNG.chunk("IHDR", TestPNG.bigEndian(UInt32(w)) + TestPNG.bigEndian(UInt32(h)) + Data([UInt8(depth), 0, 0, 0, 0]), into: &png)
+        TestPNG.chunk("IDAT", TestPNG.zlib(raw), into: &png)
+        TestPNG.chunk("IEND", Data(), into: &png)
+        if depth < 8 { #expect(png.count * 1032 < w * h, "the file is smaller than a byte a pixel allows") }
+        for fast in [true, false] {
+            let label = try ImageCodec.readLabel(png, id: "m", path: "m.png", fastPath: fast)
+            #expect(label.width == w && label.height == h && label.pixels.count == w * h && label.pixels.allSatisfy { $0 == 0 })
+        }
+    }
 }

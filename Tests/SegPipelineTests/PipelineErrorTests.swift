@@ -99,7 +99,17 @@ import Testing
         let e1 = #expect(throws: PipelineError.self) { try PipelineSpec.load(path: folder) }
         #expect(e1?.description == "\(folder): is a folder, not a pipeline file; give the YAML file itself (pipelines ship in the `pipelines/` folder)")
         let e2 = #expect(throws: PipelineError.self) { try PipelineSpec.load(path: "/dev/zero") }
-        #expect(e2?.description == "/dev/zero: is not a regular file (a device, pipe or socket); give a YAML pipeline file")
+        #expect(e2?.description == "/dev/zero: is a device or socket, not a pipeline file; give a YAML pipeline file")
+        // A pipe is read (the shell's process substitution gives one).
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-fifo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: fifo) }
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("pipelines/voc-val.yaml"), encoding: .utf8)
+        let writer = Thread {
+            if let h = FileHandle(forWritingAtPath: fifo.path) { h.write(Data(text.utf8)); try? h.close() }
+        }
+        writer.start()
+        #expect(try PipelineSpec.load(path: fifo.path).classes.count == 21)
         // A link to a pipeline still loads.
         let link = FileManager.default.temporaryDirectory.appendingPathComponent("segprep-link-\(UUID().uuidString).yaml")
         defer { try? FileManager.default.removeItem(at: link) }

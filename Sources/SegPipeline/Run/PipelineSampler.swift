@@ -29,6 +29,10 @@ public struct PipelineSampler: Sendable {
 
     /// The samples of `spec`, whose dataset is listed from `inputRoot` when given.
     public init(spec: PipelineSpec, inputRoot: String? = nil) throws {
+        // The process's settings (libvips' environment among them) made here, on the thread that
+        // opens the pipeline, before concurrent renders: setenv beside their getenv is undefined.
+        // libvips itself starts on the first sample that needs it (none before a fork).
+        try Vips.start()
         let input = try DatasetInput(spec, root: inputRoot)
         donors = try spec.donors(for: input.records)
         self.spec = spec

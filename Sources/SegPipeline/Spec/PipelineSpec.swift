@@ -57,26 +57,35 @@ public struct PipelineSpec: Sendable {
     ///
     /// Throws `PipelineError` (with `file:line:column` and a fix) for any problem in the file.
     public static func load(path: String) throws -> PipelineSpec {
-        // What is at the path, before reading it: a folder or a device is named as such (a FIFO
-        // or /dev/zero would block or never end), and no pipeline is megabytes long.
+        // What is at the path, before reading it: a folder or a device is named as such (/dev/zero
+        // would never end), and no pipeline is megabytes long. A pipe (`<(sed … p.yaml)`) is read.
+        let limit = 16 << 20
+        var pipe = false
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved), let type = attributes[.type] as? FileAttributeType {
             if type == .typeDirectory {
                 throw PipelineError(file: path, line: 0, column: 0, message: "is a folder, not a pipeline file",
                                     fix: "give the YAML file itself (pipelines ship in the `pipelines/` folder)")
             }
-            if type != .typeRegular {
-                throw PipelineError(file: path, line: 0, column: 0, message: "is not a regular file (a device, pipe or socket)",
+            if type == .typeCharacterSpecial || type == .typeBlockSpecial || type == .typeSocket {
+                throw PipelineError(file: path, line: 0, column: 0, message: "is a device or socket, not a pipeline file",
                                     fix: "give a YAML pipeline file")
             }
-            if let size = attributes[.size] as? NSNumber, size.intValue > 16 << 20 {
+            if let size = attributes[.size] as? NSNumber, size.intValue > limit {
                 throw PipelineError(file: path, line: 0, column: 0, message: "is \(size.intValue) bytes, more than any pipeline file",
                                     fix: "give a YAML pipeline file (a few kilobytes)")
             }
+            pipe = type != .typeRegular   // (Foundation names a FIFO typeUnknown)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let read = pipe ? FileHandle(forReadingAtPath: path).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: limit + 1) ?? Data() }
+                        : FileManager.default.contents(atPath: path)
+        guard let data = read else {
             throw PipelineError(file: path, line: 0, column: 0, message: "pipeline file not found",
                                 fix: "check the path (pipelines ship in the `pipelines/` folder)")
+        }
+        if data.count > limit {
+            throw PipelineError(file: path, line: 0, column: 0, message: "holds more than \(limit) bytes, more than any pipeline file",
+                                fix: "give a YAML pipeline file (a few kilobytes)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PipelineError(file: path, line: 0, column: 0, message: "pipeline file is not UTF-8 text", fix: "save it as UTF-8 YAML")
