@@ -211,7 +211,7 @@ def test_tensors_refuse_a_table_of_the_wrong_shape_and_match_sample(tmp_path):
         with pytest.raises(ValueError, match="out of range; pass the class count"):
             p.tensors(0, 0, table, classes, 255)
     image2, label2, _ = p.tensors(1, 2, table, 11, -100)  # PyTorch's default ignore_index is negative
-    assert np.array_equal(label2, np.where(raw_label < 11, raw_label, -100).astype(np.int64))
+    assert np.array_equal(label2, np.where(raw_label < 11, raw_label.astype(np.int64), -100))
 
 
 def test_paths_as_bytes_or_path_objects_and_indices_only_as_integers(tmp_path):
