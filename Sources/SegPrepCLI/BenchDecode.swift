@@ -34,15 +34,12 @@ struct BenchDecode: ParsableCommand {
         try Vips.start()
         let spec = try PipelineSpec.load(path: pipeline)
         let input = try DatasetInput(spec.input, root: dataset.inputRoot)
-        // Read as a run reads them: through the source and the file gate, so a file whose header
-        // claims more than the pixel limit is refused before anything that large is allocated.
-        let pixelLimit = spec.pixelLimit
+        // Read as a run reads them, so a file whose header claims more than the pixel limit is
+        // refused before anything that large is allocated.
         let files = try input.records.map { record in
             if let p = record.problem { throw p }
-            let image = try input.source.imageData(record, maxPixels: pixelLimit)
-            let size = try ImageCodec.imageSize(image, id: record.id, path: record.image)
-            try FileGate.check(size.width, size.height, limit: pixelLimit, id: record.id, path: record.image)
-            return (image, try FileGate.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit), record)
+            let (image, label, _) = try DecodeStage.readFiles(record, spec: spec, input: input)
+            return (image, label, record)
         }
         let start = Date()
         var pixels = 0

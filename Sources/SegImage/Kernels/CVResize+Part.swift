@@ -29,8 +29,7 @@ extension CVResize {
     /// it, and a clamp at the part's edge happens only where that edge is the source's.
     package static func bilinear(_ part: ImagePart, width: Int, height: Int, window: Resample.Window, flipX: Bool = false) -> Raster? {
         if part.isWhole { return bilinear(part.raster, width: width, height: height, window: window, flipX: flipX) }
-        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1
-        else { return nil }
+        guard window.fits(width: width, height: height) else { return nil }
         var xs = Axis(source: part.width, destination: width, clampWeight: true)
         var ys = Axis(source: part.height, destination: height, clampWeight: false)
         guard part.covers(box(xs: xs, ys: ys, sourceWidth: part.width, sourceHeight: part.height, window: window)) else { return nil }

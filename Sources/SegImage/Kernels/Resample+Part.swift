@@ -11,8 +11,7 @@ extension Resample {
     public static func bicubic(_ part: ImagePart, width: Int, height: Int, window: Window,
                                flipX: Bool = false, flipY: Bool = false) -> Raster? {
         if part.isWhole { return bicubic(part.raster, width: width, height: height, window: window, flipX: flipX, flipY: flipY) }
-        guard window.x0 >= 0, window.y0 >= 0, window.x1 <= width, window.y1 <= height, window.x0 < window.x1, window.y0 < window.y1
-        else { return nil }
+        guard window.fits(width: width, height: height) else { return nil }
         return bicubic(part, plan: bicubicPlan(sourceWidth: part.width, sourceHeight: part.height, width: width, height: height, window: window),
                        flipX: flipX, flipY: flipY)
     }
@@ -21,9 +20,8 @@ extension Resample {
     /// part of the source it was made for: the coefficient tables are built once per render. Nil
     /// when the part is of another source size or lacks the plan's box.
     package static func bicubic(_ part: ImagePart, plan: BicubicPlan, flipX: Bool = false, flipY: Bool = false) -> Raster? {
-        let w = plan.window
         guard plan.sourceWidth == part.width, plan.sourceHeight == part.height, part.covers(plan.box),
-              w.x0 >= 0, w.y0 >= 0, w.x1 <= plan.width, w.y1 <= plan.height, w.x0 < w.x1, w.y0 < w.y1 else { return nil }
+              plan.window.fits(width: plan.width, height: plan.height) else { return nil }
         return bicubicPasses(part, plan: plan, flipX: flipX, flipY: flipY)
     }
 }

@@ -171,6 +171,8 @@ public enum Resample {
         public init(x0: Int, y0: Int, x1: Int, y1: Int) { self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1 }
         public var width: Int { x1 - x0 }
         public var height: Int { y1 - y0 }
+        /// Whether the window is non-empty and inside a `width` x `height` image.
+        public func fits(width: Int, height: Int) -> Bool { x0 >= 0 && y0 >= 0 && x1 <= width && y1 <= height && x0 < x1 && y0 < y1 }
     }
 
     package static func crop(_ r: Raster, x0: Int, x1: Int) -> Raster {

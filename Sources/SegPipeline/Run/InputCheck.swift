@@ -33,15 +33,11 @@ public struct InputCheck: Sendable {
             if let p = record.problem { problems.append(p.description); continue }
             do {
                 // The image as a run reads it: through the source (labelme may embed it as imageData).
-                let pixelLimit = spec.pixelLimit
-                let imageData = try input.source.imageData(record, maxPixels: pixelLimit)
-                let labelData = try FileGate.read(record.label, id: record.id, what: "label", maxPixels: pixelLimit)
-                let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
+                let (imageData, labelData, size) = try DecodeStage.readFiles(record, spec: spec, input: input)
                 if size.jpeg, let o = Self.exifOrientation(imageData), o != 1 {
                     warnings.append("\(record.image): EXIF orientation \(o) would rotate or mirror the image in viewers that apply it; seg-prep (like the reference) ignores EXIF, so check that the label matches the stored pixels")
                 }
                 let decode = DecodeStage(labelOnlyFor: spec)
-                try FileGate.check(size.width, size.height, limit: pixelLimit, id: record.id, path: record.image)
                 if k % every == 0 {
                     // A truncated or damaged file has a good header; only decoding finds it.
                     _ = try ImageCodec.decodeRGB(imageData, id: record.id, path: record.image)

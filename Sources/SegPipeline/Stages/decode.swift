@@ -61,12 +61,7 @@ public struct DecodeStage: Stage {
             }
         }
         let record = SampleRecord(id: sample.id, image: sample.imagePath, label: sample.labelPath)
-        let limit = context.maxPixels ?? maxPixels
-        let imageData = try context.source?.imageData(record, maxPixels: limit) ?? FileGate.read(sample.imagePath, id: sample.id, what: "image", maxPixels: limit)
-        let labelData = try FileGate.read(sample.labelPath, id: sample.id, what: "label", maxPixels: limit)
-        // Sizes from the headers first: nothing is decoded for a file that claims too much.
-        let size = try ImageCodec.imageSize(imageData, id: sample.id, path: sample.imagePath)
-        try FileGate.check(size.width, size.height, limit: limit, id: sample.id, path: sample.imagePath)
+        let (imageData, labelData, size) = try Self.readFiles(record, source: context.source, limit: context.maxPixels ?? maxPixels)
         let width = size.width, height = size.height
         try readLabel(labelData, into: &sample, context: context, imageSize: (width, height))
         if shrinkOnLoad || size.jpeg {
@@ -83,6 +78,26 @@ public struct DecodeStage: Stage {
         }
         sample.params["source_width"] = Double(width)
         sample.params["source_height"] = Double(height)
+    }
+
+    /// The image and label files of `record` as every reader takes them (a run, `check`, `bench
+    /// decode`): through the source (labelme may embed the image) and the file gate, and the
+    /// image's size from its header checked against `limit` before anything is decoded.
+    ///
+    /// Throws `SampleError` naming the file at fault.
+    static func readFiles(_ record: SampleRecord, source: (any InputSource)?, limit: Int) throws
+        -> (image: Data, label: Data, size: (width: Int, height: Int, jpeg: Bool)) {
+        let imageData = try source?.imageData(record, maxPixels: limit) ?? FileGate.read(record.image, id: record.id, what: "image", maxPixels: limit)
+        let labelData = try FileGate.read(record.label, id: record.id, what: "label", maxPixels: limit)
+        let size = try ImageCodec.imageSize(imageData, id: record.id, path: record.image)
+        try FileGate.check(size.width, size.height, limit: limit, id: record.id, path: record.image)
+        return (imageData, labelData, size)
+    }
+
+    /// The files of `record` read as `readFiles` reads them, with `spec`'s source and pixel limit.
+    public static func readFiles(_ record: SampleRecord, spec: PipelineSpec, input: DatasetInput) throws
+        -> (image: Data, label: Data, size: (width: Int, height: Int, jpeg: Bool)) {
+        try readFiles(record, source: input.source, limit: spec.pixelLimit)
     }
 
     /// A decode stage with the pipeline's pixel limit, for reading labels outside a run (`check`).
