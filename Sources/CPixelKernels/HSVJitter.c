@@ -363,6 +363,9 @@ static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, 
                 float hh = (float)hv[i] * (6.f / 180.f);
                 int sector = (int)hh;
                 float f = hh - (float)sector;
+                /* Hues past 179 (tables not made from a shift modulo 180) give sectors 6 to 8, which the
+                   scalar switch sends to its default, sector 0's selection. */
+                if (sector > 5) sector = 0;
                 float t1 = fv * (1.f - fs);
                 float ta = fv * __builtin_fmaf(-fs, f, 1.f);
                 float tb = fv * __builtin_fmaf(-fs, 1.f - f, 1.f);
