@@ -123,58 +123,6 @@ static void hsv_pixel(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, co
     p[2] = quantise(B * 255.f, round_it);
 }
 
-/* RGB2HSV and the LUT lookups for m pixels (a multiple of 16) with AVX-512: 16 pixels per
-   step, the bytes deinterleaved with one vpermb each, the two division tables gathered 16 at a time
-   and the three byte LUTs read with vpermi2b (two 128-entry halves, picked by the index's top bit)
-   instead of scalar loads. Same integers as the scalar code and its lookups. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi")))
-static void hsv_luts_avx512(const uint8_t *p, int m, const uint8_t *lut_h, const uint8_t *lut_s,
-                            const uint8_t *lut_v, int32_t *hv, int32_t *sv, int32_t *vv) {
-    const __m512i h0 = _mm512_loadu_si512(lut_h), h1 = _mm512_loadu_si512(lut_h + 64);
-    const __m512i h2 = _mm512_loadu_si512(lut_h + 128), h3 = _mm512_loadu_si512(lut_h + 192);
-    const __m512i s0 = _mm512_loadu_si512(lut_s), s1 = _mm512_loadu_si512(lut_s + 64);
-    const __m512i s2 = _mm512_loadu_si512(lut_s + 128), s3 = _mm512_loadu_si512(lut_s + 192);
-    const __m512i v0 = _mm512_loadu_si512(lut_v), v1 = _mm512_loadu_si512(lut_v + 64);
-    const __m512i v2 = _mm512_loadu_si512(lut_v + 128), v3 = _mm512_loadu_si512(lut_v + 192);
-    uint8_t ir[64], ig[64], ib[64];
-    for (int i = 0; i < 64; i++) { ir[i] = (uint8_t)(3 * (i & 15)); ig[i] = (uint8_t)(3 * (i & 15) + 1); ib[i] = (uint8_t)(3 * (i & 15) + 2); }
-    const __m512i pr = _mm512_loadu_si512(ir), pg = _mm512_loadu_si512(ig), pb = _mm512_loadu_si512(ib);
-    const __m512i half = _mm512_set1_epi32(2048), c180 = _mm512_set1_epi32(180), zero = _mm512_setzero_si512();
-    for (int i = 0; i < m; i += 16) {
-        const __m512i px = _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFull, p + 3 * i);   /* 48 bytes */
-        const __m512i r = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pr, px)));
-        const __m512i g = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pg, px)));
-        const __m512i b = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(_mm512_permutexvar_epi8(pb, px)));
-        const __m512i v = _mm512_max_epi32(_mm512_max_epi32(r, g), b);
-        const __m512i mn = _mm512_min_epi32(_mm512_min_epi32(r, g), b);
-        const __m512i diff = _mm512_sub_epi32(v, mn);
-        const __m512i s = _mm512_srai_epi32(
-            _mm512_add_epi32(_mm512_mullo_epi32(diff, _mm512_i32gather_epi32(v, sdiv_table, 4)), half), 12);
-        const __mmask16 vr = _mm512_cmpeq_epi32_mask(v, r), vg = _mm512_cmpeq_epi32_mask(v, g);
-        const __m512i d2 = _mm512_add_epi32(diff, diff), d4 = _mm512_add_epi32(d2, d2);
-        const __m512i hr = _mm512_sub_epi32(g, b);
-        const __m512i hg = _mm512_add_epi32(_mm512_sub_epi32(b, r), d2);
-        const __m512i hb = _mm512_add_epi32(_mm512_sub_epi32(r, g), d4);
-        __m512i h = _mm512_mask_blend_epi32(vr, _mm512_mask_blend_epi32(vg, hb, hg), hr);
-        h = _mm512_srai_epi32(
-            _mm512_add_epi32(_mm512_mullo_epi32(h, _mm512_i32gather_epi32(diff, hdiv_table, 4)), half), 12);
-        h = _mm512_mask_add_epi32(h, _mm512_cmplt_epi32_mask(h, zero), h, c180);
-        /* Byte indices in the low 16 lanes; the other lanes look up index 0 and are dropped. */
-        const __m512i hi = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(h));
-        const __m512i si = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(s));
-        const __m512i vi = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(v));
-        const __m512i hl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(hi), _mm512_permutex2var_epi8(h0, hi, h1),
-                                                  _mm512_permutex2var_epi8(h2, hi, h3));
-        const __m512i sl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(si), _mm512_permutex2var_epi8(s0, si, s1),
-                                                  _mm512_permutex2var_epi8(s2, si, s3));
-        const __m512i vl = _mm512_mask_blend_epi8(_mm512_movepi8_mask(vi), _mm512_permutex2var_epi8(v0, vi, v1),
-                                                  _mm512_permutex2var_epi8(v2, vi, v3));
-        _mm512_storeu_si512(hv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(hl)));
-        _mm512_storeu_si512(sv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(sl)));
-        _mm512_storeu_si512(vv + i, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(vl)));
-    }
-}
-
 /* Four vectors of 8 lanes (0..255 after the saturation) to 32 bytes: per 128-bit lane, lanes 0-3 of
    a, b, c, d. The inverse of unpack4, which widens 32 bytes in pixel order to pixels 0-3 and 16-19,
    4-7 and 20-23, 8-11 and 24-27, 12-15 and 28-31; packing those gives the bytes in pixel order. */
@@ -328,17 +276,17 @@ static inline void hsv32_avx2(uint8_t *p, const sp_lut8_avx2_t *th, const sp_lut
     _mm256_storeu_si256((__m256i *)(p + 64), _mm256_permute2x128_si256(o1, o2, 0x31));
 }
 
-/* The scalar computation over blocks of pixels (multiples of 32), branch-free: on the AVX2 path all
-   of it in hsv32_avx2; on the AVX-512 path the integer RGB2HSV + LUT half in hsv_luts_avx512 and the
-   float HSV2RGB half (selects for the sector) vectorised by the compiler. Uniform blocks (the grey
-   canvas) convert one pixel and copy it. */
+/* The scalar computation over blocks of pixels (multiples of 32), branch-free, all of it in
+   hsv32_avx2; uniform blocks (the grey canvas) convert one pixel and copy it. The AVX-512 path runs
+   this too: an AVX-512 version of the integer RGB2HSV + LUT half (16 pixels a step with gathers of
+   the division tables and vpermi2b lookups, the float half left to the compiler) took 470 us a
+   512x512 window against this kernel's 304 on an AMD Zen 4 core (`seg-prep bench stages`, the
+   voc-train recipe). */
 __attribute__((target("avx2,fma")))
 static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                     const uint8_t *lut_v, int hsv_wide) {
+                     const uint8_t *lut_v) {
     init_tables();
-    const int wide = hsv_wide;
     const int tail = width - width % 32;
-    int32_t hv[HSV_BLOCK], sv[HSV_BLOCK], vv[HSV_BLOCK];
     sp_lut8_avx2_t th, ts, tv;
     sp_lut8_avx2_prepare(&th, lut_h);
     sp_lut8_avx2_prepare(&ts, lut_s);
@@ -353,31 +301,7 @@ static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, 
                 repeat_pixel(p, m);
                 continue;
             }
-            if (!wide) {
-                for (int i = 0; i < m; i += 32) hsv32_avx2(p + 3 * i, &th, &ts, &tv);
-                continue;
-            }
-            hsv_luts_avx512(p, m, lut_h, lut_s, lut_v, hv, sv, vv);
-            for (int i = 0; i < m; i++) {
-                float fs = (float)sv[i] * (1.f / 255.f), fv = (float)vv[i] * (1.f / 255.f);
-                float hh = (float)hv[i] * (6.f / 180.f);
-                int sector = (int)hh;
-                float f = hh - (float)sector;
-                /* Hues past 179 (tables not made from a shift modulo 180) give sectors 6 to 8, which the
-                   scalar switch sends to its default, sector 0's selection. */
-                if (sector > 5) sector = 0;
-                float t1 = fv * (1.f - fs);
-                float ta = fv * __builtin_fmaf(-fs, f, 1.f);
-                float tb = fv * __builtin_fmaf(-fs, 1.f - f, 1.f);
-                float R = (sector == 0 || sector == 5) ? fv : sector == 1 ? ta : sector == 4 ? tb : t1;
-                float G = (sector == 1 || sector == 2) ? fv : sector == 0 ? tb : sector == 3 ? ta : t1;
-                float B = (sector == 3 || sector == 4) ? fv : sector == 2 ? tb : sector == 5 ? ta : t1;
-                R *= 255.f; G *= 255.f; B *= 255.f;
-                R = R < 0.f ? 0.f : (R > 255.f ? 255.f : R);
-                G = G < 0.f ? 0.f : (G > 255.f ? 255.f : G);
-                B = B < 0.f ? 0.f : (B > 255.f ? 255.f : B);
-                p[3 * i] = (uint8_t)(int)R; p[3 * i + 1] = (uint8_t)(int)G; p[3 * i + 2] = (uint8_t)(int)B;
-            }
+            for (int i = 0; i < m; i += 32) hsv32_avx2(p + 3 * i, &th, &ts, &tv);
         }
         for (int x = tail; x < width; x++) hsv_pixel(row + (size_t)x * 3, lut_h, lut_s, lut_v, 1);
     }
@@ -394,7 +318,7 @@ void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, co
 #if defined(__x86_64__)
     const int usable = sp_simd_usable(path);
     if (usable >= SP_SIMD_AVX2) {
-        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v, usable >= SP_SIMD_AVX512);
+        hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v);
         return;
     }
 #endif

@@ -202,7 +202,28 @@ static void lanes_flush(split_lanes *a) {
     lanes_clear(a);
 }
 
-__attribute__((target("avx2")))
+/* Counts the 32 labels of a step at l (lv: the same bytes) into the histogram tables: a step of at
+   most eight runs of equal values (every step inside a region of one class, most steps across a
+   boundary) adds each run's length to `run`, one add per run; a step of more runs adds one pixel at
+   a time, four interleaved tables apart (an add waits for the one before it to the same entry). */
+__attribute__((target("avx2,popcnt"), always_inline))
+static inline void count_step(const uint8_t *l, __m256i lv, uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3,
+                              uint32_t *run) {
+    /* byte i - 1 in lane i (byte 0 compares with itself) */
+    const __m256i prev = _mm256_alignr_epi8(lv, _mm256_permute2x128_si256(lv, lv, 0x08), 15);
+    uint32_t starts = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lv, prev)) | 1u;
+    if (__builtin_popcount(starts) <= 8) {
+        while (starts) {
+            const int a = __builtin_ctz(starts);
+            starts &= starts - 1;
+            run[l[a]] += (uint32_t)((starts ? __builtin_ctz(starts) : 32) - a);
+        }
+    } else {
+        for (int i = 0; i < 32; i += 4) { c0[l[i]]++; c1[l[i + 1]]++; c2[l[i + 2]]++; c3[l[i + 3]]++; }
+    }
+}
+
+__attribute__((target("avx2,popcnt")))
 static void stats_split_avx2(const uint8_t *rgb, const uint8_t *label, size_t pixels, uint8_t value,
                              int64_t *counts, int64_t *sums, int64_t *squares, int64_t *vsums, int64_t *vsquares) {
     uint32_t c0[256] = {0}, c1[256] = {0}, c2[256] = {0}, c3[256] = {0}, run[256] = {0};
@@ -230,11 +251,7 @@ static void stats_split_avx2(const uint8_t *rgb, const uint8_t *label, size_t pi
             lanes_add(&all, 0, v0);
             lanes_add(&all, 1, v1);
             lanes_add(&all, 2, v2);
-            if ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lv, _mm256_set1_epi8((char)l[0]))) == 0xFFFFFFFFu) {
-                run[l[0]] += 32;
-            } else {
-                for (int i = 0; i < 32; i += 4) { c0[l[i]]++; c1[l[i + 1]]++; c2[l[i + 2]]++; c3[l[i + 3]]++; }
-            }
+            count_step(l, lv, c0, c1, c2, c3, run);
             const __m256i m = _mm256_cmpeq_epi8(lv, vvalue);
             const uint32_t bits = (uint32_t)_mm256_movemask_epi8(m);
             if (bits == 0) continue;
@@ -266,7 +283,7 @@ static void stats_split_avx2(const uint8_t *rgb, const uint8_t *label, size_t pi
     stats_split_generic(rgb + 3 * done, label + done, pixels - done, value, counts, sums, squares, vsums, vsquares);
 }
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2,popcnt")))
 static void histogram_avx2(const uint8_t *label, size_t pixels, int64_t *counts) {
     uint32_t c0[256] = {0}, c1[256] = {0}, c2[256] = {0}, c3[256] = {0}, run[256] = {0};
     const size_t steps = pixels / 32;
@@ -276,11 +293,7 @@ static void histogram_avx2(const uint8_t *label, size_t pixels, int64_t *counts)
         for (; s < end; s++) {
             const uint8_t *l = label + 32 * s;
             const __m256i lv = _mm256_loadu_si256((const __m256i *)l);
-            if ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lv, _mm256_set1_epi8((char)l[0]))) == 0xFFFFFFFFu) {
-                run[l[0]] += 32;
-            } else {
-                for (int i = 0; i < 32; i += 4) { c0[l[i]]++; c1[l[i + 1]]++; c2[l[i + 2]]++; c3[l[i + 3]]++; }
-            }
+            count_step(l, lv, c0, c1, c2, c3, run);
         }
         for (int v = 0; v < 256; v++) {
             counts[v] += (int64_t)c0[v] + c1[v] + c2[v] + c3[v] + run[v];

@@ -158,14 +158,19 @@ enum KernelOracles {
         }
         // The one-pass statistics with the sums of one label value, and the label histogram, against
         // plain loops: sizes around the 32-pixel steps and the 256-step flushes, labels in runs (whole
-        // steps of one value), sparse, everywhere and random, images of 255s and random bytes.
+        // steps of one value), sparse, everywhere, random and in short runs, images of 255s and random bytes.
         for n in [0, 1, 31, 32, 33, 95, 96 * 32 + 5, 256 * 32, 256 * 32 + 31, 300_001] {
             var rng = SeededRandom(seed: UInt64(n) + 11)
             let images = [[UInt8](repeating: 255, count: 3 * n), (0..<(3 * n)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }]
             let runs: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in i / 40 % 3 == 0 ? 21 : UInt8(i / 40 % 7) }
             let sparse: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in i % 13 == 5 ? 21 : 3 }
             let mixed: [UInt8] = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 24) }
-            let layouts: [[UInt8]] = [[UInt8](repeating: 21, count: n), runs, sparse, mixed]
+            // Runs of 1 to 12 pixels: steps of 3 to 32 runs, counted run by run up to eight.
+            var shortRuns = [UInt8]()
+            while shortRuns.count < n {
+                shortRuns += [UInt8](repeating: UInt8(truncatingIfNeeded: rng.next() % 24), count: Int(rng.next() % 12) + 1)
+            }
+            let layouts: [[UInt8]] = [[UInt8](repeating: 21, count: n), runs, sparse, mixed, Array(shortRuns.prefix(n))]
             for rgb in images {
                 for labels in layouts {
                     var counts = [Int](repeating: 0, count: 256), sums = [0, 0, 0], squares = [0, 0, 0], vsums = [0, 0, 0], vsquares = [0, 0, 0]

@@ -11,7 +11,7 @@
 /* OpenCV 4.6-exact 8-bit HSV jitter of packed RGB in place: RGB2HSV (integer), the three
    256-entry LUTs (hue, sat, val), HSV2RGB in float32 with fused multiply-adds, truncating in
    32-pixel blocks and rounding the last width % 32 pixels of each row (OpenCV's scalar tail).
-   Portable C, AVX2+FMA, AVX-512 for the LUT half. */
+   Portable C; AVX2+FMA on the AVX2 and AVX-512 paths. */
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v, int path);
 /* p[i] = table[p[i]] for i < n (table: 256 entries): a compare and select for tables that keep the

@@ -9,7 +9,7 @@
    training, whose paths differ in float rounding. */
 enum {
     SP_SIMD_PORTABLE = 0, /* plain C: what every CPU (and aarch64) runs */
-    SP_SIMD_AVX2 = 1,     /* x86-64 AVX2 + FMA (with SSE4.1) */
+    SP_SIMD_AVX2 = 1,     /* x86-64 AVX2 + FMA (with SSE4.1 and POPCNT) */
     SP_SIMD_AVX512 = 2    /* x86-64 AVX-512 F, BW and VBMI, on top of AVX2 + FMA */
 };
 
