@@ -61,6 +61,26 @@ def pipeline(name, root, size, classes, stages, repeats=1, per_shard=64):
     return path
 
 
+def machine_description():
+    """The CPU as /proc/cpuinfo names it, with its family and model and whether it has AVX-512 (F, BW,
+    VBMI: what seg-prep's avx512 path needs) or only AVX2, and the core count."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    key, value = (part.strip() for part in line.split(":", 1))
+                    info.setdefault(key, value)
+    except OSError:
+        pass
+    flags = set(info.get("flags", "").split())
+    simd = ("AVX-512 (F, BW, VBMI) and AVX2" if {"avx512f", "avx512bw", "avx512vbmi"} <= flags
+            else "AVX2, no AVX-512" if "avx2" in flags else "no AVX2")
+    name = info.get("model name") or platform.processor() or platform.machine()
+    family = f" (family {info['cpu family']}, model {info['model']})" if "cpu family" in info and "model" in info else ""
+    return f"{os.cpu_count()}-core {name}{family}, {simd}"
+
+
 def train_stages(size, shrink=False):
     return [f"decode: {{shrink_on_load: {str(shrink).lower()}}}", f"random_resize: {{size: [{size}, {size}]}}", "flip: {}",
             "place: {}", "hsv: {}", "remap_labels: {above: 20, to: ignore}"]
@@ -385,7 +405,7 @@ def main():
     # 8. tiles from huge images (benchmarks/tiles.py): seg-prep against pyvips and mmseg's Potsdam converter.
     tile_rows(rows, res)
 
-    res["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "load_at_start": load,
+    res["machine"] = {"cpu": machine_description(), "cores": os.cpu_count(), "load_at_start": load,
                       "load_at_end": os.getloadavg()[0], "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "") or "Haswell (set by the benchmark for the train-step row)"}
     res["machine"]["simd"] = SIMD or js([BIN, "bench", "stages", p, "--limit", "1", "--repeats", "1", "--json"])["simd"]
     with open(os.path.join(ROOT, f"benchmarks/results-{SIMD}.json" if SIMD else "benchmarks/results.json"), "w") as f:
@@ -400,7 +420,7 @@ def main():
     if SIMD:
         with open(os.path.join(ROOT, f"benchmarks/table-{SIMD}.md"), "w") as f:
             f.write(f"# Benchmarks on the forced {SIMD} SIMD path\n\nProduced by `benchmarks/run --simd {SIMD}` (SEGPREP_SIMD={SIMD}); "
-                    f"machine: {os.cpu_count()} cores, load average {load:.2f} at start. Method as in BENCHMARKS.md.\n\n{text}\n")
+                    f"machine: {machine_description()}, load average {load:.2f} at start. Method as in BENCHMARKS.md.\n\n{text}\n")
         shutil.rmtree(WORK, ignore_errors=True)
         return
     # Every hand-written section after the table ("## Augmentation stages", "## Notes": method
@@ -417,7 +437,7 @@ def main():
                 f"The `run`, decode, `__getitem__`, files → batches and loader-batch rows keep the best of {ROUNDS} runs on each side (the all-cores row: of five alternating runs); \"one core\" rows run both sides pinned to CPU 0 "
                 "with `taskset` (seg-prep's writer thread shares that core).\n\n")
         f.write(peer_note(res.get("peers", {})))
-        f.write(f"Machine: {os.cpu_count()} cores, SIMD path {res['machine']['simd']}, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
+        f.write(f"Machine: {machine_description()}; SIMD path {res['machine']['simd']}, load average {load:.2f} at start, {res['machine']['load_at_end']:.2f} at end; "
                 f"OPENBLAS_CORETYPE={res['machine']['openblas_coretype'] or 'unset'}.\n\n")
         f.write("Ratio = seg-prep's advantage (reference time / seg-prep time, higher is better), except the floor rows "
                 "(seg-prep time per sample / decode-only time, lower is better) and the RSS row (RSS at 40 / RSS at 1,000 samples).\n\n")
