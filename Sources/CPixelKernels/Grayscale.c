@@ -140,6 +140,55 @@ static void grey3_fixed_avx2(uint8_t *p, size_t pixels, const double *w, const i
     }
     grey_pixels(p + 3 * i, pixels - i, 3, w);
 }
+
+/* The same fixed point, 16 pixels a step with AVX-512: the red, green and blue bytes go to the low
+   byte of 32-bit lanes with one masked vpermb each, and the grey bytes back to three channels with
+   one more; each 64-byte load reads 16 bytes past its 16 pixels, and the store writes them back as
+   loaded. Pixels near a half are recomputed in float64 from the loaded bytes, as on the AVX2 path. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static void grey3_fixed_avx512(uint8_t *p, size_t pixels, const double *w, const int32_t *fixed) {
+    uint8_t ir[64], ig[64], ib[64], is[64];
+    for (int j = 0; j < 64; j++) {
+        ir[j] = (uint8_t)(3 * (j / 4));
+        ig[j] = (uint8_t)(3 * (j / 4) + 1);
+        ib[j] = (uint8_t)(3 * (j / 4) + 2);
+        is[j] = (uint8_t)(4 * (j / 3 < 16 ? j / 3 : 0));
+    }
+    const __m512i pr = _mm512_loadu_si512(ir), pg = _mm512_loadu_si512(ig), pb = _mm512_loadu_si512(ib);
+    const __m512i ps = _mm512_loadu_si512(is);
+    const __mmask64 low = 0x1111111111111111ull, rgb = 0x0000FFFFFFFFFFFFull;
+    const __m512i wr = _mm512_set1_epi32(fixed[0]), wg = _mm512_set1_epi32(fixed[1]), wb = _mm512_set1_epi32(fixed[2]);
+    const __m512i offset = _mm512_set1_epi32((1 << (GREY_BITS - 1)) + GREY_MARGIN);
+    const __m512i near_bits = _mm512_set1_epi32((1 << GREY_BITS) - 2 * GREY_MARGIN), most = _mm512_set1_epi32(255);
+    size_t i = 0;
+    if (pixels >= 22) {
+        /* 64 bytes from pixel i: 16 pixels and 16 bytes after them. Each step loads the next 16
+           pixels before it stores its own, so no load waits on the store that overlaps it. */
+        __m512i v = _mm512_loadu_si512(p);
+        for (;; i += 16) {
+            uint8_t *q = p + 3 * i;
+            const int more = i + 16 + 22 <= pixels;
+            const __m512i next = more ? _mm512_loadu_si512(q + 48) : v;
+            const __m512i y = _mm512_add_epi32(_mm512_add_epi32(_mm512_mullo_epi32(_mm512_maskz_permutexvar_epi8(low, pr, v), wr),
+                                                                _mm512_mullo_epi32(_mm512_maskz_permutexvar_epi8(low, pg, v), wg)),
+                                               _mm512_mullo_epi32(_mm512_maskz_permutexvar_epi8(low, pb, v), wb));
+            const __m512i z = _mm512_add_epi32(y, offset);
+            const __mmask16 near_half = _mm512_testn_epi32_mask(z, near_bits);
+            const __m512i g = _mm512_min_epi32(_mm512_srli_epi32(z, GREY_BITS), most);
+            _mm512_storeu_si512(q, _mm512_mask_permutexvar_epi8(v, rgb, ps, g));
+            if (__builtin_expect(near_half != 0, 0)) {
+                uint8_t source[64];
+                _mm512_storeu_si512(source, v);
+                for (int j = 0; j < 16; j++)
+                    if (near_half >> j & 1) memset(q + 3 * j, grey_one(source + 3 * j, w), 3);
+            }
+            if (!more) break;
+            v = next;
+        }
+        i += 16;
+    }
+    grey3_fixed_avx2(p + 3 * i, pixels - i, w, fixed);
+}
 #endif
 
 void sp_grayscale(uint8_t *p, size_t pixels, int channels, const double *weights, int path) {
@@ -147,8 +196,9 @@ void sp_grayscale(uint8_t *p, size_t pixels, int channels, const double *weights
 #if defined(__x86_64__)
     int32_t fixed[3];
     if (channels == 3 && sp_simd_usable(path) >= SP_SIMD_AVX2) {
-        if (grey_fixed_weights(weights, fixed)) grey3_fixed_avx2(p, pixels, weights, fixed);
-        else grey3_avx2(p, pixels, weights);
+        if (!grey_fixed_weights(weights, fixed)) grey3_avx2(p, pixels, weights);
+        else if (sp_simd_usable(path) >= SP_SIMD_AVX512) grey3_fixed_avx512(p, pixels, weights, fixed);
+        else grey3_fixed_avx2(p, pixels, weights, fixed);
         return;
     }
 #endif

@@ -129,7 +129,7 @@ static void lookup(int path) {
 static void grayscale(int path) {
     const double weights[][3] = {{0.299, 0.587, 0.114}, {0.114, 0.587, 0.299}, {0.5, 0.25, 0.25},
                                  {1.0 / 3, 1.0 / 3, 1.0 / 3}, {3, 2.5, 2.4}};
-    const size_t sizes[] = {1, 9, 10, 17, 100003};
+    const size_t sizes[] = {1, 9, 10, 17, 21, 22, 23, 37, 38, 100003};
     for (size_t k = 0; k < sizeof weights / sizeof *weights; k++)
         for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
             for (int c = 3; c <= 4; c++) {

@@ -65,10 +65,11 @@ enum KernelOracles {
         // RGB2Gray against the Swift float64 loop and the C one-pixel loop: weights whose sums tie
         // at halves often (quarters), mmseg's, ITU-R 601, thirds, and weights summing above 8 (the
         // float64 lanes instead of fixed point); 3 and 4 channels, sizes reaching every tail (the
-        // vector loop needs 10 pixels, and 18 for a step that loads the next 8 before it stores).
+        // vector loop needs 10 pixels, and 18 for a step that loads the next 8 before it stores; the
+        // AVX-512 loop 22 for its 64-byte load of 16 pixels).
         let weightSets: [[Double]] = [[0.299, 0.587, 0.114], [0.114, 0.587, 0.299], [0.5, 0.25, 0.25], [1.0 / 3, 1.0 / 3, 1.0 / 3], [3, 2.5, 2.4], [0, 0, 1]]
         for w in weightSets {
-            for (width, height, c) in [(1, 1, 3), (9, 1, 3), (10, 1, 3), (17, 1, 3), (18, 1, 3), (25, 1, 3), (26, 1, 3), (17, 3, 3), (513, 257, 3), (33, 7, 4)] {
+            for (width, height, c) in [(1, 1, 3), (9, 1, 3), (10, 1, 3), (17, 1, 3), (18, 1, 3), (21, 1, 3), (22, 1, 3), (25, 1, 3), (26, 1, 3), (37, 1, 3), (38, 1, 3), (17, 3, 3), (513, 257, 3), (33, 7, 4)] {
                 let source = raster(width, height, c, seed: UInt64(width * 7 + c))
                 var fast = source, cLoop = source, swift = source
                 GrayscaleStage.convert(&fast, weights: w, path: path)
