@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SegFormat
 import SegPipeline
 
 extension PipelineSpec.OnError: ExpressibleByArgument {}
@@ -15,7 +16,7 @@ extension Partition {
             case .failure(let e): throw ValidationError(e.description)
             }
         }
-        guard let p = Partition(text) else { throw ValidationError("--partition must be K/N with 0 <= K < N (e.g. 0/4), or auto") }
+        guard let p = Partition(text) else { throw ValidationError("--partition must be K/N with 0 <= K < N <= \(Manifest.maxPartitions) (e.g. 0/4), or auto") }
         return p
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SegFormat
+import SegImage
 import SegPipeline
 import SegTrain
 import Foundation
@@ -28,6 +29,24 @@ struct SegPrep: ParsableCommand {
         BLASCoreSelection.restartIfNeeded(arguments: CommandLine.arguments)
         // Every command runs kernels on one SIMD path: a SEGPREP_SIMD it cannot honour stops it here.
         if case .failure(let error) = SIMDPath.selected { Self.exit(withError: error) }
-        main(nil)
+        var command: ParsableCommand
+        do { command = try parseAsRoot(nil) } catch { Self.exit(withError: error) }
+        do { try command.run() } catch let error as SampleError where !(command is SampleErrorOptions) {
+            // A bad input file's advice names `run`'s options only where the command has them.
+            Self.exit(withError: CommandFailure(message: error.withoutRunOptions))
+        } catch {
+            Self.exit(withError: error)
+        }
     }
+}
+
+/// Commands with `--on-error` and `--max-pixels`, the options a bad input file's advice names.
+protocol SampleErrorOptions {}
+extension Run: SampleErrorOptions {}
+extension Inspect: SampleErrorOptions {}
+
+/// An error printed as its message.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -42,6 +42,14 @@ import Testing
         Edit(description: "more samples than ids", expect: "lists 4 samples but") { setShard(&$0, "samples", 4) },
         Edit(description: "negative samples", expect: "holds -1 samples") { setShard(&$0, "samples", -1) },
         Edit(description: "partition past its count", expect: "`partition` is '2/2'") { $0["partition"] = "2/2" },
+        Edit(description: "a trillion partitions", expect: "not K/N with 0 ≤ K < N ≤ 1048576") { $0["partition"] = "0/1000000000000" },
+        Edit(description: "shard file listed twice", expect: "shard file 'shard-00000.safetensors' is listed twice") {
+            var s = shards($0)
+            s[1]["file"] = s[0]["file"]
+            $0["shards"] = s
+        },
+        Edit(description: "byte count near Int.max", expect: "samples' tensors and the largest header") { setShard(&$0, "bytes", Int.max) },
+        Edit(description: "channel sums past 255 a pixel", expect: "`channel_sums` holds a sum above") { $0["channel_sums"] = [1e308, 1e308, 1e308] },
         Edit(description: "negative repeat", expect: "negative repeat") {
             var r = shards($0)[0]["repeats"] as? [Int] ?? []
             r[0] = -5
@@ -100,6 +108,7 @@ import Testing
         refuses("the shard reader") { _ = try ShardReader(folder: dir) }
         refuses("inspect") { _ = try ShardSamples(dir: dir) }
         refuses("export") { _ = try WebDatasetExporter(source: dir, output: s.dir.appendingPathComponent("wds").path).run() }
+        refuses("report") { _ = try DatasetReport(folder: dir) }
         refuses("merge") { _ = try ManifestMerger.merge(parts: [dir], into: s.dir.appendingPathComponent("merged").path, copy: false) }
         // Nothing valid was touched.
         #expect(try s.files() == before, "\(edit)")

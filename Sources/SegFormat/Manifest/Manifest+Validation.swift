@@ -11,6 +11,8 @@ extension Manifest {
     /// The largest `samples_per_shard` and shard count a manifest may declare.
     public static let maxSamplesPerShard = 1 << 20
     public static let maxShards = 1 << 24
+    /// The most partitions (`K/N`) a run may be split into.
+    public static let maxPartitions = 1 << 20
 
     /// Throws `ManifestError` unless the manifest is internally consistent (`path` names it in messages).
     public func validate(path: String) throws {
@@ -51,17 +53,18 @@ extension Manifest {
         guard totalSamples >= 0 else { throw bad("`total_samples` is \(totalSamples)") }
         if let p = partition {
             let parts = p.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(k) else {
-                throw bad("`partition` is \(Manifest.quoted(p)), not K/N with 0 ≤ K < N")
+            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), (1...Manifest.maxPartitions).contains(n), (0..<n).contains(k) else {
+                throw bad("`partition` is \(Manifest.quoted(p)), not K/N with 0 ≤ K < N ≤ \(Manifest.maxPartitions)")
             }
         }
 
         // Per-shard lists, and their bytes against the layout (overflow-checked).
         let imageBytes = h * w * 3, labelBytes = h * w * label.dtype.size
-        var seen = Set<Int>(), samples = 0
+        var seen = Set<Int>(), files = Set<String>(), samples = 0, bytes = 0
         for s in shards {
             let name = Manifest.quoted(s.file)
             guard s.index >= 0, seen.insert(s.index).inserted else { throw bad("shard \(name) has index \(s.index), negative or listed twice") }
+            guard files.insert(s.file).inserted else { throw bad("shard file \(name) is listed twice") }
             guard (0...Manifest.maxSamplesPerShard).contains(s.samples) else {
                 throw bad("shard \(name) holds \(s.samples) samples, outside 0...\(Manifest.maxSamplesPerShard)")
             }
@@ -73,6 +76,13 @@ extension Manifest {
             guard !o1, s.bytes > payload else {
                 throw bad("shard \(name) is said to be \(s.bytes) bytes, not more than the \(s.samples) samples' tensors need")
             }
+            // A safetensors file is its tensors after an 8-byte length and a header of bounded size.
+            guard s.bytes - payload <= 8 + SafeTensorsFile.maxHeaderBytes else {
+                throw bad("shard \(name) is said to be \(s.bytes) bytes, more than its \(s.samples) samples' tensors and the largest header")
+            }
+            let (allBytes, o2) = bytes.addingReportingOverflow(s.bytes)
+            guard !o2 else { throw bad("its shards' sizes add up past the integer range") }
+            bytes = allBytes
             guard s.digest.count == s.checksum.hexLength, s.digest.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
                 throw bad("shard \(name) has a checksum that is not \(s.checksum.hexLength) lowercase hex digits")
             }
@@ -98,9 +108,15 @@ extension Manifest {
         if let s = labelledChannelSums, let q = labelledChannelSquareSums {
             sets += [("labelled_channel_sums", s), ("labelled_channel_square_sums", q)]
         }
+        // Sums of bytes over the stored samples' pixels: at most 255 (255² for squares) a pixel.
+        let pixels = Double(samples) * Double(h) * Double(w)
         for (key, sums) in sets {
             guard sums.count == 3, sums.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw bad("`\(key)` must be three finite non-negative sums (R, G, B)")
+            }
+            let most = key.contains("square") ? 65_025 * pixels : 255 * pixels
+            guard sums.allSatisfy({ $0 <= most }) else {
+                throw bad("`\(key)` holds a sum above \(String(format: "%.0f", most)), the most \(samples) samples of \(w)x\(h) pixels can give")
             }
         }
         try validateSurvival(path: path)

@@ -185,8 +185,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     }
 
     /// Writes `dir/index.json` atomically, with sorted keys so equal manifests are equal bytes.
+    ///
+    /// Throws `ManifestError` first when the manifest would not pass `validate(path:)`: no command
+    /// writes a manifest the readers would refuse.
     public func write(to dir: String) throws {
         let path = (dir as NSString).appendingPathComponent(Manifest.fileName)
+        do { try validate(path: path) } catch ManifestError.damaged(_, let what) {
+            throw ManifestError.invalidToWrite(path: path, what: what)
+        }
         try AtomicFile.write(try encoded(), to: path)
     }
 

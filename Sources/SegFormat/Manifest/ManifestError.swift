@@ -9,6 +9,8 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
     case unknownVersion(path: String, found: Int)
     /// The gate found `what` (a count, layout or list that disagrees with the rest).
     case damaged(path: String, what: String)
+    /// A manifest made from shard entries or merged parts that would not pass validation.
+    case invalidToWrite(path: String, what: String)
     /// Something other than a regular file sits at a listed shard's path.
     case notAShardFile(path: String, kind: String)
     case sampleOutOfRange(index: Int, dir: String, count: Int)
@@ -22,7 +24,7 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
     case differentRun(part: String, first: String)
     case differentPartitionCount(part: String, k: Int, n: Int, first: String, firstK: Int, firstN: Int)
     case partGivenTwice(k: Int, n: Int, first: String, second: String)
-    case partsMissing([String])
+    case partsMissing(first: [String], count: Int)
     case incompleteShards(found: [Int], expected: Int)
     case differentClassCount(part: String, classes: Int, first: String, firstClasses: Int)
     case pixelCountsOverflow
@@ -48,6 +50,8 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) has format_version \(found); this seg-prep reads version 1"
         case .damaged(let path, let what):
             return "\(path) is damaged or was edited: \(what); \(Self.rebuild)"
+        case .invalidToWrite(let path, let what):
+            return "\(path) was not written, as the manifest made from the shards' entries or the merged parts would be invalid (\(what)); they were edited or damaged: make them again (`seg-prep run --force`, or rerun the parts)"
         case .notAShardFile(let path, let kind):
             return "\(path) is \(kind), not a shard file; seg-prep reads only the regular files it wrote, so replace it with the shard (rerun `seg-prep run`)"
         case .sampleOutOfRange(let index, let dir, let count):
@@ -68,8 +72,9 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(part) is partition \(k)/\(n) but \(first) is \(fk)/\(fn); all parts must use the same N"
         case .partGivenTwice(let k, let n, let first, let second):
             return "partition \(k)/\(n) is given twice (\(first) and \(second)); pass each part once"
-        case .partsMissing(let names):
-            return "partitions \(names.joined(separator: ", ")) are missing; run them and pass every part"
+        case .partsMissing(let names, let count):
+            let more = count > names.count ? " and \(count - names.count) more" : ""
+            return "partitions \(names.joined(separator: ", "))\(more) are missing; run them and pass every part"
         case .incompleteShards(let found, let expected):
             return "the parts hold shards \(found) but the run has \(expected); rerun the incomplete parts"
         case .differentClassCount(let part, let classes, let first, let firstClasses):

@@ -57,9 +57,11 @@ public enum ManifestMerger {
             }
             seen[part.k] = part.dir
         }
-        let missing = (0..<first.n).filter { seen[$0] == nil }
-        if !missing.isEmpty {
-            throw ManifestError.partsMissing(missing.map { "\($0)/\(first.n)" })
+        // Parts counted, not listed: N is at most Manifest.maxPartitions, and the message names ten.
+        let missingCount = first.n - seen.count
+        if missingCount > 0 {
+            let names = (0..<first.n).lazy.filter { seen[$0] == nil }.prefix(10).map { "\($0)/\(first.n)" }
+            throw ManifestError.partsMissing(first: Array(names), count: missingCount)
         }
         do { try fm.createDirectory(at: out, withIntermediateDirectories: true) } catch {
             throw ManifestError.cannotCreate(dir: out.path, reason: error.localizedDescription)

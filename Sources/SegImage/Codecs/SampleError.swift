@@ -16,6 +16,15 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String { "\(file): \(problem); \(fix)" }
 
+    /// The description for a command that has neither `--on-error` nor `--max-pixels` (eval,
+    /// predict, export, check, …): the advice to pass them left out, the rest kept.
+    public var withoutRunOptions: String {
+        let advice = fix.replacingOccurrences(of: " (or pass --max-pixels)", with: "")
+            .replacingOccurrences(of: ", or run with --on-error skip", with: "")
+            .replacingOccurrences(of: "or run with --on-error skip", with: "")
+        return advice.isEmpty ? "\(file): \(problem)" : "\(file): \(problem); \(advice)"
+    }
+
     /// The line stored for a sample a run left out (`--on-error skip`): the description without the
     /// advice to skip, which that run followed.
     public var skipReason: String {

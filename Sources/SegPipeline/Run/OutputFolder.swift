@@ -33,6 +33,9 @@ struct OutputFolder {
     var directIO = false
     /// This run's inputs and error mode, recorded in each shard's entry and checked on resume.
     var identity: RunIdentity?
+    /// The layout an entry must agree with to be reused (`StoredShard.problem`): classes, label
+    /// pixels a sample, samples a shard.
+    var classes = 0, samplePixels = 0, perShard = 0
 
     static let runKeyField = OwnedFile.runKeyField
 
@@ -121,7 +124,8 @@ struct OutputFolder {
                 try OwnedFile.remove(path)
                 continue
             }
-            guard OwnedFile.regularFileSize(path) == stored.entry.bytes,
+            guard stored.problem(classes: classes, pixels: samplePixels, perShard: perShard) == nil,
+                  OwnedFile.regularFileSize(path) == stored.entry.bytes,
                   stored.entry.matches(file: path) else {
                 damaged += 1
                 continue
@@ -179,7 +183,8 @@ struct OutputFolder {
     func write(_ a: ShardAssembly, good: [ShardAssembly.SlotResult], stream: ShardStream, height: Int, width: Int,
                skipped: [Manifest.SkippedSample], classes: Int) throws -> (StoredShard, PendingShardFile) {
         let name = Manifest.shardName(a.index)
-        let stats = good.reduce(into: PixelStatistics(classes: classes)) { $0 += $1.statistics }
+        var stats = PixelStatistics(classes: classes)
+        for slot in good { try stats.add(slot.statistics) }
         var stored = StoredShard(
             entry: Manifest.Shard(file: name, index: a.index, samples: good.count, bytes: 0, digest: "", checksum: checksum,
                                   ids: good.map(\.id), repeats: good.map(\.repeatIndex), params: good.map(\.params)),

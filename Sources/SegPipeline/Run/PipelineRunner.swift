@@ -65,6 +65,7 @@ public struct PipelineRunner: Sendable {
         var store = OutputFolder(dir: dir, runKey: runKey, force: options.force)
         store.checksum = spec.checksum
         store.labelType = spec.labelType
+        (store.classes, store.samplePixels, store.perShard) = (spec.classes.count, spec.height * spec.width, perShard)
         // This process's share of the shards, for the direct-I/O decision.
         let myItems = myShards.count * perShard
         store.directIO = options.directIO.use(forBytes: myItems * spec.height * spec.width * (3 + spec.labelBytes))
@@ -124,7 +125,8 @@ public struct PipelineRunner: Sendable {
         if !myShards.isEmpty && ordered.allSatisfy({ $0.entry.samples == 0 }) {
             throw RunError.nothingKept(reasons: skipped.map { "\($0.id): \($0.reason)" }, skipped: skipped.count)
         }
-        let total = ordered.reduce(into: PixelStatistics(classes: spec.classes.count)) { $0 += $1.statistics }
+        var total = PixelStatistics(classes: spec.classes.count)
+        for shard in ordered { try total.add(shard.statistics) }
         let classPixels = total.classPixels
         let sums = total.channelSums.map(Double.init), squares = total.channelSquares.map(Double.init)
         var manifest = Manifest(

@@ -24,13 +24,24 @@ struct PixelStatistics: Sendable, Equatable {
         self.labelledSquares = labelledSquares?.count == 3 ? labelledSquares : nil
     }
 
-    static func += (a: inout PixelStatistics, b: PixelStatistics) {
-        for i in a.classPixels.indices { a.classPixels[i] += b.classPixels[i] }
-        for c in 0..<3 { a.channelSums[c] += b.channelSums[c]; a.channelSquares[c] += b.channelSquares[c] }
-        if let s = b.labelledSums, let q = b.labelledSquares, a.labelledSums != nil {
-            for c in 0..<3 { a.labelledSums?[c] += s[c]; a.labelledSquares?[c] += q[c] }
+    /// Adds `b`'s counts and sums; throws `RunError.statisticsOverflow` past the integer range.
+    mutating func add(_ b: PixelStatistics) throws {
+        func sum(_ x: [Int], _ y: [Int]) throws -> [Int] {
+            guard x.count == y.count else { throw RunError.statisticsOverflow }
+            return try zip(x, y).map { p, q in
+                let (s, o) = p.addingReportingOverflow(q)
+                if o { throw RunError.statisticsOverflow }
+                return s
+            }
+        }
+        classPixels = try sum(classPixels, b.classPixels)
+        channelSums = try sum(channelSums, b.channelSums)
+        channelSquares = try sum(channelSquares, b.channelSquares)
+        if let s = b.labelledSums, let q = b.labelledSquares, let ls = labelledSums, let lq = labelledSquares {
+            labelledSums = try sum(ls, s)
+            labelledSquares = try sum(lq, q)
         } else {
-            a.labelledSums = nil; a.labelledSquares = nil
+            labelledSums = nil; labelledSquares = nil
         }
     }
 }

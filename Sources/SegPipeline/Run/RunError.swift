@@ -19,6 +19,7 @@ public enum RunError: Error, CustomStringConvertible, Sendable, Equatable {
     case finishedBySkipping(dir: String, lines: [String], count: Int)
     case rebuiltShardDiffers(path: String)
     case nothingKept(reasons: [String], skipped: Int)
+    case statisticsOverflow
     /// `input.sampling: {rare_class: …}` found no source holding any class with `min_pixels` pixels.
     case noRareClassSource(minPixels: Int)
 
@@ -52,6 +53,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) was damaged and has been rebuilt, but the new shard differs from the one index.json records, so the input files changed since this folder was written; rerun with --force to rebuild the whole folder"
         case .nothingKept(let reasons, let skipped):
             return "\(reasons.isEmpty ? "" : reasons.joined(separator: "\n") + "\n")no sample was kept (\(skipped) skipped), so no index.json was written; fix the inputs above and rerun"
+        case .statisticsOverflow:
+            return "the run's pixel statistics add up past the integer range, so no index.json was written; split the run into partitions (--partition K/N)"
         case .noRareClassSource(let minPixels):
             return "rare-class sampling found no source label holding any class with at least \(minPixels) pixels, so no class can be drawn; lower `input.sampling.rare_class.min_pixels` or check the labels"
         }

@@ -1,3 +1,5 @@
+import SegFormat
+
 /// How to execute a pipeline: overrides of the file's paths, parallelism, subset and error policy.
 public struct RunOptions: Sendable {
     /// Dataset root replacing `input.root`.
@@ -33,10 +35,10 @@ public struct Partition: Sendable, Equatable, CustomStringConvertible {
     public var k: Int
     public var n: Int
 
-    /// Parses `K/N`; returns nil unless 0 ≤ K < N.
+    /// Parses `K/N`; returns nil unless 0 ≤ K < N ≤ `Manifest.maxPartitions`.
     public init?(_ text: String) {
         let p = text.split(separator: "/")
-        guard p.count == 2, let k = Int(p[0]), let n = Int(p[1]), n >= 1, k >= 0, k < n else { return nil }
+        guard p.count == 2, let k = Int(p[0]), let n = Int(p[1]), (1...Manifest.maxPartitions).contains(n), k >= 0, k < n else { return nil }
         self.k = k; self.n = n
     }
 
@@ -80,6 +82,7 @@ extension Partition {
             guard count >= 1, (0..<count).contains(k) else {
                 return .failure(.slurmTaskOutOfRange(task: id, count: count))
             }
+            guard count <= Manifest.maxPartitions else { return .failure(.tooManyPartitions(count: count)) }
             return .success(Partition(k: k, n: count))
         }
         if let index = int("JOB_COMPLETION_INDEX") {
@@ -89,6 +92,7 @@ extension Partition {
             guard n >= 1, (0..<n).contains(index) else {
                 return .failure(.indexOutOfRange(index: index, count: n))
             }
+            guard n <= Manifest.maxPartitions else { return .failure(.tooManyPartitions(count: n)) }
             return .success(Partition(k: index, n: n))
         }
         return .failure(.noScheduler)
@@ -103,6 +107,7 @@ public enum PartitionError: Error, CustomStringConvertible, Sendable, Equatable 
     case partitionCountMissing
     case indexOutOfRange(index: Int, count: Int)
     case noScheduler
+    case tooManyPartitions(count: Int)
 
     public var description: String {
         switch self {
@@ -116,6 +121,8 @@ public enum PartitionError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--partition auto found JOB_COMPLETION_INDEX but not SEGPREP_PARTITIONS; set it to the Job's completions, or pass --partition K/N"
         case .indexOutOfRange(let index, let count):
             return "--partition auto read index \(index) of SEGPREP_PARTITIONS=\(count), which is not a partition 0..\(count - 1); set SEGPREP_PARTITIONS to the Job's completions"
+        case .tooManyPartitions(let count):
+            return "--partition auto read \(count) partitions, more than the \(Manifest.maxPartitions) a run may be split into; use fewer tasks"
         case .noScheduler:
             return "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N"
         }
