@@ -114,6 +114,21 @@ import Testing
         #expect(try s.files() == before, "\(edit)")
     }
 
+    /// Valid JSON whose number does not fit its key is named as such, not as invalid JSON.
+    @Test func aNumberThatDoesNotFitIsNotCalledInvalidJSON() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let index = s.out.appendingPathComponent("index.json")
+        for value in [1e30, 8.5] {
+            var m = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any])
+            Self.setShard(&m, "bytes", value)
+            try JSONSerialization.data(withJSONObject: m, options: [.sortedKeys]).write(to: index)
+            let error = #expect(throws: ManifestError.self) { _ = try Manifest.load(from: s.out.path) }
+            #expect(error?.description.contains("valid JSON, but a number does not fit its key") == true, "\(value): \(String(describing: error))")
+        }
+    }
+
     @Test func theShippedRunPassesTheGate() throws {
         let s = try Scratch(count: 3)
         defer { s.remove() }

@@ -103,5 +103,9 @@ import Testing
         let (listed, listOut) = try runProcess(URL(fileURLWithPath: "/bin/bash"),
             ["-c", "\"$0\" eval --gt \(dir)/pred --pred \(dir)/pred --classes 8 --list <(echo a) --json", segPrepBinary.path])
         #expect(listed == 0 && listOut.contains("\"images\" : 1"), "\(listOut)")
+        // An id listed twice would be scored twice.
+        let (twice, twiceOut) = try runProcess(URL(fileURLWithPath: "/bin/bash"),
+            ["-c", "\"$0\" eval --gt \(dir)/pred --pred \(dir)/pred --classes 8 --list <(printf 'a\\na\\n')", segPrepBinary.path])
+        #expect(twice != 0 && twiceOut.contains("names a twice, which would score it twice"), "\(twiceOut)")
     }
 }

@@ -174,7 +174,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         }
         let m: Manifest
         do { m = try decoder.decode(Manifest.self, from: data) } catch {
-            throw ManifestError.notAManifest(path: path, reason: Manifest.describe(error))
+            var reason = Manifest.describe(error)
+            // Foundation's decoder says "not valid JSON", with no key, also for a number its key's
+            // type cannot hold (1e30 or 8.5 as a byte count): JSONSerialization tells them apart.
+            if reason == "not valid JSON", (try? JSONSerialization.jsonObject(with: data)) != nil {
+                reason = "valid JSON, but a number does not fit its key: out of range, or not a whole number where one is needed"
+            }
+            throw ManifestError.notAManifest(path: path, reason: reason)
         }
         guard m.formatVersion == 1 else {
             throw ManifestError.unknownVersion(path: path, found: m.formatVersion)

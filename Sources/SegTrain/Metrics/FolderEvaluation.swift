@@ -36,6 +36,8 @@ public struct FolderEvaluation: Sendable {
             }
             let ids = text.split(whereSeparator: \.isNewline).compactMap { $0.split(separator: " ").first.map(String.init) }
             guard !ids.isEmpty else { throw EvaluationError.listEmpty(path: list) }
+            var seen = Set<String>()
+            if let twice = ids.first(where: { !seen.insert($0).inserted }) { throw EvaluationError.listRepeats(path: list, id: twice) }
             return ids
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: gt) else {
