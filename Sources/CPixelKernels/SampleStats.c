@@ -209,7 +209,7 @@ static void lanes_flush(split_lanes *a) {
 __attribute__((target("avx2,popcnt"), always_inline))
 static inline void count_step(const uint8_t *l, __m256i lv, uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3,
                               uint32_t *run) {
-    /* byte i - 1 in lane i (byte 0 compares with itself) */
+    /* byte i - 1 in lane i (byte 0 gets a zero: it always starts a run, whatever it compares with) */
     const __m256i prev = _mm256_alignr_epi8(lv, _mm256_permute2x128_si256(lv, lv, 0x08), 15);
     uint32_t starts = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lv, prev)) | 1u;
     if (__builtin_popcount(starts) <= 8) {

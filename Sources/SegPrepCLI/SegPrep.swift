@@ -39,14 +39,3 @@ struct SegPrep: ParsableCommand {
         }
     }
 }
-
-/// Commands with `--on-error` and `--max-pixels`, the options a bad input file's advice names.
-protocol SampleErrorOptions {}
-extension Run: SampleErrorOptions {}
-extension Inspect: SampleErrorOptions {}
-
-/// An error printed as its message.
-struct CommandFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

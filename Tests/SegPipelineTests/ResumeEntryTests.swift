@@ -10,7 +10,8 @@ import Testing
 @Suite struct ResumeEntryTests {
     /// Edits of shard 0's entry (keys as the entry stores them) that a resumed run must not trust.
     static let entryEdits: [String] = ["channel sums of one value", "a thousand samples", "class pixels at Int.max",
-                                       "survival of one class", "squares at Int.max", "negative class pixels"]
+                                       "survival of one class", "squares at Int.max", "negative class pixels",
+                                       "more survivors than samples", "a negative repeat"]
 
     static func edit(_ name: String, _ e: inout [String: Any]) {
         switch name {
@@ -28,6 +29,18 @@ import Testing
             s["samples"] = [1]
             e["survival"] = s
         case "squares at Int.max": e["channelSquares"] = [Int.max, Int.max, Int.max]
+        case "more survivors than samples":
+            var s = e["survival"] as? [String: Any] ?? [:]
+            var survived = s["survived"] as? [Int] ?? []
+            survived[0] = (s["samples"] as? [Int] ?? [0])[0] + 1
+            s["survived"] = survived
+            e["survival"] = s
+        case "a negative repeat":
+            var entry = e["entry"] as? [String: Any] ?? [:]
+            var repeats = entry["repeats"] as? [Int] ?? []
+            repeats[0] = -1
+            entry["repeats"] = repeats
+            e["entry"] = entry
         default:
             var c = e["classPixels"] as? [Int] ?? []
             c[1] = -4

@@ -51,7 +51,7 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
         case .damaged(let path, let what):
             return "\(path) is damaged or was edited: \(what); \(Self.rebuild)"
         case .invalidToWrite(let path, let what):
-            return "\(path) was not written, as the manifest made from the shards' entries or the merged parts would be invalid (\(what)); they were edited or damaged: make them again (`seg-prep run --force`, or rerun the parts)"
+            return "\(path) was not written, as the manifest made from the shards' entries or the merged parts would be invalid (\(what)); they were edited or damaged: make the shards again with `seg-prep run --force` (for a merge, rerun the parts)"
         case .notAShardFile(let path, let kind):
             return "\(path) is \(kind), not a shard file; seg-prep reads only the regular files it wrote, so replace it with the shard (rerun `seg-prep run`)"
         case .sampleOutOfRange(let index, let dir, let count):

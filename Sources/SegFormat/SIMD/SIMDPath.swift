@@ -30,7 +30,7 @@ public enum SIMDPath: String, CaseIterable, Comparable, Sendable, Codable {
     public var requirement: String {
         switch self {
         case .portable: "plain C, any CPU"
-        case .avx2: "x86-64 with AVX2 and FMA"
+        case .avx2: "x86-64 with AVX2, FMA and POPCNT"
         case .avx512: "x86-64 with AVX-512 F, BW and VBMI"
         }
     }

@@ -259,7 +259,10 @@ struct OutputFolder {
 
 
     func writeManifest(_ m: Manifest) throws {
-        do { try m.write(to: dir) } catch {
+        do { try m.write(to: dir) } catch let error as ManifestError {
+            if case .invalidToWrite = error { throw error }   // already a whole sentence naming the file
+            throw RunError.cannotWriteManifest(dir: dir, reason: "\(error)")
+        } catch {
             throw RunError.cannotWriteManifest(dir: dir, reason: "\(error)")
         }
     }

@@ -12,6 +12,7 @@ extension StoredShard {
         guard entry.ids.count == n, entry.repeats.count == n, entry.params.count == n else {
             return "it lists \(n) samples but \(entry.ids.count) ids, \(entry.repeats.count) repeats and \(entry.params.count) parameter sets"
         }
+        guard entry.repeats.allSatisfy({ $0 >= 0 }) else { return "it has a negative repeat" }
         // Every sample's label adds at most `pixels` counts, each pixel at most 255 to a channel's sum.
         let (all, o) = n.multipliedReportingOverflow(by: pixels)
         guard !o else { return "\(n) samples of \(pixels) pixels pass the integer range" }
@@ -31,10 +32,15 @@ extension StoredShard {
             }
         }
         if let survival {
+            // As the manifest's gate has them: per class, half-survivors ≤ survivors ≤ samples ≤ the shard's.
             let lists = [survival.sourceSamples, survival.samples, survival.survived, survival.survivedHalf]
             guard lists.allSatisfy({ $0.count == classes && $0.allSatisfy { (0...perShard).contains($0) } }),
-                  survival.ratioSums.count == classes, survival.ratioSums.allSatisfy({ $0 >= 0 }) else {
-                return "its survival counts are not \(classes) counts from 0 to \(perShard) per list"
+                  survival.ratioSums.count == classes, survival.ratioSums.allSatisfy({ $0 >= 0 }),
+                  (0..<classes).allSatisfy({ c in
+                      survival.survivedHalf[c] <= survival.survived[c] && survival.survived[c] <= survival.samples[c]
+                          && survival.samples[c] <= n
+                  }) else {
+                return "its survival counts are not \(classes) counts per list, each within the one before and the shard's \(n) samples"
             }
         }
         return nil
