@@ -128,5 +128,10 @@ import Testing
                             fix: "raise `max_pixels` of decode (or pass --max-pixels) if the image is genuine, or run with --on-error skip")
         #expect(e.withoutRunOptions == "/p/a.png: claims 9x9 pixels; raise `max_pixels` of decode if the image is genuine")
         #expect(e.description.contains("--on-error skip"))
+        let choices = SampleError(id: "a", file: "/p/a.png", problem: "has no label",
+                                  fix: "add the label, remove the image, or run with --on-error skip")
+        #expect(choices.withoutRunOptions == "/p/a.png: has no label; add the label or remove the image")
+        let one = SampleError(id: "a", file: "/p/a.png", problem: "is damaged", fix: "re-export this image, or run with --on-error skip")
+        #expect(one.withoutRunOptions == "/p/a.png: is damaged; re-export this image")
     }
 }

@@ -19,9 +19,13 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The description for a command that has neither `--on-error` nor `--max-pixels` (eval,
     /// predict, export, check, …): the advice to pass them left out, the rest kept.
     public var withoutRunOptions: String {
-        let advice = fix.replacingOccurrences(of: " (or pass --max-pixels)", with: "")
+        var advice = fix.replacingOccurrences(of: " (or pass --max-pixels)", with: "")
             .replacingOccurrences(of: ", or run with --on-error skip", with: "")
             .replacingOccurrences(of: "or run with --on-error skip", with: "")
+        // "add the image, remove the label, or run with …" keeps its last two choices as "A or B".
+        if fix.hasSuffix(", or run with --on-error skip"), let comma = advice.range(of: ", ", options: .backwards) {
+            advice.replaceSubrange(comma, with: " or ")
+        }
         return advice.isEmpty ? "\(file): \(problem)" : "\(file): \(problem); \(advice)"
     }
 
