@@ -65,13 +65,7 @@ extension Manifest {
             let name = Manifest.quoted(s.file)
             guard s.index >= 0, seen.insert(s.index).inserted else { throw bad("shard \(name) has index \(s.index), negative or listed twice") }
             guard files.insert(s.file).inserted else { throw bad("shard file \(name) is listed twice") }
-            guard (0...Manifest.maxSamplesPerShard).contains(s.samples) else {
-                throw bad("shard \(name) holds \(s.samples) samples, outside 0...\(Manifest.maxSamplesPerShard)")
-            }
-            guard s.ids.count == s.samples, s.repeats.count == s.samples, s.params.count == s.samples else {
-                throw bad("shard \(name) lists \(s.samples) samples but \(s.ids.count) ids, \(s.repeats.count) repeats and \(s.params.count) parameter sets")
-            }
-            guard s.repeats.allSatisfy({ $0 >= 0 }) else { throw bad("shard \(name) has a negative repeat") }
+            if let problem = s.listProblem(maxSamples: Manifest.maxSamplesPerShard) { throw bad("shard \(name) \(problem)") }
             let (payload, o1) = s.samples.multipliedReportingOverflow(by: imageBytes + labelBytes)
             guard !o1, s.bytes > payload else {
                 throw bad("shard \(name) is said to be \(s.bytes) bytes, not more than the \(s.samples) samples' tensors need")
@@ -123,5 +117,19 @@ extension Manifest {
         }
         try validateSurvival(path: path)
         try validateSampling(path: path)
+    }
+}
+
+extension Manifest.Shard {
+    /// Why the shard's per-sample lists do not describe `samples` samples (at most `maxSamples`),
+    /// as a predicate ("holds …", "lists …"), or nil. The manifest's gate and a rerun's entry gate
+    /// (`StoredShard.problem`) both use it.
+    public func listProblem(maxSamples: Int) -> String? {
+        guard (0...maxSamples).contains(samples) else { return "holds \(samples) samples, outside 0...\(maxSamples)" }
+        guard ids.count == samples, repeats.count == samples, params.count == samples else {
+            return "lists \(samples) samples but \(ids.count) ids, \(repeats.count) repeats and \(params.count) parameter sets"
+        }
+        guard repeats.allSatisfy({ $0 >= 0 }) else { return "has a negative repeat" }
+        return nil
     }
 }

@@ -94,3 +94,11 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 }
+
+extension ManifestError {
+    /// A manifest refused by its own writer (`Manifest.write`), whose message names the file already.
+    public var isInvalidToWrite: Bool {
+        if case .invalidToWrite = self { return true }
+        return false
+    }
+}

@@ -19,9 +19,7 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The description for a command that has neither `--on-error` nor `--max-pixels` (eval,
     /// predict, export, check, …): the advice to pass them left out, the rest kept.
     public var withoutRunOptions: String {
-        var advice = fix.replacingOccurrences(of: " (or pass --max-pixels)", with: "")
-            .replacingOccurrences(of: ", or run with --on-error skip", with: "")
-            .replacingOccurrences(of: "or run with --on-error skip", with: "")
+        var advice = Self.removing([" (or pass --max-pixels)"] + Self.skipAdvice, from: fix)
         // "add the image, remove the label, or run with …" keeps its last two choices as "A or B".
         if fix.hasSuffix(", or run with --on-error skip"), let comma = advice.range(of: ", ", options: .backwards) {
             advice.replaceSubrange(comma, with: " or ")
@@ -29,11 +27,18 @@ public struct SampleError: Error, CustomStringConvertible, Sendable, Equatable {
         return advice.isEmpty ? "\(file): \(problem)" : "\(file): \(problem); \(advice)"
     }
 
+    /// How the fixes offer `--on-error skip`: as the last of several choices, or as the only one.
+    static let skipAdvice = [", or run with --on-error skip", "or run with --on-error skip"]
+
+    /// `advice` with each of `phrases` taken out.
+    static func removing(_ phrases: [String], from advice: String) -> String {
+        phrases.reduce(advice) { $0.replacingOccurrences(of: $1, with: "") }
+    }
+
     /// The line stored for a sample a run left out (`--on-error skip`): the description without the
     /// advice to skip, which that run followed.
     public var skipReason: String {
-        let advice = fix.replacingOccurrences(of: ", or run with --on-error skip", with: "")
-            .replacingOccurrences(of: "or run with --on-error skip", with: "")
+        let advice = Self.removing(Self.skipAdvice, from: fix)
         return advice.isEmpty ? "\(file): \(problem)" : "\(file): \(problem); \(advice)"
     }
 }

@@ -259,9 +259,8 @@ struct OutputFolder {
 
 
     func writeManifest(_ m: Manifest) throws {
-        do { try m.write(to: dir) } catch let error as ManifestError {
-            if case .invalidToWrite = error { throw error }   // already a whole sentence naming the file
-            throw RunError.cannotWriteManifest(dir: dir, reason: "\(error)")
+        do { try m.write(to: dir) } catch let error as ManifestError where error.isInvalidToWrite {
+            throw error   // already a whole sentence naming the file
         } catch {
             throw RunError.cannotWriteManifest(dir: dir, reason: "\(error)")
         }

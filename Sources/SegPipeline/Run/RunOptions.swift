@@ -67,6 +67,10 @@ extension Partition {
             }
         }
         func int(_ name: String) -> Int? { env[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        // Either scheduler's count, within the bound `--partition K/N` has.
+        func bounded(_ p: Partition) -> Result<Partition, PartitionError> {
+            p.n <= Manifest.maxPartitions ? .success(p) : .failure(.tooManyPartitions(count: p.n))
+        }
         if let id = int("SLURM_ARRAY_TASK_ID") {
             let count: Int
             var k = id
@@ -82,8 +86,7 @@ extension Partition {
             guard count >= 1, (0..<count).contains(k) else {
                 return .failure(.slurmTaskOutOfRange(task: id, count: count))
             }
-            guard count <= Manifest.maxPartitions else { return .failure(.tooManyPartitions(count: count)) }
-            return .success(Partition(k: k, n: count))
+            return bounded(Partition(k: k, n: count))
         }
         if let index = int("JOB_COMPLETION_INDEX") {
             guard let n = int("SEGPREP_PARTITIONS") else {
@@ -92,8 +95,7 @@ extension Partition {
             guard n >= 1, (0..<n).contains(index) else {
                 return .failure(.indexOutOfRange(index: index, count: n))
             }
-            guard n <= Manifest.maxPartitions else { return .failure(.tooManyPartitions(count: n)) }
-            return .success(Partition(k: index, n: n))
+            return bounded(Partition(k: index, n: n))
         }
         return .failure(.noScheduler)
     }

@@ -8,11 +8,7 @@ extension StoredShard {
     /// classes, `pixels` label pixels a sample, at most `perShard` samples a shard.
     func problem(classes: Int, pixels: Int, perShard: Int) -> String? {
         let n = entry.samples
-        guard (0...perShard).contains(n) else { return "it holds \(n) samples, outside 0...\(perShard)" }
-        guard entry.ids.count == n, entry.repeats.count == n, entry.params.count == n else {
-            return "it lists \(n) samples but \(entry.ids.count) ids, \(entry.repeats.count) repeats and \(entry.params.count) parameter sets"
-        }
-        guard entry.repeats.allSatisfy({ $0 >= 0 }) else { return "it has a negative repeat" }
+        if let problem = entry.listProblem(maxSamples: perShard) { return "it \(problem)" }
         // Every sample's label adds at most `pixels` counts, each pixel at most 255 to a channel's sum.
         let (all, o) = n.multipliedReportingOverflow(by: pixels)
         guard !o else { return "\(n) samples of \(pixels) pixels pass the integer range" }
