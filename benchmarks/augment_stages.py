@@ -2,7 +2,7 @@
 2.0.8, on 512x512 windows of real 1920x1080 photos (decode and cropping excluded), one core each.
 
 seg-prep side: `seg-prep bench stages` on a pipeline decode -> random_crop 512 -> pad 512 -> STAGE
-(p: 1); its row for STAGE is the stage alone. albumentations side: the same windows (cv2.imread,
+(p: 1), after one untimed pass over the first sample (`--warm-up 1`); its row for STAGE is the stage alone. albumentations side: the same windows (cv2.imread,
 BGR -> RGB, a random 512x512 crop), then `t(image=..., mask=...)` with p=1, timed after one warm-up.
 The transforms are matched as closely as the libraries allow (see ROWS); CLAHE differs in kind:
 albumentations equalises L of Lab, seg-prep (as mmseg) each of R, G and B. blur's row is the mean of
@@ -85,7 +85,7 @@ def seg_prep_us(binary, root, stage, count, repeats, tmp):
         f.write(f"input: {{root: {root}, split: train}}\nclasses: 9\nstages:\n  - decode: {{}}\n"
                 f"  - random_crop: {{size: [512, 512]}}\n  - pad: {{size: [512, 512]}}\n  - {stage}\n"
                 f"output: {{dir: {tmp}/out}}\n")
-    out = subprocess.run([binary, "bench", "stages", path, "--limit", str(count), "--repeats", str(repeats), "--json"],
+    out = subprocess.run([binary, "bench", "stages", path, "--limit", str(count), "--repeats", str(repeats), "--warm-up", "1", "--json"],
                          check=True, capture_output=True, text=True).stdout
     return next(r["us_per_sample"] for r in json.loads(out)["stages"] if r["stage"] == name)
 

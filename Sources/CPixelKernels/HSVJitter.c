@@ -25,58 +25,6 @@ static inline uint8_t quantise(float x, int round_it) {
     return x <= 0 ? 0 : (x >= 255 ? 255 : (uint8_t)(int)x);
 }
 
-#define HSV_BODY(FMA)                                                                              \
-    init_tables();                                                                                 \
-    const int tail = width - width % 32;                                                           \
-    uint8_t li0 = 0, li1 = 0, li2 = 0, lo0 = 0, lo1 = 0, lo2 = 0;                                  \
-    int have = 0, last_round = 0;                                                                  \
-    for (int y = 0; y < height; y++) {                                                             \
-        uint8_t *p = rgb + (size_t)y * width * 3;                                                  \
-        for (int x = 0; x < width; x++, p += 3) {                                                  \
-            int round_it = x >= tail;                                                              \
-            if (have && p[0] == li0 && p[1] == li1 && p[2] == li2 && round_it == last_round) {     \
-                p[0] = lo0; p[1] = lo1; p[2] = lo2;                                                \
-                continue;                                                                          \
-            }                                                                                      \
-            li0 = p[0]; li1 = p[1]; li2 = p[2];                                                    \
-            int r = p[0], g = p[1], b = p[2];                                                      \
-            int v = r > g ? r : g; v = v > b ? v : b;                                              \
-            int mn = r < g ? r : g; mn = mn < b ? mn : b;                                          \
-            int diff = v - mn;                                                                     \
-            int s = (diff * sdiv_table[v] + 2048) >> 12;                                           \
-            int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;                                        \
-            int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff)))); \
-            h = (h * hdiv_table[diff] + 2048) >> 12;                                               \
-            if (h < 0) h += 180;                                                                   \
-            float fs = lut_s[s] * (1.f / 255.f), fv = lut_v[v] * (1.f / 255.f);                    \
-            float hh = lut_h[h] * (6.f / 180.f);                                                   \
-            int sector = (int)hh;                                                                  \
-            float f = hh - (float)sector;                                                          \
-            float t1 = fv * (1.f - fs);                                                            \
-            float ta = fv * FMA(-fs, f, 1.f);                                                      \
-            float tb = fv * FMA(-fs, 1.f - f, 1.f);                                                \
-            float R, G, B;                                                                         \
-            switch (sector) {                                                                      \
-            case 1: R = ta; G = fv; B = t1; break;                                                 \
-            case 2: R = t1; G = fv; B = tb; break;                                                 \
-            case 3: R = t1; G = ta; B = fv; break;                                                 \
-            case 4: R = tb; G = t1; B = fv; break;                                                 \
-            case 5: R = fv; G = t1; B = ta; break;                                                 \
-            default: R = fv; G = tb; B = t1; break;                                                \
-            }                                                                                      \
-            p[0] = lo0 = quantise(R * 255.f, round_it);                                            \
-            p[1] = lo1 = quantise(G * 255.f, round_it);                                            \
-            p[2] = lo2 = quantise(B * 255.f, round_it);                                            \
-            have = 1; last_round = round_it;                                                       \
-        }                                                                                          \
-    }
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#include "ByteLookupAVX2.h"
-
-#define HSV_BLOCK 256
-
 /* Whether the m packed RGB pixels at p are all equal (then the bytes equal themselves shifted by
    one pixel; memcmp compares them with vector loads). */
 static int uniform_run(const uint8_t *p, int m) {
@@ -122,6 +70,90 @@ static void hsv_pixel(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, co
     p[1] = quantise(G * 255.f, round_it);
     p[2] = quantise(B * 255.f, round_it);
 }
+
+#define HSV_PORTABLE_BLOCK 64
+
+/* A float in [0, 255] or beyond, clamped and truncated (quantise without rounding). */
+static inline int truncate_clamped(float x) {
+    x = x > 0.0f ? x : 0.0f;
+    x = x < 255.0f ? x : 255.0f;
+    return (int)x;
+}
+
+/* hsv_pixel (without the tail's rounding) on m <= 64 pixels, in two loops the compiler can
+   overlap and vectorise: the integer RGB2HSV and the three table lookups, then the float HSV2RGB
+   with the sector's choice made by selects instead of hsv_pixel's switch (natural images change
+   sector from pixel to pixel, and a mispredicted jump costs more than a pixel's arithmetic). */
+static inline __attribute__((always_inline)) void hsv_block_portable(uint8_t *p, int m, const uint8_t *lut_h,
+                                                                     const uint8_t *lut_s, const uint8_t *lut_v) {
+    int32_t H[HSV_PORTABLE_BLOCK], S[HSV_PORTABLE_BLOCK], V[HSV_PORTABLE_BLOCK];
+    uint8_t out[3][HSV_PORTABLE_BLOCK];
+    for (int i = 0; i < m; i++) {
+        const int r = p[3 * i], g = p[3 * i + 1], b = p[3 * i + 2];
+        int v = r > g ? r : g; v = v > b ? v : b;
+        int mn = r < g ? r : g; mn = mn < b ? mn : b;
+        const int diff = v - mn;
+        const int s = (diff * sdiv_table[v] + 2048) >> 12;
+        const int vr = v == r ? -1 : 0, vg = v == g ? -1 : 0;
+        int h = (vr & (g - b)) + (~vr & ((vg & (b - r + 2 * diff)) + (~vg & (r - g + 4 * diff))));
+        h = (h * hdiv_table[diff] + 2048) >> 12;
+        h += (h >> 31) & 180;   /* h < 0: h + 180 */
+        H[i] = lut_h[h]; S[i] = lut_s[s]; V[i] = lut_v[v];
+    }
+    for (int i = 0; i < m; i++) {
+        const float fs = (float)S[i] * (1.f / 255.f), fv = (float)V[i] * (1.f / 255.f);
+        const float hh = (float)H[i] * (6.f / 180.f);
+        const int sector = (int)hh;   /* 0..8: hues past 179 (sectors 6 to 8) take sector 0's values */
+        const float f = hh - (float)sector;
+        const float t1 = fv * (1.f - fs), ta = fv * fmaf(-fs, f, 1.f), tb = fv * fmaf(-fs, 1.f - f, 1.f);
+        const float R = sector == 1 ? ta : (sector == 2 || sector == 3) ? t1 : sector == 4 ? tb : fv;
+        const float G = (sector == 1 || sector == 2) ? fv : sector == 3 ? ta : (sector == 4 || sector == 5) ? t1 : tb;
+        const float B = (sector == 1 || sector == 0 || sector > 5) ? t1 : sector == 2 ? tb : sector == 5 ? ta : fv;
+        out[0][i] = (uint8_t)truncate_clamped(R * 255.f);
+        out[1][i] = (uint8_t)truncate_clamped(G * 255.f);
+        out[2][i] = (uint8_t)truncate_clamped(B * 255.f);
+    }
+    for (int i = 0; i < m; i++) { p[3 * i] = out[0][i]; p[3 * i + 1] = out[1][i]; p[3 * i + 2] = out[2][i]; }
+}
+
+/* The jitter of a block of m pixels (m at most the block size its walk gives), `ctx` its tables. */
+typedef void (*hsv_block_fn)(uint8_t *p, int m, const uint8_t *lut_h, const uint8_t *lut_s, const uint8_t *lut_v, const void *ctx);
+
+/* Every path's walk: blocks of `block` pixels over the row's first width - width % 32 (a uniform
+   block, the grey canvas, converts one pixel and copies it), then the row tail pixel by pixel,
+   rounded. Inlined with a constant `fn`, which is inlined in turn. */
+static inline __attribute__((always_inline)) void hsv_rows(uint8_t *rgb, int width, int height, const uint8_t *lut_h,
+                                                           const uint8_t *lut_s, const uint8_t *lut_v, int block,
+                                                           hsv_block_fn fn, const void *ctx) {
+    init_tables();
+    const int tail = width - width % 32;
+    for (int y = 0; y < height; y++) {
+        uint8_t *row = rgb + (size_t)y * width * 3;
+        for (int x0 = 0; x0 < tail; x0 += block) {
+            const int m = tail - x0 < block ? tail - x0 : block;
+            uint8_t *p = row + (size_t)x0 * 3;
+            if (uniform_run(p, m)) {
+                hsv_pixel(p, lut_h, lut_s, lut_v, 0);
+                repeat_pixel(p, m);
+            } else {
+                fn(p, m, lut_h, lut_s, lut_v, ctx);
+            }
+        }
+        for (int x = tail; x < width; x++) hsv_pixel(row + (size_t)x * 3, lut_h, lut_s, lut_v, 1);
+    }
+}
+
+static inline __attribute__((always_inline)) void hsv_portable_block(uint8_t *p, int m, const uint8_t *lut_h, const uint8_t *lut_s,
+                                                                     const uint8_t *lut_v, const void *ctx) {
+    (void)ctx;
+    hsv_block_portable(p, m, lut_h, lut_s, lut_v);
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "ByteLookupAVX2.h"
+
+#define HSV_BLOCK 256
 
 /* Four vectors of 8 lanes (0..255 after the saturation) to 32 bytes: per 128-bit lane, lanes 0-3 of
    a, b, c, d. The inverse of unpack4, which widens 32 bytes in pixel order to pixels 0-3 and 16-19,
@@ -282,36 +314,39 @@ static inline void hsv32_avx2(uint8_t *p, const sp_lut8_avx2_t *th, const sp_lut
    the division tables and vpermi2b lookups, the float half left to the compiler) took 470 us a
    512x512 window against this kernel's 304 on an AMD Zen 4 core (`seg-prep bench stages`, the
    voc-train recipe). */
+static inline __attribute__((always_inline, target("avx2,fma"))) void hsv_avx2_block(uint8_t *p, int m, const uint8_t *lut_h,
+                                                                                   const uint8_t *lut_s, const uint8_t *lut_v,
+                                                                                   const void *ctx) {
+    (void)lut_h; (void)lut_s; (void)lut_v;
+    const sp_lut8_avx2_t *t = ctx;
+    for (int i = 0; i < m; i += 32) hsv32_avx2(p + 3 * i, &t[0], &t[1], &t[2]);
+}
+
 __attribute__((target("avx2,fma")))
 static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                      const uint8_t *lut_v) {
-    init_tables();
-    const int tail = width - width % 32;
-    sp_lut8_avx2_t th, ts, tv;
-    sp_lut8_avx2_prepare(&th, lut_h);
-    sp_lut8_avx2_prepare(&ts, lut_s);
-    sp_lut8_avx2_prepare(&tv, lut_v);
-    for (int y = 0; y < height; y++) {
-        uint8_t *row = rgb + (size_t)y * width * 3;
-        for (int x0 = 0; x0 < tail; x0 += HSV_BLOCK) {
-            const int m = tail - x0 < HSV_BLOCK ? tail - x0 : HSV_BLOCK;
-            uint8_t *p = row + (size_t)x0 * 3;
-            if (uniform_run(p, m)) {
-                hsv_pixel(p, lut_h, lut_s, lut_v, 0);
-                repeat_pixel(p, m);
-                continue;
-            }
-            for (int i = 0; i < m; i += 32) hsv32_avx2(p + 3 * i, &th, &ts, &tv);
-        }
-        for (int x = tail; x < width; x++) hsv_pixel(row + (size_t)x * 3, lut_h, lut_s, lut_v, 1);
-    }
+    sp_lut8_avx2_t t[3];
+    sp_lut8_avx2_prepare(&t[0], lut_h);
+    sp_lut8_avx2_prepare(&t[1], lut_s);
+    sp_lut8_avx2_prepare(&t[2], lut_v);
+    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_BLOCK, hsv_avx2_block, t);
 }
 #endif
 
 static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                         const uint8_t *lut_v) {
-    HSV_BODY(fmaf)
+    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_portable_block, NULL);
 }
+
+#if defined(__x86_64__)
+/* The portable loop compiled for the CPU's scalar fma instruction: without it fmaf is a call into
+   libm on x86-64 (aarch64 always has the instruction). The same fused operation, so the same bytes. */
+__attribute__((target("fma")))
+static void hsv_generic_fma(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+                            const uint8_t *lut_v) {
+    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_portable_block, NULL);
+}
+#endif
 
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v, int path) {
@@ -319,6 +354,10 @@ void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, co
     const int usable = sp_simd_usable(path);
     if (usable >= SP_SIMD_AVX2) {
         hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v);
+        return;
+    }
+    if (sp_simd_has_fma()) {
+        hsv_generic_fma(rgb, width, height, lut_h, lut_s, lut_v);
         return;
     }
 #endif

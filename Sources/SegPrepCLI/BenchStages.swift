@@ -11,7 +11,7 @@ struct BenchStages: ParsableCommand {
         commandName: "stages",
         abstract: "Time each stage of a pipeline per sample on its input, on one thread (no shards written).",
         discussion: """
-        Runs the stages on the first --limit samples, --repeats times, and prints microseconds per sample and samples per second for each stage, and the SIMD path the kernels took (SEGPREP_SIMD=avx512|avx2|portable forces a lower one). Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes JPEG images, which the decode row only reads: they are decoded there, in the box the window reads), and "finish" the final checks.
+        Runs the stages on the first sample --warm-up times untimed, then on the first --limit samples --repeats times, and prints microseconds per sample and samples per second for each stage, and the SIMD path the kernels took (SEGPREP_SIMD=avx512|avx2|portable forces a lower one). Geometric stages (resize, random_resize, flip, random_crop, place, pad, letterbox) only plan; the "render" row is the one pass that computes the output window of their plan (and decodes JPEG images, which the decode row only reads: they are decoded there, in the box the window reads), and "finish" the final checks.
 
         Example:
           seg-prep bench stages pipelines/voc-train.yaml --input-root ~/data/VOC2012 --limit 64
@@ -28,11 +28,15 @@ struct BenchStages: ParsableCommand {
     @Option(help: "Passes over those samples.")
     var repeats = 3
 
+    @Option(name: .customLong("warm-up"), help: "Untimed passes over the first sample before the timed ones (first-use costs: tables, lazily loaded code, fresh pages).")
+    var warmUp = 1
+
     @OptionGroup var output: JSONOutput
 
     func validate() throws {
         guard limit >= 1, repeats >= 1 else { throw ValidationError("--limit and --repeats must be at least 1") }
         guard repeats <= 10_000 else { throw ValidationError("--repeats must be at most 10000") }
+        guard (0...1_000).contains(warmUp) else { throw ValidationError("--warm-up must be from 0 to 1000") }
     }
 
     func run() throws {
@@ -45,6 +49,10 @@ struct BenchStages: ParsableCommand {
         let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
         var seconds = [Double](repeating: 0, count: spec.stages.count + 2)
         var samples = 0
+        for rep in 0..<(records.isEmpty ? 0 : warmUp) {
+            var s = Sample(record: records[0], repeatIndex: rep)
+            try spec.process(&s, donors: donors)
+        }
         for rep in 0..<repeats {
             for r in records {
                 var s = Sample(record: r, repeatIndex: rep)

@@ -190,6 +190,7 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         for (args, message) in [(["bench", "decode", pipeline, "--shrink", "3"], "--shrink must be 1, 2, 4 or 8"),
                                 (["bench", "decode", pipeline, "--repeats", "0"], "--repeats must be 1 to 10000"),
                                 (["bench", "stages", pipeline, "--repeats", "10001"], "--repeats must be at most 10000"),
+                                (["bench", "stages", pipeline, "--warm-up=-1"], "--warm-up must be from 0 to 1000"),
                                 (["inspect", pipeline, "--json", "--columns", "0"], "--columns must be 1 to 64"),
                                 (["inspect", pipeline, "--json", "--panel", "5"], "--panel must be 16 to 4096 pixels")] {
             let (bad, text) = try segPrep(args)
