@@ -1,6 +1,7 @@
 #include "CPixelKernels.h"
 #include "CSimdDispatch.h"
 #include "Normals.h"
+#include "PixelMath.h"
 
 /* ---- The noise stage: draw, scale, truncate and add in one pass ----
 
@@ -23,7 +24,7 @@ static inline uint8_t noisy(uint8_t in, int32_t t) {
 }
 
 /* Elements [from, to), their normals drawn 256 at a time. */
-static void noise_scalar(uint8_t *p, size_t from, size_t to, int channels, int per_channel, float mean, float sigma, uint64_t key) {
+SP_PORTABLE_FMA static void noise_scalar(uint8_t *p, size_t from, size_t to, int channels, int per_channel, float mean, float sigma, uint64_t key) {
     float z[256];
     for (size_t i0 = from; i0 < to; i0 += 256) {
         const size_t m = to - i0 < 256 ? to - i0 : 256;

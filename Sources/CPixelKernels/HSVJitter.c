@@ -1,8 +1,12 @@
 #include "CPixelKernels.h"
 #include "CSimdDispatch.h"
+#include "PixelMath.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Each float operation as written: the fma clone of the portable loop must not fuse more. */
+#pragma clang fp contract(off)
 
 static int sdiv_table[256], hdiv_table[256];
 static int tables_ready = 0;
@@ -333,20 +337,10 @@ static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, 
 }
 #endif
 
-static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
+SP_PORTABLE_FMA static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                         const uint8_t *lut_v) {
     hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_portable_block, NULL);
 }
-
-#if defined(__x86_64__)
-/* The portable loop compiled for the CPU's scalar fma instruction: without it fmaf is a call into
-   libm on x86-64 (aarch64 always has the instruction). The same fused operation, so the same bytes. */
-__attribute__((target("fma")))
-static void hsv_generic_fma(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
-                            const uint8_t *lut_v) {
-    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_portable_block, NULL);
-}
-#endif
 
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                    const uint8_t *lut_v, int path) {
@@ -354,10 +348,6 @@ void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, co
     const int usable = sp_simd_usable(path);
     if (usable >= SP_SIMD_AVX2) {
         hsv_avx2(rgb, width, height, lut_h, lut_s, lut_v);
-        return;
-    }
-    if (sp_simd_has_fma()) {
-        hsv_generic_fma(rgb, width, height, lut_h, lut_s, lut_v);
         return;
     }
 #endif

@@ -1,6 +1,16 @@
 #include "CPixelKernels.h"
 #include "CSimdDispatch.h"
 #include "Normals.h"
+#include "PixelMath.h"
+
+/* The portable loops (fmaf in every normal). */
+SP_PORTABLE_FMA static void normals_portable(float *out, size_t count, uint64_t first, uint64_t key) {
+    nrm_normals_scalar(out, count, first, key);
+}
+
+SP_PORTABLE_FMA static void box_muller_portable(const uint32_t *h1, const uint32_t *h2, size_t from, size_t n, float *zc, float *zs) {
+    for (size_t i = from; i < n; i++) nrm_pair(h1[i], h2[i], zc + i, zs + i);
+}
 
 /* ---- Keyed standard normal and uniform fields (elastic's noise; the generator is Normals.h) ----
 
@@ -48,7 +58,7 @@ void sp_normals_f32(float *out, size_t count, uint64_t first, uint64_t key, int 
     if (sp_simd_usable(path) >= SP_SIMD_AVX2) { normals_avx2(out, count, first, key); return; }
 #endif
     (void)path;
-    nrm_normals_scalar(out, count, first, key);
+    normals_portable(out, count, first, key);
 }
 
 void sp_uniforms_f32(float *out, size_t count, uint64_t first, uint64_t key, int path) {
@@ -65,5 +75,5 @@ void sp_box_muller_f32(const uint32_t *h1, const uint32_t *h2, size_t n, float *
     if (sp_simd_usable(path) >= SP_SIMD_AVX2) i = box_muller_avx2(h1, h2, n, zc, zs);
 #endif
     (void)path;
-    for (; i < n; i++) nrm_pair(h1[i], h2[i], zc + i, zs + i);
+    box_muller_portable(h1, h2, i, n, zc, zs);
 }

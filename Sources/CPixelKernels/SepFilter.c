@@ -56,14 +56,14 @@ static inline uint8_t column_element(const float *c0, size_t stride, int j, cons
     return sat_round(s);
 }
 
-static void row_portable(const float *pad, const float *copy, float *out, int n, int c, const float *k, int r) {
+SP_PORTABLE_FMA static void row_portable(const float *pad, const float *copy, float *out, int n, int c, const float *k, int r) {
     (void)copy;
     for (int j = 0; j < n; j++) out[j] = row_element(pad, j, c, k, r);
 }
 
 /* Output rows y (`out0`) and y + 1 (`out1`, or none); `c0` is the row pass of row y, rows `stride`
    floats apart. */
-static void column_portable(const float *c0, size_t stride, uint8_t *out0, uint8_t *out1, int n, const float *k, int r) {
+SP_PORTABLE_FMA static void column_portable(const float *c0, size_t stride, uint8_t *out0, uint8_t *out1, int n, const float *k, int r) {
     for (int j = 0; j < n; j++) out0[j] = column_element(c0, stride, j, k, r);
     if (out1)
         for (int j = 0; j < n; j++) out1[j] = column_element(c0 + stride, stride, j, k, r);

@@ -81,7 +81,7 @@ static inline __attribute__((always_inline)) void warp_pixel(const uint8_t *src,
     bilinear_ipp(src, sw, sh, c, ix, iy, fx, fy, border, o);
 }
 
-static void warp_affine_impl(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh,
+SP_PORTABLE_FMA static void warp_affine_impl(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh,
                              const double inv[6], int nearest, const uint8_t *border) {
     for (int y = 0; y < dh; y++) {
         const double ry = inv[1] * (double)y + inv[2], qy = inv[4] * (double)y + inv[5];
@@ -138,7 +138,7 @@ static inline __attribute__((always_inline)) void remap_pixel(const uint8_t *src
     }
 }
 
-static void remap_impl(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh,
+SP_PORTABLE_FMA static void remap_impl(const uint8_t *src, int sw, int sh, int c, uint8_t *dst, int dw, int dh,
                        const float *map_x, const float *map_y, int nearest, int reflect, const uint8_t *border) {
     for (int y = 0; y < dh; y++) {
         uint8_t *o = dst + (size_t)y * (size_t)dw * (size_t)c;

@@ -30,18 +30,3 @@ int sp_simd_usable(int path) {
     if (path < SP_SIMD_PORTABLE) return SP_SIMD_PORTABLE;
     return path < best ? path : best;
 }
-
-int sp_simd_has_fma(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("fma") ? 1 : 0;
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-#else
-    return 0;
-#endif
-}

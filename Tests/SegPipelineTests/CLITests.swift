@@ -230,8 +230,10 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
         #expect(status == 0 && help.contains("--input-root") && help.contains("Examples:"))
         let (bad, text) = try segPrep(["run", "/nonexistent.yaml"])
         #expect(bad != 0 && text.contains("/nonexistent.yaml: pipeline file not found; check the path"))
-        let (bad2, text2) = try segPrep(["run", "x.yaml", "--partition", "3/3"])
-        #expect(bad2 != 0 && text2.contains("--partition must be K/N with 0 <= K < N"))
+        for partition in ["3/3", "0/\(Manifest.maxPartitions + 1)", "0/1000000000000000000000"] {
+            let (bad2, text2) = try segPrep(["run", "x.yaml", "--partition", partition])
+            #expect(bad2 != 0 && text2.contains("--partition must be K/N with 0 <= K < N <= \(Manifest.maxPartitions)"), "\(partition): \(text2)")
+        }
     }
 }
 

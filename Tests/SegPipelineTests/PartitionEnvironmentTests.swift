@@ -25,6 +25,16 @@ import Testing
         #expect(reason(["JOB_COMPLETION_INDEX": "4", "SEGPREP_PARTITIONS": "4"]).contains("index 4 of SEGPREP_PARTITIONS=4"))
     }
 
+    @Test func bothSchedulersMustAgree() {
+        let slurm = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"]
+        #expect(partition(slurm.merging(["JOB_COMPLETION_INDEX": "1", "SEGPREP_PARTITIONS": "4"]) { a, _ in a }) == Partition(k: 1, n: 4))
+        #expect(reason(slurm.merging(["JOB_COMPLETION_INDEX": "2", "SEGPREP_PARTITIONS": "4"]) { a, _ in a })
+                == "--partition auto read partition 1/4 from Slurm but 2/4 from Kubernetes (JOB_COMPLETION_INDEX, SEGPREP_PARTITIONS); unset the other scheduler's variables or pass --partition K/N")
+        // A scheduler whose own variables are wrong is named, whatever the other says.
+        #expect(reason(slurm.merging(["JOB_COMPLETION_INDEX": "1"]) { a, _ in a }).contains("found JOB_COMPLETION_INDEX but not SEGPREP_PARTITIONS"))
+        #expect(reason(["SLURM_ARRAY_TASK_ID": "1", "JOB_COMPLETION_INDEX": "1", "SEGPREP_PARTITIONS": "4"]).contains("neither SLURM_ARRAY_TASK_COUNT"))
+    }
+
     @Test func noSchedulerIsNamed() {
         #expect(reason([:]) == "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N")
     }

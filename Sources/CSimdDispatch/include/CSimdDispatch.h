@@ -19,9 +19,4 @@ int sp_simd_cpu_path(void);
 /* `path` capped at sp_simd_cpu_path() (negative values read as portable). */
 int sp_simd_usable(int path);
 
-/* Whether the CPU has the scalar fused multiply-add instruction (x86-64 FMA3; 0 elsewhere, where
-   fmaf is an instruction anyway). Portable loops that call fmaf use it on x86-64, where fmaf is
-   otherwise a call into libm: the same fused operation, one instruction instead of a call. */
-int sp_simd_has_fma(void);
-
 #endif

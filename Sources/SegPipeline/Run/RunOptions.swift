@@ -53,7 +53,8 @@ public struct Partition: Sendable, Equatable, CustomStringConvertible {
 extension Partition {
     /// The partition a scheduler gave this process: Slurm job arrays (`SLURM_ARRAY_TASK_ID` with
     /// `SLURM_ARRAY_TASK_COUNT`, or `SLURM_ARRAY_TASK_MIN`/`MAX`) or Kubernetes Indexed Jobs
-    /// (`JOB_COMPLETION_INDEX` with the count in `SEGPREP_PARTITIONS`).
+    /// (`JOB_COMPLETION_INDEX` with the count in `SEGPREP_PARTITIONS`). When both schedulers'
+    /// variables are set, they must name the same partition.
     ///
     /// - Returns: the partition, or a one-sentence reason naming the variable that is missing or wrong.
     public static func fromEnvironment(_ env: [String: String]) -> Result<Partition, PartitionError> {
@@ -71,7 +72,9 @@ extension Partition {
         func bounded(_ p: Partition) -> Result<Partition, PartitionError> {
             p.n <= Manifest.maxPartitions ? .success(p) : .failure(.tooManyPartitions(count: p.n))
         }
-        if let id = int("SLURM_ARRAY_TASK_ID") {
+        // Each scheduler's answer, or nil when its variables are absent.
+        func slurm() -> Result<Partition, PartitionError>? {
+            guard let id = int("SLURM_ARRAY_TASK_ID") else { return nil }
             let count: Int
             var k = id
             if let c = int("SLURM_ARRAY_TASK_COUNT") {
@@ -88,7 +91,8 @@ extension Partition {
             }
             return bounded(Partition(k: k, n: count))
         }
-        if let index = int("JOB_COMPLETION_INDEX") {
+        func kubernetes() -> Result<Partition, PartitionError>? {
+            guard let index = int("JOB_COMPLETION_INDEX") else { return nil }
             guard let n = int("SEGPREP_PARTITIONS") else {
                 return .failure(.partitionCountMissing)
             }
@@ -97,7 +101,17 @@ extension Partition {
             }
             return bounded(Partition(k: index, n: n))
         }
-        return .failure(.noScheduler)
+        switch (slurm(), kubernetes()) {
+        case (nil, nil):
+            return .failure(.noScheduler)
+        case (let one?, nil), (nil, let one?):
+            return one
+        case (.success(let a)?, .success(let b)?):
+            // Both schedulers' variables (a Slurm job inside a pod, or a leftover export): one partition or none.
+            return a == b ? .success(a) : .failure(.schedulersDisagree(slurm: a, kubernetes: b))
+        case (.failure(let e)?, _), (_, .failure(let e)?):
+            return .failure(e)
+        }
     }
 }
 
@@ -110,6 +124,7 @@ public enum PartitionError: Error, CustomStringConvertible, Sendable, Equatable 
     case indexOutOfRange(index: Int, count: Int)
     case noScheduler
     case tooManyPartitions(count: Int)
+    case schedulersDisagree(slurm: Partition, kubernetes: Partition)
 
     public var description: String {
         switch self {
@@ -125,6 +140,8 @@ public enum PartitionError: Error, CustomStringConvertible, Sendable, Equatable 
             return "--partition auto read index \(index) of SEGPREP_PARTITIONS=\(count), which is not a partition 0..\(count - 1); set SEGPREP_PARTITIONS to the Job's completions"
         case .tooManyPartitions(let count):
             return "--partition auto read \(count) partitions, more than the \(Manifest.maxPartitions) a run may be split into; use fewer tasks"
+        case .schedulersDisagree(let a, let b):
+            return "--partition auto read partition \(a.k)/\(a.n) from Slurm but \(b.k)/\(b.n) from Kubernetes (JOB_COMPLETION_INDEX, SEGPREP_PARTITIONS); unset the other scheduler's variables or pass --partition K/N"
         case .noScheduler:
             return "--partition auto found no scheduler: neither SLURM_ARRAY_TASK_ID (Slurm job arrays) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) is set; pass --partition K/N"
         }
