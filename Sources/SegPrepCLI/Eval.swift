@@ -60,7 +60,7 @@ struct Eval: ParsableCommand {
         let warn = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let result: FolderEvaluation
         let classes: Int
-        var pipelineNames: [String]?
+        let classNames: [String]   // read before any scoring, so a wrong --names file costs nothing
         var truthRoot: [String] = []
         if let pipeline {
             let truth = try GroundTruth(spec: try PipelineSpec.load(path: pipeline), root: dataset.inputRoot)
@@ -68,11 +68,13 @@ struct Eval: ParsableCommand {
             guard classes <= 255 else {
                 throw ValidationError("\(pipeline) has \(classes) classes; eval scores up to 255, so pass --classes with the classes to score.")
             }
-            pipelineNames = Array(truth.spec.classes.prefix(classes))
+            let specNames = truth.spec.classes   // --classes may score more classes than the pipeline names
+            classNames = try names == nil ? (0..<classes).map { $0 < specNames.count ? specNames[$0] : String($0) } : loadNames(classes)
             truthRoot = [truth.input.root]
             result = try PipelineEvaluation.evaluate(truth, pred: pred, classes: classes, warn: warn)
         } else {
             classes = self.classes ?? 0
+            classNames = try names == nil ? (0..<classes).map(String.init) : loadNames(classes)
             let gt = self.gt ?? ""
             result = try FolderEvaluation(gt: gt, pred: pred, classes: classes, ids: try FolderEvaluation.ids(gt: gt, list: list), read: { path in
                 // Through the label gate: pixel limit before decoding, 16-bit files narrowed.
@@ -80,7 +82,6 @@ struct Eval: ParsableCommand {
                 return FolderEvaluation.LabelImage(width: r.width, height: r.height, pixels: LabelFile.narrowed(r))
             }, warn: warn)
         }
-        let classNames = try names == nil ? (pipelineNames ?? (0..<classes).map(String.init)) : loadNames(classes)
         let m = result.matrix
         if m.invalidPredictions > 0 {
             FileHandle.standardError.write(Data("warning: \(m.invalidPredictions) predicted pixels hold values of \(classes) or more, which no class of --classes \(classes) is; they are left out of the scores, so check --classes and the predictions\n".utf8))
@@ -127,10 +128,11 @@ struct Eval: ParsableCommand {
             throw ValidationError("cannot read --names \(names); give a text file with one class name per line.")
         }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard lines.count >= classes else {
+        // Exactly one a class: a longer list is as likely another dataset's file as a shorter one.
+        guard lines.count == classes else {
             throw ValidationError("--names \(names) has \(lines.count) names for \(classes) classes; give one name per class.")
         }
-        return Array(lines.prefix(classes))
+        return lines
     }
 
     func pad(_ s: String, _ n: Int) -> String { s.count < n ? s + String(repeating: " ", count: n - s.count) : s }

@@ -75,6 +75,10 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: path("overlays")).filter { $0.hasSuffix(".jpg") }.count == 4)
         r = try segPrep(["eval", "--pipeline", pipeline, "--pred", path("pred"), "--json"])
         #expect(r.0 == 0 && r.1.contains("\"images\" : 4"), "\(r.1)")
+        // More classes scored than the pipeline names: the extra ones are named by their index.
+        let classes = try PipelineSpec.load(path: pipeline).classes.count
+        r = try segPrep(["eval", "--pipeline", pipeline, "--pred", path("pred"), "--classes", "\(classes + 2)", "--json"])
+        #expect(r.0 == 0 && r.1.contains("\"name\" : \"\(classes + 1)\""), "\(r.1)")
     }
 }
 

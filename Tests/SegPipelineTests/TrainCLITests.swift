@@ -57,6 +57,15 @@ import Testing
         let table = try run(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "3", "--names", "\(dir)/names.txt"])
         #expect(table.status == 0)
         #expect(table.out.contains("road") && table.out.contains("mIoU 44.44"))
+
+        // A names file of another length is refused before any scoring: nothing printed, no plot.
+        for (count, text) in [(4, "sky\nroad\ncar\nbus\n"), (2, "sky\nroad\n")] {
+            try text.write(toFile: "\(dir)/names\(count).txt", atomically: true, encoding: .utf8)
+            let bad = try run(["eval", "--gt", "\(dir)/gt", "--pred", "\(dir)/pred", "--classes", "3",
+                               "--names", "\(dir)/names\(count).txt", "--plot", "\(dir)/iou\(count).png"])
+            #expect(bad.status != 0 && bad.err.contains("has \(count) names for 3 classes; give one name per class"), "\(bad.err)")
+            #expect(bad.out.isEmpty && !FileManager.default.fileExists(atPath: "\(dir)/iou\(count).png"))
+        }
     }
 
     @Test func predictWritesLabelMapsAtTheInputSize() throws {
