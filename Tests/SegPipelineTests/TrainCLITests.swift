@@ -68,6 +68,15 @@ import Testing
         }
     }
 
+    @Test func aMissingCheckpointIsNamedPlainly() throws {
+        let dir = try scratch()
+        for (checkpoint, message) in [("\(dir)/none.safetensors", "none.safetensors: does not exist; check the path"),
+                                      (dir, "is a folder, not a .safetensors file")] {
+            let r = try run(["predict", "--checkpoint", checkpoint, "--input", dir, "--out", "\(dir)/pred"])
+            #expect(r.status != 0 && r.err.contains(message) && !r.err.contains("The operation could not be completed"), "\(r.err)")
+        }
+    }
+
     @Test func predictWritesLabelMapsAtTheInputSize() throws {
         try Vips.start()
         let dir = try scratch()

@@ -49,7 +49,8 @@ class _Tensors:
         # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
         values = np.arange(256, dtype=np.float64) / 255.0
         self.table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
-        self._eye = np.eye(num_classes + 1, dtype=np.float32)
+        # The identity rows one-hot maps take ((classes + 1)^2 floats): only when they are asked for.
+        self._eye = np.eye(num_classes + 1, dtype=np.float32) if one_hot else None
 
     def __call__(self, image: np.ndarray, label: np.ndarray):
         x = np.empty((3,) + image.shape[:2], dtype=np.float32)

@@ -93,3 +93,16 @@ def test_workers_map_their_own_shards_under_a_distributed_sampler(shards, contex
     assert set(served) == set(range(11))
     # The parent never mapped a shard: every worker opened (and checked) its own.
     assert all(s._views is None for s in ds.shards._shards)
+
+
+def test_many_classes_without_one_hot_build_no_identity_matrix():
+    # 65535 classes: the one-hot identity would be 65536^2 floats (16 GiB); items without one-hot
+    # maps need none of it.
+    from segprep.torch_data import _Tensors
+
+    tensors = _Tensors(65535, 65535, False, None, None)
+    assert tensors._eye is None
+    image = np.zeros((4, 5, 3), dtype=np.uint8)
+    label = np.full((4, 5), 65534, dtype=np.uint16)
+    x, y = tensors(image, label)
+    assert tuple(x.shape) == (3, 4, 5) and int(y.max()) == 65534

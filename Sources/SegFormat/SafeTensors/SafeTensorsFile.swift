@@ -32,7 +32,13 @@ public struct SafeTensorsFile: @unchecked Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw SafeTensorsError(path: path, "cannot be read (\(error.localizedDescription))")
+            // Named by what is wrong with the path, not by Foundation's wording.
+            var folder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &folder) {
+                throw SafeTensorsError(path: path, "does not exist; check the path")
+            }
+            if folder.boolValue { throw SafeTensorsError(path: path, "is a folder, not a .safetensors file; give the file inside it") }
+            throw SafeTensorsError(path: path, "cannot be read; check its permissions")
         }
         try self.init(data: data, path: path)
     }

@@ -11,6 +11,7 @@ extension PipelineSpec {
         c.windows = windows
         c.cropWindows = windows != nil && tiling == nil
         c.classNames = classes
+        c.pixelBudget = pixelLimit
         if case .rareClass(let r) = sampling { c.cropRetries = r.cropRetries }
         return c
     }

@@ -35,6 +35,8 @@ public struct StageContext: Sendable {
     public var width: Int
     /// A pixel limit for decoded files that replaces `decode`'s `max_pixels` (`--max-pixels`).
     public var maxPixels: Int?
+    /// The pipeline's own pixel limit (`decode`'s `max_pixels`), which `rasterLimit` falls back on.
+    public var pixelBudget: Int?
     /// The input source, which reads label files into class indices (nil: palette/grey PNGs).
     public var source: (any InputSource)?
     /// The colours of colour-coded label images, or nil when label files hold class indices.
