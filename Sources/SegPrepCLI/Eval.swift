@@ -10,7 +10,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score predicted label PNGs against ground-truth PNGs (mIoU, mPA, accuracy, per-class IoU/recall/precision).",
         discussion: """
-        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are skipped with a warning on stderr. miou and mpa average over all classes (the reference); miou_present averages over classes present in labels or predictions. --json prints {miou, mpa, accuracy, miou_present, images, skipped, per_class: [{index, name, iou, recall, precision, pixels}]}.
+        Reads <id>.png from both folders as class indices (palette or greyscale PNGs), for every id in --list (e.g. ImageSets/Segmentation/val.txt) or every PNG in --gt. Ground-truth values >= --classes (e.g. 255 void edges) are ignored, as the reference's fast_hist does. Pairs of different sizes are skipped with a warning on stderr. A predicted value of --classes or more names no class: it counts as a miss of its pixel's labelled class (in recall, IoU and accuracy), with a warning. miou and mpa average over all classes (the reference); miou_present averages over classes present in labels or predictions. --json prints {miou, mpa, accuracy, miou_present, images, skipped, per_class: [{index, name, iou, recall, precision, pixels}]}.
 
         With --pipeline val.yaml the ground truth is the pipeline's input (ids from its source, labels read and remapped as the pipeline reads them, at each image's own size; no geometric stage is applied), and predictions are <pred>/<id>.png as `seg-prep predict --pipeline` writes them.
 
@@ -84,7 +84,7 @@ struct Eval: ParsableCommand {
         }
         let m = result.matrix
         if m.invalidPredictions > 0 {
-            FileHandle.standardError.write(Data("warning: \(m.invalidPredictions) predicted pixels hold values of \(classes) or more, which no class of --classes \(classes) is; they are left out of the scores, so check --classes and the predictions\n".utf8))
+            FileHandle.standardError.write(Data("warning: \(m.invalidPredictions) predicted pixels hold values of \(classes) or more, which no class of --classes \(classes) is; they count as misses of their labels' classes, so check --classes and the predictions\n".utf8))
         }
         let (iou, recall, precision, pixels) = (m.iou, m.recall, m.precision, m.labelTotals)
         if output.json {

@@ -55,6 +55,8 @@ struct Inspect: ParsableCommand {
         guard (16...4096).contains(panel) else { throw ValidationError("--panel must be 16 to 4096 pixels") }
         guard (1...64).contains(columns) else { throw ValidationError("--columns must be 1 to 64") }
         if let maxPixels, maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1") }
+        // The range a pipeline file's `seed` has, so that every preview can be written down and run.
+        if let seed, seed > UInt64(Int.max) { throw ValidationError("--seed must be from 0 to \(Int.max), as a pipeline's seed") }
         if out == nil && !output.json { throw ValidationError("give --out sheet.png to draw a contact sheet, or --json to print parameters") }
     }
 

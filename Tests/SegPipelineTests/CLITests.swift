@@ -192,6 +192,7 @@ func segPrep(_ args: [String]) throws -> (Int32, String) {
                                 (["bench", "stages", pipeline, "--repeats", "10001"], "--repeats must be at most 10000"),
                                 (["bench", "stages", pipeline, "--warm-up=-1"], "--warm-up must be from 0 to 1000"),
                                 (["inspect", pipeline, "--json", "--columns", "0"], "--columns must be 1 to 64"),
+                                (["inspect", pipeline, "--json", "--seed", "9223372036854775808"], "--seed must be from 0 to 9223372036854775807"),
                                 (["inspect", pipeline, "--json", "--panel", "5"], "--panel must be 16 to 4096 pixels")] {
             let (bad, text) = try segPrep(args)
             #expect(bad != 0 && text.contains(message), "\(args): \(text)")

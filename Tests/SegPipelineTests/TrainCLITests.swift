@@ -199,5 +199,21 @@ import Testing
         let swapped = try run(["train", "--train", "\(dir)/val", "--val", "\(dir)/val", "--out", "\(dir)/runs", "--epochs", "3",
                                "--batch-size", "2", "--resume", "\(dir)/runs/last.safetensors"])
         #expect(swapped.status != 0 && swapped.err.contains("--train-pipeline \(pipeline) (now )"), "\(swapped.err)")
+
+        // Options that would make the loss a non-number are refused before training.
+        let base = ["train", "--train", "\(dir)/val", "--val", "\(dir)/val", "--epochs", "1", "--batch-size", "2", "--threads", "1"]
+        try "0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n".write(toFile: "\(dir)/zero.txt", atomically: true, encoding: .utf8)
+        for (extra, message) in [(["--weight-decay", "inf"], "--weight-decay is inf; use 0 or more"),
+                                 (["--loss", "focal", "--focal-alpha", "nan"], "--focal-alpha is nan; use a value from 0 to 1"),
+                                 (["--loss", "focal", "--focal-gamma", "inf"], "--focal-gamma is inf; use 0 or more"),
+                                 (["--class-weights", "\(dir)/zero.txt"], "gives every class the weight 0")] {
+            let r = try run(base + ["--out", "\(dir)/refused"] + extra)
+            #expect(r.status != 0 && r.err.contains(message), "\(extra): \(r.err)")
+        }
+        #expect(!fm.fileExists(atPath: "\(dir)/refused/last.safetensors"))
+        // A learning rate that blows the weights up stops the run at the first non-finite loss, saving nothing after it.
+        let diverged = try run(base + ["--out", "\(dir)/diverged", "--lr", "1e308"])
+        #expect(diverged.status != 0 && diverged.err.contains("the training loss stopped being a number at epoch 1 batch"), "\(diverged.err)")
+        #expect(!fm.fileExists(atPath: "\(dir)/diverged/best.safetensors") && !fm.fileExists(atPath: "\(dir)/diverged/last.safetensors"))
     }
 }

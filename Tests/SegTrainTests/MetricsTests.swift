@@ -33,6 +33,22 @@ struct MetricsTests {
         #expect(m.invalidPredictions == 0)
     }
 
+    @Test("A prediction of no class is a miss of its label's class, on both add paths and in a merge")
+    func outOfRangePredictionsAreMisses() {
+        var fast = ConfusionMatrix(classes: 3), generic = ConfusionMatrix(classes: 3)
+        fast.add(labels: [0, 0, 1, 1, 255] as [UInt8], predictions: [0, 9, 1, 1, 0] as [UInt8])
+        generic.add(labels: [0, 0, 1, 1, -1] as [Int], predictions: [0, 9, 1, 1, 0] as [Int])
+        for m in [fast, generic] {
+            #expect(m.invalidByLabel == [1, 0, 0] && m.invalidPredictions == 1)
+            #expect(m.labelTotals == [2, 2, 0])
+            #expect(m.accuracy == 0.75 && m.recall[0] == 0.5 && m.iou[0] == 0.5 && m.precision[0] == 1)
+        }
+        #expect(fast == generic)
+        var merged = fast
+        merged.merge(generic)
+        #expect(merged.invalidByLabel == [2, 0, 0] && merged.accuracy == 0.75)
+    }
+
     @Test("Accumulated over case0 + case1 matches compute_mIoU")
     func accumulated() throws {
         let file = try Fixtures.golden("metrics.safetensors")

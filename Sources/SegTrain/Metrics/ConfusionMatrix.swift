@@ -2,20 +2,24 @@
 ///
 /// `counts[label * classes + prediction]`: rows are labels, columns predictions. Pixels whose
 /// label is outside `0..<classes` are ignored (the reference keeps `0 <= a < n`). A valid label with
-/// a prediction outside `0..<classes` is not counted (the reference would mis-bin or crash) and is
-/// tallied in `invalidPredictions` instead.
+/// a prediction outside `0..<classes` (the reference would mis-bin or crash) is tallied per label in
+/// `invalidByLabel`: it predicted no class, so it is a miss of its label's class — in that class's
+/// pixels (recall, IoU) and in the accuracy — and a hit of none.
 public struct ConfusionMatrix: Sendable, Equatable {
     public let classes: Int
     /// Row-major `[classes, classes]` pixel counts.
     public private(set) var counts: [Int64]
+    /// Per label, pixels whose prediction was out of range.
+    public private(set) var invalidByLabel: [Int64]
     /// Pixels with a valid label whose prediction was out of range.
-    public private(set) var invalidPredictions: Int64 = 0
+    public var invalidPredictions: Int64 { invalidByLabel.reduce(0, +) }
 
     /// An empty matrix for `classes` classes.
     public init(classes: Int) {
         precondition(classes > 0, "need at least one class")
         self.classes = classes
         counts = [Int64](repeating: 0, count: classes * classes)
+        invalidByLabel = [Int64](repeating: 0, count: classes)
     }
 
     /// A matrix with the given row-major counts.
@@ -23,6 +27,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
         precondition(counts.count == classes * classes, "counts must have classes² entries")
         self.classes = classes
         self.counts = counts
+        invalidByLabel = [Int64](repeating: 0, count: classes)
     }
 
     /// The count for pixels labelled `label` and predicted `prediction`.
@@ -35,12 +40,13 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public mutating func add(labels: [UInt8], predictions: [UInt8]) {
         precondition(labels.count == predictions.count, "\(labels.count) labels vs \(predictions.count) predictions")
         guard classes <= 255 else { return add(labels: labels.map(Int.init), predictions: predictions.map(Int.init)) }
-        let n = classes, dropped = n * n, invalid = n * n + 1
+        // Bins: n² pairs, then one "invalid prediction" bin per label, then the dropped labels.
+        let n = classes, invalid = n * n, dropped = n * n + n
         var table = [UInt16](repeating: UInt16(dropped), count: 65_536)
         for l in 0..<n {
-            for p in 0..<256 { table[l << 8 | p] = UInt16(p < n ? l * n + p : invalid) }
+            for p in 0..<256 { table[l << 8 | p] = UInt16(p < n ? l * n + p : invalid + l) }
         }
-        let stride = n * n + 2
+        let stride = n * n + n + 1
         var partial = [UInt32](repeating: 0, count: 4 * stride)
         labels.withUnsafeBufferPointer { lb in
             predictions.withUnsafeBufferPointer { pb in
@@ -65,8 +71,11 @@ public struct ConfusionMatrix: Sendable, Equatable {
             counts[bin] += Int64(partial[bin]) + Int64(partial[stride + bin])
                 + Int64(partial[2 * stride + bin]) + Int64(partial[3 * stride + bin])
         }
-        invalidPredictions += Int64(partial[invalid]) + Int64(partial[stride + invalid])
-            + Int64(partial[2 * stride + invalid]) + Int64(partial[3 * stride + invalid])
+        for l in 0..<n {
+            let bin = invalid + l
+            invalidByLabel[l] += Int64(partial[bin]) + Int64(partial[stride + bin])
+                + Int64(partial[2 * stride + bin]) + Int64(partial[3 * stride + bin])
+        }
     }
 
     /// Adds labels and predictions of any integer type (e.g. `Int64` with negative labels).
@@ -76,7 +85,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
             if p >= 0 && p < classes {
                 counts[Int(l) * classes + Int(p)] += 1
             } else {
-                invalidPredictions += 1
+                invalidByLabel[Int(l)] += 1
             }
         }
     }
@@ -85,7 +94,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public mutating func merge(_ other: ConfusionMatrix) {
         precondition(other.classes == classes, "cannot merge \(other.classes)-class into \(classes)-class matrix")
         for i in counts.indices { counts[i] += other.counts[i] }
-        invalidPredictions += other.invalidPredictions
+        for l in invalidByLabel.indices { invalidByLabel[l] += other.invalidByLabel[l] }
     }
 
     /// The obvious one-pixel-at-a-time construction, kept as a test oracle.
@@ -95,7 +104,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
             if predictions[i] >= 0 && predictions[i] < classes {
                 m.counts[labels[i] * classes + predictions[i]] += 1
             } else {
-                m.invalidPredictions += 1
+                m.invalidByLabel[labels[i]] += 1
             }
         }
         return m
@@ -103,8 +112,8 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     // MARK: - Scores (the reference's per_class_iu / per_class_PA_Recall / per_class_Precision)
 
-    /// Per-class label pixel counts (row sums).
-    public var labelTotals: [Int64] { (0..<classes).map { r in (0..<classes).reduce(0) { $0 + self[r, $1] } } }
+    /// Per-class label pixel counts (row sums, with the pixels that predicted no class).
+    public var labelTotals: [Int64] { (0..<classes).map { r in (0..<classes).reduce(invalidByLabel[r]) { $0 + self[r, $1] } } }
     /// Per-class prediction pixel counts (column sums).
     public var predictionTotals: [Int64] { (0..<classes).map { c in (0..<classes).reduce(0) { $0 + self[$1, c] } } }
     /// Diagonal (correctly classified pixels per class).
@@ -128,9 +137,9 @@ public struct ConfusionMatrix: Sendable, Equatable {
         return (0..<classes).map { Double(diag[$0]) / Double(max(cols[$0], 1)) }
     }
 
-    /// Overall pixel accuracy: `Σ diag / max(Σ counts, 1)`.
+    /// Overall pixel accuracy: `Σ diag / max(Σ counts + invalid predictions, 1)`.
     public var accuracy: Double {
-        Double(truePositives.reduce(0, +)) / Double(max(counts.reduce(0, +), 1))
+        Double(truePositives.reduce(0, +)) / Double(max(counts.reduce(0, +) + invalidPredictions, 1))
     }
 
     /// Mean IoU over all classes, as the reference (absent classes score 0 and count).

@@ -16,6 +16,9 @@ public enum TrainError: Error, CustomStringConvertible, Equatable, Sendable {
     case checkpointOptimizer(path: String, found: String?, run: String)
     case checkpointMetadata(path: String, key: String, value: String, expected: String)
     case resumePastRun(path: String, epoch: Int, batch: Int, epochs: Int, batches: Int)
+    case classWeightsAllZero(path: String)
+    /// The loss of a training batch was not a number (NaN or infinite): nothing after it is saved.
+    case diverged(epoch: Int, batch: Int, learningRate: Double)
 
     public var description: String {
         switch self {
@@ -43,6 +46,10 @@ public enum TrainError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) has \(found.map { "\($0) optimiser state" } ?? "no optimiser state") but this run uses \(run); resume from a last.safetensors written with the same --optimizer."
         case .checkpointMetadata(let path, let key, let value, let expected):
             return "\(path) has \(key) \(value) in its metadata, not \(expected); resume from a last.safetensors that `seg-prep train` wrote."
+        case .classWeightsAllZero(let path):
+            return "--class-weights \(path) gives every class the weight 0, so the loss would be 0 and nothing would be learned; give the classes to learn a positive weight."
+        case .diverged(let epoch, let batch, let lr):
+            return "the training loss stopped being a number at epoch \(epoch) batch \(batch) (learning rate \(lr)); lower --lr or the class weights, and start again or --resume from the last checkpoint saved before it."
         case .resumePastRun(let path, let epoch, let batch, let epochs, let batches):
             return "\(path) stands at epoch \(epoch) batch \(batch), past this run's \(epochs) epochs of \(batches) batches; resume with the options and folders that wrote it, or raise --epochs."
         }

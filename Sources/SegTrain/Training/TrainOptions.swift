@@ -118,7 +118,9 @@ public struct TrainOptions: Sendable {
             throw TrainError.option(name: "--min-lr", value: "\(m)", expected: "give a positive rate no larger than --lr (\(lr))")
         }
         guard momentum >= 0, momentum < 1 else { throw TrainError.option(name: "--momentum", value: "\(momentum)", expected: "use a value in [0, 1)") }
-        guard weightDecay >= 0 else { throw TrainError.option(name: "--weight-decay", value: "\(weightDecay)", expected: "use 0 or more") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw TrainError.option(name: "--weight-decay", value: "\(weightDecay)", expected: "use 0 or more") }
+        guard (0...1).contains(focalAlpha) else { throw TrainError.option(name: "--focal-alpha", value: "\(focalAlpha)", expected: "use a value from 0 to 1") }
+        guard focalGamma >= 0, focalGamma.isFinite else { throw TrainError.option(name: "--focal-gamma", value: "\(focalGamma)", expected: "use 0 or more, such as 2") }
         if let w = warmupEpochs, !(w >= 0) { throw TrainError.option(name: "--warmup-epochs", value: "\(w)", expected: "use 0 or more") }
         if let t = threads, !(1...256).contains(t) { throw TrainError.option(name: "--threads", value: "\(t)", expected: "use 1 to 256 matrix-kernel threads") }
         guard (1...256).contains(workers) else { throw TrainError.option(name: "--workers", value: "\(workers)", expected: "use 1 to 256 loader threads") }
@@ -143,6 +145,8 @@ public struct TrainOptions: Sendable {
             guard values.count == parts.count, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
                 throw TrainError.classWeightsMalformed(path: text)
             }
+            // All zero weighs every pixel by nothing: the loss is 0 and nothing is learned.
+            guard values.contains(where: { $0 > 0 }) else { throw TrainError.classWeightsAllZero(path: text) }
             return .explicit(values)
         }
     }

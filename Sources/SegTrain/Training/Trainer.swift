@@ -166,6 +166,8 @@ public struct Trainer {
                 if k < position.batch { continue }
                 let (images, labels) = batch.tensors()
                 let value = try TrainingStep.run(&model, &optimizer, loss: loss, images: images, labels: labels)
+                // A non-finite loss has already made the weights NaN: stop before saving any of them.
+                guard value.isFinite else { throw TrainError.diverged(epoch: epoch + 1, batch: k + 1, learningRate: Double(lr)) }
                 position.batch = k + 1
                 position.lossSum += Double(value)
                 position.optimizerStep = optimizer.step
