@@ -46,6 +46,7 @@ public final class ShardLoader: @unchecked Sendable {
     /// A loader over `source`; throws `LoaderError` when an option is out of range.
     public init(source: any SampleSource, options: LoaderOptions = LoaderOptions()) throws {
         try options.validate(classes: source.classes.count)
+        try Self.checkMemory(source: source, options: options)
         self.source = source
         self.options = options
         self.sampler = EpochSampler(count: source.count, seed: options.seed, shuffle: options.shuffle,
@@ -55,6 +56,25 @@ public final class ShardLoader: @unchecked Sendable {
             Batch(capacity: options.batchSize, height: source.height, width: source.width,
                   classes: source.classes.count, options: options)
         }
+    }
+
+    /// The most bytes the loader's batch buffers may take together.
+    public static let maxBufferBytes = 1 << 32
+
+    /// Refuses options whose batch buffers (images, and one-hot maps of every class) would pass
+    /// `maxBufferBytes`, before any is allocated: one-hot maps of thousands of classes are large.
+    static func checkMemory(source: any SampleSource, options: LoaderOptions) throws {
+        let classes = source.classes.count, depth = options.resolvedQueueDepth
+        let channels = 3 + (options.oneHot ? classes + 1 : 0)
+        var bytes = 4, overflow = false
+        for factor in [source.width, source.height, channels, options.batchSize, depth] where !overflow {
+            (bytes, overflow) = bytes.multipliedReportingOverflow(by: max(factor, 0))
+        }
+        guard overflow || bytes > maxBufferBytes else { return }
+        let gib = overflow ? "more than 2^63 bytes" : String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+        throw LoaderError.option(name: options.oneHot ? "one-hot batches" : "batches",
+                                 value: "\(options.batchSize) samples of \(source.width)x\(source.height)\(options.oneHot ? " with \(classes + 1) one-hot channels" : "")",
+                                 expected: "the loader's \(depth) batch buffers would take \(gib), more than 4 GiB; lower the batch size\(options.oneHot ? ", or leave one-hot maps off (the labels are enough for cross-entropy)" : "")")
     }
 
     /// Samples this rank reads per epoch (before dropping a short last batch).

@@ -76,6 +76,8 @@ struct Inspect: ParsableCommand {
                 FileHandle.standardError.write(Data("skipped \(e.id): \(e)\n".utf8))
             }
         }
+        // Skipped samples are printed one by one; none left is a failure, not an empty sheet.
+        guard !inspection.samples.isEmpty else { throw InspectionError.everySampleSkipped(source: target) }
         if output.json {
             let list = inspection.samples.map { ["id": $0.sample.id, "repeat": $0.sample.repeatIndex, "params": $0.params] as [String: Any] }
             print(String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))

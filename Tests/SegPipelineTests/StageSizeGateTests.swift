@@ -1,4 +1,6 @@
 import Foundation
+import SegFormat
+import SegImage
 import Testing
 @testable import SegPipeline
 
@@ -62,6 +64,70 @@ import Testing
         for args in [["run", path, "--output", s.dir.appendingPathComponent("cli").path], ["inspect", path, "--json"], ["bench", "stages", path, "--limit", "1"]] {
             let (status, text) = try segPrep(args)
             #expect(status == 1 && text.contains("an empty image"), "\(args): \(text)")
+        }
+        // Skipping them all leaves inspect nothing to show: a failure naming why, not an empty sheet.
+        let (status, text) = try segPrep(["inspect", path, "--on-error", "skip", "--out", s.dir.appendingPathComponent("sheet.png").path])
+        #expect(status == 1 && text.contains("an empty image") && text.contains("made no sample to show"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir.appendingPathComponent("sheet.png").path))
+    }
+}
+
+/// Tiles: the window count is known before any window is listed, and bounded; windows and canvases
+/// pass the renderer's size gate.
+@Suite struct TileBoundsTests {
+    @Test func theWindowCountIsTheListsLength() {
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<400 {
+            let h = Int(rng.next() % 300) + 1, w = Int(rng.next() % 300) + 1
+            let size = (Int(rng.next() % 64) + 1, Int(rng.next() % 64) + 1), stride = (Int(rng.next() % 80) + 1, Int(rng.next() % 80) + 1)
+            for border in [TileWindow.Border.pad, .shift] {
+                let listed = TileWindow.grid(imageHeight: h, imageWidth: w, size: (size.0, size.1), stride: (stride.0, stride.1), border: border).count
+                let counted = TileWindow.count(length: h, size: size.0, stride: stride.0, border: border)
+                    * TileWindow.count(length: w, size: size.1, stride: stride.1, border: border)
+                #expect(listed == counted, "\(h)x\(w) size \(size) stride \(stride) \(border)")
+            }
+        }
+    }
+
+    @Test func tooManyWindowsAreRefusedBeforeTheyAreListed() throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        let text = """
+        input: {root: data, split: train}
+        classes: 11
+        stages:
+          - decode: {}
+          - tile: {size: [1, 1], stride: [1, 1]}
+        output: {dir: out}
+        """
+        // A camvid frame (480x360) is 172,800 windows, listed; a 4100x4100 image is 16,810,000.
+        let spec = try s.spec(text)
+        #expect((try DatasetInput(spec, root: s.data.path)).records.count == 480 * 360)
+        let big = Raster(width: 4100, height: 4100, fill: [9, 9, 9])
+        try Vips.savePNG(big, to: s.data.appendingPathComponent("JPEGImages/\(s.ids[0]).png").path)
+        try Vips.savePNG(Raster(width: 4100, height: 4100, fill: [1]), to: s.data.appendingPathComponent("SegmentationClass/\(s.ids[0]).png").path)
+        do {
+            _ = try DatasetInput(spec, root: s.data.path)
+            Issue.record("16,810,000 windows were listed")
+        } catch {
+            #expect("\(error)".contains("'tile' cuts more than \(TileStage.maxWindows) windows from the input"), "\(error)")
+        }
+    }
+
+    @Test func aCanvasBeyondThePixelLimitIsRefusedByTheRenderer() throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        // Tiles read labels as windows: a greyscale label of class indices (camvid's palette repeats a colour).
+        try Vips.savePNG(Raster(width: 480, height: 360, fill: [1]), to: s.data.appendingPathComponent("SegmentationClass/\(s.ids[0]).png").path)
+        for stage in ["pad: {size: [16384, 16384]}", "letterbox: {size: [16384, 16384]}", "tile: {size: [16384, 16384], border: shift}"] {
+            let text = "input: {root: data, split: train}\nclasses: 11\nstages:\n  - decode: {}\n  - \(stage)\noutput: {dir: out}\n"
+            do {
+                _ = try s.run(text, output: s.dir.appendingPathComponent("o\(stage.prefix(3))").path)
+                Issue.record("\(stage): a 16384x16384 output was made")
+            } catch {
+                let by = stage.hasPrefix("tile") ? "'tile'" : "its output window"
+                #expect("\(error)".contains("would become 16384x16384 in \(by), more than the"), "\(stage): \(error)")
+            }
         }
     }
 }

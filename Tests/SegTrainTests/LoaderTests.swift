@@ -256,3 +256,32 @@ private func run(_ loader: ShardLoader, epoch: Int) throws -> Delivered {
         #expect(throws: LoaderError.self) { try ShardLoader(folders: [h.folder], options: o) }
     }
 }
+
+/// A source that only describes its samples: the loader's memory check needs no pixels.
+private struct DescribedSource: SampleSource {
+    var count = 8, height = 64, width = 64, classes: [String], labelType = DType.u16
+    var ids: [String] { (0..<count).map(String.init) }
+    func repeatIndex(_ index: Int, epoch: Int) -> Int { epoch }
+    func withSample<R>(_ index: Int, epoch: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        throw LoaderError.noFolder
+    }
+    func prefetch(_ index: Int) {}
+}
+
+@Suite struct LoaderMemoryTests {
+    @Test func oneHotBuffersOfManyClassesAreRefusedBeforeAllocation() throws {
+        let source = DescribedSource(classes: (0..<65_535).map { "c\($0)" })
+        var o = options(batch: 4)
+        o.oneHot = true
+        do {
+            _ = try ShardLoader(source: source, options: o)
+            Issue.record("one-hot buffers of 65536 channels were allocated")
+        } catch {
+            #expect("\(error)".contains("one-hot batches is 4 samples of 64x64 with 65536 one-hot channels;"), "\(error)")
+            #expect("\(error)".contains("more than 4 GiB; lower the batch size, or leave one-hot maps off"), "\(error)")
+        }
+        // The same source without one-hot maps is 48 KiB a sample: accepted.
+        o.oneHot = false
+        _ = try ShardLoader(source: source, options: o)
+    }
+}

@@ -49,8 +49,7 @@ class _Tensors:
         # Per-channel lookup table of the normalised value of every byte, as the Swift loader uses.
         values = np.arange(256, dtype=np.float64) / 255.0
         self.table = ((values[None, :] - mean[:, None]) / std[:, None]).astype(np.float32)
-        # The identity rows one-hot maps take ((classes + 1)^2 floats): only when they are asked for.
-        self._eye = np.eye(num_classes + 1, dtype=np.float32) if one_hot else None
+        self._channels = num_classes + 1
 
     def __call__(self, image: np.ndarray, label: np.ndarray):
         x = np.empty((3,) + image.shape[:2], dtype=np.float32)
@@ -62,7 +61,11 @@ class _Tensors:
             y[y == self.num_classes] = self.ignore_index
         if not self.one_hot:
             return torch.from_numpy(x), y
-        return torch.from_numpy(x), y, torch.from_numpy(self._eye[clamped])
+        # [H, W, classes + 1] with a 1 at each pixel's class (the last channel: ignored), written in
+        # place: no (classes + 1)^2 identity, which for 65535 classes would be 16 GiB.
+        maps = np.zeros(clamped.shape + (self._channels,), dtype=np.float32)
+        np.put_along_axis(maps, clamped.astype(np.intp)[..., None], 1.0, axis=-1)
+        return torch.from_numpy(x), y, torch.from_numpy(maps)
 
 
 class TorchPipelineDataset(Dataset):

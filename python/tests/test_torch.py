@@ -101,8 +101,16 @@ def test_many_classes_without_one_hot_build_no_identity_matrix():
     from segprep.torch_data import _Tensors
 
     tensors = _Tensors(65535, 65535, False, None, None)
-    assert tensors._eye is None
     image = np.zeros((4, 5, 3), dtype=np.uint8)
     label = np.full((4, 5), 65534, dtype=np.uint16)
     x, y = tensors(image, label)
     assert tuple(x.shape) == (3, 4, 5) and int(y.max()) == 65534
+
+
+def test_one_hot_maps_equal_identity_rows():
+    from segprep.torch_data import _Tensors
+
+    label = np.array([[0, 2, 5], [1, 7, 2]], dtype=np.uint8)  # 7: above the classes, the ignore channel
+    _, y, maps = _Tensors(5, 5, True, None, None)(np.zeros((2, 3, 3), dtype=np.uint8), label)
+    assert maps.shape == (2, 3, 6) and maps.dtype == torch.float32
+    assert np.array_equal(maps.numpy(), np.eye(6, dtype=np.float32)[np.minimum(label, 5)])

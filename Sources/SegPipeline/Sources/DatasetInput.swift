@@ -31,7 +31,10 @@ public struct DatasetInput: Sendable {
         if source is LabelmeSource {
             throw InputError.labelmeNotTileable
         }
-        records = records.flatMap { r -> [SampleRecord] in
+        // Counted before any window is listed: a window is a record, so a stride of 1 over large
+        // images would otherwise list billions of them.
+        var windows = 0
+        records = try records.flatMap { r -> [SampleRecord] in
             guard r.problem == nil else { return [r] }
             var failed = r
             let image: Vips.WindowedImage
@@ -48,6 +51,8 @@ public struct DatasetInput: Sendable {
                                              fix: "raise `max_pixels` of tile if the image is genuine, or run with --on-error skip")
                 return [failed]
             }
+            windows += min(tiling.windowCount(imageHeight: image.height, imageWidth: image.width), TileStage.maxWindows + 1)
+            guard windows <= TileStage.maxWindows else { throw InputError.tooManyWindows(limit: TileStage.maxWindows, image: r.image) }
             return tiling.windows(imageHeight: image.height, imageWidth: image.width).map { w in
                 var t = r
                 t.id = w.id(of: r.id)

@@ -25,6 +25,7 @@ public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
     case nothingFound(imageSuffix: String, labelSuffix: String, imageFolder: String, labelFolder: String)
     case noPairs(images: Int, imageSuffix: String, imageFolder: String, labels: Int, labelSuffix: String, labelFolder: String, hint: PairingHint)
     case labelmeNotTileable
+    case tooManyWindows(limit: Int, image: String)
     case noLabelmeFiles(root: String)
 
     public var description: String {
@@ -63,6 +64,8 @@ public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
             case .none:
                 return "\(head), and no file of one folder is named after a file of the other; check `input.images`, `input.labels` and the suffixes"
             }
+        case .tooManyWindows(let limit, let image):
+            return "'tile' cuts more than \(limit) windows from the input (the count passed it at \(image)); raise its stride or size, or tile a part of the input at a time"
         case .labelmeNotTileable:
             return "'tile' reads label image files; labelme JSON labels cannot be tiled (rasterise them first)"
         case .noLabelmeFiles(let root):

@@ -150,7 +150,7 @@ public struct MosaicStage: MultiImageStage {
     }
 
     public func apply(_ sample: inout Sample, random: inout SeededRandom, context: StageContext) throws {
-        try context.checkSize(width: 2 * width, height: 2 * height, stage: "mosaic", what: "'mosaic.img_scale'", sample: sample)
+        try context.checkSize(width: 2 * width, height: 2 * height, by: "'mosaic'", what: "'mosaic.img_scale'", sample: sample)
         let d = draw(donors: context.donors, random: &random)
         sample.params["mosaic"] = d.applied ? 1 : 0
         for (i, k) in d.donors.enumerated() { sample.params["mosaic_donor\(i + 1)"] = Double(k) }

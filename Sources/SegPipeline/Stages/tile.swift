@@ -66,6 +66,17 @@ public struct TileStage: Stage {
         state.tiled = true
     }
 
+    /// The most windows a run cuts from its input (each is a record of the sample list).
+    public static let maxWindows = 1 << 24
+
+    /// How many windows `windows(imageHeight:imageWidth:)` lists, without listing them.
+    public func windowCount(imageHeight: Int, imageWidth: Int) -> Int {
+        let (ny, nx) = (TileWindow.count(length: imageHeight, size: height, stride: strideY, border: border),
+                        TileWindow.count(length: imageWidth, size: width, stride: strideX, border: border))
+        let (n, overflow) = ny.multipliedReportingOverflow(by: nx)
+        return overflow ? Int.max : n
+    }
+
     /// The windows of an image of this size, in raster order.
     public func windows(imageHeight: Int, imageWidth: Int) -> [TileWindow] {
         TileWindow.grid(imageHeight: imageHeight, imageWidth: imageWidth, size: (height, width), stride: (strideY, strideX), border: border)
@@ -77,6 +88,7 @@ public struct TileStage: Stage {
         guard let w = sample.window else {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "reached 'tile' without a window", fix: "list the input through the pipeline (seg-prep run)")
         }
+        try context.checkSize(width: width, height: height, by: "'tile'", what: "'tile.size'", sample: sample)
         let ignore = labelFill.resolve(ignore: context.ignoreIndex)
         if sample.image.width != width || sample.image.height != height {
             var image = Raster(width: width, height: height, fill: fill)

@@ -33,6 +33,13 @@ public struct TileWindow: Sendable, Equatable {
         return (0..<n).map { min($0 * stride, max(length - size, 0)) }
     }
 
+    /// How many starts `starts` gives, without making them.
+    public static func count(length: Int, size: Int, stride: Int, border: Border) -> Int {
+        let n = max(length - size + stride - 1, 0) / stride + 1
+        // With `pad`, the starts at or past the end are dropped: those below `length` are kept.
+        return border == .pad ? min(n, (max(length, 1) - 1) / stride + 1) : n
+    }
+
     /// Every window of an image, in raster order (rows of windows top to bottom, each left to right).
     public static func grid(imageHeight: Int, imageWidth: Int, size: (height: Int, width: Int),
                             stride: (y: Int, x: Int), border: Border) -> [TileWindow] {

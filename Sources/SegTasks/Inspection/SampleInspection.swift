@@ -69,12 +69,16 @@ public struct SampleInspection {
 public enum InspectionError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `index` is past the last of `count` samples of `source` (`detail` says how they are counted).
     case pastTheEnd(index: Int, source: String, count: Int, detail: String?)
+    /// Every sample asked for was skipped (`on_error: skip`): there is nothing to show.
+    case everySampleSkipped(source: String)
 
     public var description: String {
         switch self {
         case .pastTheEnd(let index, let source, let count, let detail):
             if let detail { return "--index \(index) is past the end: \(source) makes \(count) samples (\(detail))" }
             return "--index \(index) is past the end: \(source) holds \(count) samples (0..\(count - 1))"
+        case .everySampleSkipped(let source):
+            return "\(source) made no sample to show: each one asked for was skipped for the reason printed above; fix those files or the pipeline"
         }
     }
 }
