@@ -285,3 +285,19 @@ private struct DescribedSource: SampleSource {
         _ = try ShardLoader(source: source, options: o)
     }
 }
+
+@Suite struct ClassListMessageTests {
+    @Test func longClassListsAreSummarisedWithTheirFirstDifference() {
+        let thousand = (0..<1000).map { "class\($0)" }, eleven = Array(thousand.prefix(10)) + ["car"]
+        let train = TrainError.classesDiffer(validation: thousand, training: eleven).description
+        #expect(train.count < 600, "\(train.count) characters")
+        #expect(train.contains("[class0, class1, class2, class3, class4, class5, class6, class7, class8, class9, class10, class11, …, and 988 more: 1000 classes]"))
+        #expect(train.contains("but training folders have [class0,") && train.contains("class 10 is 'class10' in one and 'car' in the other"))
+        let loader = LoaderError.classesDiffer(folder: "a", classes: thousand, ignore: 1000, first: "b", firstClasses: thousand + ["x"], firstIgnore: 1001).description
+        #expect(loader.count < 600 && loader.contains("one has 1000 classes and the other 1001"), "\(loader)")
+        // Same classes, another ignore index: only the ignore indices are named.
+        let ignore = LoaderError.classesDiffer(folder: "a", classes: ["x", "y"], ignore: 2, first: "b", firstClasses: ["x", "y"], firstIgnore: 255).description
+        #expect(ignore == "a has ignore 2 but b has ignore 255; load only folders made with the same class list and ignore_index together.")
+        #expect(ClassLists.summary(["a", "b"]) == "[a, b]")
+    }
+}

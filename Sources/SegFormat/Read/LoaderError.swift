@@ -31,7 +31,9 @@ public enum LoaderError: Error, CustomStringConvertible, Equatable, Sendable {
         case .sizesDiffer(let folder, let w, let h, let first, let fw, let fh):
             return "\(folder) holds \(w)x\(h) images but \(first) holds \(fw)x\(fh); load only folders made at the same output size together."
         case .classesDiffer(let folder, let classes, let ignore, let first, let fc, let fi):
-            return "\(folder) has classes \(classes) (ignore \(ignore)) but \(first) has \(fc) (ignore \(fi)); load only folders made with the same class list and ignore_index together."
+            let what = classes == fc ? "ignore \(ignore)" : "classes \(ClassLists.summary(classes)) (ignore \(ignore))"
+            let other = classes == fc ? "ignore \(fi)" : "\(ClassLists.summary(fc)) (ignore \(fi)); \(ClassLists.firstDifference(classes, fc))"
+            return "\(folder) has \(what) but \(first) has \(other); load only folders made with the same class list and ignore_index together."
         case .labelTypesDiffer(let folder, let type, let first, let firstType):
             return "\(folder) stores \(type) labels but \(first) stores \(firstType); load only folders with the same class count together."
         case .noSamples(let folders):

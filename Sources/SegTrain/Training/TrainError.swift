@@ -1,3 +1,5 @@
+import SegFormat
+
 /// Why training cannot start or continue; each case carries what its one-sentence message (what is
 /// wrong, what to do) needs.
 public enum TrainError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -31,7 +33,7 @@ public enum TrainError: Error, CustomStringConvertible, Equatable, Sendable {
         case .classWeightCount(let given, let classes):
             return "the class-weight file gives \(given) weights for \(classes) classes; give one per class in index order."
         case .classesDiffer(let validation, let training):
-            return "validation folders have classes \(validation) but training folders have \(training); prepare both with the same class list."
+            return "validation folders have classes \(ClassLists.summary(validation)) but training folders have \(ClassLists.summary(training)) (\(ClassLists.firstDifference(validation, training))); prepare both with the same class list."
         case .tooManyClasses(let count):
             return "the folders have \(count) classes, but the trainer's predictions and metrics take up to 255; train on them in PyTorch through the Python reader, which reads their U16 labels."
         case .noFullBatch(let samples, let batchSize):
