@@ -21,12 +21,16 @@ static void init_tables(void) {
     __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
 }
 
+/* A float clamped to 0..255 and truncated (the clamps become min and max instructions). */
+static inline int truncate_clamped(float x) {
+    x = x > 0.0f ? x : 0.0f;
+    x = x < 255.0f ? x : 255.0f;
+    return (int)x;
+}
+
+/* OpenCV's conversion of a channel back to a byte: truncated, or rounded in the row tail. */
 static inline uint8_t quantise(float x, int round_it) {
-    if (round_it) {
-        float y = rintf(x);
-        return y <= 0 ? 0 : (y >= 255 ? 255 : (uint8_t)y);
-    }
-    return x <= 0 ? 0 : (x >= 255 ? 255 : (uint8_t)(int)x);
+    return (uint8_t)truncate_clamped(round_it ? rintf(x) : x);
 }
 
 /* Whether the m packed RGB pixels at p are all equal (then the bytes equal themselves shifted by
@@ -77,19 +81,13 @@ static void hsv_pixel(uint8_t *p, const uint8_t *lut_h, const uint8_t *lut_s, co
 
 #define HSV_PORTABLE_BLOCK 64
 
-/* A float in [0, 255] or beyond, clamped and truncated (quantise without rounding). */
-static inline int truncate_clamped(float x) {
-    x = x > 0.0f ? x : 0.0f;
-    x = x < 255.0f ? x : 255.0f;
-    return (int)x;
-}
-
 /* hsv_pixel (without the tail's rounding) on m <= 64 pixels, in two loops the compiler can
    overlap and vectorise: the integer RGB2HSV and the three table lookups, then the float HSV2RGB
    with the sector's choice made by selects instead of hsv_pixel's switch (natural images change
    sector from pixel to pixel, and a mispredicted jump costs more than a pixel's arithmetic). */
 static inline __attribute__((always_inline)) void hsv_block_portable(uint8_t *p, int m, const uint8_t *lut_h,
-                                                                     const uint8_t *lut_s, const uint8_t *lut_v) {
+                                                                     const uint8_t *lut_s, const uint8_t *lut_v, const void *ctx) {
+    (void)ctx;
     int32_t H[HSV_PORTABLE_BLOCK], S[HSV_PORTABLE_BLOCK], V[HSV_PORTABLE_BLOCK];
     uint8_t out[3][HSV_PORTABLE_BLOCK];
     for (int i = 0; i < m; i++) {
@@ -113,9 +111,9 @@ static inline __attribute__((always_inline)) void hsv_block_portable(uint8_t *p,
         const float R = sector == 1 ? ta : (sector == 2 || sector == 3) ? t1 : sector == 4 ? tb : fv;
         const float G = (sector == 1 || sector == 2) ? fv : sector == 3 ? ta : (sector == 4 || sector == 5) ? t1 : tb;
         const float B = (sector == 1 || sector == 0 || sector > 5) ? t1 : sector == 2 ? tb : sector == 5 ? ta : fv;
-        out[0][i] = (uint8_t)truncate_clamped(R * 255.f);
-        out[1][i] = (uint8_t)truncate_clamped(G * 255.f);
-        out[2][i] = (uint8_t)truncate_clamped(B * 255.f);
+        out[0][i] = quantise(R * 255.f, 0);
+        out[1][i] = quantise(G * 255.f, 0);
+        out[2][i] = quantise(B * 255.f, 0);
     }
     for (int i = 0; i < m; i++) { p[3 * i] = out[0][i]; p[3 * i + 1] = out[1][i]; p[3 * i + 2] = out[2][i]; }
 }
@@ -145,12 +143,6 @@ static inline __attribute__((always_inline)) void hsv_rows(uint8_t *rgb, int wid
         }
         for (int x = tail; x < width; x++) hsv_pixel(row + (size_t)x * 3, lut_h, lut_s, lut_v, 1);
     }
-}
-
-static inline __attribute__((always_inline)) void hsv_portable_block(uint8_t *p, int m, const uint8_t *lut_h, const uint8_t *lut_s,
-                                                                     const uint8_t *lut_v, const void *ctx) {
-    (void)ctx;
-    hsv_block_portable(p, m, lut_h, lut_s, lut_v);
 }
 
 #if defined(__x86_64__)
@@ -339,7 +331,7 @@ static void hsv_avx2(uint8_t *rgb, int width, int height, const uint8_t *lut_h, 
 
 SP_PORTABLE_FMA static void hsv_generic(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,
                         const uint8_t *lut_v) {
-    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_portable_block, NULL);
+    hsv_rows(rgb, width, height, lut_h, lut_s, lut_v, HSV_PORTABLE_BLOCK, hsv_block_portable, NULL);
 }
 
 void sp_hsv_jitter(uint8_t *rgb, int width, int height, const uint8_t *lut_h, const uint8_t *lut_s,

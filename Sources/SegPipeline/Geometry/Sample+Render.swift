@@ -26,8 +26,8 @@ extension Sample {
         // The output passes the size gate before any of it is allocated (a canvas of pad,
         // letterbox or place, a tile window, a crop).
         let output = g.canvas.map { (width: $0.width, height: $0.height) } ?? (width: inner.width, height: inner.height)
-        try (context ?? StageContext(classes: 1, height: 0, width: 0)).checkSize(
-            width: output.width, height: output.height, by: "its output window", what: "the size of pad, letterbox, place or tile", sample: self)
+        try StageContext.checkSize(
+            width: output.width, height: output.height, in: context, by: "its output window", what: "the size of pad, letterbox, place or tile", sample: self)
         // The visible part of the window (coordinates of the mirrored resize) and where it goes.
         var visible = inner, at = (x: 0, y: 0)
         if let c = g.canvas {

@@ -9,6 +9,15 @@ extension StageContext {
     /// passes before anything is allocated or divided by it: at least 1 x 1, and at most
     /// `rasterLimit` pixels. `by` names what makes it (`'resize'`), `what` the parameters to change.
     public func checkSize(width: Int, height: Int, by: String, what: String, sample: Sample) throws {
+        try Self.checkSize(width: width, height: height, limit: rasterLimit, by: by, what: what, sample: sample)
+    }
+
+    /// The gate for callers that may have no context (previews, tests): the files' default limit then.
+    public static func checkSize(width: Int, height: Int, in context: StageContext?, by: String, what: String, sample: Sample) throws {
+        try checkSize(width: width, height: height, limit: context?.rasterLimit ?? FileGate.defaultMaxPixels, by: by, what: what, sample: sample)
+    }
+
+    private static func checkSize(width: Int, height: Int, limit rasterLimit: Int, by: String, what: String, sample: Sample) throws {
         guard width < 1 || height < 1 || width.multipliedReportingOverflow(by: height).overflow || width * height > rasterLimit else { return }
         if width < 1 || height < 1 {
             throw SampleError(id: sample.id, file: sample.imagePath, problem: "would be resized to \(width)x\(height) by \(by), an empty image",

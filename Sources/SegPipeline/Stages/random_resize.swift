@@ -62,7 +62,7 @@ public struct RandomResizeStage: Stage {
     /// renderer computes only what `place` puts on the canvas.
     public func resize(_ sample: inout Sample, newAspect: Double, scale s: Double, context: StageContext? = nil) throws {
         let (nw, nh) = Self.targetSize(newAspect: newAspect, scale: s, height: height, width: width)
-        if let context { try context.checkSize(width: nw, height: nh, by: "'random_resize'", what: "'random_resize.scale'", sample: sample) }
+        try StageContext.checkSize(width: nw, height: nh, in: context, by: "'random_resize'", what: "'random_resize.scale'", sample: sample)
         if !sample.geometry.isIdentity { try sample.render(context: context) }
         _ = sample.geometry.compose(resize: Geometry.Resize(width: nw, height: nh))
         sample.params["aspect"] = newAspect

@@ -51,7 +51,7 @@ public struct ResizeStage: Stage {
         if !sample.geometry.isIdentity { try sample.render(context: context) }
         let src = sample.sourceSize
         let s = size(width: src.width, height: src.height, ratio: ratio)
-        if let context { try context.checkSize(width: s.width, height: s.height, by: "'resize'", what: "'resize.scale' or 'resize.ratio_range'", sample: sample) }
+        try StageContext.checkSize(width: s.width, height: s.height, in: context, by: "'resize'", what: "'resize.scale' or 'resize.ratio_range'", sample: sample)
         _ = sample.geometry.compose(resize: Geometry.Resize(width: s.width, height: s.height, method: interpolation.method))
         sample.params["ratio"] = ratio
         sample.params["resize_width"] = Double(s.width)
