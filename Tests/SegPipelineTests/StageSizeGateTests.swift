@@ -42,6 +42,30 @@ import Testing
         }
     }
 
+    @Test func aSkippedSampleLeavesTheOthersAsTheyWere() throws {
+        let s = try Scratch(count: 1)
+        defer { s.remove() }
+        let text = pipeline("  - resize: {scale: [2, 2], ratio_range: [1, 1]}\n  - letterbox: {size: [16, 16]}")
+        let alone = try s.run(text, output: s.dir.appendingPathComponent("alone").path)
+        // A 1x40 image keeps no column at this scale; the camvid frame is still 2 pixels a side.
+        try Vips.savePNG(Raster(width: 1, height: 40, fill: [10, 20, 30]), to: s.data.appendingPathComponent("JPEGImages/thin.png").path)
+        try Vips.savePNG(Raster(width: 1, height: 40, fill: [1]), to: s.data.appendingPathComponent("SegmentationClass/thin.png").path)
+        try s.writeSplit(s.ids + ["thin"])
+        let mixed = try s.run(text, output: s.dir.appendingPathComponent("mixed").path, onError: .skip)
+        #expect(mixed.manifest.skipped.map(\.id) == ["thin"])
+        #expect(mixed.manifest.skipped.first?.reason.contains("would be resized to 0x2 by 'resize', an empty image") == true, "\(mixed.manifest.skipped)")
+        #expect(mixed.manifest.sampleCount == alone.manifest.sampleCount)
+        // The kept sample's tensors are the same bytes (the headers differ only in their run keys).
+        func tensors(_ folder: String) throws -> Data {
+            let d = try s.files(s.dir.appendingPathComponent(folder).path)["shard-00000.safetensors"] ?? Data()
+            guard d.count >= 8 else { return Data() }
+            let n = d.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            return n >= 0 && 8 + n <= d.count ? Data(d.dropFirst(8 + n)) : Data()
+        }
+        let kept = try tensors("mixed"), reference = try tensors("alone")
+        #expect(!kept.isEmpty && kept == reference)
+    }
+
     @Test func aCanvasBeyondThePixelBudgetIsRefusedBeforeItIsAllocated() throws {
         let s = try Scratch(count: 2)
         defer { s.remove() }
