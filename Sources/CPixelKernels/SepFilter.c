@@ -18,7 +18,7 @@
    (each the row pass of the reflected source row) go into consecutive rows of a buffer, a constant
    stride apart, just before the first output row that needs them, so the 2r + 2 rows one step
    reads are contiguous and in the first-level cache; output rows are made two at a time (the AVX2
-   column pass loads each row once for both). */
+   and AVX-512 column passes load each row once for both). */
 #pragma clang fp contract(off)
 
 /* Elements p0 .. p1 - 1 of the padding: channel p % c of source pixel cols[p / c]. */
@@ -317,6 +317,71 @@ static const row_fn rows_avx2[11] = {row_avx2_any, row_avx2_1, row_avx2_2, row_a
 static const column_fn columns_avx2[11] = {column_avx2_any, column_avx2_1, column_avx2_2, column_avx2_3, column_avx2_4,
                                            column_avx2_5, column_avx2_6, column_avx2_7, column_avx2_8, column_avx2_9,
                                            column_avx2_10};
+
+/* The column pass on the AVX-512 path: column_avx2_body's two-row step 16 elements a vector, 48
+   elements a step. Six sums of 16 keep both multiply-add units busy (AVX2's six sums of 8 wait on
+   the fma latency; eight would not fit its 16 registers), and the loads are aligned: the buffer's
+   rows are whole lines apart, its first 64-byte aligned, and j steps by 16 from 0. The rest of the
+   row as AVX2. Rounding as round_sums; max(0) then an unsigned saturating narrow is packus's
+   saturation. */
+static inline __attribute__((always_inline, target("avx2,fma,avx512f,avx512bw"))) __m128i round16(__m512 s, int clip) {
+    const __m512i v = _mm512_cvtps_epi32(clip ? _mm512_min_ps(_mm512_set1_ps(255.0f), s) : s);
+    return _mm512_cvtusepi32_epi8(_mm512_max_epi32(v, _mm512_setzero_si512()));
+}
+
+static inline __attribute__((always_inline, target("avx2,fma,avx512f,avx512bw")))
+void column_avx512_body(const float *c0, size_t stride, uint8_t *out0, uint8_t *out1, int n, const float *k, int r, int clip) {
+#define AT(t) (c0 + (ptrdiff_t)(t) * (ptrdiff_t)stride)
+    int j = 0;
+    const __m512 kc = _mm512_set1_ps(k[r]);
+    if (out1)
+        for (; j + 48 <= n; j += 48) {
+            __m512 up[3], dn[3], a[3], b[3];
+            for (int q = 0; q < 3; q++) {
+                up[q] = _mm512_loadu_ps(AT(0) + j + 16 * q);   /* at[1 - t] */
+                dn[q] = _mm512_loadu_ps(AT(1) + j + 16 * q);   /* at[t] */
+                a[q] = _mm512_mul_ps(kc, up[q]);
+                b[q] = _mm512_mul_ps(kc, dn[q]);
+            }
+            for (int t = 1; t <= r; t++) {
+                const __m512 kt = _mm512_set1_ps(k[r + t]);
+                const float *u = AT(-t) + j, *d = AT(1 + t) + j;
+                for (int q = 0; q < 3; q++) {
+                    const __m512 U = _mm512_loadu_ps(u + 16 * q);
+                    a[q] = _mm512_fmadd_ps(_mm512_add_ps(U, dn[q]), kt, a[q]);
+                    const __m512 D = _mm512_loadu_ps(d + 16 * q);
+                    b[q] = _mm512_fmadd_ps(_mm512_add_ps(up[q], D), kt, b[q]);
+                    up[q] = U;
+                    dn[q] = D;
+                }
+            }
+            for (int q = 0; q < 3; q++) {
+                _mm_storeu_si128((__m128i *)(out0 + j + 16 * q), round16(a[q], clip));
+                _mm_storeu_si128((__m128i *)(out1 + j + 16 * q), round16(b[q], clip));
+            }
+        }
+#undef AT
+    column_avx2_body(c0 + j, stride, out0 + j, out1 ? out1 + j : NULL, n - j, k, r, clip);
+}
+
+#define SEP_AVX512(R)                                                                                     \
+    __attribute__((target("avx2,fma,avx512f,avx512bw"))) static void column_avx512_##R(                 \
+        const float *c0, size_t stride, uint8_t *o0, uint8_t *o1, int n, const float *k, int r) {        \
+        (void)r; (void)stride;                                                                            \
+        column_avx512_body(c0, (size_t)strip_width(R), o0, o1, n, k, R, 0);                               \
+    }
+SEP_AVX512(1) SEP_AVX512(2) SEP_AVX512(3) SEP_AVX512(4) SEP_AVX512(5)
+SEP_AVX512(6) SEP_AVX512(7) SEP_AVX512(8) SEP_AVX512(9) SEP_AVX512(10)
+#undef SEP_AVX512
+
+__attribute__((target("avx2,fma,avx512f,avx512bw")))
+static void column_avx512_any(const float *c0, size_t stride, uint8_t *o0, uint8_t *o1, int n, const float *k, int r) {
+    column_avx512_body(c0, stride, o0, o1, n, k, r, 1);
+}
+
+static const column_fn columns_avx512[11] = {column_avx512_any, column_avx512_1, column_avx512_2, column_avx512_3,
+                                             column_avx512_4, column_avx512_5, column_avx512_6, column_avx512_7,
+                                             column_avx512_8, column_avx512_9, column_avx512_10};
 #endif
 
 /* Rows of the row-pass buffer: the 2r + 2 rows one step reads and room to go on for 32 more before
@@ -364,7 +429,7 @@ void sp_sep_filter_f32(const uint8_t *src, int width, int height, int channels, 
         const int fixed = r <= 10 && bounded_kernel(kernel, r);
         fill = fill_pad_avx2;
         row = rows_avx2[r <= 10 ? r : 0];
-        column = columns_avx2[fixed ? r : 0];
+        column = (sp_simd_usable(path) >= SP_SIMD_AVX512 ? columns_avx512 : columns_avx2)[fixed ? r : 0];
         if (c == 3 && r >= 3 && r <= 10) copy = pad + padded_floats(w, c, r) + 8;   /* little to win below */
     }
 #endif
