@@ -78,10 +78,10 @@ class TorchPipelineDataset(Dataset):
     Call ``set_epoch(e)`` before iterating a DataLoader for epoch ``e`` (workers receive the dataset
     when the epoch's iteration starts; with ``persistent_workers=True`` they would keep the old
     epoch). Split ranks with ``DistributedShardSampler(dataset, num_replicas, rank)``. Each worker
-    process opens the pipeline on its first sample (fork and spawn both work, except for a pipeline
-    with a ``tile`` stage: listing its windows reads the images' headers with libvips in this process,
-    after which forked workers refuse to run, so give its DataLoader
-    ``multiprocessing_context="spawn"``).
+    process opens the pipeline on its first sample (fork and spawn both work; a ``tile`` pipeline lists
+    its windows here from the images' headers, read without libvips for JPEG, PNG and TIFF files: over
+    images of other formats, libvips reads them in this process and forked workers then refuse to
+    run, so give such a DataLoader ``multiprocessing_context="spawn"``).
     """
 
     def __init__(self, path, input_root=None, seed: Optional[int] = None, one_hot: bool = False,

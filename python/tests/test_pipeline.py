@@ -134,12 +134,13 @@ import numpy as np
 import segprep
 from torch.utils.data import DataLoader
 path, context = sys.argv[1], sys.argv[2]
+size = int(sys.argv[3]) if len(sys.argv) > 3 else 256
 ds = segprep.TorchPipelineDataset(path)
 ds.set_epoch(7)
 got = []
 try:
     for x, y in DataLoader(ds, batch_size=4, num_workers=2, multiprocessing_context=context, shuffle=True):
-        assert x.dtype.is_floating_point and str(y.dtype) == "torch.int64" and tuple(x.shape[1:]) == (3, 256, 256)
+        assert x.dtype.is_floating_point and str(y.dtype) == "torch.int64" and tuple(x.shape[1:]) == (3, size, size)
         for img in x:
             got.append(hashlib.sha256((img.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8).tobytes()).hexdigest())
 except Exception as e:
@@ -149,13 +150,14 @@ print(json.dumps({"digests": got}))
 """
 
 
-def run_loader(path, context):
+def run_loader(path, context, size=256):
     """A DataLoader (2 workers, `context`) over TorchPipelineDataset(path) at epoch 7, in a fresh
-    interpreter (a process that made samples with libvips cannot fork workers that do)."""
+    interpreter (a process that made samples with libvips cannot fork workers that do); `size` is
+    the side of the pipeline's square samples."""
     env = dict(os.environ)
     if env.get("SEGPREP_TEST_INSTALLED") != "1":
         env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run([sys.executable, "-c", LOADER, path, context], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run([sys.executable, "-c", LOADER, path, context, str(size)], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -174,6 +176,22 @@ def test_dataloader_workers_yield_each_sample_of_an_epoch_once(tmp_path, context
     for rank in range(2):
         seen += list(segprep.DistributedShardSampler(ds, num_replicas=2, rank=rank, seed=1))
     assert sorted(seen) == list(range(len(ds)))
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_a_tile_pipeline_runs_in_forked_and_spawned_workers(tmp_path, context):
+    # Listing the windows reads the images' headers in this process without libvips, so forked
+    # workers can start it.
+    _torch()
+    text = open(os.path.join(ROOT, "pipelines", "potsdam-tiles.yaml")).read()
+    text = text.replace("root: ../fixtures/potsdam-mini", "root: " + os.path.join(ROOT, "fixtures", "potsdam-mini"))
+    path = tmp_path / "tiles.yaml"
+    path.write_text(text)
+    got = run_loader(str(path), context, size=512)
+    assert "error" not in got, got
+    p = Pipeline(str(path))
+    assert len(p) > 4 and all("@" in i for i in p.ids)
+    assert sorted(got["digests"]) == sorted(_digest(p.sample(i, 7)[0]) for i in range(len(p)))
 
 
 def test_items_match_the_shard_dataset_items(tmp_path):

@@ -7,6 +7,12 @@
    keep their palette indices; palette PNG encoding) and libdeflate (the label fast path).
    Functions return 0 on success and -1 on failure with a reason in `err`. */
 
+/* The width and height in a JPEG, PNG or TIFF file's header (a TIFF's first directory), read with
+   libjpeg, libpng or libtiff alone (no libvips: a process that used only this can fork workers that
+   start libvips). Returns 0; 1 for a file of another format (nothing set); -1 with a reason in err
+   for a file that cannot be opened or whose header cannot be read. */
+int sp_image_header(const char *path, int *width, int *height, char *err, size_t err_len);
+
 /* Frees a buffer these functions returned. */
 void sp_codec_free(void *p);
 

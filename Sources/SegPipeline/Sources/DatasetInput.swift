@@ -37,10 +37,20 @@ public struct DatasetInput: Sendable {
         records = try records.flatMap { r -> [SampleRecord] in
             guard r.problem == nil else { return [r] }
             var failed = r
-            let image: Vips.WindowedImage
-            do { image = try Vips.WindowedImage(path: r.image) } catch {
+            // Sizes from the headers without libvips where the format allows (JPEG, PNG, TIFF), so
+            // that a process that listed the windows can still fork workers.
+            let image: (width: Int, height: Int)
+            do {
+                if let size = try ImageHeader.size(path: r.image) {
+                    image = size
+                } else {
+                    let opened = try Vips.WindowedImage(path: r.image)
+                    image = (opened.width, opened.height)
+                }
+            } catch {
                 let missing = !FileManager.default.fileExists(atPath: r.image)
-                failed.problem = SampleError(id: r.id, file: r.image, problem: missing ? "image file is missing" : "image header cannot be read (\(error))",
+                let reason = (error as? ImageHeader.Failure)?.reason ?? "\(error)"
+                failed.problem = SampleError(id: r.id, file: r.image, problem: missing ? "image file is missing" : "image header cannot be read (\(reason))",
                                              fix: "check the file, or run with --on-error skip")
                 return [failed]
             }
