@@ -33,12 +33,13 @@ struct BatchConverter: Sendable {
         return table
     }
 
-    /// Converts sample `sample` of `source` in `epoch` into slot `slot` of `batch`.
+    /// Converts sample `sample` of `source` in `epoch` into slot `slot` of `batch`, and returns the
+    /// index of the sample the source made (see `SampleSource.withDeliveredSample`).
     ///
     /// Throws what the source throws (a mapped shard that cannot be read, a source file that cannot be decoded).
-    func fill(_ batch: Batch, slot: Int, from source: some SampleSource, sample: Int, epoch: Int) throws {
+    func fill(_ batch: Batch, slot: Int, from source: some SampleSource, sample: Int, epoch: Int) throws -> Int {
         let plane = batch.height * batch.width
-        try source.withSample(sample, epoch: epoch) { image, label in
+        return try source.withDeliveredSample(sample, epoch: epoch) { sample, image, label in
             // A source other than shards makes its bytes itself: check them before any kernel reads them.
             guard image.count == 3 * plane else {
                 throw LoaderError.sampleSize(id: source.ids[sample], what: "image", bytes: image.count, expected: 3 * plane)
@@ -84,6 +85,7 @@ struct BatchConverter: Sendable {
                     }
                 }
             }
+            return sample
         }
     }
 

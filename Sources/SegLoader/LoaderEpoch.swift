@@ -45,11 +45,11 @@ public final class LoaderEpoch: @unchecked Sendable {
                         batch.ids.removeAll(keepingCapacity: true)
                         batch.repeats.removeAll(keepingCapacity: true)
                         for slot in 0..<count {
-                            let i = order[first + slot]
+                            // The sample the source made (a pipeline skipping a damaged one makes another).
+                            let i = try converter.fill(batch, slot: slot, from: source, sample: order[first + slot], epoch: epoch)
                             batch.samples.append(i)
                             batch.ids.append(source.ids[i])
                             batch.repeats.append(source.repeatIndex(i, epoch: epoch))
-                            try converter.fill(batch, slot: slot, from: source, sample: i, epoch: epoch)
                         }
                     } catch {
                         queue.fail(error)

@@ -24,8 +24,18 @@ public protocol SampleSource: Sendable {
     ///
     /// Throws an error naming the file at fault when the sample cannot be read or made.
     func withSample<R>(_ index: Int, epoch: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// `withSample` for a loader, which records what it delivers: `body` also receives the index of
+    /// the sample made, which a source may choose in place of `index` (a pipeline with `on_error:
+    /// skip` makes the next sample when one cannot be made). By default the sample `index` itself.
+    func withDeliveredSample<R>(_ index: Int, epoch: Int, _ body: (Int, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R
     /// A hint that sample `index` will be read soon.
     func prefetch(_ index: Int)
+}
+
+extension SampleSource {
+    public func withDeliveredSample<R>(_ index: Int, epoch: Int, _ body: (Int, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withSample(index, epoch: epoch) { try body(index, $0, $1) }
+    }
 }
 
 extension ShardSet: SampleSource {

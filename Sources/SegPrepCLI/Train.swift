@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
 
         Schedules (per epoch, as the reference): cos = warm-up (quadratic from lr/10) then cosine to --min-lr, last 5% of epochs at --min-lr; step = ten steps from --lr down to --min-lr. Ctrl-C stops after the current batch and saves last.safetensors; --resume it to continue the same schedule from that batch.
 
-        --train-pipeline train.yaml trains on the pipeline's samples made online by the loader's workers, fresh each epoch (epoch e is what `seg-prep run` writes as repeat e); validation still reads --val shard folders.
+        --train-pipeline train.yaml trains on the pipeline's samples made online by the loader's workers, fresh each epoch (epoch e is what `seg-prep run` writes as repeat e); validation still reads --val shard folders. With `on_error: skip` in that file, a sample that cannot be made (a damaged image or label) is replaced by the next sample of the epoch and named in a warning at the end; otherwise it stops the training with the file's name.
 
         Example:
           seg-prep train --train out/em-membrane-train --val out/em-membrane-val --out runs/em \\
@@ -60,6 +60,10 @@ struct Train: ParsableCommand {
                 FileHandle.standardError.write(Data("warning: \(curvesPath) not written: \(error)\n".utf8))
             }
         }, shouldStop: { interrupt.isRaised || options.maxSteps.map { steps >= $0 } == true })
+        if let note = source?.skipped.summary {
+            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            FileHandle.standardError.write(Data("warning: \(note)\n".utf8))
+        }
         switch outcome {
         case .finished:
             let best = records.max { $0.miou < $1.miou }

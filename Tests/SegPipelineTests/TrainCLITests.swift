@@ -191,6 +191,22 @@ import Testing
         #expect(log.count == 2 && log.allSatisfy { $0.contains("\"wait_seconds\"") }, "\(log)")
         #expect(fm.fileExists(atPath: "\(dir)/runs/last.safetensors"))
 
+        // A damaged frame: stops the training by default, and is replaced and named with on_error: skip.
+        let damaged = "\(dir)/data/JPEGImages/\(ids[1]).png"
+        try Data(repeating: 7, count: 100).write(to: URL(fileURLWithPath: damaged))
+        let stopped = try run(["train", "--train-pipeline", pipeline, "--val", "\(dir)/val", "--out", "\(dir)/runs-bad",
+                               "--epochs", "1", "--batch-size", "2", "--threads", "1"])
+        #expect(stopped.status != 0 && stopped.err.contains(damaged), "\(stopped.err)")
+        let skipping = "\(dir)/skip.yaml"
+        try (try String(contentsOfFile: pipeline, encoding: .utf8)).replacingOccurrences(of: "repeats: 1", with: "repeats: 1\non_error: skip")
+            .write(toFile: skipping, atomically: true, encoding: .utf8)
+        let skipped = try run(["train", "--train-pipeline", skipping, "--val", "\(dir)/val", "--out", "\(dir)/runs-skip",
+                               "--epochs", "1", "--batch-size", "2", "--threads", "1"])
+        #expect(skipped.status == 0 && skipped.err.contains("warning: skipped 1 sample(s) that could not be made (on_error: skip)")
+                && skipped.err.contains(damaged), "\(skipped.err)")
+        try fm.removeItem(atPath: damaged)
+        try fm.copyItem(atPath: camvid.appendingPathComponent("JPEGImages/\(ids[1]).png").path, toPath: damaged)
+
         let both = try run(["train", "--train", "\(dir)/val", "--train-pipeline", pipeline, "--val", "\(dir)/val", "--out", "\(dir)/runs2"])
         #expect(both.status != 0 && both.err.contains("train either on shard folders (--train) or on a pipeline's fresh draws (--train-pipeline), not both"), "\(both.err)")
         let neither = try run(["train", "--val", "\(dir)/val", "--out", "\(dir)/runs3"])

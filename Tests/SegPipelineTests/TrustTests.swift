@@ -192,6 +192,16 @@ import Testing
         }
     }
 
+    @Test func aClassNamedTwiceIsRefusedWhereItRepeats() throws {
+        let yaml = "input: {format: voc, root: data, split: train}\nclasses: [sky, road,\n  sky]\nstages: [{decode: {}}, {letterbox: {size: [8, 8]}}]\noutput: {dir: out}\n"
+        let e = #expect(throws: PipelineError.self) { try PipelineSpec.parse(yaml, file: "p.yaml") }
+        #expect(e?.description.hasPrefix("p.yaml:3:") == true && e?.description.contains("class 'sky' is listed twice in 'classes' (indices 0 and 2)") == true,
+                "\(String(describing: e))")
+        // The same names once each parse.
+        let fine = try PipelineSpec.parse(yaml.replacingOccurrences(of: "  sky]", with: "  water]"), file: "p.yaml")
+        #expect(fine.classes == ["sky", "road", "water"])
+    }
+
     @Test func aLimitedRunWithHugeShardsSizesItsBuffersByTheRun() throws {
         let s = try Scratch(count: 2)
         defer { s.remove() }

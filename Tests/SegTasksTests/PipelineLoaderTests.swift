@@ -80,6 +80,43 @@ import Testing
         #expect(drawn["\(ids[0])#0"]?.0 != drawn["\(ids[0])#1"]?.0)
     }
 
+    @Test func underOnErrorSkipADamagedSampleIsReplacedByTheNextAndNamed() throws {
+        let (scratch, root, ids) = try Self.dataset(frames: 6)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let bad = "\(root)/JPEGImages/\(ids[4]).png"
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: bad))
+        var spec = try PipelineSpec.load(path: Self.pipeline)
+        spec.onError = .skip
+        let source = PipelineSampleSource(sampler: try PipelineSampler(spec: spec, inputRoot: root))
+        var options = LoaderOptions()
+        options.batchSize = 4
+        options.workers = 2
+        options.shuffle = false
+        let loader = try ShardLoader(source: source, options: options)
+        let plane = source.height * source.width
+        var delivered: [String] = [], samples: [Int] = [], images: [[Float]] = []
+        try loader.epoch(0).forEach { batch in
+            delivered += batch.ids
+            samples += batch.samples
+            for slot in 0..<batch.count { images.append(Array(batch.images[(slot * 3 * plane)..<((slot + 1) * 3 * plane)])) }
+        }
+        // Slot 4 holds the next sample, recorded as what it is; the batch kept its size.
+        #expect(delivered == Array(ids.prefix(4)) + [ids[5], ids[5]], "\(delivered)")
+        #expect(samples == [0, 1, 2, 3, 5, 5] && images[4] == images[5])
+        #expect(source.skipped.all.map(\.id) == [ids[4]] && source.skipped.all.first?.file == bad)
+        #expect(source.skipped.summary?.contains("skipped 1 sample(s)") == true && source.skipped.summary?.contains(bad) == true)
+        // The last sample damaged too: its slot wraps round to the first.
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(ids[5]).png"))
+        var wrapped: [String] = []
+        try loader.epoch(1).forEach { wrapped += $0.ids }
+        #expect(wrapped == Array(ids.prefix(4)) + [ids[0], ids[0]], "\(wrapped)")
+        #expect(source.skipped.all.count == 2)
+        // With nothing left to make, the error names a damaged file.
+        for id in ids { try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: "\(root)/JPEGImages/\(id).png")) }
+        let error = #expect(throws: SampleError.self) { try loader.epoch(2).forEach { _ in } }
+        #expect(error?.file.hasPrefix("\(root)/JPEGImages/") == true)
+    }
+
     @Test func aDamagedFileMidEpochIsAnErrorNamingIt() throws {
         let (scratch, root, ids) = try Self.dataset(frames: 6)
         defer { try? FileManager.default.removeItem(atPath: scratch) }

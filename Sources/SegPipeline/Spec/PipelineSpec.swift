@@ -126,8 +126,15 @@ public struct PipelineSpec: Sendable {
         var classes: [String]
         if let seq = classesNode.sequence {
             classes = []
+            var firstIndex: [String: Int] = [:]
             for c in seq {
                 guard let s = c.string, !s.isEmpty else { throw error(c, "class names must be strings", fix: "write `classes: [background, person, …]`") }
+                // Names are looked up (class_mix's classes, min_survival, reports): each must name one class.
+                if let first = firstIndex[s] {
+                    throw error(c, "class '\(s)' is listed twice in 'classes' (indices \(first) and \(classes.count))",
+                                fix: "give each class its own name")
+                }
+                firstIndex[s] = classes.count
                 classes.append(s)
             }
         } else if let n = classesNode.int {
