@@ -46,7 +46,7 @@ struct BenchStages: ParsableCommand {
         let input = try DatasetInput(spec, root: dataset.inputRoot)
         let records = Array(input.records.prefix(limit))
         // A multi-image stage's time includes making its donors (the stages before it, untimed).
-        let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
+        let donors = try spec.donors(for: input.records)
         var seconds = [Double](repeating: 0, count: spec.stages.count + 2)
         var samples = 0
         for rep in 0..<(records.isEmpty ? 0 : warmUp) {

@@ -176,6 +176,16 @@ import Testing
         #expect(message("- decode: {}\n- mosaic: {}\n- pad: {size: [1280, 1280]}") == "")
         #expect(message("- decode: {}\n- mosaic: {img_scale: [32, 32]}\n- pad: {size: [32, 32]}").contains("larger than it pads to"))
         #expect(message("- decode: {}\n- mosaic: {}\n- random_crop: {size: [512, 512]}\n- pad: {size: [512, 512]}") == "")
+        // A class named twice, by index and by name.
+        #expect(message("- decode: {}\n- letterbox: {size: [16, 24]}\n- class_mix: {classes: [3, class3]}").contains("names class 3 ('class3') twice"))
+        // Nested multi-image stages run the earlier ones on every donor: bounded to 16 source samples an output.
+        let mixes = { (k: Int) in "- decode: {}\n- letterbox: {size: [16, 24]}\n" + String(repeating: "- class_mix: {p: 1}\n", count: k) }
+        #expect(message(mixes(4)) == "")
+        let five = message(mixes(5))
+        #expect(five.contains(":10:") && five.contains("'class_mix' after 'class_mix', 'class_mix', 'class_mix', 'class_mix' would make each output sample from 32 source samples"), "\(five)")
+        #expect(message("- decode: {}\n- mosaic: {}\n- pad: {size: [1280, 1280]}\n- class_mix: {}") == "")
+        let twice = message("- decode: {}\n- mosaic: {}\n- mosaic: {}\n- pad: {size: [2560, 2560]}\n- class_mix: {}")
+        #expect(twice.contains("'class_mix' after 'mosaic', 'mosaic' would make each output sample from 32 source samples") && twice.contains("at most 16 are allowed"), "\(twice)")
     }
 
     static let mixed = """
@@ -275,5 +285,12 @@ import Testing
             #expect("\(e)".contains("p.yaml:8:") && "\(e)".contains("'mosaic' mixes each sample with other samples"), "\(e)")
         }
         #expect(!FileManager.default.fileExists(atPath: s.out.path))
+        // Every command that makes samples refuses it alike, `bench stages` included.
+        let path = s.dir.appendingPathComponent("p.yaml").path
+        try Self.mixed.write(toFile: path, atomically: true, encoding: .utf8)
+        for command in [["bench", "stages", path, "--limit", "1", "--repeats", "1"], ["inspect", path, "--count", "1", "--out", s.dir.appendingPathComponent("sheet.png").path]] {
+            let (status, text) = try segPrep(command)
+            #expect(status != 0 && text.contains("p.yaml:8:") && text.contains("'mosaic' mixes each sample with other samples"), "\(command[0]): \(text)")
+        }
     }
 }

@@ -29,7 +29,8 @@ public struct SurvivalPrediction: Sendable {
         let records = input.records
         let total = records.count * spec.repeats
         let count = min(max(wanted, 0), total)
-        let donors = spec.multiImageStage == nil ? nil : Donors(records: records, spec: spec)
+        // Too few samples for a multi-image stage: no donors, and each sample fails as in a run.
+        let donors = (try? spec.donors(for: records)) ?? nil
         var counts = SurvivalCounts(classes: spec.classes.count)
         var seen = Set<String>()
         for k in 0..<count {

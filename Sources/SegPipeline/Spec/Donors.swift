@@ -27,8 +27,9 @@ public struct Donors: Sendable {
         self.prepare = prepare
     }
 
-    /// Donors of `spec`'s input: each is run through `spec`'s stages before the asking one.
-    public init(records: [SampleRecord], spec: PipelineSpec) {
+    /// Donors of `spec`'s input: each is run through `spec`'s stages before the asking one. Made
+    /// only by `PipelineSpec.donors(for:)`, which refuses an input too small to mix first.
+    init(records: [SampleRecord], spec: PipelineSpec) {
         self.init(records: records) { index, repeatIndex, stage, donors in
             var donor = Sample(record: donors.records[index], repeatIndex: repeatIndex)
             try spec.prepare(&donor, before: stage, donors: donors)
@@ -73,7 +74,15 @@ public struct Donors: Sendable {
 public protocol MultiImageStage: Stage {
     /// The stage's parameters, for errors located at it.
     var location: StageArgs { get }
+    /// How many donors it mixes into each sample at most (each made by the stages before it,
+    /// multi-image ones included).
+    static var donorsPerSample: Int { get }
 }
+
+/// The most source samples one output sample may be made from through nested multi-image stages:
+/// each such stage multiplies the samples made per output by 1 + its donors (mosaic 4, class_mix
+/// 2), so a few in a row would make a run exponentially slow.
+public let multiImageSourceLimit = 16
 
 extension MultiImageStage {
     /// The error for an input with `usable` samples (nil when there are enough).

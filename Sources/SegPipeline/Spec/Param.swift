@@ -108,6 +108,14 @@ extension Param {
         }
     }
 
+    /// One point `[x, y]` within `bounds`; nil when not given.
+    public static func point(_ name: String, within bounds: ClosedRange<Double>, _ doc: String) -> Param<(Double, Double)?> {
+        .init(info: Parameter(name, .numbers(count: 2, bounds), doc)) { v in
+            if case .numbers(let n) = v, n.count == 2 { return (n[0], n[1]) }
+            return nil
+        }
+    }
+
     /// One pair `[a, b]` or a list of pairs within `bounds`; nil when not given.
     public static func pairs(_ name: String, within bounds: ClosedRange<Double>, _ doc: String) -> Param<[(Double, Double)]?> {
         .init(info: Parameter(name, .pairs(bounds), doc)) { v in

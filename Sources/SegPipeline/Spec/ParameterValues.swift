@@ -156,6 +156,13 @@ public struct ParameterValues: Sendable {
             return nil
         }
         let shown = n.scalar?.string ?? (n.sequence != nil ? "a list" : "a mapping")
+        /// What `n` is instead of one value or a list of two (`value` reads one; `what` names it).
+        func notOneOrTwo(_ value: (Node) -> Double?, _ what: String) -> String {
+            guard let s = n.sequence else { return "'\(shown)'" }
+            guard s.count == 2 else { return "a list of \(s.count)" }
+            let item = s.first { value($0) == nil }
+            return "a list holding '\(item?.scalar?.string ?? (item?.sequence != nil ? "a list" : "a mapping"))', which is not \(Self.article(what))\(what)"
+        }
         switch p.kind {
         case .number(let r):
             guard let d = double(n) else { throw bad("must be a number, not '\(shown)'") }
@@ -197,7 +204,7 @@ public struct ParameterValues: Sendable {
                 return .interval(v, v)
             }
             guard let s = n.sequence, s.count == 2, let a = value(s[0]), let b = value(s[1]) else {
-                throw bad("must be one \(what) or a list [low, high] of two, not '\(shown)'")
+                throw bad("must be one \(what) or a list [low, high] of two, not \(notOneOrTwo(value, what))")
             }
             guard a <= b, r.contains(a), r.contains(b) else {
                 throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")
@@ -211,7 +218,7 @@ public struct ParameterValues: Sendable {
                 return .interval(-d, d)
             }
             guard let s = n.sequence, s.count == 2, let a = double(s[0]), let b = double(s[1]) else {
-                throw bad("must be one number or a list [low, high] of two, not '\(shown)'")
+                throw bad("must be one number or a list [low, high] of two, not \(notOneOrTwo(double, "number"))")
             }
             guard a <= b, r.contains(a), r.contains(b) else {
                 throw bad("is [\(fmt(a)), \(fmt(b))]; need low <= high within [\(fmt(r.lowerBound)), \(fmt(r.upperBound))]")

@@ -179,6 +179,7 @@ public struct PipelineSpec: Sendable {
         state.labelMax = Self.labelBytes(classes: classes.count, ignore: ignoreIndex) == 1 ? 255 : 65_535
         var stages: [any Stage] = []
         var names: [String] = []
+        var sourcesPerSample = 1   // samples made for one output by the multi-image stages so far
         for item in seq {
             let (name, nameNode, params): (String, Node, Node?)
             if let m = item.mapping, m.count == 1, let (k, v) = m.first, let s = k.string {
@@ -199,6 +200,14 @@ public struct PipelineSpec: Sendable {
             let stage = try type.init(args)
             state.current = args
             try stage.plan(&state)
+            if let mix = type as? any MultiImageStage.Type {
+                sourcesPerSample *= 1 + mix.donorsPerSample
+                guard sourcesPerSample <= multiImageSourceLimit else {
+                    let others = names.filter { StageRegistry.named($0) is any MultiImageStage.Type }
+                    throw args.error(nil, "'\(name)' after \(others.map { "'\($0)'" }.joined(separator: ", ")) would make each output sample from \(sourcesPerSample) source samples (each multi-image stage also runs the ones before it on its donors); at most \(multiImageSourceLimit) are allowed",
+                                     fix: "keep fewer multi-image stages, e.g. one `mosaic` and one `class_mix`")
+                }
+            }
             state.planned += 1
             stages.append(stage)
             names.append(name)
@@ -292,6 +301,15 @@ public struct PipelineSpec: Sendable {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return PipelineError(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)",
                                  fix: "fix the indentation or quoting at that position")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Located at the first duplicated key (Yams' own message quotes the whole file).
+            let shown = duplicates.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+            return PipelineError(file: file, line: context.mark.line, column: context.mark.column,
+                                 message: "\(duplicates.count == 1 ? "key" : "keys") \(shown)\(duplicates.count > 5 ? ", …" : "") given twice in one mapping",
+                                 fix: "keep one value for each key")
+        case .reader(let problem, let offset, _, _):
+            return PipelineError(file: file, line: 0, column: 0, message: "cannot be read as YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")",
+                                 fix: "save the file as UTF-8 text")
         default:
             return PipelineError(file: file, line: 0, column: 0, message: "YAML error: \(e)", fix: "check that the file is valid YAML")
         }

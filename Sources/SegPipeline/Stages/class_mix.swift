@@ -25,6 +25,7 @@ public struct ClassMixStage: MultiImageStage {
     let named: [Named]?
     let p: Double
     public let location: StageArgs
+    public static let donorsPerSample = 1
 
     public init(_ args: StageArgs) throws {
         p = args[Keys.p]
@@ -50,6 +51,7 @@ public struct ClassMixStage: MultiImageStage {
         }
         guard let named else { return }
         let names = state.classNames.isEmpty ? (0..<state.classes).map { "class\($0)" } : state.classNames
+        var seen = Set<Int>()
         for n in named {
             switch n {
             case .index(let i) where !(0..<state.classes).contains(i):
@@ -59,6 +61,15 @@ public struct ClassMixStage: MultiImageStage {
                 throw state.fail("'class_mix.classes' names '\(s)', which is not a class of this pipeline",
                                  fix: Suggest.hint(s, in: names), parameter: "classes")
             default: break
+            }
+            // The same class twice (by name or index) is a slip in the list, named as such.
+            let index: Int? = switch n {
+            case .index(let i): i
+            case .name(let s): names.firstIndex(of: s)
+            }
+            if let index, !seen.insert(index).inserted {
+                throw state.fail("'class_mix.classes' names class \(index) ('\(names.indices.contains(index) ? names[index] : "class\(index)")') twice",
+                                 fix: "name each class once", parameter: "classes")
             }
         }
     }

@@ -43,6 +43,8 @@ public struct MosaicStage: MultiImageStage {
     let labelFill: LabelValue
     let p: Double
     public let location: StageArgs
+    /// The three other quadrants.
+    public static let donorsPerSample = 3
 
     public init(_ args: StageArgs) throws {
         (height, width) = args[Keys.imgScale]

@@ -16,7 +16,7 @@ public struct RotateStage: Stage {
         static let p = Param<Double>.probability("p", default: 0.5, "probability of rotating (mmseg's prob)")
         static let fill = Param<[UInt8]>.colour("fill", default: [0, 0, 0], "colour of the pixels uncovered by the rotation (mmseg's pad_val)")
         static let labelFill = Param<LabelValue>.label("label_fill", default: .ignore, "label value of the uncovered pixels (mmseg's seg_pad_val)")
-        static let center = Param<[(Double, Double)]?>.pairs("center", within: -65536...65536, "centre of rotation [x, y] in pixels (default the image centre)")
+        static let center = Param<(Double, Double)?>.point("center", within: -65536...65536, "centre of rotation [x, y] in pixels (default the image centre)")
         static let expand = Param<Bool>.flag("expand", default: false, "grow the output to hold the whole rotated image (mmseg's auto_bound)")
     }
 
@@ -33,10 +33,7 @@ public struct RotateStage: Stage {
         fill = args[Keys.fill]
         labelFill = args[Keys.labelFill]
         expand = args[Keys.expand]
-        if let c = args[Keys.center] {
-            guard c.count == 1, let xy = c.first else {
-                throw args.error(Keys.center, "'rotate.center' has \(c.count) pairs; it is one point [x, y]", fix: "give one point, e.g. `center: [100, 50]`")
-            }
+        if let xy = args[Keys.center] {
             center = (xy.0, xy.1)
             if expand {
                 throw args.error(Keys.expand, "'rotate' has both 'center' and 'expand: true' (mmseg's auto_bound needs the image centre)", fix: "remove `center` or `expand`")

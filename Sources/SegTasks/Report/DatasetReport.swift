@@ -90,7 +90,7 @@ public struct DatasetReport: Sendable {
         }
         body += Self.skippedSection(input.records.compactMap { r in r.problem.map { Manifest.SkippedSample(id: r.id, reason: $0.description) } })
         var entries: [ContactSheet.Entry] = [], failures: [String] = []
-        let donors = spec.multiImageStage == nil ? nil : Donors(records: input.records, spec: spec)
+        let donors = try spec.donors(for: input.records)
         for record in input.records.prefix(Self.sheetSamples) {
             var s = Sample(record: record, repeatIndex: 0)
             do {
