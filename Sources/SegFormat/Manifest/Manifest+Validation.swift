@@ -51,6 +51,10 @@ extension Manifest {
         }
         guard shards.count <= Manifest.maxShards else { throw bad("it lists \(shards.count) shards") }
         guard totalSamples >= 0 else { throw bad("`total_samples` is \(totalSamples)") }
+        // The whole run's shards (a partition lists its own only) fit the shard limit too.
+        guard totalSamples <= Manifest.maxShards * samplesPerShard else {
+            throw bad("`total_samples` is \(totalSamples), more than \(Manifest.maxShards) shards of \(samplesPerShard) samples hold")
+        }
         if let p = partition {
             let parts = p.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), (1...Manifest.maxPartitions).contains(n), (0..<n).contains(k) else {

@@ -22,6 +22,8 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
     case notAPartition(dir: String)
     case alreadyMerged(dir: String)
     case differentRun(part: String, first: String)
+    /// Parts of one run whose manifests differ in fields a merge takes from the first.
+    case partsDisagree(part: String, first: String, fields: [String])
     case differentPartitionCount(part: String, k: Int, n: Int, first: String, firstK: Int, firstN: Int)
     case partGivenTwice(k: Int, n: Int, first: String, second: String)
     case partsMissing(first: [String], count: Int)
@@ -68,6 +70,8 @@ public enum ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(dir) is itself a merged folder; merge the partition folders it lists instead"
         case .differentRun(let part, let first):
             return "\(part) comes from a different pipeline, seed or input than \(first); merge only the parts of one run"
+        case .partsDisagree(let part, let first, let fields):
+            return "\(part) and \(first) are parts of one run but their manifests differ in \(fields.map { "`\($0)`" }.joined(separator: ", ")); one was changed after the run: run that partition again"
         case .differentPartitionCount(let part, let k, let n, let first, let fk, let fn):
             return "\(part) is partition \(k)/\(n) but \(first) is \(fk)/\(fn); all parts must use the same N"
         case .partGivenTwice(let k, let n, let first, let second):

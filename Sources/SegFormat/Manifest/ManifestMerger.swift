@@ -46,6 +46,14 @@ public enum ManifestMerger {
                 || part.m.inputSha256 != first.m.inputSha256 || part.m.samplesPerShard != first.m.samplesPerShard {
                 throw ManifestError.differentRun(part: part.dir.path, first: first.dir.path)
             }
+            // The same run's parts agree on everything the merged manifest takes from the first.
+            let differing = [("total_samples", part.m.totalSamples != first.m.totalSamples), ("classes", part.m.classes != first.m.classes),
+                             ("ignore_index", part.m.ignoreIndex != first.m.ignoreIndex), ("image", part.m.image != first.m.image),
+                             ("label", part.m.label != first.m.label), ("one_hot", part.m.oneHot != first.m.oneHot),
+                             ("checksum", part.m.checksum != first.m.checksum)].filter(\.1).map(\.0)
+            if !differing.isEmpty {
+                throw ManifestError.partsDisagree(part: part.dir.path, first: first.dir.path, fields: differing)
+            }
             if part.n != first.n {
                 throw ManifestError.differentPartitionCount(part: part.dir.path, k: part.k, n: part.n, first: first.dir.path, firstK: first.k, firstN: first.n)
             }
@@ -87,8 +95,9 @@ public enum ManifestMerger {
             }
         }
         shards.sort { $0.index < $1.index }
-        let expectedShards = (first.m.totalSamples + first.m.samplesPerShard - 1) / first.m.samplesPerShard
-        guard shards.map(\.index) == Array(0..<expectedShards) else {
+        // At most Manifest.maxShards (the manifests are validated), and compared without making the range.
+        let expectedShards = first.m.totalSamples / first.m.samplesPerShard + (first.m.totalSamples % first.m.samplesPerShard == 0 ? 0 : 1)
+        guard shards.count == expectedShards, shards.enumerated().allSatisfy({ $0.offset == $0.element.index }) else {
             throw ManifestError.incompleteShards(found: shards.map(\.index), expected: expectedShards)
         }
         var merged = first.m

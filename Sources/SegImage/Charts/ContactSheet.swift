@@ -73,17 +73,25 @@ public struct ContactSheet {
     /// Draws recorded even when their stage did nothing, shown only when the flag beside them is 1.
     package static let gates = ["rotate_angle": "rotate_applied"]
 
+    /// A recorded value as a caption shows it: whole numbers without decimals, others to two
+    /// places, and any value (a damaged manifest's 1e300, infinity, NaN) without a conversion that
+    /// could fail.
+    package static func shownValue(_ v: Double) -> String {
+        if let i = Int(exactly: v) { return "\(i)" }
+        return abs(v) < 1e15 ? String(format: "%.2f", v) : String(format: "%g", v)
+    }
+
     /// A caption: the id, repeat and the drawn parameters, rounded.
     public static func caption(id: String, repeatIndex: Int, params: [String: Double]) -> String {
         let order = ["scale", "aspect", "flip", "vflip", "dx", "dy", "hue", "sat", "val"]
         var shown = order.compactMap { k -> String? in
             guard let v = params[k] else { return nil }
-            return v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v)
+            return "\(k) \(shownValue(v))"
         }
         for (k, identity) in augmentations {
             guard let v = params[k], v != identity else { continue }
             if let gate = gates[k], params[gate] != 1 { continue }
-            shown.append(v == v.rounded() ? "\(k) \(Int(v))" : String(format: "%@ %.2f", k, v))
+            shown.append("\(k) \(shownValue(v))")
         }
         return "\(id) #\(repeatIndex)\n" + shown.joined(separator: "  ")
     }
