@@ -36,6 +36,10 @@ import Testing
             $0["class_pixels"] = c
         },
         Edit(description: "samples_per_shard 0", expect: "`samples_per_shard` is 0") { $0["samples_per_shard"] = 0 },
+        Edit(description: "checksum field removed (entries in XXH3)", expect: "has an xxh3-128 checksum but the manifest's `checksum` is sha256") {
+            $0["checksum"] = nil
+        },
+        Edit(description: "total beyond the shard limit", expect: "more than 16777216 shards of") { $0["total_samples"] = Int.max },
         Edit(description: "samples_per_shard huge", expect: "`samples_per_shard` is 100000000") { $0["samples_per_shard"] = 100_000_000 },
         Edit(description: "negative partition", expect: "`partition` is '-1/2', not K/N with 0 ≤ K < N") { $0["partition"] = "-1/2" },
         Edit(description: "empty params", expect: "parameter sets") { setShard(&$0, "params", [[String: Double]]()) },

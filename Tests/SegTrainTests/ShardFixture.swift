@@ -49,12 +49,13 @@ struct ShardFixture {
             shards.append(.init(file: file, index: k, samples: n, bytes: written.bytes, digest: written.digest,
                                 ids: ids, repeats: reps, params: Array(repeating: [:], count: n)))
         }
-        let manifest = Manifest(
+        var manifest = Manifest(
             pipeline: "test", pipelineSha256: "", seed: seed, classes: (0..<classes).map { "c\($0)" },
             image: .init(dtype: .u8, shape: [height, width, 3]), label: .init(dtype: .u8, shape: [height, width]),
             oneHot: true, inputSha256: "", totalSamples: sample, samplesPerShard: shardSizes.first ?? 0,
             partition: nil, shards: shards, classPixels: Array(repeating: 0, count: classes + 1),
             channelSums: [0, 0, 0], channelSquareSums: [0, 0, 0], skipped: [])
+        manifest.checksum = .xxh3   // the entries hold XXH3-128 digests
         try manifest.write(to: folder)
         self.images = images
         self.labels = labels

@@ -13,10 +13,12 @@ installed from, then inside the package (``segprep/lib``).
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import operator
 import os
 import shutil
+import stat
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -59,7 +61,8 @@ def library_candidates() -> List[str]:
     """The paths tried for libsegprep.so, in order."""
     out = []
     if os.environ.get("SEGPREP_LIB"):
-        return [os.environ["SEGPREP_LIB"]]
+        # Made absolute: a bare name would make ctypes search the system's library path instead.
+        return [os.path.abspath(os.environ["SEGPREP_LIB"])]
     cli = shutil.which("seg-prep")
     if cli:
         out.append(os.path.join(os.path.dirname(os.path.realpath(cli)), _NAME))
@@ -110,6 +113,17 @@ def _library():
     return lib
 
 
+def _fingerprint(path: str) -> Optional[str]:
+    """SHA-256 of the file at ``path``, None when it is not a regular file (the library then says why)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def _integer(value, what: str) -> int:
     """``value`` as an int when it is one (Python or numpy integers), else TypeError: a float index
     is a mistake to report, not to round."""
@@ -153,6 +167,11 @@ class Pipeline:
         # str or bytes paths, or path objects (kept as str; passed to the library as file-system bytes)
         self.path = os.fsdecode(path)
         self.input_root = None if input_root is None else os.fsdecode(input_root)
+        for what, value in (("pipeline path", self.path), ("input_root", self.input_root)):
+            if value is not None and "\0" in value:  # the C string would end there, naming another file
+                raise ValueError(f"the {what} {value!r} holds an embedded null byte")
+        # What workers (which open the file again) must find there: the same bytes.
+        self._fingerprint = _fingerprint(self.path)
         self.seed_override = seed
         self._handle, self._pid = None, None
         lib = _library()
@@ -172,6 +191,11 @@ class Pipeline:
     def _open(self) -> int:
         """This process's handle, opened now if it has none (a fork's parent handle is left alone)."""
         if self._handle is None or self._pid != os.getpid():
+            if self._pid is not None or self._handle is None and hasattr(self, "ids"):
+                # Another process (a DataLoader worker) reopens the file: it must be the one opened first.
+                if _fingerprint(self.path) != self._fingerprint:
+                    raise PipelineError(f"{self.path}: the pipeline file changed since it was opened in the main process; "
+                                        f"open the dataset again after editing the file", _OTHER)
             lib = _library()
             handle = ctypes.c_void_p()
             root = None if self.input_root is None else os.fsencode(self.input_root)

@@ -45,6 +45,20 @@ def _count(x) -> bool:
 _CHECKSUMS = {"sha256": ("sha256", "SHA-256"), "xxh3-128": ("xxh3", "XXH3-128")}
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs):
+    """A JSON object's dict, refusing a key given twice (json keeps the last, Swift's reader the first)."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
 def _entry_ok(e, key: str) -> bool:
     return (isinstance(e, dict) and isinstance(e.get("file"), str) and _count(e.get("bytes"))
             and _count(e.get("samples")) and isinstance(e.get(key), str)
@@ -244,26 +258,35 @@ class ShardDataset:
         path = os.path.join(folder, "index.json")
         if not os.path.exists(path):
             raise ShardError(f"{folder} has no index.json: it is not a finished seg-prep output (run `seg-prep run` to completion first).")
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the open, a device never end
+            raise ShardError(f"{path} is not a regular file; rerun `seg-prep run` with --force to rebuild the folder.")
         try:
             with open(path, "rb") as f:
-                m = json.load(f)
+                m = json.load(f, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as e:  # the CLI refuses these too: no two readers may see different values
+            raise _damaged(path, f"it gives the key {_quoted(str(e))} twice in one object") from None
         except (ValueError, RecursionError) as e:  # not UTF-8 (whose error quotes a byte), not JSON, or nested too deep
             where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
             raise ShardError(f"{path} is not valid UTF-8 JSON{where}; rerun `seg-prep run` with --force to rebuild it.") from None
         if not isinstance(m, dict):
             raise _damaged(path, "it is not a JSON object")
         version = m.get("format_version")
-        if version != 1:
+        if type(version) is not int or version != 1:  # (True == 1 in Python)
             shown = version if _count(version) else "that is not a number"
             raise ShardError(f"{path} has format_version {shown}; this reader reads version 1.")
         if m.get("checksum", "sha256") not in _CHECKSUMS:
             raise ShardError(f"{path} names a checksum other than sha256 or xxh3-128, which this reader knows; update segprep or rebuild the folder with `seg-prep run`.")
         key = _CHECKSUMS[m.get("checksum", "sha256")][0]
         parts = m.get("parts", [])
-        if not isinstance(parts, list) or not all(isinstance(p, str) and p and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in p) for p in parts):
-            raise _damaged(path, "its parts are not a list of folder names without control characters")
+        if not isinstance(parts, list) or not all(isinstance(p, str) and p and not os.path.isabs(p) and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in p) for p in parts):
+            raise _damaged(path, "its parts are not a list of relative folder names without control characters")
         if not isinstance(m.get("shards"), list) or not all(_entry_ok(e, key) for e in m["shards"]):
             raise _damaged(path, f"a shard entry lacks file, bytes, {key}, samples, ids or repeats, or has one of another type")
+        seen = set()
+        for e in m["shards"]:
+            if e["file"] in seen:
+                raise _damaged(path, f"shard file {_quoted(e['file'])} is listed twice")
+            seen.add(e["file"])
         return m
 
     @staticmethod

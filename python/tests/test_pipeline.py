@@ -284,3 +284,59 @@ def test_a_worker_forked_after_the_parent_made_samples_raises_instead_of_hanging
     with pytest.raises(Exception, match="forked from one that had already made samples"):
         list(DataLoader(ds, batch_size=1, num_workers=1, multiprocessing_context="fork"))
     assert len(list(DataLoader(ds, batch_size=1, num_workers=1, multiprocessing_context="spawn"))) == 2
+
+
+def test_a_null_byte_in_a_path_is_refused(tmp_path):
+    path = camvid_pipeline(tmp_path)
+    for bad in (path + "\0junk", os.fsencode(path) + b"\0x"):
+        with pytest.raises(ValueError, match="embedded null byte"):
+            Pipeline(bad)
+    with pytest.raises(ValueError, match="input_root .* embedded null byte"):
+        Pipeline(path, input_root=CAMVID + "\0x")
+
+
+def test_workers_refuse_a_pipeline_file_changed_after_opening(tmp_path):
+    # A worker opens the file again: after an edit it would render another pipeline than len and
+    # ids describe, so it says so instead (pickled as spawn does).
+    import pickle
+    root, _ = small_root(tmp_path, 2)
+    path = camvid_pipeline(tmp_path, split="small", root=root)
+    p = Pipeline(path)
+    copy = pickle.loads(pickle.dumps(p))
+    assert np.array_equal(copy.sample(0, 0)[0], p.sample(0, 0)[0])
+    with open(path, "a") as f:
+        f.write("# edited\n")
+    with pytest.raises(PipelineError, match="changed since it was opened"):
+        pickle.loads(pickle.dumps(p)).sample(0, 0)
+    assert p.sample(1, 0)[0].shape == (256, 256, 3)  # the main process keeps its open pipeline
+
+
+def _in_fresh_interpreter(code, *args, **env):
+    full = dict(os.environ, **env)
+    if full.get("SEGPREP_TEST_INSTALLED") != "1":
+        full["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + full.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=full, timeout=300)
+
+
+def test_a_bad_simd_setting_is_refused_as_the_cli_refuses_it(tmp_path):
+    code = ("import segprep, sys\n"
+            "try:\n    segprep.Pipeline(sys.argv[1])\n"
+            "except segprep.PipelineError as e:\n    print('refused:', e)\n")
+    for value in ("AVX2 ", "avx1024"):
+        out = _in_fresh_interpreter(code, camvid_pipeline(tmp_path), SEGPREP_SIMD=value)
+        assert out.returncode == 0 and out.stdout.startswith("refused:") and "SEGPREP_SIMD" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_relative_library_path_is_read_from_the_working_folder(tmp_path):
+    import segprep.pipeline as sp
+    lib = next((p for p in sp.library_candidates() if os.path.isfile(p)), None)
+    if lib is None:
+        pytest.skip("libsegprep.so is not built")
+    code = "import segprep, sys\nprint(len(segprep.Pipeline(sys.argv[1])))\n"
+    env = {k: v for k, v in os.environ.items() if k != "SEGPREP_LIB"}
+    full = dict(env, SEGPREP_LIB=os.path.basename(lib))
+    if full.get("SEGPREP_TEST_INSTALLED") != "1":
+        full["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + full.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", code, camvid_pipeline(tmp_path)], capture_output=True, text=True,
+                         env=full, cwd=os.path.dirname(lib), timeout=300)
+    assert out.returncode == 0 and int(out.stdout.strip()) > 0, out.stdout + out.stderr

@@ -103,8 +103,8 @@ def test_merged_manifest_opens_shards_only_inside_its_parts(tmp_path):
     refused(lambda m: m["shards"][2].update(file="../part2/shard-00000.safetensors"), "which is not a shard file of this folder or of its parts")
     refused(lambda m: m["shards"][2].update(file="../part1/../part2/shard-00000.safetensors"), "not a shard file of this folder or of its parts")
     refused(lambda m: m["shards"][2].update(file="../part1/shard-00000.safetensors/x"), "not a shard file of this folder or of its parts")
-    refused(lambda m: m.update(parts="../part0"), "its parts are not a list of folder names")
-    refused(lambda m: m.update(parts=["../part0", ""]), "its parts are not a list of folder names")
+    refused(lambda m: m.update(parts="../part0"), "its parts are not a list of relative folder names")
+    refused(lambda m: m.update(parts=["../part0", ""]), "its parts are not a list of relative folder names")
     refused(lambda m: m.update(parts=["../part0", "../part1\n"]), "without control characters")
 
 
@@ -250,3 +250,38 @@ def test_manifest_counts_are_checked_before_use(tmp_path):
             ShardDataset(folder)
     open(index, "wb").write(original)
     assert len(ShardDataset(folder)) == 4
+
+
+def test_manifests_two_readers_could_read_differently_are_refused(tmp_path):
+    # Duplicate keys (json keeps the last, the CLI's reader the first), a shard listed twice, a
+    # boolean version, an absolute part: refused, so no reader sees other data than another.
+    folder = str(tmp_path / "shards")
+    write_shards(folder, [2, 2])
+    index = os.path.join(folder, "index.json")
+    original = open(index, "rb").read()
+    text = original.decode()
+    cases = [
+        (lambda: open(index, "w").write(text.replace('"samples_per_shard": ', '"samples_per_shard": 1, "samples_per_shard": ', 1)),
+         "gives the key 'samples_per_shard' twice"),
+        (lambda: edit_manifest(folder, lambda m: m["shards"].append(dict(m["shards"][0]))), "is listed twice"),
+        (lambda: edit_manifest(folder, lambda m: m.update(format_version=True)), "format_version that is not a number"),
+        (lambda: edit_manifest(folder, lambda m: m.update(parts=[str(tmp_path)])), "relative folder names"),
+    ]
+    for change, message in cases:
+        open(index, "wb").write(original)
+        change()
+        with pytest.raises(ShardError, match=message):
+            ShardDataset(folder)
+    open(index, "wb").write(original)
+    assert len(ShardDataset(folder)) == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_an_index_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    folder = str(tmp_path / "shards")
+    write_shards(folder, [2])
+    index = os.path.join(folder, "index.json")
+    os.remove(index)
+    os.mkfifo(index)
+    with pytest.raises(ShardError, match="is not a regular file"):
+        ShardDataset(folder)

@@ -69,6 +69,10 @@ extension Manifest {
             let name = Manifest.quoted(s.file)
             guard s.index >= 0, seen.insert(s.index).inserted else { throw bad("shard \(name) has index \(s.index), negative or listed twice") }
             guard files.insert(s.file).inserted else { throw bad("shard file \(name) is listed twice") }
+            // Every reader takes the algorithm from `checksum` (SHA-256 when absent, as before the choice).
+            guard s.checksum == (checksum ?? .sha256) else {
+                throw bad("shard \(name) has an \(s.checksum.rawValue) checksum but the manifest's `checksum` is \((checksum ?? .sha256).rawValue)")
+            }
             if let problem = s.listProblem(maxSamples: Manifest.maxSamplesPerShard) { throw bad("shard \(name) \(problem)") }
             let (payload, o1) = s.samples.multipliedReportingOverflow(by: imageBytes + labelBytes)
             guard !o1, s.bytes > payload else {

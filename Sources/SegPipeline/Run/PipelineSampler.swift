@@ -33,6 +33,7 @@ public struct PipelineSampler: Sendable {
         // opens the pipeline, before concurrent renders: setenv beside their getenv is undefined.
         // libvips itself starts on the first sample that needs it (none before a fork).
         try Vips.start()
+        _ = try SIMDPath.active()   // a bad SEGPREP_SIMD is refused here as a run refuses it
         let input = try DatasetInput(spec, root: inputRoot)
         donors = try spec.donors(for: input.records)
         self.spec = spec
