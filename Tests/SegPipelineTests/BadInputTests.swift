@@ -28,6 +28,10 @@ import Testing
             try FileManager.default.removeItem(at: p)
             return p.path
         },
+        Case(name: "missing image", message: "image file is missing (no ") { s, id in
+            try FileManager.default.removeItem(at: s.data.appendingPathComponent("JPEGImages/\(id).png"))
+            return s.data.appendingPathComponent("JPEGImages/\(id).*").path   // no suffix is guessed
+        },
         Case(name: "size mismatch", message: "is 240x180 but its image is 480x360; export the label at the image's size") { s, id in
             let p = s.data.appendingPathComponent("SegmentationClass/\(id).png")
             try Vips.savePNG(Raster(width: 240, height: 180, fill: [1]), to: p.path)

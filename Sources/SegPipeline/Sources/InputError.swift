@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dataset folder problem found before any sample is processed; each case carries what its
 /// one-sentence message (what is wrong, what to do) needs.
 public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -31,7 +33,8 @@ public enum InputError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .rootMissing(let root):
-            return "input folder \(root) does not exist; pass --input-root DIR or fix `input.root` in the pipeline file"
+            let what = FileManager.default.fileExists(atPath: root) ? "is not a folder" : "does not exist"
+            return "input folder \(root) \(what); pass --input-root DIR or fix `input.root` in the pipeline file"
         case .layoutFolderMissing(let kind, let folder, let expected, let key):
             return "\(kind) folder \(folder) does not exist; the dataset must have \(expected)/ (or set `input.\(key)`)"
         case .folderMissing(let key, let folder):

@@ -1,3 +1,4 @@
+import SegImage
 import Foundation
 import SegFormat
 
@@ -48,11 +49,17 @@ public struct VOCSource: InputSource {
             throw InputError.layoutFolderMissing(kind: "label", folder: labelFolder, expected: labelDir, key: "labels")
         }
         let records = entries.map { e in
-            let image = Self.imageExtensions.lazy.map { "\(imageFolder)/\(e.id).\($0)" }.first { p in
+            let found = Self.imageExtensions.lazy.map { "\(imageFolder)/\(e.id).\($0)" }.first { p in
                 var st = stat()
                 return lstat(p, &st) == 0   // any entry, so a link loop is reported as one
-            } ?? "\(imageFolder)/\(e.id).jpg"
-            return SampleRecord(id: e.id, image: image, label: "\(labelFolder)/\(e.id).png")
+            }
+            var record = SampleRecord(id: e.id, image: found ?? "\(imageFolder)/\(e.id).jpg", label: "\(labelFolder)/\(e.id).png")
+            if found == nil {   // named by what was looked for, not by one guessed suffix
+                record.problem = SampleError(id: e.id, file: "\(imageFolder)/\(e.id).*",
+                                             problem: "image file is missing (no \(e.id) with any of \(Self.imageExtensions.map { "." + $0 }.joined(separator: ", ")))",
+                                             fix: "add the image, or remove '\(e.id)' from \(splitPath)")
+            }
+            return record
         }
         // Ids are checked for '..' and absolute paths; links must not lead out of the dataset either.
         let realRoot = RealPath.resolve(root)

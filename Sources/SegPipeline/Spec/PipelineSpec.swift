@@ -61,6 +61,9 @@ public struct PipelineSpec: Sendable {
         // would never end), and no pipeline is megabytes long. A pipe (`<(sed … p.yaml)`) is read.
         let limit = 16 << 20
         var pipe = false
+        guard !path.isEmpty else {
+            throw PipelineError(file: "(empty path)", line: 0, column: 0, message: "no pipeline file was named", fix: "give the path of a YAML pipeline file")
+        }
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved), let type = attributes[.type] as? FileAttributeType {
             if type == .typeDirectory {
