@@ -83,6 +83,12 @@ public func segprep_open(_ path: UnsafePointer<CChar>?, _ inputRoot: UnsafePoint
     call {
         guard let path, let out else { throw ArgumentError(description: "segprep_open needs a pipeline path and a place for the handle (both were not given)") }
         guard seed >= -1 else { throw ArgumentError(description: "seed \(seed) is negative; pass a seed from 0, or -1 for the file's") }
+        // A pipe (or a FIFO without a writer) would block here, in a call the caller cannot
+        // interrupt, and each worker process opens the file again: the library reads files only.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO {
+            throw ArgumentError(description: "\(String(cString: path)): is a pipe; the library opens the pipeline again in each worker process, so give a regular file")
+        }
         let sampler = try PipelineSampler(path: String(cString: path), inputRoot: inputRoot.map { String(cString: $0) },
                                           seed: seed >= 0 ? UInt64(seed) : nil)
         out.pointee = OpaquePointer(Unmanaged.passRetained(Handle(sampler)).toOpaque())

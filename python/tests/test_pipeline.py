@@ -340,3 +340,11 @@ def test_a_relative_library_path_is_read_from_the_working_folder(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, camvid_pipeline(tmp_path)], capture_output=True, text=True,
                          env=full, cwd=os.path.dirname(lib), timeout=300)
     assert out.returncode == 0 and int(out.stdout.strip()) > 0, out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_pipe_as_the_pipeline_is_refused_without_blocking(tmp_path):
+    fifo = str(tmp_path / "p.yaml")
+    os.mkfifo(fifo)
+    with pytest.raises(PipelineError, match="is a pipe"):
+        Pipeline(fifo)
