@@ -86,6 +86,27 @@ import Testing
         m["survival"] = s
     }
 
+    @Test func aKeyGivenTwiceIsRefusedByEveryReader() throws {
+        let s = try Scratch(count: 3)
+        defer { s.remove() }
+        _ = try s.run()
+        let index = s.out.appendingPathComponent("index.json")
+        let text = try String(contentsOf: index, encoding: .utf8)
+        let twice = text.replacingOccurrences(of: "\"samples_per_shard\"", with: "\"samples_per_shard\" : 1, \"samples_per_shard\"")
+        #expect(twice != text)
+        try twice.write(to: index, atomically: true, encoding: .utf8)
+        let dir = s.out.path
+        for (what, body) in [("load", { _ = try Manifest.load(from: dir) }), ("verify", { _ = try ShardVerifier.verify(dir) }),
+                             ("the shard reader", { _ = try ShardReader(folder: dir) })] as [(String, () throws -> Void)] {
+            do {
+                try body()
+                Issue.record("\(what) accepted a manifest giving a key twice")
+            } catch {
+                #expect("\(error)".contains("gives the key 'samples_per_shard' twice in one object"), "\(what): \(error)")
+            }
+        }
+    }
+
     @Test(arguments: edits) func everyReaderRefusesTheEdit(_ edit: Edit) throws {
         let s = try Scratch(count: 3)
         defer { s.remove() }

@@ -85,7 +85,9 @@ def _header(f, path: str, size: int) -> Tuple[dict, int]:
     if n > _MAX_HEADER or 8 + n > size:
         raise ShardError(f"{path} declares a safetensors header longer than the file or above 100 MB; rerun `seg-prep run` to rewrite it.")
     try:
-        header = json.loads(f.read(n))
+        header = json.loads(f.read(n), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as e:  # the CLI's reader refuses it too
+        raise ShardError(f"{path} has a safetensors header that gives the key {_quoted(str(e)[:64])} twice; rerun `seg-prep run` to rewrite it.") from None
     except (ValueError, RecursionError):
         header = None
     if not isinstance(header, dict):

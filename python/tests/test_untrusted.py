@@ -285,3 +285,18 @@ def test_an_index_that_is_a_fifo_is_refused_without_blocking(tmp_path):
     os.mkfifo(index)
     with pytest.raises(ShardError, match="is not a regular file"):
         ShardDataset(folder)
+
+
+def test_a_safetensors_header_giving_a_tensor_twice_is_refused(tmp_path):
+    folder = str(tmp_path / "shards")
+    write_shards(folder, [2])
+    path = os.path.join(folder, "shard-00000.safetensors")
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    text = json.dumps(header)
+    twice = ('{"label": ' + json.dumps(header["label"]) + ", " + text[1:]).encode()
+    twice += b" " * (n - len(twice)) if len(twice) < n else b""
+    replace_shard(folder, 0, struct.pack("<Q", len(twice)) + twice + data[8 + n:])
+    with pytest.raises(ShardError, match="gives the key 'label' twice"):
+        ShardDataset(folder)[0]

@@ -172,6 +172,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ManifestError.unreadable(path: path, reason: error.localizedDescription)
         }
+        if let key = DuplicateKeys.first(in: data) {
+            throw ManifestError.notAManifest(path: path, reason: "it gives the key \(quoted(key)) twice in one object, which readers could take either of")
+        }
         let m: Manifest
         do { m = try decoder.decode(Manifest.self, from: data) } catch {
             var reason = Manifest.describe(error)

@@ -29,6 +29,9 @@ enum SafeTensorsHeader {
         guard header.first == UInt8(ascii: "{") else {
             throw fail("header does not start with '{'; not a safetensors file")
         }
+        if let key = DuplicateKeys.first(in: header) {
+            throw fail("header gives the key '\(key.prefix(64))' twice, which readers could take either of; the file was edited or is not seg-prep's")
+        }
         let values: [String: HeaderValue]
         do {
             values = try JSONDecoder().decode([String: HeaderValue].self, from: header)
