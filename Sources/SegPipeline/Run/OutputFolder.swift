@@ -115,7 +115,8 @@ struct OutputFolder {
             }
             let index = Int(name.dropFirst("shard-".count).prefix(while: \.isNumber)) ?? -1
             let entry = fm.contents(atPath: "\(dir)/\(Manifest.entryName(index))")
-            guard let entry, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
+            // An entry giving a key twice is not reused (its shard is made again), as a damaged one.
+            guard let entry, DuplicateKeys.first(in: entry) == nil, let stored = try? JSONDecoder().decode(StoredShard.self, from: entry),
                   stored.entry.file == name, stored.entry.index == index else { continue }
             if let mine = identity, let theirs = stored.identity, mine != theirs {
                 if !force {
