@@ -61,11 +61,18 @@ static int png_header(FILE *f, int *width, int *height, char *err, size_t err_le
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, png_fail, png_quiet);
     if (!png) { snprintf(err, err_len, "out of memory"); return -1; }
     png_infop info = png_create_info_struct(png);
-    if (!info || setjmp(ctx.jmp)) {
-        if (!info) snprintf(err, err_len, "out of memory");
-        png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+    if (!info) {
+        snprintf(err, err_len, "out of memory");
+        png_destroy_read_struct(&png, NULL, NULL);
         return -1;
     }
+    if (setjmp(ctx.jmp)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    /* libpng refuses sides above 1,000,000 by default; libvips reads them, and tile pipelines
+       are for such images (their own max_pixels bounds what is read). */
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
     png_init_io(png, f);
     png_read_info(png, info);   /* the chunks before the image data */
     *width = (int)png_get_image_width(png, info);

@@ -300,16 +300,18 @@ static void column_avx2_any(const float *c0, size_t stride, uint8_t *o0, uint8_t
     column_avx2_body(c0, stride, o0, o1, n, k, r, 1);
 }
 
-/* Whether every column sum stays below 2^31 in magnitude (and is a number): finite weights whose
-   absolute values add up to at most 1024 bound each row pass by 255 * 1024 and each column sum by
-   255 * 2^20, far below it whatever the rounding. */
+/* Whether every column sum stays below 2^15 in magnitude (and is a number), so the copies without
+   the clamp may skip it: AVX2's second pack reads its 16-bit input as signed, so a sum from 32768 up
+   would come out 0 instead of 255. Finite weights whose absolute values add up to at most 8 bound
+   each row pass by 255 * 8 and each column sum by 255 * 64 = 16320, whatever the rounding; a
+   normalised kernel (blur's) adds up to 1. */
 static int bounded_kernel(const float *k, int r) {
     float sum = 0.0f;
     for (int i = 0; i <= 2 * r; i++) {
-        if (!(fabsf(k[i]) <= 1024.0f)) return 0;   /* also NaN */
+        if (!(fabsf(k[i]) <= 8.0f)) return 0;   /* also NaN */
         sum += fabsf(k[i]);
     }
-    return sum <= 1024.0f;
+    return sum <= 8.0f;
 }
 
 static const row_fn rows_avx2[11] = {row_avx2_any, row_avx2_1, row_avx2_2, row_avx2_3, row_avx2_4, row_avx2_5,

@@ -27,6 +27,16 @@ import Testing
         #expect(first("{\(wide)}") == nil)
     }
 
+    @Test func hostileShapesStayLinear() {
+        // 300,000 keys in one object (each insertion in place, not a copy of the set so far), and
+        // a million brackets (the scan stops past the decoder's depth instead of growing a stack).
+        let keys = (0..<300_000).map { "\"k\($0)\":0" }.joined(separator: ",")
+        #expect(first("{\(keys),\"k299999\":1}") == "k299999")
+        #expect(first(String(repeating: "[", count: 1_000_000)) == nil)
+        #expect(first(String(repeating: "{\"a\":", count: 600) + "{\"b\":1,\"b\":2}") == nil)   // beyond 512: the decoder's
+        #expect(first(String(repeating: "{\"a\":", count: 100) + "{\"b\":1,\"b\":2}") == "b")
+    }
+
     @Test func anyBytesAreScannedWithoutATrap() {
         for text in ["", "{", "}", "]]]]{{{", "\"", "{\"a", "{\"a\\", "{\"a\": \"\\", "{\"\\u12\": 1, \"\\u12\": 2}", ",,,,{,\"a\",\"a\""] {
             _ = first(text)

@@ -102,7 +102,9 @@ enum KernelOracles {
                         "sharpening \(w)x\(h)x\(c) radius \(radius) on \(name)")
                 // Weights whose sums pass 2^31 (the AVX2 copy that clamps before converting) and a
                 // NaN weight (every sum NaN, saturated to 0).
-                for (label, weights) in [("huge", sharp.map { $0 * 65536 }), ("NaN", sharp.enumerated().map { $0.offset == 0 ? Float.nan : $0.element })] {
+                // Weights of 4 (sums from 2^15 up, which a signed 16-bit pack would turn to 0) too.
+                for (label, weights) in [("huge", sharp.map { $0 * 65536 }), ("NaN", sharp.enumerated().map { $0.offset == 0 ? Float.nan : $0.element }),
+                                         ("gain 4", [Float](repeating: 4, count: 2 * radius + 1))] {
                     var portableOdd = r, fastOdd = r
                     PixelKernels.sepFilter(&portableOdd, kernel: weights, path: .portable)
                     PixelKernels.sepFilter(&fastOdd, kernel: weights, path: path)

@@ -114,12 +114,20 @@ def _library():
 
 
 def _fingerprint(path: str) -> Optional[str]:
-    """SHA-256 of the file at ``path``, None when it is not a regular file (the library then says why)."""
+    """SHA-256 of the file at ``path``, None when it is not a regular file or larger than any
+    pipeline (the library then says why)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
+        h, left = hashlib.sha256(), 16 << 20
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    return h.hexdigest()
+                h.update(chunk)
+                left -= len(chunk)
+        return None
     except OSError:
         return None
 
@@ -194,7 +202,7 @@ class Pipeline:
             if self._pid is not None or self._handle is None and hasattr(self, "ids"):
                 # Another process (a DataLoader worker) reopens the file: it must be the one opened first.
                 if _fingerprint(self.path) != self._fingerprint:
-                    raise PipelineError(f"{self.path}: the pipeline file changed since it was opened in the main process; "
+                    raise PipelineError(f"{self.path}: the pipeline file changed since this Pipeline first opened it; "
                                         f"open the dataset again after editing the file", _OTHER)
             lib = _library()
             handle = ctypes.c_void_p()

@@ -4,9 +4,14 @@ import Foundation
 /// silently and Python's `json` the other, so a file with such a key could read as different data to
 /// the CLI and to the Python package: the readers refuse it instead. No library reports this, hence
 /// the scan by hand; it follows only strings and brackets (whether the text is valid JSON is the
-/// decoder's to say) and reads each byte once.
+/// decoder's to say), reads each byte once and keeps each object's keys in one set, updated in place.
 public enum DuplicateKeys {
-    /// The key given twice (decoded), nil when every object's keys differ.
+    /// Deeper than this, the scan stops and leaves the text to the decoder, which refuses such depth
+    /// (its limit is 512): a file of brackets must not grow the scan's stack without bound.
+    static let maxDepth = 512
+
+    /// The key given twice (decoded), nil when every object's keys differ (or the text is nested
+    /// beyond `maxDepth`).
     public static func first(in data: Data) -> String? {
         data.withUnsafeBytes { raw in scan(raw.bindMemory(to: UInt8.self)) }
     }
@@ -26,35 +31,40 @@ public enum DuplicateKeys {
         }
     }
 
+    // The bytes the scan looks at.
+    static let openObject: UInt8 = 0x7B, closeObject: UInt8 = 0x7D, openArray: UInt8 = 0x5B, closeArray: UInt8 = 0x5D
+    static let comma: UInt8 = 0x2C, quote: UInt8 = 0x22, backslash: UInt8 = 0x5C
+
     static func scan(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
-        var stack: [Keys?] = []   // one per open container: nil for an array
+        // Open containers in order (true: an object), and the keys of the open objects.
+        var isObject: [Bool] = []
+        var objects: [Keys] = []
         var expectKey = false
+        let decoder = JSONDecoder()
         var i = 0
         while i < b.count {
             switch b[i] {
-            case UInt8(ascii: "{"):
-                stack.append(Keys())
-                expectKey = true
-            case UInt8(ascii: "["):
-                stack.append(nil)
+            case openObject, openArray:
+                guard isObject.count < maxDepth else { return nil }
+                let object = b[i] == openObject
+                isObject.append(object)
+                if object { objects.append(Keys()) }
+                expectKey = object
+            case closeObject, closeArray:
+                if let last = isObject.popLast(), last { objects.removeLast() }
                 expectKey = false
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if !stack.isEmpty { stack.removeLast() }
-                expectKey = false
-            case UInt8(ascii: ","):
-                if let top = stack.last { expectKey = top != nil } else { expectKey = false }
+            case comma:
+                expectKey = isObject.last ?? false
             case quote:
                 var j = i + 1, escaped = false
                 while j < b.count && b[j] != quote {
                     if b[j] == backslash { escaped = true; j += 1 }
                     j += 1
                 }
-                if expectKey, !stack.isEmpty, var keys = stack[stack.count - 1] {
+                if expectKey, !objects.isEmpty {
                     let raw = Array(b[(i + 1)..<min(j, b.count)])
-                    let key = escaped ? canonical(raw) : raw
-                    if !keys.insert(key) { return String(decoding: key, as: UTF8.self) }
-                    stack[stack.count - 1] = keys
+                    let key = escaped ? canonical(raw, decoder) : raw
+                    if !objects[objects.count - 1].insert(key) { return String(decoding: key, as: UTF8.self) }
                     expectKey = false
                 }
                 i = j
@@ -68,9 +78,9 @@ public enum DuplicateKeys {
 
     /// A key written with escapes as the bytes it stands for ("\u0061" is "a"); as written when the
     /// escapes are not valid JSON (the decoder then refuses the text anyway).
-    static func canonical(_ raw: [UInt8]) -> [UInt8] {
-        let quoted = Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
-        guard let s = try? JSONDecoder().decode(String.self, from: quoted) else { return raw }
+    static func canonical(_ raw: [UInt8], _ decoder: JSONDecoder) -> [UInt8] {
+        let quoted = Data([quote] + raw + [quote])
+        guard let s = try? decoder.decode(String.self, from: quoted) else { return raw }
         return Array(s.utf8)
     }
 }

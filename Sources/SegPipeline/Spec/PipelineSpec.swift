@@ -305,7 +305,8 @@ public struct PipelineSpec: Sendable {
             return PipelineError(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)",
                                  fix: "fix the indentation or quoting at that position")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            // Located at the first duplicated key (Yams' own message quotes the whole file).
+            // Located where Yams points: the first occurrence of the (alphabetically first) key given
+            // twice; its own message quotes the whole file.
             let shown = duplicates.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
             return PipelineError(file: file, line: context.mark.line, column: context.mark.column,
                                  message: "\(duplicates.count == 1 ? "key" : "keys") \(shown)\(duplicates.count > 5 ? ", …" : "") given twice in one mapping",
