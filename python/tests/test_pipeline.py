@@ -306,7 +306,7 @@ def test_workers_refuse_a_pipeline_file_changed_after_opening(tmp_path):
     assert np.array_equal(copy.sample(0, 0)[0], p.sample(0, 0)[0])
     with open(path, "a") as f:
         f.write("# edited\n")
-    with pytest.raises(PipelineError, match="changed since it was opened"):
+    with pytest.raises(PipelineError, match="changed since this Pipeline first opened it"):
         pickle.loads(pickle.dumps(p)).sample(0, 0)
     assert p.sample(1, 0)[0].shape == (256, 256, 3)  # the main process keeps its open pipeline
 
