@@ -199,8 +199,8 @@ class Pipeline:
     def _open(self) -> int:
         """This process's handle, opened now if it has none (a fork's parent handle is left alone)."""
         if self._handle is None or self._pid != os.getpid():
-            if self._pid is not None or self._handle is None and hasattr(self, "ids"):
-                # Another process (a DataLoader worker) reopens the file: it must be the one opened first.
+            if hasattr(self, "ids"):
+                # Any open after the first (a DataLoader worker's, or after close()): the same file.
                 if _fingerprint(self.path) != self._fingerprint:
                     raise PipelineError(f"{self.path}: the pipeline file changed since this Pipeline first opened it; "
                                         f"open the dataset again after editing the file", _OTHER)
